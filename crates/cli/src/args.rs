@@ -1,0 +1,219 @@
+//! Command-line grammar and parsing of argument values.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::{Parser, Subcommand};
+
+/// Confab: serverless peer-to-peer chat, whiteboard and newsletters.
+#[derive(Parser, Debug)]
+#[command(name = "confab", version, about)]
+pub struct Cli {
+    /// Data directory (identity key and database).
+    #[arg(long, global = true, env = "CONFAB_DATA_DIR", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Print this node's peer id.
+    Id {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create, join and list spaces.
+    Space {
+        #[command(subcommand)]
+        cmd: SpaceCmd,
+    },
+    /// Chat rooms.
+    Chat {
+        #[command(subcommand)]
+        cmd: ChatCmd,
+    },
+    /// Whiteboards.
+    Board {
+        #[command(subcommand)]
+        cmd: BoardCmd,
+    },
+    /// Newsletters.
+    News {
+        #[command(subcommand)]
+        cmd: NewsCmd,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SpaceCmd {
+    /// Create a space and print its ticket.
+    Create {
+        /// chat, board or news.
+        kind: String,
+        /// Display name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Join a space with a ticket.
+    Join {
+        /// The ticket (CONFAB1…).
+        ticket: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List joined spaces.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a joined space's ticket.
+    Ticket {
+        /// Space id or unique prefix.
+        space: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ChatCmd {
+    /// Send a message.
+    Send {
+        /// Space id or unique prefix.
+        space: String,
+        /// Message text.
+        text: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List messages, oldest first.
+    List {
+        /// Space id or unique prefix.
+        space: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BoardCmd {
+    /// Draw a stroke.
+    Stroke {
+        /// Space id or unique prefix.
+        space: String,
+        /// Points as "x,y x,y …".
+        #[arg(long)]
+        points: String,
+        /// Colour as #rrggbb.
+        #[arg(long, default_value = "#000000")]
+        color: String,
+        /// Line width.
+        #[arg(long, default_value_t = 2.0)]
+        width: f32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Erase a stroke.
+    Erase {
+        /// Space id or unique prefix.
+        space: String,
+        /// Stroke id or unique prefix.
+        stroke: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List strokes still on the board.
+    List {
+        /// Space id or unique prefix.
+        space: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NewsCmd {
+    /// Publish an issue (owner only).
+    Publish {
+        /// Space id or unique prefix.
+        space: String,
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// Body text.
+        #[arg(long)]
+        body: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List issues, oldest first.
+    List {
+        /// Space id or unique prefix.
+        space: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Parses "x,y x,y …".
+pub fn parse_points(s: &str) -> Result<Vec<(f32, f32)>> {
+    let mut out = Vec::new();
+    for (i, pair) in s.split_whitespace().enumerate() {
+        let Some((x, y)) = pair.split_once(',') else {
+            bail!("point {} ({pair:?}) is not of the form x,y", i + 1);
+        };
+        let parse = |v: &str| -> Result<f32> {
+            match v.trim().parse::<f32>() {
+                Ok(f) if f.is_finite() => Ok(f),
+                _ => bail!("point {} ({pair:?}): {v:?} is not a number", i + 1),
+            }
+        };
+        out.push((parse(x)?, parse(y)?));
+    }
+    if out.is_empty() {
+        bail!("--points is empty: give at least one point as \"x,y\"");
+    }
+    Ok(out)
+}
+
+/// Parses "#rrggbb".
+pub fn parse_color(s: &str) -> Result<[u8; 3]> {
+    let hex = s.trim().strip_prefix('#').unwrap_or(s.trim());
+    if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("colour {s:?} is not of the form #rrggbb");
+    }
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).expect("checked hex");
+    Ok([byte(0), byte(2), byte(4)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_and_colours() {
+        assert_eq!(
+            parse_points("1,2  3.5,-4").unwrap(),
+            vec![(1.0, 2.0), (3.5, -4.0)]
+        );
+        assert!(parse_points("1;2").is_err());
+        assert!(parse_points("1,nan").is_err());
+        assert!(parse_points("").is_err());
+        assert_eq!(parse_color("#ff8000").unwrap(), [255, 128, 0]);
+        assert!(parse_color("red").is_err());
+    }
+}

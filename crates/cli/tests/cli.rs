@@ -1,0 +1,244 @@
+//! The `confab` command's contract, run as a person or a script would run it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn confab(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_confab"))
+        .arg("--data")
+        .arg(dir)
+        .args(args)
+        .env_remove("CONFAB_DATA_DIR")
+        .output()
+        .expect("confab runs")
+}
+
+fn ok_json(dir: &Path, args: &[&str]) -> Value {
+    let out = confab(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?} printed non-JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn fails(dir: &Path, args: &[&str], needle: &str) {
+    let out = confab(dir, args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{args:?} should fail");
+    assert!(out.stdout.is_empty(), "{args:?} printed to stdout on failure");
+    assert!(err.contains(needle), "{args:?}: stderr {err:?} lacks {needle:?}");
+}
+
+#[test]
+fn id_spaces_and_tickets() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    let id = ok_json(&a, &["id", "--json"]);
+    let peer = id["peer_id"].as_str().unwrap().to_string();
+    assert!(peer.starts_with("12D3KooW"), "{peer}");
+    assert_eq!(
+        ok_json(&a, &["id", "--json"])["peer_id"],
+        peer.as_str(),
+        "identity is stable"
+    );
+
+    let created = ok_json(&a, &["space", "create", "chat", "Team room", "--json"]);
+    let space = created["space"].as_str().unwrap();
+    let ticket = created["ticket"].as_str().unwrap();
+    assert_eq!(space.len(), 64);
+    assert!(ticket.starts_with("CONFAB1"));
+    let joined = ok_json(&b, &["space", "join", ticket, "--json"]);
+    assert_eq!(joined["space"], space);
+    let list = ok_json(&b, &["space", "list", "--json"]);
+    assert_eq!(
+        list,
+        serde_json::json!([{ "space": space, "kind": "chat", "name": "Team room" }])
+    );
+
+    fails(&a, &["space", "create", "forum", "x"], "unknown space kind");
+    fails(&a, &["space", "create", "chat", "   "], "space name is empty");
+    fails(&b, &["space", "join", "hello"], "not a Confab ticket");
+    // A damaged ticket: one character changed in the middle.
+    let mut damaged: Vec<char> = ticket.chars().collect();
+    let mid = damaged.len() / 2;
+    damaged[mid] = if damaged[mid] == 'Q' { 'R' } else { 'Q' };
+    let damaged: String = damaged.into_iter().collect();
+    let c = d.path().join("c");
+    fails(&c, &["space", "join", &damaged], "ticket");
+    assert_eq!(
+        ok_json(&c, &["space", "list", "--json"]),
+        serde_json::json!([]),
+        "a bad ticket joined something"
+    );
+    fails(&c, &["space", "join", &ticket[..ticket.len() - 20]], "ticket");
+}
+
+#[test]
+fn chat_board_news_round_trip() {
+    let d = tempfile::tempdir().unwrap();
+    let a = d.path().join("a");
+    let chat = ok_json(&a, &["space", "create", "chat", "c", "--json"])["space"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = confab(&a, &["chat", "send", &chat[..10], "first <b>hello</b>"]);
+    assert!(out.status.success());
+    confab(&a, &["chat", "send", &chat, "second"]);
+    let msgs = ok_json(&a, &["chat", "list", &chat, "--json"]);
+    let msgs = msgs.as_array().unwrap();
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(msgs[0]["text"], "first <b>hello</b>");
+    assert_eq!(msgs[1]["text"], "second");
+    for m in msgs {
+        for k in ["id", "author", "ts", "text"] {
+            assert!(m.get(k).is_some(), "chat list lacks {k}");
+        }
+    }
+    assert!(msgs[0]["ts"].as_u64().unwrap() <= msgs[1]["ts"].as_u64().unwrap());
+    fails(&a, &["chat", "send", &chat, "  "], "empty");
+    fails(&a, &["chat", "send", "ffff0000", "x"], "no space matches");
+
+    let board = ok_json(&a, &["space", "create", "board", "b", "--json"])["space"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let s1 = ok_json(
+        &a,
+        &[
+            "board",
+            "stroke",
+            &board,
+            "--points",
+            "0,0 10,10 20,5",
+            "--color",
+            "#ff8800",
+            "--width",
+            "3",
+            "--json",
+        ],
+    );
+    ok_json(&a, &["board", "stroke", &board, "--points", "5,5", "--json"]);
+    let strokes = ok_json(&a, &["board", "list", &board, "--json"]);
+    assert_eq!(strokes.as_array().unwrap().len(), 2);
+    let first = strokes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == s1["id"])
+        .unwrap();
+    assert_eq!(
+        first["points"],
+        serde_json::json!([[0.0, 0.0], [10.0, 10.0], [20.0, 5.0]])
+    );
+    assert_eq!(first["color"], "#ff8800");
+    assert_eq!(first["width"], 3.0);
+    ok_json(
+        &a,
+        &[
+            "board",
+            "erase",
+            &board,
+            &s1["id"].as_str().unwrap()[..12],
+            "--json",
+        ],
+    );
+    assert_eq!(
+        ok_json(&a, &["board", "list", &board, "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    fails(
+        &a,
+        &["board", "stroke", &board, "--points", "1,2 3"],
+        "not of the form x,y",
+    );
+    fails(
+        &a,
+        &["board", "stroke", &board, "--points", "1,2", "--color", "blue"],
+        "#rrggbb",
+    );
+    fails(&a, &["board", "erase", &board, "abcdef"], "no stroke");
+    fails(&a, &["chat", "send", &board, "hi"], "does not take");
+
+    let news = ok_json(&a, &["space", "create", "news", "n", "--json"])["space"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    confab(
+        &a,
+        &[
+            "news",
+            "publish",
+            &news,
+            "--title",
+            "Issue 1",
+            "--body",
+            "Hello readers",
+        ],
+    );
+    let issues = ok_json(&a, &["news", "list", &news, "--json"]);
+    assert_eq!(issues[0]["title"], "Issue 1");
+    assert_eq!(issues[0]["body"], "Hello readers");
+    assert_eq!(issues[0]["author"], ok_json(&a, &["id", "--json"])["peer_id"]);
+}
+
+#[test]
+fn only_the_owner_publishes_a_newsletter() {
+    let d = tempfile::tempdir().unwrap();
+    let (owner, member) = (d.path().join("owner"), d.path().join("member"));
+    let created = ok_json(&owner, &["space", "create", "news", "Owner's weekly", "--json"]);
+    let space = created["space"].as_str().unwrap();
+    ok_json(
+        &member,
+        &["space", "join", created["ticket"].as_str().unwrap(), "--json"],
+    );
+    fails(
+        &member,
+        &["news", "publish", space, "--title", "Fake", "--body", "not mine"],
+        "only the owner",
+    );
+    assert_eq!(
+        ok_json(&member, &["news", "list", space, "--json"]),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn data_dir_from_the_environment_and_private_files() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("env-dir");
+    let out = Command::new(env!("CARGO_BIN_EXE_confab"))
+        .args(["id", "--json"])
+        .env("CONFAB_DATA_DIR", &dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(dir.join("identity.key").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(dir.join("identity.key"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600
+        );
+        assert_eq!(
+            std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+    }
+}

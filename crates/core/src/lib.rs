@@ -1,0 +1,30 @@
+//! The unit Confab replicates: signed, encrypted, content-addressed records, the spaces they
+//! live in, the tickets that invite people into a space, and the node identity that signs.
+//!
+//! Nothing here does I/O beyond reading and writing the identity file; the store, sync and
+//! network crates build on these types.
+#![deny(missing_docs)]
+
+pub mod body;
+pub mod hlc;
+pub mod identity;
+pub mod ids;
+pub mod record;
+pub mod space;
+pub mod ticket;
+
+pub use body::{Body, ChatBody, EraseBody, NewsBody, StrokeBody};
+pub use hlc::{Clock, Hlc};
+pub use identity::{Identity, IdentityError};
+pub use ids::{AuthorKey, RecordId, SpaceId, SyncKey};
+pub use record::{Record, RecordError, RecordKind, Verified};
+pub use space::{AuthError, Space, SpaceKey, SpaceKind};
+pub use ticket::{Ticket, TicketError};
+
+/// Milliseconds since the Unix epoch by the local wall clock.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

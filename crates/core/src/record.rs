@@ -1,0 +1,384 @@
+//! Records: the signed, encrypted, content-addressed unit of everything Confab stores and syncs.
+//!
+//! Wire form (version 1): `postcard(Header, body_ciphertext) || signature(64)`. The signature
+//! covers a domain tag and everything before it; the id is BLAKE3 of the whole encoding.
+//! Decoding re-encodes and compares, so each record has exactly one valid encoding and one id.
+
+use std::ops::Deref;
+
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+
+use crate::hlc::Hlc;
+use crate::ids::{AuthorKey, RecordId, SpaceId, SyncKey};
+
+/// Encoding version written by this build.
+pub const RECORD_VERSION: u8 = 1;
+/// Largest accepted signed encoding.
+pub const MAX_RECORD_SIZE: usize = 256 * 1024;
+/// Most refs one record may carry.
+pub const MAX_REFS: usize = 512;
+/// Timestamps further than this ahead of the local clock are refused.
+pub const MAX_FUTURE_MS: u64 = 10 * 60 * 1000;
+/// Length of an Ed25519 signature.
+pub const SIG_LEN: usize = 64;
+
+const SIGN_DOMAIN: &[u8] = b"confab/record/v1\n";
+
+/// What a record is. Which kinds a space accepts depends on the space's kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum RecordKind {
+    /// A chat message.
+    ChatMessage = 1,
+    /// A whiteboard stroke.
+    Stroke = 2,
+    /// Erases the strokes it refs.
+    Erase = 3,
+    /// A newsletter issue.
+    NewsIssue = 4,
+}
+
+impl RecordKind {
+    /// The kind for its wire code.
+    pub fn from_code(code: u8) -> Option<Self> {
+        Some(match code {
+            1 => Self::ChatMessage,
+            2 => Self::Stroke,
+            3 => Self::Erase,
+            4 => Self::NewsIssue,
+            _ => return None,
+        })
+    }
+
+    /// Its wire code.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// Why a record was refused. Every refusal names its reason; nothing refused is stored.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RecordError {
+    /// Over the size cap.
+    #[error("record is {0} bytes, the limit is {MAX_RECORD_SIZE}")]
+    TooLarge(usize),
+    /// Too short to hold a header and a signature.
+    #[error("record is truncated ({0} bytes)")]
+    Truncated(usize),
+    /// The bytes do not decode.
+    #[error("record does not decode: {0}")]
+    Malformed(String),
+    /// Written by a newer version.
+    #[error("record version {0} is not supported (this build reads version {RECORD_VERSION})")]
+    UnsupportedVersion(u8),
+    /// Unknown kind code.
+    #[error("record kind {0} is unknown")]
+    UnknownKind(u8),
+    /// Too many refs.
+    #[error("record has {0} refs, the limit is {MAX_REFS}")]
+    TooManyRefs(usize),
+    /// Decodes, but is not the one canonical encoding of its contents.
+    #[error("record is not canonically encoded")]
+    NonCanonical,
+    /// The author field is not an Ed25519 public key.
+    #[error("record author is not a valid Ed25519 key")]
+    BadAuthorKey,
+    /// The signature does not verify under the author's key.
+    #[error("record {0} has a bad signature")]
+    BadSignature(RecordId),
+    /// Its timestamp is too far in the future.
+    #[error("record {id} is dated {ahead_ms} ms in the future (limit {MAX_FUTURE_MS} ms)")]
+    FromTheFuture {
+        /// The record.
+        id: RecordId,
+        /// How far ahead of the local clock.
+        ahead_ms: u64,
+    },
+    /// It has expired.
+    #[error("record {0} has expired")]
+    Expired(RecordId),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    v: u8,
+    space: [u8; 32],
+    kind: u8,
+    author: [u8; 32],
+    ts: u64,
+    expires: Option<u64>,
+    refs: Vec<[u8; 32]>,
+    nonce: [u8; 24],
+}
+
+#[derive(Serialize, Deserialize)]
+struct Unsigned {
+    header: Header,
+    body: Vec<u8>,
+}
+
+/// A decoded record whose structure is valid. Its signature is not yet checked: see
+/// [`Record::verify`], which yields a [`Verified`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    /// BLAKE3 of the signed encoding.
+    pub id: RecordId,
+    /// The space it belongs to.
+    pub space: SpaceId,
+    /// What it is.
+    pub kind: RecordKind,
+    /// Who signed it.
+    pub author: AuthorKey,
+    /// When, by the author's hybrid logical clock.
+    pub ts: Hlc,
+    /// Wall-clock milliseconds after which it is deleted and never served.
+    pub expires: Option<u64>,
+    /// Records it refers to (an erase names the strokes it removes).
+    pub refs: Vec<RecordId>,
+    /// AEAD nonce of the body.
+    pub nonce: [u8; 24],
+    /// The body, encrypted with the space key.
+    pub ciphertext: Vec<u8>,
+    raw: Vec<u8>,
+}
+
+/// Fields of a record about to be signed.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    /// Its space.
+    pub space: SpaceId,
+    /// Its kind.
+    pub kind: RecordKind,
+    /// Its timestamp.
+    pub ts: Hlc,
+    /// Optional expiry, wall-clock ms.
+    pub expires: Option<u64>,
+    /// Refs.
+    pub refs: Vec<RecordId>,
+}
+
+impl Record {
+    /// Additional authenticated data for the body's AEAD: everything in the header but the
+    /// nonce, so a body cannot be moved to another record.
+    pub(crate) fn aad(draft: &Draft, author: &AuthorKey) -> Vec<u8> {
+        let refs: Vec<[u8; 32]> = draft.refs.iter().map(|r| r.0).collect();
+        postcard::to_stdvec(&(
+            RECORD_VERSION,
+            draft.space.0,
+            draft.kind.code(),
+            author.0,
+            draft.ts.0,
+            draft.expires,
+            refs,
+        ))
+        .expect("header encodes")
+    }
+
+    /// The AAD of this record's body.
+    pub fn body_aad(&self) -> Vec<u8> {
+        Self::aad(
+            &Draft {
+                space: self.space,
+                kind: self.kind,
+                ts: self.ts,
+                expires: self.expires,
+                refs: self.refs.clone(),
+            },
+            &self.author,
+        )
+    }
+
+    /// Signs a draft whose body is already encrypted.
+    pub fn sign(
+        draft: Draft,
+        nonce: [u8; 24],
+        ciphertext: Vec<u8>,
+        key: &SigningKey,
+    ) -> Result<Record, RecordError> {
+        if draft.refs.len() > MAX_REFS {
+            return Err(RecordError::TooManyRefs(draft.refs.len()));
+        }
+        let author = AuthorKey(key.verifying_key().to_bytes());
+        let unsigned = Unsigned {
+            header: Header {
+                v: RECORD_VERSION,
+                space: draft.space.0,
+                kind: draft.kind.code(),
+                author: author.0,
+                ts: draft.ts.0,
+                expires: draft.expires,
+                refs: draft.refs.iter().map(|r| r.0).collect(),
+                nonce,
+            },
+            body: ciphertext,
+        };
+        let mut raw = postcard::to_stdvec(&unsigned).expect("record encodes");
+        let sig = key.sign(&signing_message(&raw));
+        raw.extend_from_slice(&sig.to_bytes());
+        if raw.len() > MAX_RECORD_SIZE {
+            return Err(RecordError::TooLarge(raw.len()));
+        }
+        Ok(Record {
+            id: RecordId::of(&raw),
+            space: draft.space,
+            kind: draft.kind,
+            author,
+            ts: draft.ts,
+            expires: draft.expires,
+            refs: draft.refs,
+            nonce,
+            ciphertext: unsigned.body,
+            raw,
+        })
+    }
+
+    /// Decodes a signed encoding, checking size, structure, version, kind and canonical form.
+    pub fn decode(bytes: &[u8]) -> Result<Record, RecordError> {
+        if bytes.len() > MAX_RECORD_SIZE {
+            return Err(RecordError::TooLarge(bytes.len()));
+        }
+        if bytes.len() < SIG_LEN + 100 {
+            return Err(RecordError::Truncated(bytes.len()));
+        }
+        let (signed, _sig) = bytes.split_at(bytes.len() - SIG_LEN);
+        // The version byte leads the encoding: refuse newer versions before reading further.
+        if signed[0] != RECORD_VERSION {
+            return Err(RecordError::UnsupportedVersion(signed[0]));
+        }
+        let (u, rest) = postcard::take_from_bytes::<Unsigned>(signed)
+            .map_err(|e| RecordError::Malformed(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(RecordError::Malformed(format!(
+                "{} bytes after the body",
+                rest.len()
+            )));
+        }
+        let kind = RecordKind::from_code(u.header.kind).ok_or(RecordError::UnknownKind(u.header.kind))?;
+        if u.header.refs.len() > MAX_REFS {
+            return Err(RecordError::TooManyRefs(u.header.refs.len()));
+        }
+        let re = postcard::to_stdvec(&u).map_err(|e| RecordError::Malformed(e.to_string()))?;
+        if re.as_slice() != signed {
+            return Err(RecordError::NonCanonical);
+        }
+        Ok(Record {
+            id: RecordId::of(bytes),
+            space: SpaceId(u.header.space),
+            kind,
+            author: AuthorKey(u.header.author),
+            ts: Hlc(u.header.ts),
+            expires: u.header.expires,
+            refs: u.header.refs.into_iter().map(RecordId).collect(),
+            nonce: u.header.nonce,
+            ciphertext: u.body,
+            raw: bytes.to_vec(),
+        })
+    }
+
+    /// The signed encoding.
+    pub fn encoded(&self) -> &[u8] {
+        &self.raw
+    }
+
+    /// Consumes the record, returning its signed encoding.
+    pub fn into_encoded(self) -> Vec<u8> {
+        self.raw
+    }
+
+    /// The key it is reconciled by.
+    pub fn sync_key(&self) -> SyncKey {
+        SyncKey::new(self.ts.0, &self.id)
+    }
+
+    /// The signature bytes.
+    pub fn signature(&self) -> [u8; SIG_LEN] {
+        let mut s = [0u8; SIG_LEN];
+        s.copy_from_slice(&self.raw[self.raw.len() - SIG_LEN..]);
+        s
+    }
+
+    /// Checks the signature under the author's key with strict Ed25519 verification
+    /// (no small-order keys or R points, canonical S), so every peer agrees on validity.
+    pub fn verify(self) -> Result<Verified, RecordError> {
+        let key = VerifyingKey::from_bytes(&self.author.0).map_err(|_| RecordError::BadAuthorKey)?;
+        let sig = Signature::from_bytes(&self.signature());
+        let msg = signing_message(&self.raw[..self.raw.len() - SIG_LEN]);
+        key.verify_strict(&msg, &sig)
+            .map_err(|_| RecordError::BadSignature(self.id))?;
+        Ok(Verified(self))
+    }
+
+    /// Time checks that depend on the local clock: not too far in the future, not expired.
+    pub fn check_time(&self, now_ms: u64) -> Result<(), RecordError> {
+        let ms = self.ts.ms();
+        if ms > now_ms + MAX_FUTURE_MS {
+            return Err(RecordError::FromTheFuture {
+                id: self.id,
+                ahead_ms: ms - now_ms,
+            });
+        }
+        if matches!(self.expires, Some(e) if e <= now_ms) {
+            return Err(RecordError::Expired(self.id));
+        }
+        Ok(())
+    }
+}
+
+fn signing_message(signed: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(SIGN_DOMAIN.len() + signed.len());
+    m.extend_from_slice(SIGN_DOMAIN);
+    m.extend_from_slice(signed);
+    m
+}
+
+/// A record whose signature has been checked. Only [`Record::verify`] and
+/// [`verify_all`] make one, so code that takes a `Verified` cannot skip the check.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verified(Record);
+
+impl Deref for Verified {
+    type Target = Record;
+    fn deref(&self) -> &Record {
+        &self.0
+    }
+}
+
+impl Verified {
+    /// The record.
+    pub fn into_inner(self) -> Record {
+        self.0
+    }
+}
+
+/// Decodes and verifies many encodings, spreading the signature checks over the machine's
+/// cores when the batch is large enough to pay for the threads. Order is preserved.
+pub fn verify_all(encodings: Vec<Vec<u8>>) -> Vec<Result<Verified, RecordError>> {
+    fn one(b: Vec<u8>) -> Result<Verified, RecordError> {
+        Record::decode(&b)?.verify()
+    }
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    if encodings.len() < 64 || threads < 2 {
+        return encodings.into_iter().map(one).collect();
+    }
+    let chunk = encodings.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<Vec<u8>>> = Vec::with_capacity(threads);
+    let mut it = encodings.into_iter();
+    loop {
+        let c: Vec<Vec<u8>> = it.by_ref().take(chunk).collect();
+        if c.is_empty() {
+            break;
+        }
+        chunks.push(c);
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|c| s.spawn(move || c.into_iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("verifier thread panicked"))
+            .collect()
+    })
+}

@@ -1,0 +1,178 @@
+//! The node facade: one data dir's identity, store, clock and sync engine, and the actions a
+//! person takes (create or join a space, write a message, a stroke, an issue). The `confab`
+//! command and the app both drive Confab through this crate.
+#![deny(missing_docs)]
+
+use std::path::{Path, PathBuf};
+
+use confab_core::record::RecordError;
+use confab_core::{Body, Clock, Identity, IdentityError, RecordId, Space, SpaceKind, Ticket, TicketError};
+use confab_store::{Store, StoreError};
+use confab_sync::Syncer;
+
+/// Environment variable naming the data dir.
+pub const DATA_DIR_ENV: &str = "CONFAB_DATA_DIR";
+/// Setting that holds this node's reachable addresses (JSON list), written by a running node.
+pub const SELF_ADDRS_SETTING: &str = "self_addrs";
+
+/// Why a node action failed.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The identity could not be loaded.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The ticket is bad.
+    #[error(transparent)]
+    Ticket(#[from] TicketError),
+    /// A record could not be made.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// The input is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+    /// No default data dir on this platform.
+    #[error("no home directory to keep data in; pass --data DIR or set {DATA_DIR_ENV}")]
+    NoDataDir,
+}
+
+/// The platform's default data dir (`~/.local/share/confab` on Linux).
+pub fn default_data_dir() -> Result<PathBuf, NodeError> {
+    directories::ProjectDirs::from("org", "Confab", "confab")
+        .map(|d| d.data_dir().to_path_buf())
+        .ok_or(NodeError::NoDataDir)
+}
+
+/// An open data dir.
+#[derive(Clone, Debug)]
+pub struct Local {
+    dir: PathBuf,
+    identity: Identity,
+    syncer: Syncer,
+    clock: std::sync::Arc<Clock>,
+}
+
+impl Local {
+    /// Opens a data dir, creating the identity and database on first use.
+    pub async fn open(dir: &Path) -> Result<Local, NodeError> {
+        create_private_dir(dir)?;
+        let identity = Identity::load_or_create(dir)?;
+        let store = Store::open_dir(dir)?;
+        let floor = store.clock_floor().await?;
+        Ok(Local {
+            dir: dir.to_path_buf(),
+            identity,
+            syncer: Syncer::new(store),
+            clock: std::sync::Arc::new(Clock::with_floor(floor)),
+        })
+    }
+
+    /// The data dir.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// This node's identity.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        self.syncer.store()
+    }
+
+    /// The sync engine.
+    pub fn syncer(&self) -> &Syncer {
+        &self.syncer
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Addresses a running node last reported for this identity.
+    pub async fn self_addrs(&self) -> Result<Vec<String>, NodeError> {
+        Ok(match self.store().get_setting(SELF_ADDRS_SETTING).await? {
+            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+            None => Vec::new(),
+        })
+    }
+
+    /// A ticket for a joined space, carrying this node's known addresses.
+    pub async fn ticket(&self, space: &Space) -> Result<String, NodeError> {
+        let addrs = self.self_addrs().await?;
+        Ok(Ticket::encode(space, &addrs, self.identity.signing_key()))
+    }
+
+    /// Creates a space owned by this node and returns it with its ticket.
+    pub async fn create_space(&self, kind: SpaceKind, name: &str) -> Result<(Space, String), NodeError> {
+        let space = Space::create(kind, name, self.identity.author()).map_err(NodeError::Invalid)?;
+        self.store().add_space(space.clone()).await?;
+        let ticket = self.ticket(&space).await?;
+        Ok((space, ticket))
+    }
+
+    /// Joins the space a ticket invites into. Returns the space and the addresses it carried.
+    pub async fn join(&self, ticket: &str) -> Result<Ticket, NodeError> {
+        let t = Ticket::parse(ticket)?;
+        self.store().add_space(t.space.clone()).await?;
+        Ok(t)
+    }
+
+    /// The joined space with this id or unique id prefix.
+    pub async fn space(&self, id_or_prefix: &str) -> Result<Space, NodeError> {
+        Ok(self.store().resolve_space(id_or_prefix).await?)
+    }
+
+    /// Signs, encrypts and stores a new record in a space; a refusal is an error naming why.
+    pub async fn write(
+        &self,
+        space: &Space,
+        body: Body,
+        refs: Vec<RecordId>,
+        expires: Option<u64>,
+    ) -> Result<RecordId, NodeError> {
+        body.validate().map_err(|e| NodeError::Invalid(e.to_string()))?;
+        if !space.kind.accepts(body.kind()) {
+            return Err(NodeError::Invalid(format!(
+                "a {} space does not take {:?} records",
+                space.kind,
+                body.kind()
+            )));
+        }
+        let rec = space.seal(
+            self.identity.signing_key(),
+            &body,
+            self.clock.now(),
+            expires,
+            refs,
+        )?;
+        let id = rec.id;
+        let report = self.syncer.insert(vec![rec.verify()?]).await?;
+        if let Some((_, why)) = report.refused.into_iter().next() {
+            return Err(NodeError::Store(StoreError::Refused(why)));
+        }
+        Ok(id)
+    }
+}
+
+/// Creates the data dir readable by its owner only: it holds space keys and the identity.
+fn create_private_dir(dir: &Path) -> Result<(), NodeError> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir).map_err(|source| {
+        NodeError::Store(StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })
+    })
+}

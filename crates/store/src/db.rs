@@ -1,0 +1,358 @@
+//! The connection the store thread owns, and every query it runs.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use confab_core::{
+    AuthorKey, Body, Record, RecordKind, Space, SpaceId, SpaceKey, SpaceKind, SyncKey, Verified,
+};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use crate::schema::{migrations, version_triple, MIN_SQLITE_VERSION};
+use crate::{InsertReport, Inserted, Refusal, StoreError};
+
+/// The store thread's state: the connection and the joined spaces (their keys decrypt bodies).
+pub struct Db {
+    conn: Connection,
+    spaces: HashMap<SpaceId, Space>,
+}
+
+fn blob32(v: Vec<u8>) -> Result<[u8; 32], StoreError> {
+    v.try_into()
+        .map_err(|_| StoreError::Corrupt("a 32-byte field has the wrong length".into()))
+}
+
+impl Db {
+    /// Opens a database file: pragmas, version check, migrations.
+    pub fn open(path: &Path) -> Result<Db, StoreError> {
+        let conn = Connection::open(path)?;
+        Self::setup(conn)
+    }
+
+    /// A private in-memory database.
+    pub fn open_in_memory() -> Result<Db, StoreError> {
+        Self::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Db, StoreError> {
+        let version: String = conn.query_row("SELECT sqlite_version()", [], |r| r.get(0))?;
+        if version_triple(&version) < version_triple(MIN_SQLITE_VERSION) {
+            return Err(StoreError::OldSqlite { found: version });
+        }
+        // WAL lets the CLI write while a node on the same data dir reads and writes;
+        // NORMAL sync is durable across application crashes, which is what WAL promises.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        migrations().to_latest(&mut conn)?;
+        let mut db = Db {
+            conn,
+            spaces: HashMap::new(),
+        };
+        db.reload_spaces()?;
+        Ok(db)
+    }
+
+    /// The raw connection, for tests and maintenance.
+    pub fn conn(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    fn reload_spaces(&mut self) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT kind, name, key, owner FROM spaces ORDER BY joined_at, id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+            ))
+        })?;
+        let mut spaces = HashMap::new();
+        for row in rows {
+            let (kind, name, key, owner) = row?;
+            let kind: SpaceKind = kind.parse().map_err(StoreError::Corrupt)?;
+            let s = Space::from_parts(kind, name, SpaceKey(blob32(key)?), AuthorKey(blob32(owner)?));
+            spaces.insert(s.id, s);
+        }
+        self.spaces = spaces;
+        Ok(())
+    }
+
+    /// Joins a space. True if it was new.
+    pub fn add_space(&mut self, space: &Space) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "INSERT OR IGNORE INTO spaces (id, kind, name, key, owner, joined_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![space.id.0, space.kind.as_str(), space.name, space.key.0, space.owner.0, confab_core::now_ms() as i64],
+        )?;
+        self.spaces.insert(space.id, space.clone());
+        Ok(n == 1)
+    }
+
+    /// All joined spaces, oldest joined first.
+    pub fn spaces(&mut self) -> Result<Vec<Space>, StoreError> {
+        self.reload_spaces()?;
+        let mut ids: Vec<(i64, SpaceId)> = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, joined_at FROM spaces ORDER BY joined_at, id")?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)))? {
+            let (id, at) = row?;
+            ids.push((at, SpaceId(blob32(id)?)));
+        }
+        Ok(ids
+            .into_iter()
+            .filter_map(|(_, id)| self.spaces.get(&id).cloned())
+            .collect())
+    }
+
+    /// The joined space with this id; re-reads the table once if another process joined it.
+    pub fn space(&mut self, id: &SpaceId) -> Result<Option<&Space>, StoreError> {
+        if !self.spaces.contains_key(id) {
+            self.reload_spaces()?;
+        }
+        Ok(self.spaces.get(id))
+    }
+
+    /// The one space whose hex id starts with `prefix` (case-insensitive).
+    pub fn resolve_space(&mut self, prefix: &str) -> Result<Space, StoreError> {
+        let p = prefix.trim().to_ascii_lowercase();
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(StoreError::UnknownSpace(prefix.to_string()));
+        }
+        self.reload_spaces()?;
+        let found: Vec<&Space> = self
+            .spaces
+            .values()
+            .filter(|s| s.id.to_string().starts_with(&p))
+            .collect();
+        match found.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(StoreError::UnknownSpace(prefix.to_string())),
+            many => Err(StoreError::AmbiguousSpace {
+                prefix: prefix.to_string(),
+                matches: many
+                    .iter()
+                    .map(|s| s.id.to_string()[..12].to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// Checks and stores a batch in one transaction.
+    pub fn insert(&mut self, records: Vec<Verified>, now_ms: u64) -> Result<InsertReport, StoreError> {
+        let mut report = InsertReport::default();
+        if records.iter().any(|r| !self.spaces.contains_key(&r.space)) {
+            self.reload_spaces()?;
+        }
+        let tx = self.conn.transaction()?;
+        let mut max_ts = 0u64;
+        {
+            let mut ins = tx.prepare_cached(
+                "INSERT OR IGNORE INTO records (space, ts, id, kind, author, expires, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            let mut erase = tx
+                .prepare_cached("INSERT OR IGNORE INTO erased (space, target, source) VALUES (?1, ?2, ?3)")?;
+            for rec in records {
+                let Some(space) = self.spaces.get(&rec.space) else {
+                    report.refused.push((Some(rec.id), Refusal::UnknownSpace(rec.id)));
+                    continue;
+                };
+                if let Err(e) = rec.check_time(now_ms) {
+                    report.refused.push((Some(rec.id), e.into()));
+                    continue;
+                }
+                let body = match space.authorize(&rec) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        report.refused.push((Some(rec.id), e.into()));
+                        continue;
+                    }
+                };
+                let n = ins.execute(params![
+                    rec.space.0,
+                    rec.ts.0 as i64,
+                    rec.id.0,
+                    rec.kind.code(),
+                    rec.author.0,
+                    rec.expires.map(|e| e as i64),
+                    rec.encoded()
+                ])?;
+                if n == 0 {
+                    report.duplicates += 1;
+                    continue;
+                }
+                if rec.kind == RecordKind::Erase {
+                    for target in &rec.refs {
+                        erase.execute(params![rec.space.0, target.0, rec.id.0])?;
+                    }
+                }
+                max_ts = max_ts.max(rec.ts.0);
+                report.inserted.push(Inserted {
+                    id: rec.id,
+                    space: rec.space,
+                    kind: rec.kind,
+                    author: rec.author,
+                    ts: rec.ts,
+                    key: rec.sync_key(),
+                    body,
+                });
+            }
+        }
+        if max_ts > 0 {
+            bump_clock(&tx, max_ts)?;
+        }
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Decodes stored rows of one kind and decrypts them with the space key.
+    pub(crate) fn bodies(
+        &mut self,
+        space: &SpaceId,
+        sql: &str,
+        now_ms: u64,
+    ) -> Result<Vec<(Record, Body)>, StoreError> {
+        let s = self
+            .space(space)?
+            .cloned()
+            .ok_or_else(|| StoreError::UnknownSpace(space.to_string()))?;
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params![space.0, now_ms as i64], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = Vec::new();
+        for raw in rows {
+            let rec = Record::decode(&raw?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let body = s.decrypt(&rec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            out.push((rec, body));
+        }
+        Ok(out)
+    }
+
+    /// Reconciliation keys of live records, ascending.
+    pub fn sync_keys(&mut self, space: &SpaceId, now_ms: u64) -> Result<Vec<SyncKey>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT ts, id FROM records WHERE space = ?1 AND (expires IS NULL OR expires > ?2) ORDER BY ts, id",
+        )?;
+        let rows = stmt.query_map(params![space.0, now_ms as i64], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (ts, id) = row?;
+            out.push(SyncKey::new(ts as u64, &confab_core::RecordId(blob32(id)?)));
+        }
+        Ok(out)
+    }
+
+    /// Encodings for the given keys, in the order asked, until `max_bytes` is reached (at
+    /// least one record is returned if any is found). Unknown or expired keys are skipped.
+    /// Returns the encodings and how many keys were handled.
+    pub fn records_by_keys(
+        &mut self,
+        space: &SpaceId,
+        keys: &[SyncKey],
+        max_bytes: usize,
+        now_ms: u64,
+    ) -> Result<(Vec<Vec<u8>>, usize), StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT raw FROM records WHERE space = ?1 AND ts = ?2 AND id >= ?3 AND id <= ?4 \
+             AND (expires IS NULL OR expires > ?5) LIMIT 1",
+        )?;
+        let mut out = Vec::with_capacity(keys.len().min(1024));
+        let mut bytes = 0usize;
+        for (i, k) in keys.iter().enumerate() {
+            let mut lo = [0u8; 32];
+            let mut hi = [0xffu8; 32];
+            lo[..24].copy_from_slice(k.id_prefix());
+            hi[..24].copy_from_slice(k.id_prefix());
+            if let Some(raw) = stmt
+                .query_row(
+                    params![space.0, k.ts() as i64, &lo[..], &hi[..], now_ms as i64],
+                    |r| r.get::<_, Vec<u8>>(0),
+                )
+                .optional()?
+            {
+                if !out.is_empty() && bytes + raw.len() > max_bytes {
+                    return Ok((out, i));
+                }
+                bytes += raw.len();
+                out.push(raw);
+            }
+        }
+        Ok((out, keys.len()))
+    }
+
+    /// Deletes expired records and the erase links they carried.
+    pub fn purge_expired(&mut self, now_ms: u64) -> Result<Vec<SpaceId>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut spaces = Vec::new();
+        {
+            let mut stmt =
+                tx.prepare("SELECT DISTINCT space FROM records WHERE expires IS NOT NULL AND expires <= ?1")?;
+            for s in stmt.query_map([now_ms as i64], |r| r.get::<_, Vec<u8>>(0))? {
+                spaces.push(SpaceId(blob32(s?)?));
+            }
+            tx.execute(
+                "DELETE FROM erased WHERE source IN (SELECT id FROM records WHERE expires IS NOT NULL AND expires <= ?1)",
+                [now_ms as i64],
+            )?;
+            tx.execute(
+                "DELETE FROM records WHERE expires IS NOT NULL AND expires <= ?1",
+                [now_ms as i64],
+            )?;
+        }
+        tx.commit()?;
+        Ok(spaces)
+    }
+
+    /// The highest timestamp stored or issued here.
+    pub fn clock_floor(&mut self) -> Result<u64, StoreError> {
+        let v: Option<i64> = self
+            .conn
+            .query_row("SELECT value FROM kv WHERE key = 'clock'", [], |r| r.get(0))
+            .optional()?;
+        Ok(v.unwrap_or(0) as u64)
+    }
+
+    /// Reads a setting.
+    pub fn get_setting(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM kv WHERE key = ?1",
+                [format!("setting.{key}")],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Writes a setting.
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO kv (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![format!("setting.{key}"), value],
+        )?;
+        Ok(())
+    }
+
+    /// Rows stored for a space.
+    pub fn count(&mut self, space: &SpaceId) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM records WHERE space = ?1", [space.0], |r| {
+                r.get::<_, i64>(0)
+            })? as u64)
+    }
+}
+
+fn bump_clock(tx: &Transaction<'_>, ts: u64) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO kv (key, value) VALUES ('clock', ?1) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
+        [ts as i64],
+    )?;
+    Ok(())
+}

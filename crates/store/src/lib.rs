@@ -1,0 +1,315 @@
+//! Confab's store: signed records in SQLite, reconciled and replicated by peers.
+//!
+//! One thread owns the SQLite connection; [`Store`] is a cloneable handle that sends it jobs.
+//! Every call returns a [`Pending`] that a thread can [`wait`](Pending::wait) on and async
+//! code can `.await`. Records reach the store only as [`Verified`](confab_core::Verified)
+//! values, and the writer checks each against its space's rules before storing it, so a
+//! refused record is named in the report and nothing of it is stored.
+#![deny(missing_docs)]
+
+mod db;
+mod schema;
+mod views;
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::mpsc;
+use std::task::{Context, Poll};
+
+use confab_core::record::verify_all;
+use confab_core::{
+    AuthError, AuthorKey, Body, Hlc, RecordError, RecordId, RecordKind, Space, SpaceId, SyncKey, Verified,
+};
+
+pub use db::Db;
+pub use schema::{migrations, MIN_SQLITE_VERSION, SCHEMA_VERSION};
+pub use views::{ChatMessage, NewsIssue, Stroke};
+
+/// File name of the database inside a data dir.
+pub const DB_FILE: &str = "confab.sqlite";
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite said no.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The schema could not be brought up to date.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// The SQLite library is too old to trust with a WAL database.
+    #[error("SQLite {found} is too old: Confab needs {MIN_SQLITE_VERSION} or newer")]
+    OldSqlite {
+        /// The version found.
+        found: String,
+    },
+    /// A file-system error.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// No space has this id or id prefix.
+    #[error("no space matches {0:?} (see `confab space list`)")]
+    UnknownSpace(String),
+    /// Several spaces share this id prefix.
+    #[error("{prefix:?} matches several spaces ({matches}); give more of the id")]
+    AmbiguousSpace {
+        /// What was asked for.
+        prefix: String,
+        /// The candidates.
+        matches: String,
+    },
+    /// A record was refused.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// Stored bytes no longer decode: the file was damaged outside Confab.
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    /// The store's thread has stopped.
+    #[error("the store has shut down")]
+    Closed,
+}
+
+/// Why one record was not stored.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Refusal {
+    /// Failed to decode, verify or pass a time check.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// Broke its space's rules.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// Names a space this store has not joined.
+    #[error("record {0} belongs to a space this node has not joined")]
+    UnknownSpace(RecordId),
+    /// Sent by a peer that was not asked for it (wrong space or key).
+    #[error("record {0} was not asked for")]
+    Unrequested(RecordId),
+}
+
+/// A record that was stored by an insert.
+#[derive(Clone, Debug)]
+pub struct Inserted {
+    /// Its id.
+    pub id: RecordId,
+    /// Its space.
+    pub space: SpaceId,
+    /// Its kind.
+    pub kind: RecordKind,
+    /// Its author.
+    pub author: AuthorKey,
+    /// Its timestamp.
+    pub ts: Hlc,
+    /// Its reconciliation key.
+    pub key: SyncKey,
+    /// Its decrypted body.
+    pub body: Body,
+}
+
+/// What an insert did with each record.
+#[derive(Debug, Default)]
+pub struct InsertReport {
+    /// Newly stored, in input order.
+    pub inserted: Vec<Inserted>,
+    /// Already present.
+    pub duplicates: usize,
+    /// Refused, with the reason.
+    pub refused: Vec<(Option<RecordId>, Refusal)>,
+}
+
+/// A reply from the store thread: `.wait()` blocks, `.await` suspends.
+#[must_use = "a store call does nothing visible until its reply is waited for"]
+pub struct Pending<T>(oneshot::Receiver<Result<T, StoreError>>);
+
+impl<T> Pending<T> {
+    /// Blocks the current thread until the reply arrives.
+    pub fn wait(self) -> Result<T, StoreError> {
+        self.0.recv().unwrap_or(Err(StoreError::Closed))
+    }
+}
+
+impl<T> Future for Pending<T> {
+    type Output = Result<T, StoreError>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.unwrap_or(Err(StoreError::Closed)))
+    }
+}
+
+type Job = Box<dyn FnOnce(&mut Db) + Send>;
+
+/// Handle to the store thread. Cheap to clone; the thread stops when the last handle drops.
+#[derive(Clone)]
+pub struct Store {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `dir` and starts its thread.
+    pub fn open_dir(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Self::open(&dir.join(DB_FILE))
+    }
+
+    /// Opens (creating if needed) the database file and starts its thread.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let db = Db::open(path)?;
+        Ok(Self::spawn(db))
+    }
+
+    /// A private in-memory store, for tests and benchmarks.
+    pub fn in_memory() -> Result<Store, StoreError> {
+        Ok(Self::spawn(Db::open_in_memory()?))
+    }
+
+    fn spawn(mut db: Db) -> Store {
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("confab-store".into())
+            .spawn(move || {
+                while let Ok(job) = rx.recv() {
+                    job(&mut db);
+                }
+            })
+            .expect("spawning the store thread");
+        Store { jobs: tx }
+    }
+
+    /// Runs `f` on the store thread.
+    pub fn call<T, F>(&self, f: F) -> Pending<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Db) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |db| {
+            let _ = tx.send(f(db));
+        });
+        // If the thread is gone the reply sender is dropped and the caller sees `Closed`.
+        let _ = self.jobs.send(job);
+        Pending(rx)
+    }
+
+    /// Joins a space (no-op if already joined). True if it was new.
+    pub fn add_space(&self, space: Space) -> Pending<bool> {
+        self.call(move |db| db.add_space(&space))
+    }
+
+    /// All joined spaces, oldest joined first.
+    pub fn spaces(&self) -> Pending<Vec<Space>> {
+        self.call(|db| db.spaces())
+    }
+
+    /// The space with this id, if joined.
+    pub fn space(&self, id: SpaceId) -> Pending<Option<Space>> {
+        self.call(move |db| Ok(db.space(&id)?.cloned()))
+    }
+
+    /// The one space whose hex id starts with `prefix`.
+    pub fn resolve_space(&self, prefix: &str) -> Pending<Space> {
+        let prefix = prefix.to_string();
+        self.call(move |db| db.resolve_space(&prefix))
+    }
+
+    /// Stores records whose signatures were checked, one transaction for the batch.
+    pub fn insert(&self, records: Vec<Verified>) -> Pending<InsertReport> {
+        self.call(move |db| db.insert(records, confab_core::now_ms()))
+    }
+
+    /// Decodes and verifies encodings on the calling thread (spread over the cores), then
+    /// stores the valid ones in one transaction. Refusals are reported, not fatal.
+    pub fn ingest(&self, encodings: Vec<Vec<u8>>) -> Pending<InsertReport> {
+        let mut refused = Vec::new();
+        let mut ok = Vec::with_capacity(encodings.len());
+        for r in verify_all(encodings) {
+            match r {
+                Ok(v) => ok.push(v),
+                Err(e) => {
+                    let id = match &e {
+                        RecordError::BadSignature(id) | RecordError::Expired(id) => Some(*id),
+                        RecordError::FromTheFuture { id, .. } => Some(*id),
+                        _ => None,
+                    };
+                    refused.push((id, Refusal::Record(e)))
+                }
+            }
+        }
+        self.call(move |db| {
+            let mut report = db.insert(ok, confab_core::now_ms())?;
+            report.refused.extend(refused);
+            Ok(report)
+        })
+    }
+
+    /// Chat messages of a space in (ts, id) order.
+    pub fn chat_messages(&self, space: SpaceId) -> Pending<Vec<ChatMessage>> {
+        self.call(move |db| db.chat_messages(&space, confab_core::now_ms()))
+    }
+
+    /// Strokes of a board that no erase has removed, in (ts, id) order.
+    pub fn board_strokes(&self, space: SpaceId) -> Pending<Vec<Stroke>> {
+        self.call(move |db| db.board_strokes(&space, confab_core::now_ms()))
+    }
+
+    /// Newsletter issues, oldest first.
+    pub fn news_issues(&self, space: SpaceId) -> Pending<Vec<NewsIssue>> {
+        self.call(move |db| db.news_issues(&space, confab_core::now_ms()))
+    }
+
+    /// The reconciliation keys of a space's live records, ascending.
+    pub fn sync_keys(&self, space: SpaceId) -> Pending<Vec<SyncKey>> {
+        self.call(move |db| db.sync_keys(&space, confab_core::now_ms()))
+    }
+
+    /// Encodings of the records with these keys, in the order asked, up to `max_bytes`
+    /// (missing ones skipped), and how many keys were handled.
+    pub fn records_by_keys(
+        &self,
+        space: SpaceId,
+        keys: Vec<SyncKey>,
+        max_bytes: usize,
+    ) -> Pending<(Vec<Vec<u8>>, usize)> {
+        self.call(move |db| db.records_by_keys(&space, &keys, max_bytes, confab_core::now_ms()))
+    }
+
+    /// Deletes expired records. Returns the spaces that lost records.
+    pub fn purge_expired(&self) -> Pending<Vec<SpaceId>> {
+        self.call(|db| db.purge_expired(confab_core::now_ms()))
+    }
+
+    /// The highest timestamp this store has seen, for the clock's floor.
+    pub fn clock_floor(&self) -> Pending<u64> {
+        self.call(|db| db.clock_floor())
+    }
+
+    /// Reads a setting.
+    pub fn get_setting(&self, key: &str) -> Pending<Option<String>> {
+        let key = key.to_string();
+        self.call(move |db| db.get_setting(&key))
+    }
+
+    /// Writes a setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Pending<()> {
+        let (key, value) = (key.to_string(), value.to_string());
+        self.call(move |db| db.set_setting(&key, &value))
+    }
+
+    /// Number of records stored in a space (expired ones included until purged).
+    pub fn count(&self, space: SpaceId) -> Pending<u64> {
+        self.call(move |db| db.count(&space))
+    }
+}

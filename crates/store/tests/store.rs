@@ -1,0 +1,330 @@
+//! The store: migrations, refusals that change nothing, views, expiry.
+
+use confab_core::{
+    now_ms, Body, ChatBody, EraseBody, Hlc, Identity, NewsBody, Record, Space, SpaceKind, StrokeBody,
+    Verified,
+};
+use confab_store::{migrations, Refusal, Store, StoreError, DB_FILE, SCHEMA_VERSION};
+use rusqlite::Connection;
+
+fn chat(t: &str) -> Body {
+    Body::Chat(ChatBody { text: t.into() })
+}
+
+fn seal(
+    space: &Space,
+    who: &Identity,
+    body: &Body,
+    ts: Hlc,
+    expires: Option<u64>,
+    refs: Vec<confab_core::RecordId>,
+) -> Record {
+    space.seal(who.signing_key(), body, ts, expires, refs).unwrap()
+}
+
+fn v(r: Record) -> Verified {
+    r.verify().unwrap()
+}
+
+/// Everything stored, as one comparable value.
+fn fingerprint(path: &std::path::Path) -> (i64, String) {
+    let c = Connection::open(path).unwrap();
+    c.query_row(
+        "SELECT count(*), coalesce(group_concat(hex(id) || hex(raw), ','), '') FROM (SELECT id, raw FROM records ORDER BY id)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap()
+}
+
+#[test]
+fn upgrade_from_version_1_keeps_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE);
+    let me = Identity::generate();
+    let space = Space::create(SpaceKind::Chat, "old room", me.author()).unwrap();
+    let rec = seal(
+        &space,
+        &me,
+        &chat("written by version 1"),
+        Hlc::new(now_ms(), 0),
+        None,
+        vec![],
+    );
+    {
+        // A database exactly as version 1 left it: the frozen first migration only.
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(include_str!("../src/migrations/0001_records.sql"))
+            .unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+        c.execute(
+            "INSERT INTO spaces (id, kind, name, key, owner, joined_at) VALUES (?1, 'chat', ?2, ?3, ?4, 1)",
+            rusqlite::params![space.id.0, space.name, space.key.0, space.owner.0],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO records (space, ts, id, kind, author, expires, raw) VALUES (?1, ?2, ?3, 1, ?4, NULL, ?5)",
+            rusqlite::params![space.id.0, rec.ts.0 as i64, rec.id.0, rec.author.0, rec.encoded()],
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let msgs = store.chat_messages(space.id).wait().unwrap();
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].text, "written by version 1");
+    assert_eq!(store.spaces().wait().unwrap(), vec![space.clone()]);
+    drop(store);
+    let c = Connection::open(&path).unwrap();
+    let uv: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(uv as usize, SCHEMA_VERSION);
+    let muted: i64 = c.query_row("SELECT muted FROM spaces", [], |r| r.get(0)).unwrap();
+    assert_eq!(muted, 0);
+    c.execute(
+        "INSERT INTO peer_addrs (peer, addr, last_seen) VALUES ('p', '/ip4/1.2.3.4/tcp/1', 0)",
+        [],
+    )
+    .unwrap();
+    migrations().validate().unwrap();
+}
+
+#[test]
+fn refused_records_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_dir(dir.path()).unwrap();
+    let path = dir.path().join(DB_FILE);
+    let owner = Identity::generate();
+    let member = Identity::generate();
+    let room = Space::create(SpaceKind::Chat, "room", owner.author()).unwrap();
+    let news = Space::create(SpaceKind::News, "weekly", owner.author()).unwrap();
+    let unjoined = Space::create(SpaceKind::Chat, "elsewhere", owner.author()).unwrap();
+    store.add_space(room.clone()).wait().unwrap();
+    store.add_space(news.clone()).wait().unwrap();
+    let now = Hlc::new(now_ms(), 0);
+    let good = seal(&room, &member, &chat("ok"), now, None, vec![]);
+    let r = store.insert(vec![v(good.clone())]).wait().unwrap();
+    assert_eq!(r.inserted.len(), 1);
+    let before = fingerprint(&path);
+
+    let mut flipped = good.encoded().to_vec();
+    flipped[40] ^= 0x10;
+    let mut bad_sig = good.encoded().to_vec();
+    let n = bad_sig.len();
+    bad_sig[n - 3] ^= 0x01;
+    let issue = Body::News(NewsBody {
+        title: "fake".into(),
+        body: "not the owner".into(),
+    });
+    let not_owner = seal(&news, &member, &issue, now, None, vec![]).into_encoded();
+    let elsewhere = seal(&unjoined, &member, &chat("x"), now, None, vec![]).into_encoded();
+    let expired = seal(&room, &member, &chat("old"), now, Some(now_ms() - 1), vec![]).into_encoded();
+    let future = seal(
+        &room,
+        &member,
+        &chat("later"),
+        Hlc::new(now_ms() + 3_600_000, 0),
+        None,
+        vec![],
+    )
+    .into_encoded();
+    let report = store
+        .ingest(vec![
+            flipped,
+            bad_sig,
+            not_owner,
+            elsewhere,
+            expired,
+            future,
+            vec![0u8; 3],
+            good.encoded().to_vec(),
+        ])
+        .wait()
+        .unwrap();
+    assert_eq!(report.inserted.len(), 0);
+    assert_eq!(report.duplicates, 1);
+    assert_eq!(report.refused.len(), 7, "{:?}", report.refused);
+    let reasons: Vec<String> = report.refused.iter().map(|(_, r)| r.to_string()).collect();
+    let all = reasons.join("\n");
+    for needle in [
+        "bad signature",
+        "only the owner",
+        "not joined",
+        "expired",
+        "in the future",
+        "truncated",
+    ] {
+        assert!(all.contains(needle), "no refusal mentions {needle:?}:\n{all}");
+    }
+    assert!(report
+        .refused
+        .iter()
+        .any(|(_, r)| matches!(r, Refusal::Record(_))));
+    assert_eq!(fingerprint(&path), before, "a refused record changed the store");
+}
+
+#[test]
+fn views_order_erase_and_expiry() {
+    let store = Store::in_memory().unwrap();
+    let a = Identity::generate();
+    let b = Identity::generate();
+    let room = Space::create(SpaceKind::Chat, "room", a.author()).unwrap();
+    let board = Space::create(SpaceKind::Board, "board", a.author()).unwrap();
+    let news = Space::create(SpaceKind::News, "news", a.author()).unwrap();
+    for s in [&room, &board, &news] {
+        store.add_space(s.clone()).wait().unwrap();
+    }
+    let t = now_ms();
+    // Inserted newest first; listed oldest first.
+    let msgs: Vec<Verified> = (0..5u64)
+        .rev()
+        .map(|i| {
+            v(seal(
+                &room,
+                if i % 2 == 0 { &a } else { &b },
+                &chat(&format!("m{i}")),
+                Hlc::new(t - 1000 + i, 0),
+                None,
+                vec![],
+            ))
+        })
+        .collect();
+    store.insert(msgs).wait().unwrap();
+    let listed: Vec<String> = store
+        .chat_messages(room.id)
+        .wait()
+        .unwrap()
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(listed, ["m0", "m1", "m2", "m3", "m4"]);
+
+    let stroke = |x: f32| {
+        Body::Stroke(StrokeBody {
+            points: vec![(x, 0.0), (x, 1.0)],
+            color: [1, 2, 3],
+            width: 2.0,
+        })
+    };
+    let s1 = seal(&board, &a, &stroke(1.0), Hlc::new(t, 1), None, vec![]);
+    let s2 = seal(&board, &b, &stroke(2.0), Hlc::new(t, 2), None, vec![]);
+    let erase = seal(
+        &board,
+        &b,
+        &Body::Erase(EraseBody {}),
+        Hlc::new(t, 3),
+        None,
+        vec![s1.id],
+    );
+    store.insert(vec![v(s1.clone()), v(s2.clone())]).wait().unwrap();
+    assert_eq!(store.board_strokes(board.id).wait().unwrap().len(), 2);
+    store.insert(vec![v(erase)]).wait().unwrap();
+    let left = store.board_strokes(board.id).wait().unwrap();
+    assert_eq!(left.iter().map(|s| s.id).collect::<Vec<_>>(), vec![s2.id]);
+    assert_eq!(left[0].color, [1, 2, 3]);
+
+    // A record that expires shortly: listed now, gone from views, sync and disk later.
+    let issue = Body::News(NewsBody {
+        title: "soon gone".into(),
+        body: "b".into(),
+    });
+    let short = seal(&news, &a, &issue, Hlc::new(t, 4), Some(now_ms() + 300), vec![]);
+    store.insert(vec![v(short.clone())]).wait().unwrap();
+    assert_eq!(store.news_issues(news.id).wait().unwrap().len(), 1);
+    assert_eq!(store.sync_keys(news.id).wait().unwrap().len(), 1);
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    assert!(store.news_issues(news.id).wait().unwrap().is_empty());
+    assert!(store.sync_keys(news.id).wait().unwrap().is_empty());
+    let (served, _) = store
+        .records_by_keys(news.id, vec![short.sync_key()], 1 << 20)
+        .wait()
+        .unwrap();
+    assert!(served.is_empty(), "an expired record was served");
+    assert_eq!(store.purge_expired().wait().unwrap(), vec![news.id]);
+    assert_eq!(store.count(news.id).wait().unwrap(), 0);
+    // And it is refused if offered again.
+    let again = store.ingest(vec![short.encoded().to_vec()]).wait().unwrap();
+    assert_eq!(again.refused.len(), 1);
+}
+
+#[test]
+fn damaged_rows_give_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_dir(dir.path()).unwrap();
+    let a = Identity::generate();
+    let room = Space::create(SpaceKind::Chat, "room", a.author()).unwrap();
+    store.add_space(room.clone()).wait().unwrap();
+    let r = seal(&room, &a, &chat("x"), Hlc::new(now_ms(), 0), None, vec![]);
+    store.insert(vec![v(r)]).wait().unwrap();
+    store
+        .call(|db| {
+            db.conn().execute("UPDATE records SET raw = x'00010203'", [])?;
+            Ok(())
+        })
+        .wait()
+        .unwrap();
+    let err = store.chat_messages(room.id).wait().unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err}");
+    assert!(err.to_string().contains("damaged"));
+}
+
+#[test]
+fn two_handles_on_one_file_both_write() {
+    // The CLI writes while a running node holds the same database open.
+    let dir = tempfile::tempdir().unwrap();
+    let a = Identity::generate();
+    let room = Space::create(SpaceKind::Chat, "room", a.author()).unwrap();
+    let s1 = Store::open_dir(dir.path()).unwrap();
+    let s2 = Store::open_dir(dir.path()).unwrap();
+    s1.add_space(room.clone()).wait().unwrap();
+    // s2 never saw the join: it finds the space on demand.
+    let t = now_ms();
+    let w1 = std::thread::spawn({
+        let (s1, room, a) = (s1.clone(), room.clone(), a.clone());
+        move || {
+            for i in 0..50 {
+                let r = seal(
+                    &room,
+                    &a,
+                    &chat(&format!("one {i}")),
+                    Hlc::new(t, 2 * i),
+                    None,
+                    vec![],
+                );
+                assert_eq!(s1.insert(vec![v(r)]).wait().unwrap().inserted.len(), 1);
+            }
+        }
+    });
+    for i in 0..50 {
+        let r = seal(
+            &room,
+            &a,
+            &chat(&format!("two {i}")),
+            Hlc::new(t, 2 * i + 1),
+            None,
+            vec![],
+        );
+        assert_eq!(s2.insert(vec![v(r)]).wait().unwrap().inserted.len(), 1);
+    }
+    w1.join().unwrap();
+    assert_eq!(s1.chat_messages(room.id).wait().unwrap().len(), 100);
+    assert_eq!(s2.count(room.id).wait().unwrap(), 100);
+}
+
+#[test]
+fn space_prefixes() {
+    let store = Store::in_memory().unwrap();
+    let a = Identity::generate();
+    let room = Space::create(SpaceKind::Chat, "room", a.author()).unwrap();
+    store.add_space(room.clone()).wait().unwrap();
+    assert_eq!(
+        store.resolve_space(&room.id.to_string()[..6]).wait().unwrap(),
+        room
+    );
+    assert!(matches!(
+        store.resolve_space("zz").wait(),
+        Err(StoreError::UnknownSpace(_))
+    ));
+    assert!(matches!(
+        store.resolve_space("").wait(),
+        Err(StoreError::UnknownSpace(_))
+    ));
+}

@@ -1,0 +1,403 @@
+//! The sync engine: one initiator session per space, and the responder that serves it.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::Arc;
+
+use confab_core::record::verify_all;
+use confab_core::{SpaceId, SyncKey, Verified};
+use confab_store::{InsertReport, Refusal, Store, StoreError};
+use negentropy::{Id, Negentropy};
+use serde_bytes::ByteBuf;
+
+use crate::index::SyncIndex;
+use crate::proto::{
+    FrameError, Request, Response, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_FETCH_KEYS, NEG_FRAME_LIMIT,
+};
+
+/// Most reconciliation rounds before a session is abandoned; real sets need a handful.
+const MAX_ROUNDS: u32 = 64;
+
+/// Carries one request frame to the peer and brings back its response frame.
+pub trait Transport {
+    /// Sends a request, returns the response.
+    fn call(&mut self, frame: Vec<u8>) -> impl Future<Output = Result<Vec<u8>, SyncError>> + Send;
+}
+
+/// Why a sync session stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The local store failed.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// The transport failed.
+    #[error("transport: {0}")]
+    Transport(String),
+    /// The peer sent a frame that does not decode or breaks a limit.
+    #[error("peer sent a bad frame: {0}")]
+    Frame(#[from] FrameError),
+    /// The peer broke the protocol's rules.
+    #[error("peer broke the sync protocol: {0}")]
+    Protocol(String),
+    /// The peer declined.
+    #[error("peer declined: {0}")]
+    Refused(String),
+    /// Reconciliation failed.
+    #[error("reconciliation failed: {0}")]
+    Negentropy(String),
+}
+
+impl SyncError {
+    /// True if the peer misbehaved (and should be dropped), as opposed to a local failure.
+    pub fn is_peer_fault(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Frame(_) | SyncError::Protocol(_) | SyncError::Negentropy(_)
+        )
+    }
+}
+
+fn neg_err(e: negentropy::Error) -> SyncError {
+    SyncError::Negentropy(e.to_string())
+}
+
+/// What a session is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Finding the differences.
+    Reconciling,
+    /// Sending records the peer lacks.
+    Sending,
+    /// Receiving records this store lacks.
+    Receiving,
+    /// Finished.
+    Done,
+}
+
+/// A progress report, sent after every round trip.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    /// The space.
+    pub space: SpaceId,
+    /// The phase.
+    pub phase: Phase,
+    /// Records moved so far in this phase.
+    pub done: u64,
+    /// Records to move in this phase.
+    pub total: u64,
+}
+
+/// What a session did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SyncStats {
+    /// Reconciliation round trips.
+    pub rounds: u32,
+    /// All round trips.
+    pub round_trips: u32,
+    /// Request bytes sent.
+    pub bytes_sent: u64,
+    /// Response bytes received.
+    pub bytes_received: u64,
+    /// Records the peer lacked.
+    pub have: u64,
+    /// Records this store lacked.
+    pub need: u64,
+    /// Records the peer stored from our pushes.
+    pub pushed: u64,
+    /// Records stored here.
+    pub received: u64,
+    /// Records refused here (bad signature, wrong space, unauthorized, …).
+    pub refused: u64,
+}
+
+/// One store's sync engine: initiates sessions and answers them.
+#[derive(Clone, Debug)]
+pub struct Syncer {
+    store: Store,
+    index: Arc<SyncIndex>,
+}
+
+impl Syncer {
+    /// An engine over a store, with a fresh index.
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            index: Arc::new(SyncIndex::new()),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The key index.
+    pub fn index(&self) -> &Arc<SyncIndex> {
+        &self.index
+    }
+
+    /// Stores verified records and keeps the index current.
+    pub async fn insert(&self, records: Vec<Verified>) -> Result<InsertReport, StoreError> {
+        let report = self.store.insert(records).await?;
+        self.index
+            .note_inserted(report.inserted.iter().map(|i| (&i.space, &i.key)));
+        Ok(report)
+    }
+
+    /// Decodes, verifies and stores encodings that must belong to `space` (and, if given, to
+    /// `wanted`). Anything else is refused and counted.
+    pub async fn ingest(
+        &self,
+        space: SpaceId,
+        encodings: Vec<Vec<u8>>,
+        wanted: Option<&HashSet<SyncKey>>,
+    ) -> Result<InsertReport, StoreError> {
+        let mut ok = Vec::with_capacity(encodings.len());
+        let mut refused = Vec::new();
+        for r in verify_all(encodings) {
+            match r {
+                Ok(v) if v.space != space || wanted.is_some_and(|w| !w.contains(&v.sync_key())) => {
+                    refused.push((Some(v.id), Refusal::Unrequested(v.id)))
+                }
+                Ok(v) => ok.push(v),
+                Err(e) => refused.push((None, Refusal::Record(e))),
+            }
+        }
+        let mut report = self.insert(ok).await?;
+        report.refused.extend(refused);
+        Ok(report)
+    }
+
+    async fn round<T: Transport>(
+        &self,
+        t: &mut T,
+        req: Request,
+        stats: &mut SyncStats,
+    ) -> Result<Response, SyncError> {
+        let frame = req.encode();
+        stats.bytes_sent += frame.len() as u64;
+        stats.round_trips += 1;
+        let reply = t.call(frame).await?;
+        stats.bytes_received += reply.len() as u64;
+        match Response::decode(&reply)? {
+            Response::Refused { reason } => Err(SyncError::Refused(reason)),
+            r => Ok(r),
+        }
+    }
+
+    /// Brings this store and the peer's to the same set of records of `space`: reconciles,
+    /// pushes what the peer lacks, fetches what this store lacks (newest first).
+    pub async fn sync_space<T: Transport>(
+        &self,
+        space: SpaceId,
+        t: &mut T,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<SyncStats, SyncError> {
+        let mut stats = SyncStats::default();
+        if self.store.space(space).await?.is_none() {
+            return Err(SyncError::Store(StoreError::UnknownSpace(space.to_string())));
+        }
+        let snap = self.index.snapshot(&self.store, space).await?;
+        progress(Progress {
+            space,
+            phase: Phase::Reconciling,
+            done: 0,
+            total: snap.len() as u64,
+        });
+        let mut neg = Negentropy::owned(snap, NEG_FRAME_LIMIT).map_err(neg_err)?;
+        let mut msg = neg.initiate().map_err(neg_err)?;
+        let (mut have, mut need): (Vec<Id>, Vec<Id>) = (Vec::new(), Vec::new());
+        loop {
+            stats.rounds += 1;
+            if stats.rounds > MAX_ROUNDS {
+                return Err(SyncError::Protocol(format!(
+                    "reconciliation did not finish in {MAX_ROUNDS} rounds"
+                )));
+            }
+            let req = Request::Reconcile {
+                space,
+                msg: ByteBuf::from(msg),
+            };
+            let Response::Reconcile { msg: reply } = self.round(t, req, &mut stats).await? else {
+                return Err(SyncError::Protocol("expected a reconcile reply".into()));
+            };
+            match neg
+                .reconcile_with_ids(&reply, &mut have, &mut need)
+                .map_err(neg_err)?
+            {
+                Some(next) => msg = next,
+                None => break,
+            }
+        }
+        let mut have: Vec<SyncKey> = have.into_iter().map(|id| SyncKey(*id)).collect();
+        let mut need: Vec<SyncKey> = need.into_iter().map(|id| SyncKey(*id)).collect();
+        // Newest first: the key starts with the big-endian timestamp.
+        have.sort_unstable_by(|a, b| b.cmp(a));
+        need.sort_unstable_by(|a, b| b.cmp(a));
+        need.dedup();
+        stats.have = have.len() as u64;
+        stats.need = need.len() as u64;
+
+        self.push(space, t, &have, &mut stats, progress).await?;
+        self.fetch(space, t, &need, &mut stats, progress).await?;
+        progress(Progress {
+            space,
+            phase: Phase::Done,
+            done: stats.received,
+            total: stats.need,
+        });
+        Ok(stats)
+    }
+
+    async fn push<T: Transport>(
+        &self,
+        space: SpaceId,
+        t: &mut T,
+        have: &[SyncKey],
+        stats: &mut SyncStats,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<(), SyncError> {
+        let mut done = 0u64;
+        let mut pos = 0;
+        while pos < have.len() {
+            let (records, consumed) = self
+                .store
+                .records_by_keys(
+                    space,
+                    have[pos..].iter().take(MAX_BATCH_RECORDS).copied().collect(),
+                    MAX_BATCH_BYTES,
+                )
+                .await?;
+            pos += consumed.max(1);
+            if records.is_empty() {
+                continue;
+            }
+            let n = records.len() as u64;
+            let req = Request::Push {
+                space,
+                records: records.into_iter().map(ByteBuf::from).collect(),
+            };
+            let Response::Pushed { stored, .. } = self.round(t, req, stats).await? else {
+                return Err(SyncError::Protocol("expected a push reply".into()));
+            };
+            stats.pushed += stored as u64;
+            done += n;
+            progress(Progress {
+                space,
+                phase: Phase::Sending,
+                done,
+                total: have.len() as u64,
+            });
+        }
+        Ok(())
+    }
+
+    async fn fetch<T: Transport>(
+        &self,
+        space: SpaceId,
+        t: &mut T,
+        need: &[SyncKey],
+        stats: &mut SyncStats,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<(), SyncError> {
+        let mut pos = 0;
+        while pos < need.len() {
+            let end = need.len().min(pos + MAX_FETCH_KEYS);
+            let req = Request::Fetch {
+                space,
+                keys: need[pos..end].to_vec(),
+            };
+            let Response::Records { records, consumed } = self.round(t, req, stats).await? else {
+                return Err(SyncError::Protocol("expected records".into()));
+            };
+            let consumed = consumed as usize;
+            if consumed == 0 || consumed > end - pos || records.len() > consumed {
+                return Err(SyncError::Protocol(format!(
+                    "fetch of {} keys answered with {} records for {consumed} keys",
+                    end - pos,
+                    records.len()
+                )));
+            }
+            let wanted: HashSet<SyncKey> = need[pos..pos + consumed].iter().copied().collect();
+            let report = self
+                .ingest(
+                    space,
+                    records.into_iter().map(ByteBuf::into_vec).collect(),
+                    Some(&wanted),
+                )
+                .await?;
+            stats.received += report.inserted.len() as u64;
+            stats.refused += report.refused.len() as u64;
+            pos += consumed;
+            progress(Progress {
+                space,
+                phase: Phase::Receiving,
+                done: pos as u64,
+                total: need.len() as u64,
+            });
+        }
+        Ok(())
+    }
+
+    /// Answers one request frame. An `Err` means the peer sent something it should not have
+    /// (a bad frame, a broken reconciliation message): the caller drops that peer.
+    pub async fn respond(&self, frame: &[u8]) -> Result<Vec<u8>, SyncError> {
+        let req = Request::decode(frame)?;
+        let space = match &req {
+            Request::Reconcile { space, .. } | Request::Fetch { space, .. } | Request::Push { space, .. } => {
+                *space
+            }
+        };
+        if self.store.space(space).await?.is_none() {
+            return Ok(Response::Refused {
+                reason: "unknown space".into(),
+            }
+            .encode());
+        }
+        let resp = match req {
+            Request::Reconcile { msg, .. } => {
+                let snap = self.index.snapshot(&self.store, space).await?;
+                let mut neg = Negentropy::borrowed(&snap, NEG_FRAME_LIMIT).map_err(neg_err)?;
+                let out = neg.reconcile(&msg).map_err(neg_err)?;
+                Response::Reconcile {
+                    msg: ByteBuf::from(out),
+                }
+            }
+            Request::Fetch { keys, .. } => {
+                let (records, consumed) = self.store.records_by_keys(space, keys, MAX_BATCH_BYTES).await?;
+                Response::Records {
+                    records: records.into_iter().map(ByteBuf::from).collect(),
+                    consumed: consumed as u32,
+                }
+            }
+            Request::Push { records, .. } => {
+                let report = self
+                    .ingest(space, records.into_iter().map(ByteBuf::into_vec).collect(), None)
+                    .await?;
+                Response::Pushed {
+                    stored: report.inserted.len() as u32,
+                    refused: report.refused.len() as u32,
+                }
+            }
+        };
+        Ok(resp.encode())
+    }
+}
+
+/// An in-process transport: requests go straight to another engine's responder.
+pub struct Loopback<'a> {
+    /// The responding engine.
+    pub remote: &'a Syncer,
+}
+
+impl Transport for Loopback<'_> {
+    fn call(&mut self, frame: Vec<u8>) -> impl Future<Output = Result<Vec<u8>, SyncError>> + Send {
+        let remote = self.remote;
+        async move {
+            remote
+                .respond(&frame)
+                .await
+                .map_err(|e| SyncError::Transport(format!("remote failed: {e}")))
+        }
+    }
+}
