@@ -298,15 +298,24 @@ impl Record {
         s
     }
 
-    /// Checks the signature under the author's key with strict Ed25519 verification
-    /// (no small-order keys or R points, canonical S), so every peer agrees on validity.
+    /// The exact bytes the author signed (domain tag and encoding without the signature),
+    /// for batch verification.
+    pub fn signed_message(&self) -> Vec<u8> {
+        signing_message(&self.raw[..self.raw.len() - SIG_LEN])
+    }
+
+    /// Checks the signature under the author's key.
+    ///
+    /// Confab's rule is one equation everywhere: canonical S, an author key that is not of
+    /// small order, and the cofactored Ed25519 equation that batch verification checks. A
+    /// single record is checked as a batch of one, so a record is valid or not whatever batch
+    /// it arrives in and every peer agrees.
     pub fn verify(self) -> Result<Verified, RecordError> {
-        let key = VerifyingKey::from_bytes(&self.author.0).map_err(|_| RecordError::BadAuthorKey)?;
-        let sig = Signature::from_bytes(&self.signature());
-        let msg = signing_message(&self.raw[..self.raw.len() - SIG_LEN]);
-        key.verify_strict(&msg, &sig)
-            .map_err(|_| RecordError::BadSignature(self.id))?;
-        Ok(Verified(self))
+        match check_batch(std::slice::from_ref(&self)) {
+            Ok(true) => Ok(Verified(self)),
+            Ok(false) => Err(RecordError::BadSignature(self.id)),
+            Err(e) => Err(e),
+        }
     }
 
     /// Time checks that depend on the local clock: not too far in the future, not expired.
@@ -351,34 +360,78 @@ impl Verified {
     }
 }
 
-/// Decodes and verifies many encodings, spreading the signature checks over the machine's
-/// cores when the batch is large enough to pay for the threads. Order is preserved.
-pub fn verify_all(encodings: Vec<Vec<u8>>) -> Vec<Result<Verified, RecordError>> {
-    fn one(b: Vec<u8>) -> Result<Verified, RecordError> {
-        Record::decode(&b)?.verify()
-    }
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    if encodings.len() < 64 || threads < 2 {
-        return encodings.into_iter().map(one).collect();
-    }
-    let chunk = encodings.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<Vec<u8>>> = Vec::with_capacity(threads);
-    let mut it = encodings.into_iter();
-    loop {
-        let c: Vec<Vec<u8>> = it.by_ref().take(chunk).collect();
-        if c.is_empty() {
-            break;
+/// Verifies a batch under the common rule: `Ok(true)` if every signature holds.
+fn check_batch(recs: &[Record]) -> Result<bool, RecordError> {
+    let mut keys = Vec::with_capacity(recs.len());
+    for r in recs {
+        let key = VerifyingKey::from_bytes(&r.author.0).map_err(|_| RecordError::BadAuthorKey)?;
+        if key.is_weak() {
+            return Err(RecordError::BadAuthorKey);
         }
-        chunks.push(c);
+        keys.push(key);
     }
-    std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|c| s.spawn(move || c.into_iter().map(one).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("verifier thread panicked"))
-            .collect()
-    })
+    let msgs: Vec<Vec<u8>> = recs.iter().map(Record::signed_message).collect();
+    let msg_refs: Vec<&[u8]> = msgs.iter().map(Vec::as_slice).collect();
+    let sigs: Vec<Signature> = recs
+        .iter()
+        .map(|r| Signature::from_bytes(&r.signature()))
+        .collect();
+    Ok(ed25519_dalek::verify_batch(&msg_refs, &sigs, &keys).is_ok())
+}
+
+/// Signatures checked together; one bad signature sends its batch to one-by-one checks.
+const BATCH: usize = 256;
+
+fn verify_decoded(recs: Vec<Record>) -> Vec<Result<Verified, RecordError>> {
+    let mut out = Vec::with_capacity(recs.len());
+    let mut it = recs.into_iter().peekable();
+    while it.peek().is_some() {
+        let batch: Vec<Record> = it.by_ref().take(BATCH).collect();
+        if batch.len() > 1 && matches!(check_batch(&batch), Ok(true)) {
+            out.extend(batch.into_iter().map(|r| Ok(Verified(r))));
+        } else {
+            out.extend(batch.into_iter().map(Record::verify));
+        }
+    }
+    out
+}
+
+/// Decodes and verifies many encodings, in batches spread over the machine's cores when the
+/// input is large enough to pay for the threads. Order is preserved.
+pub fn verify_all(encodings: Vec<Vec<u8>>) -> Vec<Result<Verified, RecordError>> {
+    let decoded: Vec<Result<Record, RecordError>> = encodings.iter().map(|b| Record::decode(b)).collect();
+    drop(encodings);
+    let good: Vec<Record> = decoded.iter().filter_map(|r| r.as_ref().ok().cloned()).collect();
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let verified: Vec<Result<Verified, RecordError>> = if good.len() < 2 * BATCH || threads < 2 {
+        verify_decoded(good)
+    } else {
+        let per = good.len().div_ceil(threads).div_ceil(BATCH) * BATCH;
+        let mut parts: Vec<Vec<Record>> = Vec::new();
+        let mut it = good.into_iter();
+        loop {
+            let c: Vec<Record> = it.by_ref().take(per).collect();
+            if c.is_empty() {
+                break;
+            }
+            parts.push(c);
+        }
+        std::thread::scope(|s| {
+            let hs: Vec<_> = parts
+                .into_iter()
+                .map(|p| s.spawn(move || verify_decoded(p)))
+                .collect();
+            hs.into_iter()
+                .flat_map(|h| h.join().expect("verifier thread panicked"))
+                .collect()
+        })
+    };
+    let mut v = verified.into_iter();
+    decoded
+        .into_iter()
+        .map(|d| match d {
+            Ok(_) => v.next().expect("one result per decoded record"),
+            Err(e) => Err(e),
+        })
+        .collect()
 }

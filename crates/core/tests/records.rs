@@ -207,7 +207,7 @@ fn space_rules() {
 fn verify_all_keeps_order_and_flags_bad_ones() {
     let me = Identity::generate();
     let space = Space::create(SpaceKind::Chat, "room", me.author()).unwrap();
-    let mut encs: Vec<Vec<u8>> = (0..200)
+    let mut encs: Vec<Vec<u8>> = (0..1200)
         .map(|i| {
             space
                 .seal(me.signing_key(), &chat(&format!("m{i}")), now(), None, vec![])
@@ -215,14 +215,43 @@ fn verify_all_keeps_order_and_flags_bad_ones() {
                 .into_encoded()
         })
         .collect();
-    let n = encs[77].len();
-    encs[77][n - 5] ^= 4;
+    let bad = [77usize, 700, 1199];
+    for &i in &bad {
+        let n = encs[i].len();
+        encs[i][n - 5] ^= 4;
+    }
+    encs[300] = vec![1, 2, 3];
     let out = verify_all(encs.clone());
-    assert_eq!(out.len(), 200);
+    assert_eq!(out.len(), 1200);
     for (i, r) in out.iter().enumerate() {
-        assert_eq!(r.is_ok(), i != 77, "record {i}");
+        assert_eq!(r.is_ok(), !bad.contains(&i) && i != 300, "record {i}");
         if let Ok(v) = r {
             assert_eq!(v.encoded(), &encs[i][..]);
         }
     }
+}
+
+#[test]
+fn malleated_signature_is_refused() {
+    // S + L verifies under a lax check; Confab requires canonical S.
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let me = Identity::generate();
+    let space = Space::create(SpaceKind::Chat, "room", me.author()).unwrap();
+    let rec = space
+        .seal(me.signing_key(), &chat("x"), now(), None, vec![])
+        .unwrap();
+    let mut b = rec.encoded().to_vec();
+    let n = b.len();
+    let s = &mut b[n - 32..];
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let v = s[i] as u16 + L[i] as u16 + carry;
+        s[i] = v as u8;
+        carry = v >> 8;
+    }
+    assert!(Record::decode(&b).unwrap().verify().is_err());
+    assert!(verify_all(vec![b]).pop().unwrap().is_err());
 }
