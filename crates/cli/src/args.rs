@@ -44,6 +44,34 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: NewsCmd,
     },
+    /// Run a node in the foreground until SIGINT/SIGTERM. Settings also come from
+    /// CONFAB_LISTEN, CONFAB_DIAL, CONFAB_RELAY (comma-separated) and CONFAB_MDNS=0.
+    Run(RunArgs),
+    /// List the peers a node running on this data dir is connected to.
+    Peers {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Address to listen on (repeatable); default: all interfaces, random TCP and QUIC ports.
+    #[arg(long, value_name = "MULTIADDR")]
+    pub listen: Vec<String>,
+    /// Peer to dial (repeatable).
+    #[arg(long, value_name = "MULTIADDR")]
+    pub dial: Vec<String>,
+    /// Relay to reserve a circuit on, ending in /p2p/<relay id> (repeatable).
+    #[arg(long, value_name = "MULTIADDR")]
+    pub relay: Vec<String>,
+    /// Do not discover peers on the LAN with mDNS.
+    #[arg(long)]
+    pub no_mdns: bool,
+    /// Serve as a circuit relay for other peers.
+    #[arg(long)]
+    pub relay_server: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -90,6 +118,9 @@ pub enum ChatCmd {
         space: String,
         /// Message text.
         text: String,
+        /// Send this many messages ("TEXT #1" …) in one transaction, for load tests.
+        #[arg(long, value_name = "N")]
+        count: Option<u32>,
         /// Print JSON.
         #[arg(long)]
         json: bool,

@@ -5,6 +5,7 @@
 
 mod args;
 mod output;
+mod run;
 
 use std::path::PathBuf;
 
@@ -16,9 +17,10 @@ use serde_json::json;
 
 use args::{BoardCmd, ChatCmd, Cli, Cmd, NewsCmd, SpaceCmd};
 
-fn main() {
+#[tokio::main]
+async fn main() {
     let cli = Cli::parse();
-    if let Err(e) = futures::executor::block_on(run(cli)) {
+    if let Err(e) = dispatch(cli).await {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
@@ -31,7 +33,7 @@ fn data_dir(cli: &Cli) -> Result<PathBuf> {
     }
 }
 
-async fn run(cli: Cli) -> Result<()> {
+async fn dispatch(cli: Cli) -> Result<()> {
     let dir = data_dir(&cli)?;
     let local = Local::open(&dir)
         .await
@@ -45,6 +47,20 @@ async fn run(cli: Cli) -> Result<()> {
         Cmd::Chat { cmd } => chat(&local, cmd).await?,
         Cmd::Board { cmd } => board(&local, cmd).await?,
         Cmd::News { cmd } => news(&local, cmd).await?,
+        Cmd::Run(args) => run::run(local, args).await?,
+        Cmd::Peers { json } => {
+            let peers = confab_node::read_peers(&dir);
+            if !confab_node::node_running(&dir) {
+                eprintln!("note: no node is running on {}", dir.display());
+            }
+            output::emit(json, &serde_json::to_value(&peers)?, || {
+                peers
+                    .iter()
+                    .map(|p| format!("{}  {:<6} {}", p.peer_id, p.how, p.addr))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
     }
     Ok(())
 }
@@ -105,12 +121,36 @@ async fn space(local: &Local, cmd: SpaceCmd) -> Result<()> {
 
 async fn chat(local: &Local, cmd: ChatCmd) -> Result<()> {
     match cmd {
-        ChatCmd::Send { space, text, json } => {
+        ChatCmd::Send {
+            space,
+            text,
+            count: None,
+            json,
+        } => {
             let s = local.space(&space).await?;
             let id = local
                 .write(&s, Body::Chat(ChatBody { text }), vec![], None)
                 .await?;
             print_written(json, id);
+        }
+        ChatCmd::Send {
+            space,
+            text,
+            count: Some(n),
+            json,
+        } => {
+            let s = local.space(&space).await?;
+            let bodies = (1..=n)
+                .map(|i| {
+                    Body::Chat(ChatBody {
+                        text: format!("{text} #{i}"),
+                    })
+                })
+                .collect();
+            let ids = local.write_many(&s, bodies).await?;
+            output::emit(json, &json!({ "written": ids.len() }), || {
+                format!("wrote {} messages", ids.len())
+            });
         }
         ChatCmd::List { space, json } => {
             let s = local.space(&space).await?;

@@ -3,6 +3,12 @@
 //! command and the app both drive Confab through this crate.
 #![deny(missing_docs)]
 
+pub mod config;
+mod node;
+
+pub use config::NodeConfig;
+pub use node::{node_running, read_peers, Node, NodeEvent, PeerStatus, LOCK_FILE, PEERS_FILE};
+
 use std::path::{Path, PathBuf};
 
 use confab_core::record::RecordError;
@@ -52,6 +58,7 @@ pub struct Local {
     identity: Identity,
     syncer: Syncer,
     clock: std::sync::Arc<Clock>,
+    outbox: bool,
 }
 
 impl Local {
@@ -66,6 +73,7 @@ impl Local {
             identity,
             syncer: Syncer::new(store),
             clock: std::sync::Arc::new(Clock::with_floor(floor)),
+            outbox: true,
         })
     }
 
@@ -128,6 +136,15 @@ impl Local {
         Ok(self.store().resolve_space(id_or_prefix).await?)
     }
 
+    /// The same data dir, for the running node: its writes are announced directly rather than
+    /// queued in the outbox for a node in another process.
+    pub(crate) fn for_node(&self) -> Local {
+        Local {
+            outbox: false,
+            ..self.clone()
+        }
+    }
+
     /// Signs, encrypts and stores a new record in a space; a refusal is an error naming why.
     pub async fn write(
         &self,
@@ -136,6 +153,36 @@ impl Local {
         refs: Vec<RecordId>,
         expires: Option<u64>,
     ) -> Result<RecordId, NodeError> {
+        Ok(self.write_record(space, body, refs, expires).await?.id)
+    }
+
+    /// Like [`Local::write`], returning the stored record.
+    pub async fn write_record(
+        &self,
+        space: &Space,
+        body: Body,
+        refs: Vec<RecordId>,
+        expires: Option<u64>,
+    ) -> Result<confab_core::Record, NodeError> {
+        self.check_body(space, &body)?;
+        let rec = space.seal(
+            self.identity.signing_key(),
+            &body,
+            self.clock.now(),
+            expires,
+            refs,
+        )?;
+        let report = self
+            .syncer
+            .insert_local(vec![rec.clone().verify()?], self.outbox)
+            .await?;
+        if let Some((_, why)) = report.refused.into_iter().next() {
+            return Err(NodeError::Store(StoreError::Refused(why)));
+        }
+        Ok(rec)
+    }
+
+    fn check_body(&self, space: &Space, body: &Body) -> Result<(), NodeError> {
         body.validate().map_err(|e| NodeError::Invalid(e.to_string()))?;
         if !space.kind.accepts(body.kind()) {
             return Err(NodeError::Invalid(format!(
@@ -144,19 +191,27 @@ impl Local {
                 body.kind()
             )));
         }
-        let rec = space.seal(
-            self.identity.signing_key(),
-            &body,
-            self.clock.now(),
-            expires,
-            refs,
-        )?;
-        let id = rec.id;
-        let report = self.syncer.insert(vec![rec.verify()?]).await?;
+        Ok(())
+    }
+
+    /// Writes many records in one transaction (scripting and load tests). Large batches are
+    /// not queued for live announcement: peers get them by sync.
+    pub async fn write_many(&self, space: &Space, bodies: Vec<Body>) -> Result<Vec<RecordId>, NodeError> {
+        let mut recs = Vec::with_capacity(bodies.len());
+        for body in bodies {
+            self.check_body(space, &body)?;
+            let rec = space.seal(self.identity.signing_key(), &body, self.clock.now(), None, vec![])?;
+            recs.push(rec.verify()?);
+        }
+        let ids: Vec<RecordId> = recs.iter().map(|r| r.id).collect();
+        let report = self
+            .syncer
+            .insert_local(recs, self.outbox && ids.len() <= 1000)
+            .await?;
         if let Some((_, why)) = report.refused.into_iter().next() {
             return Err(NodeError::Store(StoreError::Refused(why)));
         }
-        Ok(id)
+        Ok(ids)
     }
 }
 

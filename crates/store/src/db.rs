@@ -17,6 +17,9 @@ pub struct Db {
     spaces: HashMap<SpaceId, Space>,
 }
 
+/// (id, space, encoding if still stored) of a queued record.
+type OutboxRow = (Vec<u8>, Vec<u8>, Option<Vec<u8>>);
+
 fn blob32(v: Vec<u8>) -> Result<[u8; 32], StoreError> {
     v.try_into()
         .map_err(|_| StoreError::Corrupt("a 32-byte field has the wrong length".into()))
@@ -44,6 +47,8 @@ impl Db {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Reconciliation inserts land all over a large table: keep 64 MiB of pages in memory.
+        conn.pragma_update(None, "cache_size", -65536)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         migrations().to_latest(&mut conn)?;
         let mut db = Db {
@@ -145,6 +150,17 @@ impl Db {
 
     /// Checks and stores a batch in one transaction.
     pub fn insert(&mut self, records: Vec<Verified>, now_ms: u64) -> Result<InsertReport, StoreError> {
+        self.insert_with_outbox(records, now_ms, false)
+    }
+
+    /// Checks and stores a batch in one transaction; with `outbox`, also queues the new records
+    /// for a running node to announce.
+    pub fn insert_with_outbox(
+        &mut self,
+        records: Vec<Verified>,
+        now_ms: u64,
+        outbox: bool,
+    ) -> Result<InsertReport, StoreError> {
         let mut report = InsertReport::default();
         if records.iter().any(|r| !self.spaces.contains_key(&r.space)) {
             self.reload_spaces()?;
@@ -206,8 +222,85 @@ impl Db {
         if max_ts > 0 {
             bump_clock(&tx, max_ts)?;
         }
+        if outbox {
+            let mut q =
+                tx.prepare_cached("INSERT OR IGNORE INTO outbox (id, space, added) VALUES (?1, ?2, ?3)")?;
+            for i in &report.inserted {
+                q.execute(params![i.id.0, i.space.0, now_ms as i64])?;
+            }
+        }
         tx.commit()?;
         Ok(report)
+    }
+
+    /// Takes up to `limit` queued records out of the outbox: (space, encoding).
+    pub fn take_outbox(&mut self, limit: usize) -> Result<Vec<(SpaceId, Vec<u8>)>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut out = Vec::new();
+        {
+            let mut q = tx.prepare_cached(
+                "SELECT o.id, o.space, r.raw FROM outbox o LEFT JOIN records r ON r.id = o.id ORDER BY o.added LIMIT ?1",
+            )?;
+            let mut del = tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?;
+            let rows: Vec<OutboxRow> = q
+                .query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?;
+            for (id, space, raw) in rows {
+                del.execute([&id])?;
+                if let Some(raw) = raw {
+                    out.push((SpaceId(blob32(space)?), raw));
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Remembers addresses of a peer (most recent first, at most 16 per peer and 512 peers).
+    pub fn add_peer_addrs(&mut self, peer: &str, addrs: &[String], now_ms: u64) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut q = tx.prepare_cached(
+                "INSERT INTO peer_addrs (peer, addr, last_seen) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (peer, addr) DO UPDATE SET last_seen = excluded.last_seen, failures = 0",
+            )?;
+            for a in addrs.iter().take(16) {
+                q.execute(params![peer, a, now_ms as i64])?;
+            }
+        }
+        tx.execute(
+            "DELETE FROM peer_addrs WHERE peer = ?1 AND addr NOT IN \
+             (SELECT addr FROM peer_addrs WHERE peer = ?1 ORDER BY last_seen DESC LIMIT 16)",
+            [peer],
+        )?;
+        tx.execute(
+            "DELETE FROM peer_addrs WHERE peer NOT IN \
+             (SELECT peer FROM peer_addrs GROUP BY peer ORDER BY max(last_seen) DESC LIMIT 512)",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every remembered peer with its addresses, most recently seen first.
+    pub fn peer_addrs(&mut self) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+        let mut q = self
+            .conn
+            .prepare("SELECT peer, addr FROM peer_addrs ORDER BY peer, last_seen DESC")?;
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for row in q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            let (p, a) = row?;
+            match out.last_mut() {
+                Some((lp, v)) if *lp == p => v.push(a),
+                _ => out.push((p, vec![a])),
+            }
+        }
+        Ok(out)
+    }
+
+    /// SQLite's `data_version`: changes when another connection commits.
+    pub fn data_version(&mut self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
     /// Decodes stored rows of one kind and decrypts them with the space key.

@@ -230,6 +230,31 @@ impl Store {
         self.call(move |db| db.insert(records, confab_core::now_ms()))
     }
 
+    /// Stores records written here; with `outbox`, queues them for a running node to announce.
+    pub fn insert_local(&self, records: Vec<Verified>, outbox: bool) -> Pending<InsertReport> {
+        self.call(move |db| db.insert_with_outbox(records, confab_core::now_ms(), outbox))
+    }
+
+    /// Takes queued local records out of the outbox.
+    pub fn take_outbox(&self, limit: usize) -> Pending<Vec<(SpaceId, Vec<u8>)>> {
+        self.call(move |db| db.take_outbox(limit))
+    }
+
+    /// Remembers addresses a peer can be reached at.
+    pub fn add_peer_addrs(&self, peer: String, addrs: Vec<String>) -> Pending<()> {
+        self.call(move |db| db.add_peer_addrs(&peer, &addrs, confab_core::now_ms()))
+    }
+
+    /// Remembered peers and their addresses.
+    pub fn peer_addrs(&self) -> Pending<Vec<(String, Vec<String>)>> {
+        self.call(|db| db.peer_addrs())
+    }
+
+    /// Changes whenever another connection (another process) commits.
+    pub fn data_version(&self) -> Pending<i64> {
+        self.call(|db| db.data_version())
+    }
+
     /// Decodes and verifies encodings on the calling thread (spread over the cores), then
     /// stores the valid ones in one transaction. Refusals are reported, not fatal.
     pub fn ingest(&self, encodings: Vec<Vec<u8>>) -> Pending<InsertReport> {

@@ -138,7 +138,17 @@ impl Syncer {
 
     /// Stores verified records and keeps the index current.
     pub async fn insert(&self, records: Vec<Verified>) -> Result<InsertReport, StoreError> {
-        let report = self.store.insert(records).await?;
+        self.insert_local(records, false).await
+    }
+
+    /// Stores records written on this machine; with `outbox`, queues them for the running
+    /// node (another process) to announce.
+    pub async fn insert_local(
+        &self,
+        records: Vec<Verified>,
+        outbox: bool,
+    ) -> Result<InsertReport, StoreError> {
+        let report = self.store.insert_local(records, outbox).await?;
         self.index
             .note_inserted(report.inserted.iter().map(|i| (&i.space, &i.key)));
         Ok(report)

@@ -1,0 +1,91 @@
+//! `confab run`: a node in the foreground.
+
+use std::io::Write;
+
+use anyhow::{Context, Result};
+use confab_node::{Local, Node, NodeConfig, NodeEvent};
+use confab_sync::Phase;
+use tracing_subscriber::EnvFilter;
+
+use crate::args::RunArgs;
+
+fn parse_all(what: &str, v: &[String]) -> Result<Vec<confab_net::Multiaddr>> {
+    v.iter()
+        .flat_map(|s| s.split(','))
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| confab_node::config::parse_addr(what, s).map_err(anyhow::Error::from))
+        .collect()
+}
+
+fn short(s: &str) -> &str {
+    &s[s.len().saturating_sub(8)..]
+}
+
+pub async fn run(local: Local, args: RunArgs) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            EnvFilter::new("info,libp2p_gossipsub=warn,libp2p_mdns=warn,libp2p_swarm=warn")
+        }))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .init();
+
+    let mut cfg = NodeConfig::from_env()?;
+    if !args.listen.is_empty() {
+        cfg.listen = parse_all("--listen", &args.listen)?;
+    }
+    cfg.dial.extend(parse_all("--dial", &args.dial)?);
+    cfg.relays.extend(parse_all("--relay", &args.relay)?);
+    if args.no_mdns {
+        cfg.mdns = false;
+    }
+    cfg.relay_server |= args.relay_server;
+
+    let node = Node::start(local, cfg).await.context("starting the node")?;
+    let mut events = node.events();
+    eprintln!(
+        "confab node {} (mdns {})",
+        node.peer_id(),
+        if args.no_mdns { "off" } else { "per settings" }
+    );
+
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = term.recv() => break,
+            ev = events.recv() => match ev {
+                Ok(NodeEvent::Listening(addr)) => {
+                    let mut out = std::io::stdout().lock();
+                    writeln!(out, "listening {addr}")?;
+                    out.flush()?;
+                }
+                Ok(NodeEvent::SyncProgress { peer, progress }) if progress.phase != Phase::Reconciling && progress.total > 0 => {
+                    let phase = match progress.phase {
+                        Phase::Sending => "sending",
+                        Phase::Receiving => "receiving",
+                        Phase::Done => "done",
+                        Phase::Reconciling => "reconciling",
+                    };
+                    eprintln!(
+                        "sync {} {} {phase} {}/{}",
+                        short(&peer),
+                        &progress.space.to_string()[..12],
+                        progress.done,
+                        progress.total
+                    );
+                }
+                Ok(NodeEvent::PeerDropped { peer, reason }) => eprintln!("dropped {peer}: {reason}"),
+                Ok(_) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => eprintln!("(skipped {n} events)"),
+                Err(_) => break,
+            }
+        }
+    }
+    eprintln!("shutting down");
+    node.shutdown();
+    // Give the network task a moment to close connections politely.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    Ok(())
+}

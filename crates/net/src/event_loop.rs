@@ -1,0 +1,459 @@
+//! The task that owns the swarm.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use futures::channel::oneshot;
+use futures::StreamExt;
+use libp2p::core::transport::ListenerId;
+use libp2p::core::ConnectedPoint;
+use libp2p::multiaddr::Protocol;
+use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
+use libp2p::swarm::{dial_opts::DialOpts, ConnectionId, SwarmEvent};
+use libp2p::{gossipsub, identify, mdns, noise, relay, tcp, yamux, Multiaddr, PeerId, Swarm};
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+
+use crate::behaviour::{self, Behaviour, BehaviourEvent};
+use crate::{Command, NetConfig, NetError, NetEvent, PeerInfo, Reach};
+
+/// Owns the swarm; driven by [`EventLoop::run`].
+pub struct EventLoop {
+    swarm: Swarm<Behaviour>,
+    commands: mpsc::UnboundedReceiver<Command>,
+    events: mpsc::Sender<NetEvent>,
+    pending_requests: HashMap<OutboundRequestId, oneshot::Sender<Result<Vec<u8>, NetError>>>,
+    inbound: HashMap<u64, ResponseChannel<Vec<u8>>>,
+    next_inbound: u64,
+    mdns_peers: HashSet<PeerId>,
+    connections: HashMap<PeerId, HashMap<ConnectionId, (Reach, Multiaddr)>>,
+    announced: HashMap<PeerId, Reach>,
+    relays: Vec<Multiaddr>,
+    relay_listeners: HashMap<ListenerId, Multiaddr>,
+    listening: Vec<Multiaddr>,
+    relay_server: bool,
+}
+
+fn is_circuit(a: &Multiaddr) -> bool {
+    a.iter().any(|p| matches!(p, Protocol::P2pCircuit))
+}
+
+/// The peer id an address ends with, if any.
+pub fn peer_of(a: &Multiaddr) -> Option<PeerId> {
+    a.iter()
+        .filter_map(|p| if let Protocol::P2p(id) = p { Some(id) } else { None })
+        .last()
+}
+
+fn with_p2p(a: &Multiaddr, id: PeerId) -> Multiaddr {
+    if peer_of(a) == Some(id) {
+        a.clone()
+    } else {
+        a.clone().with(Protocol::P2p(id))
+    }
+}
+
+impl EventLoop {
+    pub(crate) fn new(
+        cfg: NetConfig,
+        commands: mpsc::UnboundedReceiver<Command>,
+        events: mpsc::Sender<NetEvent>,
+    ) -> Result<Self, NetError> {
+        let setup = |e: &dyn std::fmt::Display| NetError::Setup(e.to_string());
+        let mut swarm = libp2p::SwarmBuilder::with_existing_identity(cfg.keypair.clone())
+            .with_tokio()
+            .with_tcp(
+                tcp::Config::default().nodelay(true),
+                noise::Config::new,
+                yamux::Config::default,
+            )
+            .map_err(|e| setup(&e))?
+            .with_quic()
+            .with_relay_client(noise::Config::new, yamux::Config::default)
+            .map_err(|e| setup(&e))?
+            .with_behaviour(|key, relay_client| behaviour::build(key, relay_client, &cfg).map_err(Box::from))
+            .map_err(|e| setup(&e))?
+            .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
+            .build();
+        for addr in &cfg.listen {
+            swarm
+                .listen_on(addr.clone())
+                .map_err(|e| NetError::Setup(format!("cannot listen on {addr}: {e}")))?;
+        }
+        for addr in &cfg.dial {
+            if let Err(e) = swarm.dial(addr.clone()) {
+                warn!("cannot dial {addr}: {e}");
+            }
+        }
+        let mut el = EventLoop {
+            swarm,
+            commands,
+            events,
+            pending_requests: HashMap::new(),
+            inbound: HashMap::new(),
+            next_inbound: 0,
+            mdns_peers: HashSet::new(),
+            connections: HashMap::new(),
+            announced: HashMap::new(),
+            relays: cfg.relays.clone(),
+            relay_listeners: HashMap::new(),
+            listening: Vec::new(),
+            relay_server: cfg.relay_server,
+        };
+        el.reserve_relays();
+        Ok(el)
+    }
+
+    /// Listens on a circuit through every configured relay that has no listener: the relay
+    /// client dials the relay and asks for a reservation.
+    fn reserve_relays(&mut self) {
+        let active: HashSet<Multiaddr> = self.relay_listeners.values().cloned().collect();
+        for relay in self.relays.clone() {
+            if active.contains(&relay) {
+                continue;
+            }
+            let circuit = relay.clone().with(Protocol::P2pCircuit);
+            match self.swarm.listen_on(circuit) {
+                Ok(id) => {
+                    self.relay_listeners.insert(id, relay);
+                }
+                Err(e) => warn!("cannot listen through relay {relay}: {e}"),
+            }
+        }
+    }
+
+    /// Runs until shut down or every handle is dropped.
+    pub async fn run(mut self) {
+        let mut maintenance = tokio::time::interval(Duration::from_secs(10));
+        maintenance.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                ev = self.swarm.select_next_some() => self.on_swarm(ev).await,
+                cmd = self.commands.recv() => match cmd {
+                    Some(Command::Shutdown) | None => break,
+                    Some(c) => self.on_command(c),
+                },
+                _ = maintenance.tick() => self.reserve_relays(),
+            }
+        }
+        debug!("network task stopped");
+    }
+
+    /// Sends an event; waits when the node is behind (bounded memory), without borrowing
+    /// the loop across the wait.
+    fn emit(&self, ev: NetEvent) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let tx = self.events.clone();
+        async move {
+            let _ = tx.send(ev).await;
+        }
+    }
+
+    fn best(&self, peer: &PeerId) -> Option<(Reach, Multiaddr)> {
+        let conns = self.connections.get(peer)?;
+        conns
+            .values()
+            .min_by_key(|(r, _)| match r {
+                Reach::Lan => 0,
+                Reach::Direct => 1,
+                Reach::Relay => 2,
+            })
+            .cloned()
+    }
+
+    fn on_command(&mut self, c: Command) {
+        match c {
+            Command::Dial(addr) => {
+                if let Some(p) = peer_of(&addr) {
+                    if self.swarm.is_connected(&p) || p == *self.swarm.local_peer_id() {
+                        return;
+                    }
+                }
+                if let Err(e) = self.swarm.dial(addr.clone()) {
+                    debug!("dial {addr}: {e}");
+                }
+            }
+            Command::DialPeer(peer, addrs) => {
+                if self.swarm.is_connected(&peer) || peer == *self.swarm.local_peer_id() {
+                    return;
+                }
+                let opts = DialOpts::peer_id(peer).addresses(addrs).build();
+                if let Err(e) = self.swarm.dial(opts) {
+                    debug!("dial {peer}: {e}");
+                }
+            }
+            Command::Request(peer, frame, reply) => {
+                let id = self.swarm.behaviour_mut().sync.send_request(&peer, frame);
+                self.pending_requests.insert(id, reply);
+            }
+            Command::Respond(id, frame) => {
+                if let Some(ch) = self.inbound.remove(&id) {
+                    let _ = self.swarm.behaviour_mut().sync.send_response(ch, frame);
+                }
+            }
+            Command::Subscribe(topic) => {
+                let t = gossipsub::IdentTopic::new(topic);
+                let gs = &mut self.swarm.behaviour_mut().gossipsub;
+                if let Err(e) = gs.subscribe(&t) {
+                    warn!("subscribe: {e}");
+                }
+                let params = gossipsub::TopicScoreParams {
+                    invalid_message_deliveries_weight: -100.0,
+                    invalid_message_deliveries_decay: 0.5,
+                    ..Default::default()
+                };
+                if let Err(e) = gs.set_topic_params(t, params) {
+                    warn!("topic score params: {e}");
+                }
+            }
+            Command::Unsubscribe(topic) => {
+                self.swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .unsubscribe(&gossipsub::IdentTopic::new(topic));
+            }
+            Command::Publish(topic, data, reply) => {
+                let r = match self
+                    .swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .publish(gossipsub::IdentTopic::new(topic), data)
+                {
+                    Ok(_) => Ok(()),
+                    // Nobody on the topic yet, or already seen: sync delivers it later anyway.
+                    Err(gossipsub::PublishError::NoPeersSubscribedToTopic)
+                    | Err(gossipsub::PublishError::Duplicate)
+                    | Err(gossipsub::PublishError::AllQueuesFull(_)) => Ok(()),
+                    Err(e) => Err(NetError::Publish(e.to_string())),
+                };
+                let _ = reply.send(r);
+            }
+            Command::Report(id, source, acceptance) => {
+                self.swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .report_message_validation_result(&id, &source, acceptance);
+            }
+            Command::Disconnect(peer, reason) => {
+                warn!("dropping peer {peer}: {reason}");
+                let _ = self.swarm.disconnect_peer_id(peer);
+                let _ = self.events.try_send(NetEvent::Dropped { peer, reason });
+            }
+            Command::Peers(reply) => {
+                let list = self
+                    .connections
+                    .keys()
+                    .filter_map(|p| {
+                        self.best(p).map(|(reach, addr)| PeerInfo {
+                            peer: *p,
+                            reach,
+                            addr,
+                        })
+                    })
+                    .collect();
+                let _ = reply.send(list);
+            }
+            Command::Listening(reply) => {
+                let _ = reply.send(self.listening.clone());
+            }
+            Command::Shutdown => {}
+        }
+    }
+
+    async fn on_swarm(&mut self, ev: SwarmEvent<BehaviourEvent>) {
+        match ev {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                if self.relay_server && !is_circuit(&address) {
+                    // Clients of this relay need addresses to put in their circuit addresses.
+                    self.swarm.add_external_address(address.clone());
+                }
+                let full = with_p2p(&address, *self.swarm.local_peer_id());
+                self.listening.push(full.clone());
+                info!("listening {full}");
+                self.emit(NetEvent::Listening(full)).await;
+            }
+            SwarmEvent::ExpiredListenAddr { address, .. } => {
+                let full = with_p2p(&address, *self.swarm.local_peer_id());
+                self.listening.retain(|a| *a != full);
+                self.emit(NetEvent::ListenClosed(full)).await;
+            }
+            SwarmEvent::ListenerClosed {
+                listener_id,
+                reason,
+                addresses,
+                ..
+            } => {
+                if let Some(relay) = self.relay_listeners.remove(&listener_id) {
+                    info!("relay listener via {relay} closed ({reason:?}); will retry");
+                }
+                for a in addresses {
+                    let full = with_p2p(&a, *self.swarm.local_peer_id());
+                    self.listening.retain(|x| *x != full);
+                    self.emit(NetEvent::ListenClosed(full)).await;
+                }
+            }
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                connection_id,
+                endpoint,
+                ..
+            } => {
+                let addr = match &endpoint {
+                    ConnectedPoint::Dialer { address, .. } => address.clone(),
+                    ConnectedPoint::Listener { send_back_addr, .. } => send_back_addr.clone(),
+                };
+                let reach = if is_circuit(&addr) || endpoint.is_relayed() {
+                    Reach::Relay
+                } else if self.mdns_peers.contains(&peer_id) {
+                    Reach::Lan
+                } else {
+                    Reach::Direct
+                };
+                self.connections
+                    .entry(peer_id)
+                    .or_default()
+                    .insert(connection_id, (reach, addr));
+                let (best, addr) = self.best(&peer_id).expect("just inserted");
+                if self.announced.get(&peer_id) != Some(&best) {
+                    self.announced.insert(peer_id, best);
+                    info!("connected {peer_id} via {}", best.as_str());
+                    self.emit(NetEvent::Connected(PeerInfo {
+                        peer: peer_id,
+                        reach: best,
+                        addr,
+                    }))
+                    .await;
+                }
+            }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                connection_id,
+                ..
+            } => {
+                if let Some(conns) = self.connections.get_mut(&peer_id) {
+                    conns.remove(&connection_id);
+                    if conns.is_empty() {
+                        self.connections.remove(&peer_id);
+                        self.announced.remove(&peer_id);
+                        info!("disconnected {peer_id}");
+                        self.emit(NetEvent::Disconnected(peer_id)).await;
+                    } else if let Some((best, addr)) = self.best(&peer_id) {
+                        if self.announced.get(&peer_id) != Some(&best) {
+                            self.announced.insert(peer_id, best);
+                            self.emit(NetEvent::Connected(PeerInfo {
+                                peer: peer_id,
+                                reach: best,
+                                addr,
+                            }))
+                            .await;
+                        }
+                    }
+                }
+            }
+            SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
+                debug!("dial {peer_id:?} failed: {error}");
+                self.emit(NetEvent::DialFailed {
+                    peer: peer_id,
+                    error: error.to_string(),
+                })
+                .await;
+            }
+            SwarmEvent::Behaviour(b) => self.on_behaviour(b).await,
+            _ => {}
+        }
+    }
+
+    async fn on_behaviour(&mut self, ev: BehaviourEvent) {
+        match ev {
+            BehaviourEvent::Mdns(mdns::Event::Discovered(list)) => {
+                let mut by_peer: HashMap<PeerId, Vec<Multiaddr>> = HashMap::new();
+                for (p, a) in list {
+                    by_peer.entry(p).or_default().push(a);
+                }
+                for (peer, addrs) in by_peer {
+                    self.mdns_peers.insert(peer);
+                    if !self.swarm.is_connected(&peer) {
+                        debug!("mdns found {peer}");
+                        let _ = self.swarm.dial(DialOpts::peer_id(peer).addresses(addrs).build());
+                    }
+                }
+            }
+            BehaviourEvent::Mdns(mdns::Event::Expired(list)) => {
+                for (p, _) in list {
+                    self.mdns_peers.remove(&p);
+                }
+            }
+            BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }) => {
+                let addrs: Vec<Multiaddr> = info.listen_addrs.into_iter().take(32).collect();
+                self.emit(NetEvent::PeerAddrs { peer: peer_id, addrs }).await;
+            }
+            BehaviourEvent::RelayClient(relay::client::Event::ReservationReqAccepted {
+                relay_peer_id,
+                ..
+            }) => {
+                info!("reservation accepted by relay {relay_peer_id}");
+            }
+            BehaviourEvent::Dcutr(ev) => match ev.result {
+                Ok(_) => info!("hole punch to {} succeeded", ev.remote_peer_id),
+                Err(e) => debug!("hole punch to {} failed: {e}", ev.remote_peer_id),
+            },
+            BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
+            }) => {
+                self.emit(NetEvent::Gossip {
+                    source: propagation_source,
+                    id: message_id,
+                    topic: message.topic.into_string(),
+                    data: message.data,
+                })
+                .await;
+            }
+            BehaviourEvent::Sync(request_response::Event::Message { peer, message, .. }) => match message {
+                request_response::Message::Request { request, channel, .. } => {
+                    let id = self.next_inbound;
+                    self.next_inbound += 1;
+                    self.inbound.insert(id, channel);
+                    self.emit(NetEvent::Request {
+                        peer,
+                        id,
+                        frame: request,
+                    })
+                    .await;
+                }
+                request_response::Message::Response { request_id, response } => {
+                    if let Some(tx) = self.pending_requests.remove(&request_id) {
+                        let _ = tx.send(Ok(response));
+                    }
+                }
+            },
+            BehaviourEvent::Sync(request_response::Event::OutboundFailure {
+                peer,
+                request_id,
+                error,
+                ..
+            }) => {
+                if let Some(tx) = self.pending_requests.remove(&request_id) {
+                    let _ = tx.send(Err(NetError::Request {
+                        peer,
+                        reason: error.to_string(),
+                    }));
+                }
+            }
+            BehaviourEvent::Sync(request_response::Event::InboundFailure { peer, error, .. }) => {
+                // A frame over the bound or one that stopped halfway: that peer is misbehaving.
+                if let request_response::InboundFailure::Io(e) = &error {
+                    if e.kind() == std::io::ErrorKind::InvalidData {
+                        let reason = format!("bad sync frame: {e}");
+                        warn!("dropping peer {peer}: {reason}");
+                        let _ = self.swarm.disconnect_peer_id(peer);
+                        self.emit(NetEvent::Dropped { peer, reason }).await;
+                        return;
+                    }
+                }
+                debug!("inbound sync request from {peer} failed: {error}");
+            }
+            _ => {}
+        }
+    }
+}

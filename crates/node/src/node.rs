@@ -1,0 +1,750 @@
+//! The running node: the data dir's store and sync engine on the libp2p network.
+//!
+//! Tasks: one reads network events (connections, gossip, sync requests); one validates and
+//! stores gossip in batches and tells gossipsub what to forward; one announces records other
+//! processes (the CLI) wrote to the same data dir; one redials remembered peers, re-syncs and
+//! purges expired records.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use confab_core::record::verify_all;
+use confab_core::{Body, Record, RecordId, Space, SpaceId, SpaceKind, Ticket};
+use confab_net::{MessageAcceptance, MessageId, Multiaddr, NetConfig, NetEvent, NetHandle, PeerId, PeerInfo};
+use confab_store::Inserted;
+use confab_sync::proto::Response;
+use confab_sync::{Progress, SyncError, SyncStats, Transport};
+use serde::Serialize;
+use tokio::sync::{broadcast, mpsc, watch};
+use tracing::{debug, info, warn};
+
+use crate::{Local, NodeConfig, NodeError, SELF_ADDRS_SETTING};
+
+/// File in the data dir listing connected peers while a node runs (read by `confab peers`).
+pub const PEERS_FILE: &str = "peers.json";
+/// File in the data dir a running node holds locked.
+pub const LOCK_FILE: &str = "node.lock";
+
+const GOSSIP_BATCH: usize = 512;
+const RESYNC_EVERY: Duration = Duration::from_secs(30);
+const OUTBOX_EVERY: Duration = Duration::from_millis(100);
+
+/// A connected peer, as written to `peers.json` and shown to people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PeerStatus {
+    /// Its peer id.
+    pub peer_id: String,
+    /// `lan`, `relay` or `direct`.
+    pub how: String,
+    /// The address of the connection.
+    pub addr: String,
+}
+
+/// Something the node did that a UI or a log wants to know.
+#[derive(Clone, Debug)]
+pub enum NodeEvent {
+    /// Listening on an address.
+    Listening(String),
+    /// A peer connected, or is now reached a better way.
+    PeerConnected(PeerStatus),
+    /// A peer's last connection closed.
+    PeerDisconnected(String),
+    /// Records were stored, live (gossip) or written here.
+    Inserted {
+        /// The records.
+        records: Arc<Vec<Inserted>>,
+        /// True if written on this machine.
+        local: bool,
+    },
+    /// Catch-up progress with a peer.
+    SyncProgress {
+        /// The peer.
+        peer: String,
+        /// Where it stands.
+        progress: Progress,
+    },
+    /// A sync session with a peer over a space moved records.
+    SyncDone {
+        /// The peer.
+        peer: String,
+        /// The space.
+        space: SpaceId,
+        /// What moved.
+        stats: SyncStats,
+    },
+    /// A peer misbehaved and was dropped.
+    PeerDropped {
+        /// The peer.
+        peer: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+struct Gossip {
+    source: PeerId,
+    id: MessageId,
+    topic: String,
+    data: Vec<u8>,
+}
+
+struct Inner {
+    local: Local,
+    net: NetHandle,
+    events: broadcast::Sender<NodeEvent>,
+    peers: Mutex<HashMap<PeerId, PeerInfo>>,
+    syncing: Mutex<HashMap<PeerId, bool>>,
+    backoff: Mutex<HashMap<PeerId, (u32, Instant)>>,
+    topics: Mutex<HashMap<String, SpaceId>>,
+    static_dials: Vec<Multiaddr>,
+    listening: Mutex<Vec<String>>,
+    stop: watch::Sender<bool>,
+    _lock: std::fs::File,
+}
+
+/// A running node. Cheap to clone; [`Node::shutdown`] stops it.
+#[derive(Clone)]
+pub struct Node(Arc<Inner>);
+
+fn lock_data_dir(local: &Local) -> Result<std::fs::File, NodeError> {
+    let path = local.dir().join(LOCK_FILE);
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| NodeError::Invalid(format!("{}: {e}", path.display())))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(NodeError::Invalid(format!(
+            "a node is already running on {}; stop it first or use another --data dir",
+            local.dir().display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(NodeError::Invalid(format!("{}: {e}", path.display()))),
+    }
+}
+
+/// True if a node holds the data dir's lock.
+pub fn node_running(dir: &std::path::Path) -> bool {
+    match std::fs::OpenOptions::new().write(true).open(dir.join(LOCK_FILE)) {
+        Ok(f) => matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
+        Err(_) => false,
+    }
+}
+
+struct NetTransport {
+    net: NetHandle,
+    peer: PeerId,
+}
+
+impl Transport for NetTransport {
+    fn call(
+        &mut self,
+        frame: Vec<u8>,
+    ) -> impl std::future::Future<Output = Result<Vec<u8>, SyncError>> + Send {
+        let (net, peer) = (self.net.clone(), self.peer);
+        async move {
+            net.request(peer, frame)
+                .await
+                .map_err(|e| SyncError::Transport(e.to_string()))
+        }
+    }
+}
+
+impl Node {
+    /// Starts a node on an open data dir: takes the data dir's lock, starts the network,
+    /// joins the gossip topic of every space and begins dialling.
+    pub async fn start(local: Local, cfg: NodeConfig) -> Result<Node, NodeError> {
+        let lock = lock_data_dir(&local)?;
+        let local = local.for_node();
+        let mut netcfg = NetConfig::new(local.identity().keypair().clone());
+        if !cfg.listen.is_empty() {
+            netcfg.listen = cfg.listen.clone();
+        }
+        netcfg.dial = cfg.dial.clone();
+        netcfg.relays = cfg.relays.clone();
+        netcfg.mdns = cfg.mdns;
+        netcfg.relay_server = cfg.relay_server;
+        netcfg.max_frame = confab_sync::proto::MAX_FRAME;
+        netcfg.max_gossip = confab_core::record::MAX_RECORD_SIZE + 4096;
+        let (net, net_events) = confab_net::spawn(netcfg).map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let (events, _) = broadcast::channel(4096);
+        let (stop, _) = watch::channel(false);
+        let node = Node(Arc::new(Inner {
+            local,
+            net,
+            events,
+            peers: Mutex::new(HashMap::new()),
+            syncing: Mutex::new(HashMap::new()),
+            backoff: Mutex::new(HashMap::new()),
+            topics: Mutex::new(HashMap::new()),
+            static_dials: cfg.dial.clone(),
+            listening: Mutex::new(Vec::new()),
+            stop,
+            _lock: lock,
+        }));
+        node.local().store().set_setting(SELF_ADDRS_SETTING, "[]").await?;
+        for space in node.local().store().spaces().await? {
+            node.watch_space(&space);
+        }
+        let (gossip_tx, gossip_rx) = mpsc::channel(8192);
+        tokio::spawn(node.clone().network_events(net_events, gossip_tx));
+        tokio::spawn(node.clone().gossip_worker(gossip_rx));
+        tokio::spawn(node.clone().outbox_worker());
+        tokio::spawn(node.clone().maintenance());
+        Ok(node)
+    }
+
+    /// The data dir.
+    pub fn local(&self) -> &Local {
+        &self.0.local
+    }
+
+    /// This node's peer id.
+    pub fn peer_id(&self) -> PeerId {
+        self.0.net.local_peer_id()
+    }
+
+    /// A new receiver of node events.
+    pub fn events(&self) -> broadcast::Receiver<NodeEvent> {
+        self.0.events.subscribe()
+    }
+
+    fn emit(&self, ev: NodeEvent) {
+        let _ = self.0.events.send(ev);
+    }
+
+    fn stopped(&self) -> watch::Receiver<bool> {
+        self.0.stop.subscribe()
+    }
+
+    /// Connected peers and how each is reached.
+    pub fn peers(&self) -> Vec<PeerStatus> {
+        let mut v: Vec<PeerStatus> = lock(&self.0.peers).values().map(status).collect();
+        v.sort_by(|a, b| a.peer_id.cmp(&b.peer_id));
+        v
+    }
+
+    /// Addresses this node listens on, relay circuits included.
+    pub fn listening(&self) -> Vec<String> {
+        lock(&self.0.listening).clone()
+    }
+
+    /// Stops the network and the node's tasks and releases the data dir.
+    pub fn shutdown(&self) {
+        let _ = self.0.stop.send(true);
+        self.0.net.shutdown();
+        let _ = std::fs::remove_file(self.peers_file());
+    }
+
+    /// Writes a record in a space and announces it to peers at once.
+    pub async fn write(&self, space: &Space, body: Body, refs: Vec<RecordId>) -> Result<RecordId, NodeError> {
+        let rec = self.local().write_record(space, body.clone(), refs, None).await?;
+        self.announce(space, &rec).await;
+        self.emit(NodeEvent::Inserted {
+            records: Arc::new(vec![Inserted {
+                id: rec.id,
+                space: rec.space,
+                kind: rec.kind,
+                author: rec.author,
+                ts: rec.ts,
+                key: rec.sync_key(),
+                body,
+            }]),
+            local: true,
+        });
+        Ok(rec.id)
+    }
+
+    async fn announce(&self, space: &Space, rec: &Record) {
+        if let Err(e) = self.0.net.publish(space.topic(), rec.encoded().to_vec()).await {
+            debug!("publish: {e}");
+        }
+    }
+
+    /// Creates a space owned by this node; returns it and its ticket.
+    pub async fn create_space(&self, kind: SpaceKind, name: &str) -> Result<(Space, String), NodeError> {
+        let (space, ticket) = self.local().create_space(kind, name).await?;
+        self.watch_space(&space);
+        Ok((space, ticket))
+    }
+
+    /// Joins the space a ticket invites into, dials the inviter and syncs with every peer.
+    pub async fn join(&self, ticket: &str) -> Result<Ticket, NodeError> {
+        let t = self.local().join(ticket).await?;
+        self.on_new_space(&t.space, Some(&t)).await;
+        Ok(t)
+    }
+
+    fn watch_space(&self, space: &Space) {
+        let topic = space.topic();
+        let new = lock(&self.0.topics).insert(topic.clone(), space.id).is_none();
+        if new {
+            let _ = self.0.net.subscribe(topic);
+        }
+    }
+
+    async fn on_new_space(&self, space: &Space, ticket: Option<&Ticket>) {
+        self.watch_space(space);
+        if let Some(t) = ticket {
+            let inviter: Option<PeerId> = t.inviter.peer_id().parse().ok();
+            let addrs: Vec<Multiaddr> = t.addrs.iter().filter_map(|a| a.parse().ok()).collect();
+            if let Some(p) = inviter {
+                if p != self.peer_id() && !addrs.is_empty() {
+                    let _ = self
+                        .local()
+                        .store()
+                        .add_peer_addrs(p.to_string(), addrs.iter().map(|a| a.to_string()).collect())
+                        .await;
+                    let _ = self.0.net.dial_peer(p, addrs);
+                }
+            }
+        }
+        let peers: Vec<PeerId> = lock(&self.0.peers).keys().copied().collect();
+        for p in peers {
+            tokio::spawn(self.clone().sync_peer(p, Some(vec![space.id])));
+        }
+    }
+
+    fn peers_file(&self) -> PathBuf {
+        self.local().dir().join(PEERS_FILE)
+    }
+
+    fn write_peers_file(&self) {
+        let json = serde_json::to_string(&self.peers()).unwrap_or_else(|_| "[]".into());
+        let tmp = self.local().dir().join(format!("{PEERS_FILE}.tmp"));
+        if std::fs::write(&tmp, json).is_ok() {
+            let _ = std::fs::rename(&tmp, self.peers_file());
+        }
+    }
+
+    async fn save_listening(&self) {
+        let list = self.listening();
+        let json = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
+        let _ = self.local().store().set_setting(SELF_ADDRS_SETTING, &json).await;
+    }
+
+    /// The lower peer id starts the sync when two peers meet, so they do not both do it.
+    fn initiates_with(&self, peer: &PeerId) -> bool {
+        self.peer_id().to_bytes() < peer.to_bytes()
+    }
+
+    async fn network_events(self, mut rx: mpsc::Receiver<NetEvent>, gossip: mpsc::Sender<Gossip>) {
+        let mut stop = self.stopped();
+        loop {
+            let ev = tokio::select! {
+                ev = rx.recv() => match ev { Some(ev) => ev, None => break },
+                _ = stop.changed() => break,
+            };
+            match ev {
+                NetEvent::Listening(a) => {
+                    let s = a.to_string();
+                    lock(&self.0.listening).push(s.clone());
+                    self.save_listening().await;
+                    self.emit(NodeEvent::Listening(s));
+                }
+                NetEvent::ListenClosed(a) => {
+                    let s = a.to_string();
+                    lock(&self.0.listening).retain(|x| *x != s);
+                    self.save_listening().await;
+                }
+                NetEvent::Connected(info) => {
+                    let peer = info.peer;
+                    let first = lock(&self.0.peers).insert(peer, info.clone()).is_none();
+                    lock(&self.0.backoff).remove(&peer);
+                    self.write_peers_file();
+                    self.emit(NodeEvent::PeerConnected(status(&info)));
+                    if first && self.initiates_with(&peer) {
+                        tokio::spawn(self.clone().sync_peer(peer, None));
+                    }
+                }
+                NetEvent::Disconnected(peer) => {
+                    lock(&self.0.peers).remove(&peer);
+                    self.write_peers_file();
+                    self.emit(NodeEvent::PeerDisconnected(peer.to_string()));
+                }
+                NetEvent::PeerAddrs { peer, addrs } => {
+                    let addrs: Vec<String> = addrs
+                        .iter()
+                        .filter(|a| !a.to_string().contains("/0.0.0.0/"))
+                        .map(|a| a.to_string())
+                        .collect();
+                    if !addrs.is_empty() {
+                        let _ = self.local().store().add_peer_addrs(peer.to_string(), addrs).await;
+                    }
+                }
+                NetEvent::DialFailed { peer: Some(peer), .. } => {
+                    let mut b = lock(&self.0.backoff);
+                    let e = b.entry(peer).or_insert((0, Instant::now()));
+                    e.0 = (e.0 + 1).min(8);
+                    e.1 = Instant::now() + Duration::from_secs(1 << e.0).min(Duration::from_secs(300));
+                }
+                NetEvent::DialFailed { peer: None, .. } => {}
+                NetEvent::Gossip {
+                    source,
+                    id,
+                    topic,
+                    data,
+                } => {
+                    if gossip
+                        .send(Gossip {
+                            source,
+                            id,
+                            topic,
+                            data,
+                        })
+                        .await
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+                NetEvent::Request { peer, id, frame } => {
+                    tokio::spawn(self.clone().answer(peer, id, frame));
+                }
+                NetEvent::Dropped { peer, reason } => {
+                    self.emit(NodeEvent::PeerDropped {
+                        peer: peer.to_string(),
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+
+    async fn answer(self, peer: PeerId, id: u64, frame: Vec<u8>) {
+        match self.local().syncer().respond(&frame).await {
+            Ok(reply) => {
+                let _ = self.0.net.respond(id, reply);
+            }
+            Err(e) if e.is_peer_fault() => {
+                let _ = self.0.net.disconnect(peer, format!("sync request: {e}"));
+            }
+            Err(e) => {
+                warn!("answering {peer}: {e}");
+                let reply = Response::Refused {
+                    reason: "the peer could not answer".into(),
+                }
+                .encode();
+                let _ = self.0.net.respond(id, reply);
+            }
+        }
+    }
+
+    /// Validates gossip in batches: whatever queued up while the last batch was being stored
+    /// goes into the next, so a lone message is stored at once and a flood in bulk.
+    async fn gossip_worker(self, mut rx: mpsc::Receiver<Gossip>) {
+        let mut stop = self.stopped();
+        loop {
+            let first = tokio::select! {
+                m = rx.recv() => match m { Some(m) => m, None => break },
+                _ = stop.changed() => break,
+            };
+            let mut batch = vec![first];
+            while batch.len() < GOSSIP_BATCH {
+                match rx.try_recv() {
+                    Ok(m) => batch.push(m),
+                    Err(_) => break,
+                }
+            }
+            self.ingest_gossip(batch).await;
+        }
+    }
+
+    async fn ingest_gossip(&self, batch: Vec<Gossip>) {
+        let datas: Vec<Vec<u8>> = batch.iter().map(|g| g.data.clone()).collect();
+        let checked = match tokio::task::spawn_blocking(move || verify_all(datas)).await {
+            Ok(c) => c,
+            Err(_) => return,
+        };
+        let topics = lock(&self.0.topics).clone();
+        let mut verdict: Vec<MessageAcceptance> = Vec::with_capacity(batch.len());
+        let mut ids: Vec<Option<RecordId>> = Vec::with_capacity(batch.len());
+        let mut ok = Vec::new();
+        for (g, c) in batch.iter().zip(checked) {
+            match c {
+                Ok(v) if topics.get(&g.topic) == Some(&v.space) => {
+                    ids.push(Some(v.id));
+                    verdict.push(MessageAcceptance::Accept);
+                    ok.push(v);
+                }
+                Ok(_) => {
+                    ids.push(None);
+                    verdict.push(MessageAcceptance::Reject);
+                }
+                Err(e) => {
+                    debug!("gossip from {}: {e}", g.source);
+                    ids.push(None);
+                    verdict.push(MessageAcceptance::Reject);
+                }
+            }
+        }
+        match self.local().syncer().insert(ok).await {
+            Ok(report) => {
+                let refused: HashSet<RecordId> = report.refused.iter().filter_map(|(id, _)| *id).collect();
+                for (i, id) in ids.iter().enumerate() {
+                    if let Some(id) = id {
+                        if refused.contains(id) {
+                            verdict[i] = MessageAcceptance::Reject;
+                        }
+                    }
+                }
+                for (_, why) in &report.refused {
+                    debug!("gossip record refused: {why}");
+                }
+                if !report.inserted.is_empty() {
+                    self.emit(NodeEvent::Inserted {
+                        records: Arc::new(report.inserted),
+                        local: false,
+                    });
+                }
+            }
+            Err(e) => {
+                warn!("storing gossip: {e}");
+                verdict.iter_mut().for_each(|v| *v = MessageAcceptance::Ignore);
+            }
+        }
+        for (g, v) in batch.into_iter().zip(verdict) {
+            let _ = self.0.net.report(g.id, g.source, v);
+        }
+    }
+
+    /// Announces records the CLI wrote to this data dir and picks up spaces it joined.
+    async fn outbox_worker(self) {
+        let mut stop = self.stopped();
+        let mut tick = tokio::time::interval(OUTBOX_EVERY);
+        let mut last_version = -1i64;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.changed() => break,
+            }
+            let store = self.local().store();
+            let Ok(v) = store.data_version().await else {
+                continue;
+            };
+            if v == last_version {
+                continue;
+            }
+            last_version = v;
+            if let Ok(spaces) = store.spaces().await {
+                let known: HashSet<SpaceId> = lock(&self.0.topics).values().copied().collect();
+                for s in spaces.into_iter().filter(|s| !known.contains(&s.id)) {
+                    info!("joined space {} ({})", s.id, s.name);
+                    self.on_new_space(&s, None).await;
+                }
+            }
+            let Ok(queued) = store.take_outbox(1024).await else {
+                continue;
+            };
+            if queued.is_empty() {
+                continue;
+            }
+            let mut by_space: HashMap<SpaceId, Vec<Vec<u8>>> = HashMap::new();
+            for (space, raw) in queued {
+                by_space.entry(space).or_default().push(raw);
+            }
+            for (space_id, raws) in by_space {
+                let Ok(Some(space)) = store.space(space_id).await else {
+                    continue;
+                };
+                let mut inserted = Vec::new();
+                for raw in raws {
+                    let Ok(rec) = Record::decode(&raw) else { continue };
+                    self.local()
+                        .syncer()
+                        .index()
+                        .note_inserted([(&rec.space, &rec.sync_key())]);
+                    self.announce(&space, &rec).await;
+                    if let Ok(body) = space.decrypt(&rec) {
+                        inserted.push(Inserted {
+                            id: rec.id,
+                            space: rec.space,
+                            kind: rec.kind,
+                            author: rec.author,
+                            ts: rec.ts,
+                            key: rec.sync_key(),
+                            body,
+                        });
+                    }
+                }
+                self.emit(NodeEvent::Inserted {
+                    records: Arc::new(inserted),
+                    local: true,
+                });
+            }
+        }
+    }
+
+    async fn maintenance(self) {
+        let mut stop = self.stopped();
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        let mut last_resync = Instant::now();
+        let mut last_purge = Instant::now();
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.changed() => break,
+            }
+            self.redial().await;
+            if last_resync.elapsed() >= RESYNC_EVERY {
+                last_resync = Instant::now();
+                let peers: Vec<PeerId> = lock(&self.0.peers).keys().copied().collect();
+                for p in peers.into_iter().filter(|p| self.initiates_with(p)) {
+                    tokio::spawn(self.clone().sync_peer(p, None));
+                }
+            }
+            if last_purge.elapsed() >= Duration::from_secs(60) {
+                last_purge = Instant::now();
+                if let Ok(spaces) = self.local().store().purge_expired().await {
+                    for s in spaces {
+                        self.local().syncer().index().invalidate(&s);
+                    }
+                }
+            }
+        }
+    }
+
+    async fn redial(&self) {
+        let connected: HashSet<PeerId> = lock(&self.0.peers).keys().copied().collect();
+        let now = Instant::now();
+        let due = |p: &PeerId| lock(&self.0.backoff).get(p).is_none_or(|(_, next)| *next <= now);
+        for a in &self.0.static_dials {
+            let peer = confab_net::peer_of(a);
+            match peer {
+                Some(p) if connected.contains(&p) || !due(&p) => {}
+                Some(p) => {
+                    let _ = self.0.net.dial_peer(p, vec![a.clone()]);
+                    bump(&self.0.backoff, p);
+                }
+                None if connected.is_empty() => {
+                    let _ = self.0.net.dial(a.clone());
+                }
+                None => {}
+            }
+        }
+        let Ok(book) = self.local().store().peer_addrs().await else {
+            return;
+        };
+        for (peer, addrs) in book {
+            let Ok(p) = peer.parse::<PeerId>() else { continue };
+            if p == self.peer_id() || connected.contains(&p) || !due(&p) {
+                continue;
+            }
+            let addrs: Vec<Multiaddr> = addrs.iter().filter_map(|a| a.parse().ok()).collect();
+            if !addrs.is_empty() {
+                let _ = self.0.net.dial_peer(p, addrs);
+                bump(&self.0.backoff, p);
+            }
+        }
+    }
+
+    /// Syncs spaces (all joined ones if `None`) with a peer; one session per peer at a time,
+    /// re-run once if asked again meanwhile.
+    async fn sync_peer(self, peer: PeerId, spaces: Option<Vec<SpaceId>>) {
+        {
+            let mut s = lock(&self.0.syncing);
+            if let Some(again) = s.get_mut(&peer) {
+                *again = true;
+                return;
+            }
+            s.insert(peer, false);
+        }
+        let mut only = spaces;
+        loop {
+            let ids: Vec<SpaceId> = match only.take() {
+                Some(v) => v,
+                None => match self.local().store().spaces().await {
+                    Ok(v) => v.into_iter().map(|s| s.id).collect(),
+                    Err(_) => Vec::new(),
+                },
+            };
+            let mut t = NetTransport {
+                net: self.0.net.clone(),
+                peer,
+            };
+            for space in ids {
+                let events = self.0.events.clone();
+                let pname = peer.to_string();
+                let mut progress = move |p: Progress| {
+                    let _ = events.send(NodeEvent::SyncProgress {
+                        peer: pname.clone(),
+                        progress: p,
+                    });
+                };
+                match self
+                    .local()
+                    .syncer()
+                    .sync_space(space, &mut t, &mut progress)
+                    .await
+                {
+                    Ok(stats) => {
+                        if stats.have + stats.need > 0 {
+                            info!(
+                                "synced {} with {peer}: sent {}, received {}, refused {}",
+                                &space.to_string()[..12],
+                                stats.pushed,
+                                stats.received,
+                                stats.refused
+                            );
+                            self.emit(NodeEvent::SyncDone {
+                                peer: peer.to_string(),
+                                space,
+                                stats,
+                            });
+                        }
+                    }
+                    Err(SyncError::Refused(_)) => {}
+                    Err(e) if e.is_peer_fault() => {
+                        let _ = self.0.net.disconnect(peer, format!("sync: {e}"));
+                        break;
+                    }
+                    Err(e) => {
+                        debug!("sync with {peer}: {e}");
+                        break;
+                    }
+                }
+            }
+            let mut s = lock(&self.0.syncing);
+            if s.get(&peer) == Some(&true) && lock(&self.0.peers).contains_key(&peer) {
+                s.insert(peer, false);
+                continue;
+            }
+            s.remove(&peer);
+            break;
+        }
+    }
+}
+
+fn bump(backoff: &Mutex<HashMap<PeerId, (u32, Instant)>>, p: PeerId) {
+    let mut b = lock(backoff);
+    let e = b.entry(p).or_insert((0, Instant::now()));
+    e.0 = (e.0 + 1).min(8);
+    e.1 = Instant::now() + Duration::from_secs(1 << e.0).min(Duration::from_secs(300));
+}
+
+fn status(info: &PeerInfo) -> PeerStatus {
+    PeerStatus {
+        peer_id: info.peer.to_string(),
+        how: info.reach.as_str().to_string(),
+        addr: info.addr.to_string(),
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Reads `peers.json` of a data dir: the peers a running node there is connected to. Empty
+/// when no node runs.
+pub fn read_peers(dir: &std::path::Path) -> Vec<PeerStatus> {
+    if !node_running(dir) {
+        return Vec::new();
+    }
+    std::fs::read(dir.join(PEERS_FILE))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs everything Confab needs on a fresh Debian/Ubuntu machine that has the Rust
+# toolchain: the system libraries Tauri (WebKitGTK) builds against, the tools the network
+# tests use, the display and notification stack the end-to-end tests run in, and pinned
+# cargo tools. Safe to run again: it only installs what is missing.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+APT_PACKAGES=(
+  # building the app
+  build-essential pkg-config file libssl-dev libdbus-1-dev
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
+  # network-namespace tests
+  iproute2
+  # end-to-end tests: a display, a notification daemon on a private bus, WebDriver
+  xvfb dbus dunst webkit2gtk-driver imagemagick
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Pinned cargo tools, installed only when absent.
+NEXTEST_VERSION="0.9.143"
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "setup: installing cargo-nextest $NEXTEST_VERSION"
+  cargo install cargo-nextest --version "$NEXTEST_VERSION" --locked
+fi
