@@ -5,6 +5,17 @@ use std::io;
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::StreamProtocol;
 
+/// An inbound request as read off the stream. An oversized frame is reported rather than
+/// failing the read, because request-response hides read failures from the behaviour and the
+/// node needs to know which peer to drop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Inbound {
+    /// A frame within the bound.
+    Frame(Vec<u8>),
+    /// A frame announced as this many bytes, over the bound; none of it was read.
+    Oversized(usize),
+}
+
 /// Reads and writes one frame per request and per response: a 4-byte big-endian length, then
 /// that many bytes. A frame over the bound is an error before any of it is read.
 #[derive(Clone, Debug)]
@@ -48,14 +59,26 @@ impl FrameCodec {
 
 impl libp2p::request_response::Codec for FrameCodec {
     type Protocol = StreamProtocol;
-    type Request = Vec<u8>;
+    type Request = Inbound;
     type Response = Vec<u8>;
 
-    async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Vec<u8>>
+    async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Inbound>
     where
         T: AsyncRead + Unpin + Send,
     {
-        self.read(io).await
+        match self.read(io).await {
+            Ok(f) => Ok(Inbound::Frame(f)),
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                let n = e
+                    .to_string()
+                    .split_whitespace()
+                    .nth(2)
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                Ok(Inbound::Oversized(n))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Vec<u8>>
@@ -65,11 +88,17 @@ impl libp2p::request_response::Codec for FrameCodec {
         self.read(io).await
     }
 
-    async fn write_request<T>(&mut self, _: &StreamProtocol, io: &mut T, req: Vec<u8>) -> io::Result<()>
+    async fn write_request<T>(&mut self, _: &StreamProtocol, io: &mut T, req: Inbound) -> io::Result<()>
     where
         T: AsyncWrite + Unpin + Send,
     {
-        self.write(io, req).await
+        match req {
+            Inbound::Frame(f) => self.write(io, f).await,
+            Inbound::Oversized(_) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "frame over the limit",
+            )),
+        }
     }
 
     async fn write_response<T>(&mut self, _: &StreamProtocol, io: &mut T, res: Vec<u8>) -> io::Result<()>

@@ -182,7 +182,11 @@ impl EventLoop {
                 }
             }
             Command::Request(peer, frame, reply) => {
-                let id = self.swarm.behaviour_mut().sync.send_request(&peer, frame);
+                let id = self
+                    .swarm
+                    .behaviour_mut()
+                    .sync
+                    .send_request(&peer, crate::codec::Inbound::Frame(frame));
                 self.pending_requests.insert(id, reply);
             }
             Command::Respond(id, frame) => {
@@ -410,7 +414,20 @@ impl EventLoop {
                 .await;
             }
             BehaviourEvent::Sync(request_response::Event::Message { peer, message, .. }) => match message {
-                request_response::Message::Request { request, channel, .. } => {
+                request_response::Message::Request {
+                    request: crate::codec::Inbound::Oversized(n),
+                    ..
+                } => {
+                    let reason = format!("sync frame of {n} bytes is over the limit");
+                    warn!("dropping peer {peer}: {reason}");
+                    let _ = self.swarm.disconnect_peer_id(peer);
+                    self.emit(NetEvent::Dropped { peer, reason }).await;
+                }
+                request_response::Message::Request {
+                    request: crate::codec::Inbound::Frame(request),
+                    channel,
+                    ..
+                } => {
                     let id = self.next_inbound;
                     self.next_inbound += 1;
                     self.inbound.insert(id, channel);
@@ -441,16 +458,6 @@ impl EventLoop {
                 }
             }
             BehaviourEvent::Sync(request_response::Event::InboundFailure { peer, error, .. }) => {
-                // A frame over the bound or one that stopped halfway: that peer is misbehaving.
-                if let request_response::InboundFailure::Io(e) = &error {
-                    if e.kind() == std::io::ErrorKind::InvalidData {
-                        let reason = format!("bad sync frame: {e}");
-                        warn!("dropping peer {peer}: {reason}");
-                        let _ = self.swarm.disconnect_peer_id(peer);
-                        self.emit(NetEvent::Dropped { peer, reason }).await;
-                        return;
-                    }
-                }
                 debug!("inbound sync request from {peer} failed: {error}");
             }
             _ => {}

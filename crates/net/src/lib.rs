@@ -13,7 +13,7 @@ mod event_loop;
 
 use std::time::Duration;
 
-pub use codec::FrameCodec;
+pub use codec::{FrameCodec, Inbound};
 pub use event_loop::{peer_of, EventLoop};
 pub use libp2p::gossipsub::{MessageAcceptance, MessageId};
 pub use libp2p::{Multiaddr, PeerId};

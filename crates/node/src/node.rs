@@ -101,7 +101,7 @@ struct Inner {
     static_dials: Vec<Multiaddr>,
     listening: Mutex<Vec<String>>,
     stop: watch::Sender<bool>,
-    _lock: std::fs::File,
+    lock: Mutex<Option<std::fs::File>>,
 }
 
 /// A running node. Cheap to clone; [`Node::shutdown`] stops it.
@@ -183,7 +183,7 @@ impl Node {
             static_dials: cfg.dial.clone(),
             listening: Mutex::new(Vec::new()),
             stop,
-            _lock: lock,
+            lock: Mutex::new(Some(lock)),
         }));
         node.local().store().set_setting(SELF_ADDRS_SETTING, "[]").await?;
         for space in node.local().store().spaces().await? {
@@ -237,6 +237,8 @@ impl Node {
         let _ = self.0.stop.send(true);
         self.0.net.shutdown();
         let _ = std::fs::remove_file(self.peers_file());
+        // Closing the file releases the lock: another node may now start on this data dir.
+        lock(&self.0.lock).take();
     }
 
     /// Writes a record in a space and announces it to peers at once.

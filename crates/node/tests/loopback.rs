@@ -1,0 +1,293 @@
+//! Nodes on 127.0.0.1 with mDNS off: live delivery both ways, and peers that misbehave.
+
+use std::time::Duration;
+
+use confab_core::{Body, ChatBody, Hlc, Identity, NewsBody, SpaceKind};
+use confab_net::{Multiaddr, NetConfig, NetEvent};
+use confab_node::{Local, Node, NodeConfig, NodeEvent};
+use confab_sync::proto::Request;
+
+fn cfg(dial: Vec<Multiaddr>) -> NodeConfig {
+    NodeConfig {
+        listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
+        dial,
+        relays: vec![],
+        mdns: false,
+        relay_server: false,
+    }
+}
+
+async fn start(dir: &std::path::Path, dial: Vec<Multiaddr>) -> Node {
+    let local = Local::open(dir).await.unwrap();
+    Node::start(local, cfg(dial)).await.unwrap()
+}
+
+async fn first_addr(node: &Node) -> Multiaddr {
+    for _ in 0..100 {
+        if let Some(a) = node.listening().first() {
+            return a.parse().unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("node never listened");
+}
+
+/// Polls until `f` holds, for at most `secs` seconds.
+async fn eventually<F, Fut>(secs: u64, what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while tokio::time::Instant::now() < deadline {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn texts(node: &Node, space: confab_core::SpaceId) -> Vec<String> {
+    node.local()
+        .store()
+        .chat_messages(space)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.text)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_chat_both_ways_and_offline_writes_on_reconnect() {
+    let d = tempfile::tempdir().unwrap();
+    let a = start(&d.path().join("a"), vec![]).await;
+    let (room, ticket) = a.create_space(SpaceKind::Chat, "room").await.unwrap();
+    // The ticket carries a's address: joining dials it, no --dial needed.
+    assert!(ticket.len() > 100);
+    let b_local = Local::open(&d.path().join("b")).await.unwrap();
+    let b = Node::start(b_local, cfg(vec![])).await.unwrap();
+    let t = b.join(&a.local().ticket(&room).await.unwrap()).await.unwrap();
+    assert!(!t.addrs.is_empty(), "ticket should carry a's listen address");
+    eventually(10, "a and b connected", || async {
+        !a.peers().is_empty() && !b.peers().is_empty()
+    })
+    .await;
+    assert_eq!(b.peers()[0].how, "direct");
+
+    let mut b_events = b.events();
+    a.write(
+        &room,
+        Body::Chat(ChatBody {
+            text: "from a".into(),
+        }),
+        vec![],
+    )
+    .await
+    .unwrap();
+    b.write(
+        &room,
+        Body::Chat(ChatBody {
+            text: "from b".into(),
+        }),
+        vec![],
+    )
+    .await
+    .unwrap();
+    for n in [&a, &b] {
+        eventually(5, "both messages on both nodes", || async {
+            texts(n, room.id).await.len() == 2
+        })
+        .await;
+    }
+    // b saw a's message as a live insert event, not only by sync.
+    let mut live = false;
+    while let Ok(ev) = b_events.try_recv() {
+        if let NodeEvent::Inserted {
+            records,
+            local: false,
+        } = ev
+        {
+            live |= records
+                .iter()
+                .any(|r| matches!(&r.body, Body::Chat(c) if c.text == "from a"));
+        }
+    }
+    assert!(live, "a's message did not arrive live");
+
+    // b goes away; a writes; b comes back and catches up by sync.
+    b.shutdown();
+    eventually(10, "a notices b left", || async { a.peers().is_empty() }).await;
+    a.write(
+        &room,
+        Body::Chat(ChatBody {
+            text: "while b was away".into(),
+        }),
+        vec![],
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let b2 = start(&d.path().join("b"), vec![first_addr(&a).await]).await;
+    eventually(10, "b catches up", || async {
+        texts(&b2, room.id)
+            .await
+            .contains(&"while b was away".to_string())
+    })
+    .await;
+    a.shutdown();
+    b2.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_node_on_one_data_dir_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let a = start(d.path(), vec![]).await;
+    let local = Local::open(d.path()).await.unwrap();
+    let err = Node::start(local, cfg(vec![]))
+        .await
+        .err()
+        .expect("second node must be refused");
+    assert!(err.to_string().contains("already running"), "{err}");
+    a.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn misbehaving_peers_are_dropped_and_the_node_serves_others() {
+    let d = tempfile::tempdir().unwrap();
+    let victim = start(&d.path().join("victim"), vec![]).await;
+    let (news, _) = victim.create_space(SpaceKind::News, "weekly").await.unwrap();
+    victim
+        .write(
+            &news,
+            Body::News(NewsBody {
+                title: "one".into(),
+                body: "b".into(),
+            }),
+            vec![],
+        )
+        .await
+        .unwrap();
+    let addr = first_addr(&victim).await;
+    let mut events = victim.events();
+
+    // A rogue libp2p peer that can send frames larger than the victim accepts.
+    let rogue_id = Identity::generate();
+    let mut rc = NetConfig::new(rogue_id.keypair().clone());
+    rc.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()];
+    rc.mdns = false;
+    rc.max_frame = 16 * 1024 * 1024;
+    rc.max_gossip = 1 << 20;
+    let (rogue, mut rogue_events) = confab_net::spawn(rc).unwrap();
+    let victim_id = victim.peer_id();
+    let connect = |rogue: &confab_net::NetHandle| {
+        rogue.dial(addr.clone()).unwrap();
+    };
+    connect(&rogue);
+    wait_connected(&mut rogue_events).await;
+
+    // 1. An oversized frame: the victim's codec refuses it and drops the rogue.
+    let r = rogue.request(victim_id, vec![0u8; 5 * 1024 * 1024]).await;
+    assert!(r.is_err(), "oversized frame got an answer");
+    expect_dropped(&mut events, "oversized").await;
+
+    // 2. Garbage bytes: not a sync message; dropped again.
+    connect(&rogue);
+    wait_connected(&mut rogue_events).await;
+    let r = rogue.request(victim_id, b"\xff\xfe garbage".to_vec()).await;
+    assert!(r.is_err());
+    expect_dropped(&mut events, "garbage").await;
+
+    // 3. A record with a bad signature, pushed and gossiped: refused, nothing stored.
+    connect(&rogue);
+    wait_connected(&mut rogue_events).await;
+    let forged = {
+        let other = Identity::generate();
+        let rec = news
+            .seal(
+                other.signing_key(),
+                &Body::News(NewsBody {
+                    title: "forged".into(),
+                    body: "x".into(),
+                }),
+                Hlc::new(confab_core::now_ms(), 0),
+                None,
+                vec![],
+            )
+            .unwrap();
+        let mut b = rec.into_encoded();
+        let n = b.len();
+        b[n - 2] ^= 1;
+        b
+    };
+    let push = Request::Push {
+        space: news.id,
+        records: vec![serde_bytes::ByteBuf::from(forged.clone())],
+    }
+    .encode();
+    let reply = rogue
+        .request(victim_id, push)
+        .await
+        .expect("a push gets an answer");
+    let reply = confab_sync::proto::Response::decode(&reply).unwrap();
+    assert!(
+        matches!(
+            reply,
+            confab_sync::proto::Response::Pushed {
+                stored: 0,
+                refused: 1
+            }
+        ),
+        "{reply:?}"
+    );
+    rogue.subscribe(news.topic()).unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    rogue.publish(news.topic(), forged).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let issues = victim.local().store().news_issues(news.id).await.unwrap();
+    assert_eq!(
+        issues.iter().map(|i| i.title.as_str()).collect::<Vec<_>>(),
+        vec!["one"]
+    );
+
+    // The victim still serves an honest subscriber.
+    let sub = start(&d.path().join("sub"), vec![addr.clone()]).await;
+    sub.join(&victim.local().ticket(&news).await.unwrap())
+        .await
+        .unwrap();
+    eventually(10, "the honest subscriber syncs", || async {
+        sub.local().store().news_issues(news.id).await.unwrap().len() == 1
+    })
+    .await;
+    rogue.shutdown();
+    victim.shutdown();
+    sub.shutdown();
+}
+
+async fn wait_connected(ev: &mut tokio::sync::mpsc::Receiver<NetEvent>) {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(e) = ev.recv().await {
+            if matches!(e, NetEvent::Connected(_)) {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("rogue connects");
+}
+
+async fn expect_dropped(ev: &mut tokio::sync::broadcast::Receiver<NodeEvent>, what: &str) {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match ev.recv().await {
+                Ok(NodeEvent::PeerDropped { .. }) => return,
+                Ok(_) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => panic!("events closed"),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the {what} peer was not dropped"));
+}
