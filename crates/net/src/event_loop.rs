@@ -375,6 +375,26 @@ impl EventLoop {
                 }
                 for (peer, addrs) in by_peer {
                     self.mdns_peers.insert(peer);
+                    // Already connected (it dialled us first): those direct links are LAN links.
+                    if let Some(conns) = self.connections.get_mut(&peer) {
+                        for (reach, _) in conns.values_mut() {
+                            if *reach == Reach::Direct {
+                                *reach = Reach::Lan;
+                            }
+                        }
+                        if let Some((best, addr)) = self.best(&peer) {
+                            if self.announced.get(&peer) != Some(&best) {
+                                self.announced.insert(peer, best);
+                                info!("{peer} is on the LAN");
+                                self.emit(NetEvent::Connected(PeerInfo {
+                                    peer,
+                                    reach: best,
+                                    addr,
+                                }))
+                                .await;
+                            }
+                        }
+                    }
                     if !self.swarm.is_connected(&peer) {
                         debug!("mdns found {peer}");
                         let _ = self.swarm.dial(DialOpts::peer_id(peer).addresses(addrs).build());

@@ -1,0 +1,571 @@
+//! Peers on real (virtual) networks: each test builds its own network namespaces, veth links
+//! and bridges, runs `confab run` inside them, and removes everything when it ends, also when
+//! it fails. mDNS runs only inside these namespaces. Needs root (CI runs as root).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_confab");
+
+fn sh(args: &[&str]) {
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .expect("the ip command (iproute2) is installed");
+    assert!(
+        out.status.success(),
+        "ip {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Namespaces and links made by one test; dropped (deleted) however the test ends.
+struct Net {
+    tag: String,
+    namespaces: Vec<String>,
+}
+
+impl Net {
+    fn new(test: &str) -> Net {
+        let uid = unsafe_free_uid();
+        assert!(
+            std::env::var("USER").map(|u| u == "root").unwrap_or(false) || uid == 0,
+            "network-namespace tests need root (run the suite as root, as CI does)"
+        );
+        Net {
+            tag: format!("{test}{}", std::process::id() % 100_000),
+            namespaces: Vec::new(),
+        }
+    }
+
+    /// A namespace named for this test, with loopback up.
+    fn ns(&mut self, name: &str) -> String {
+        let full = format!("cf-{}-{name}", self.tag);
+        let _ = Command::new("ip").args(["netns", "del", &full]).output();
+        sh(&["netns", "add", &full]);
+        sh(&["-n", &full, "link", "set", "lo", "up"]);
+        self.namespaces.push(full.clone());
+        full
+    }
+
+    /// A bridge inside a new switch namespace.
+    fn switch(&mut self, name: &str) -> String {
+        let sw = self.ns(name);
+        sh(&["-n", &sw, "link", "add", "br0", "type", "bridge"]);
+        sh(&["-n", &sw, "link", "set", "br0", "up"]);
+        sw
+    }
+
+    /// Links host namespace `host` to switch `sw` with address `cidr` on the host side.
+    fn plug(&mut self, host: &str, sw: &str, cidr: &str) {
+        let (a, b) = self.veth_names();
+        sh(&["link", "add", &a, "type", "veth", "peer", "name", &b]);
+        sh(&["link", "set", &a, "netns", host]);
+        sh(&["link", "set", &b, "netns", sw]);
+        sh(&["-n", host, "addr", "add", cidr, "dev", &a]);
+        sh(&["-n", host, "link", "set", &a, "up"]);
+        sh(&["-n", sw, "link", "set", &b, "master", "br0"]);
+        sh(&["-n", sw, "link", "set", &b, "up"]);
+    }
+
+    /// A point-to-point link between two namespaces.
+    fn link(&mut self, x: &str, x_cidr: &str, y: &str, y_cidr: &str) {
+        let (a, b) = self.veth_names();
+        sh(&["link", "add", &a, "type", "veth", "peer", "name", &b]);
+        sh(&["link", "set", &a, "netns", x]);
+        sh(&["link", "set", &b, "netns", y]);
+        sh(&["-n", x, "addr", "add", x_cidr, "dev", &a]);
+        sh(&["-n", y, "addr", "add", y_cidr, "dev", &b]);
+        sh(&["-n", x, "link", "set", &a, "up"]);
+        sh(&["-n", y, "link", "set", &b, "up"]);
+    }
+
+    fn veth_names(&mut self) -> (String, String) {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let base = format!("v{}{n}", std::process::id() % 1_000_000);
+        (format!("{base}a"), format!("{base}b"))
+    }
+}
+
+fn unsafe_free_uid() -> u32 {
+    // Read our uid from /proc rather than calling libc.
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(u32::MAX)
+}
+
+impl Drop for Net {
+    fn drop(&mut self) {
+        for ns in self.namespaces.iter().rev() {
+            let _ = Command::new("ip").args(["netns", "del", ns]).output();
+        }
+    }
+}
+
+/// A `confab run` process inside a namespace. Stopped with SIGTERM when dropped.
+struct Peer {
+    name: String,
+    child: Child,
+    out: Arc<Mutex<Vec<String>>>,
+    err: Arc<Mutex<Vec<String>>>,
+}
+
+impl Peer {
+    fn start(name: &str, ns: &str, dir: &Path, args: &[&str]) -> Peer {
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", ns, BIN, "--data"])
+            .arg(dir)
+            .arg("run")
+            .args(args)
+            .env(
+                "RUST_LOG",
+                "info,libp2p_gossipsub=warn,libp2p_mdns=warn,libp2p_swarm=warn",
+            )
+            .env_remove("CONFAB_LISTEN")
+            .env_remove("CONFAB_DIAL")
+            .env_remove("CONFAB_RELAY")
+            .env_remove("CONFAB_MDNS")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("confab run starts");
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let err = Arc::new(Mutex::new(Vec::new()));
+        for (stream, sink) in [
+            (
+                Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+                out.clone(),
+            ),
+            (Box::new(child.stderr.take().unwrap()), err.clone()),
+        ] {
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    sink.lock().unwrap().push(line);
+                }
+            });
+        }
+        Peer {
+            name: name.into(),
+            child,
+            out,
+            err,
+        }
+    }
+
+    /// Waits for a `listening` line whose address satisfies `f`.
+    fn listen_addr(&self, f: impl Fn(&str) -> bool, what: &str) -> String {
+        wait(20, &format!("{} listening on {what}", self.name), || {
+            self.out
+                .lock()
+                .unwrap()
+                .iter()
+                .filter_map(|l| l.strip_prefix("listening "))
+                .find(|a| f(a))
+                .map(str::to_string)
+        })
+    }
+
+    fn log(&self) -> String {
+        self.err.lock().unwrap().join("\n")
+    }
+
+    fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.stop();
+        if std::thread::panicking() {
+            eprintln!(
+                "--- log of {} ---\n{}\n--- stdout ---\n{}",
+                self.name,
+                self.log(),
+                self.out.lock().unwrap().join("\n")
+            );
+        }
+    }
+}
+
+/// Polls `f` every 100 ms for at most `secs` seconds.
+fn wait<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {secs} s waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn cli(dir: &Path, args: &[&str]) -> Value {
+    let out = Command::new(BIN)
+        .arg("--data")
+        .arg(dir)
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "confab {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn texts(dir: &Path, space: &str) -> Vec<String> {
+    cli(dir, &["chat", "list", space])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn peer_id(dir: &Path) -> String {
+    cli(dir, &["id"])["peer_id"].as_str().unwrap().to_string()
+}
+
+fn create(dir: &Path, kind: &str, name: &str) -> (String, String) {
+    let v = cli(dir, &["space", "create", kind, name]);
+    (
+        v["space"].as_str().unwrap().into(),
+        v["ticket"].as_str().unwrap().into(),
+    )
+}
+
+#[test]
+fn lan_peers_find_each_other_by_mdns_alone() {
+    let mut net = Net::new("lan");
+    let sw = net.switch("sw");
+    let (h0, h1) = (net.ns("h0"), net.ns("h1"));
+    net.plug(&h0, &sw, "10.213.1.1/24");
+    net.plug(&h1, &sw, "10.213.1.2/24");
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    // The ticket is made before any node ran, so it carries no address: discovery is mDNS only.
+    let (space, ticket) = create(&a, "chat", "lan room");
+    cli(&b, &["space", "join", &ticket]);
+    let pa = Peer::start("a", &h0, &a, &["--listen", "/ip4/0.0.0.0/tcp/0"]);
+    let pb = Peer::start("b", &h1, &b, &["--listen", "/ip4/0.0.0.0/tcp/0"]);
+    let a_id = peer_id(&a);
+    wait(30, "b sees a on the LAN", || {
+        cli(&b, &["peers"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["peer_id"] == a_id.as_str() && p["how"] == "lan")
+            .then_some(())
+    });
+    cli(&a, &["chat", "send", &space, "hello from a"]);
+    cli(&b, &["chat", "send", &space, "hello from b"]);
+    for dir in [&a, &b] {
+        wait(10, "both messages on both peers", || {
+            (texts(dir, &space).len() == 2).then_some(())
+        });
+    }
+    assert!(texts(&a, &space).contains(&"hello from b".to_string()));
+    drop((pa, pb));
+}
+
+#[test]
+fn relay_joins_peers_that_cannot_route_to_each_other() {
+    let mut net = Net::new("rly");
+    let (r, a_ns, b_ns) = (net.ns("r"), net.ns("a"), net.ns("b"));
+    net.link(&a_ns, "10.213.2.2/24", &r, "10.213.2.1/24");
+    net.link(&b_ns, "10.213.3.2/24", &r, "10.213.3.1/24");
+    let route = Command::new("ip")
+        .args(["-n", &a_ns, "route", "get", "10.213.3.2"])
+        .output()
+        .unwrap();
+    assert!(!route.status.success(), "a must not be able to route to b");
+
+    let d = tempfile::tempdir().unwrap();
+    let (rd, a, b) = (d.path().join("r"), d.path().join("a"), d.path().join("b"));
+    let relay = Peer::start(
+        "relay",
+        &r,
+        &rd,
+        &["--relay-server", "--no-mdns", "--listen", "/ip4/0.0.0.0/tcp/4001"],
+    );
+    relay.listen_addr(|s| s.contains("10.213.2.1"), "its a-side address");
+    let r_id = peer_id(&rd);
+    let pa = Peer::start(
+        "a",
+        &a_ns,
+        &a,
+        &[
+            "--no-mdns",
+            "--listen",
+            "/ip4/0.0.0.0/tcp/0",
+            "--relay",
+            &format!("/ip4/10.213.2.1/tcp/4001/p2p/{r_id}"),
+        ],
+    );
+    let circuit = pa.listen_addr(|s| s.contains("p2p-circuit"), "a relay circuit");
+    let a_id = peer_id(&a);
+    assert!(
+        circuit.ends_with(&format!("/p2p-circuit/p2p/{a_id}")),
+        "{circuit}"
+    );
+
+    let (chat, chat_ticket) = create(&a, "chat", "relayed room");
+    let (board, board_ticket) = create(&a, "board", "relayed board");
+    cli(&b, &["space", "join", &chat_ticket]);
+    cli(&b, &["space", "join", &board_ticket]);
+    cli(&a, &["chat", "send", &chat, "through the relay"]);
+    cli(
+        &a,
+        &[
+            "board",
+            "stroke",
+            &board,
+            "--points",
+            "1,1 50,50",
+            "--color",
+            "#112233",
+        ],
+    );
+    // b reaches a at the circuit address through the relay's b-side interface.
+    let via_b_side = format!("/ip4/10.213.3.1/tcp/4001/p2p/{r_id}/p2p-circuit/p2p/{a_id}");
+    let pb = Peer::start(
+        "b",
+        &b_ns,
+        &b,
+        &[
+            "--no-mdns",
+            "--listen",
+            "/ip4/0.0.0.0/tcp/0",
+            "--dial",
+            &via_b_side,
+        ],
+    );
+    wait(30, "b connected to a through the relay", || {
+        cli(&b, &["peers"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["peer_id"] == a_id.as_str() && p["how"] == "relay")
+            .then_some(())
+    });
+    wait(20, "b has a's chat and stroke", || {
+        (texts(&b, &chat) == ["through the relay"]
+            && cli(&b, &["board", "list", &board]).as_array().unwrap().len() == 1)
+            .then_some(())
+    });
+    cli(&b, &["chat", "send", &chat, "and back"]);
+    cli(&b, &["board", "stroke", &board, "--points", "5,5 6,6"]);
+    wait(10, "a has b's chat and stroke", || {
+        (texts(&a, &chat).len() == 2 && cli(&a, &["board", "list", &board]).as_array().unwrap().len() == 2)
+            .then_some(())
+    });
+    let strokes = cli(&b, &["board", "list", &board]);
+    assert!(strokes
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["color"] == "#112233" && s["author"] == a_id.as_str()));
+    drop((pa, pb, relay));
+}
+
+#[test]
+fn newsletter_reaches_a_subscriber_while_the_publisher_is_offline() {
+    let mut net = Net::new("news");
+    let (p_ns, s1_ns, s2_ns) = (net.ns("p"), net.ns("s1"), net.ns("s2"));
+    net.link(&p_ns, "10.213.4.1/24", &s1_ns, "10.213.4.2/24");
+    net.link(&s2_ns, "10.213.5.2/24", &s1_ns, "10.213.5.1/24");
+    let d = tempfile::tempdir().unwrap();
+    let (p, s1, s2) = (d.path().join("p"), d.path().join("s1"), d.path().join("s2"));
+    let (space, ticket) = create(&p, "news", "The Weekly");
+    cli(&s1, &["space", "join", &ticket]);
+    cli(&s2, &["space", "join", &ticket]);
+    for i in 1..=3 {
+        cli(
+            &p,
+            &[
+                "news",
+                "publish",
+                &space,
+                "--title",
+                &format!("Issue {i}"),
+                "--body",
+                &format!("Body of issue {i}"),
+            ],
+        );
+    }
+    let p_id = peer_id(&p);
+    let mut pp = Peer::start(
+        "publisher",
+        &p_ns,
+        &p,
+        &["--no-mdns", "--listen", "/ip4/10.213.4.1/tcp/4101"],
+    );
+    let ps1 = Peer::start(
+        "s1",
+        &s1_ns,
+        &s1,
+        &[
+            "--no-mdns",
+            "--listen",
+            "/ip4/0.0.0.0/tcp/4102",
+            "--dial",
+            &format!("/ip4/10.213.4.1/tcp/4101/p2p/{p_id}"),
+        ],
+    );
+    let issues = |dir: &Path| cli(dir, &["news", "list", &space]).as_array().unwrap().clone();
+    wait(20, "s1 has the three issues", || {
+        (issues(&s1).len() == 3).then_some(())
+    });
+    pp.stop();
+
+    // s1 turns bad: it stores an issue it signed itself in p's newsletter, bypassing its own
+    // checks, and queues it for announcement.
+    inject_forged_issue(&s1, &ticket);
+    let s1_id = peer_id(&s1);
+    let ps2 = Peer::start(
+        "s2",
+        &s2_ns,
+        &s2,
+        &[
+            "--no-mdns",
+            "--listen",
+            "/ip4/0.0.0.0/tcp/0",
+            "--dial",
+            &format!("/ip4/10.213.5.1/tcp/4102/p2p/{s1_id}"),
+        ],
+    );
+    wait(30, "s2 has the three issues from s1", || {
+        (issues(&s2).len() >= 3).then_some(())
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    let got = issues(&s2);
+    let titles: Vec<&str> = got.iter().map(|i| i["title"].as_str().unwrap()).collect();
+    assert_eq!(
+        titles,
+        ["Issue 1", "Issue 2", "Issue 3"],
+        "s2 accepted something it should not have"
+    );
+    assert!(
+        got.iter().all(|i| i["author"] == p_id.as_str()),
+        "issues must be signed by the publisher"
+    );
+    // s1 really holds (and serves) the forged issue; s2 refused it.
+    assert_eq!(issues(&s1).len(), 4, "the forged issue should sit in s1's store");
+    drop((ps1, ps2));
+}
+
+/// Writes an issue signed by `dir`'s own key into its database, as a compromised peer would.
+fn inject_forged_issue(dir: &Path, ticket: &str) {
+    use confab_core::{Body, Hlc, Identity, NewsBody, Ticket};
+    let me = Identity::load_or_create(dir).unwrap();
+    let space = Ticket::parse(ticket).unwrap().space;
+    let rec = space
+        .seal(
+            me.signing_key(),
+            &Body::News(NewsBody {
+                title: "Injected by s1".into(),
+                body: "not from the owner".into(),
+            }),
+            Hlc::new(confab_core::now_ms(), 0),
+            None,
+            vec![],
+        )
+        .unwrap();
+    let db = rusqlite::Connection::open(dir.join("confab.sqlite")).unwrap();
+    db.busy_timeout(Duration::from_secs(10)).unwrap();
+    db.execute(
+        "INSERT INTO records (space, ts, id, kind, author, expires, raw) VALUES (?1, ?2, ?3, 4, ?4, NULL, ?5)",
+        rusqlite::params![space.id.0, rec.ts.0 as i64, rec.id.0, rec.author.0, rec.encoded()],
+    )
+    .unwrap();
+    db.execute(
+        "INSERT INTO outbox (id, space, added) VALUES (?1, ?2, 0)",
+        rusqlite::params![rec.id.0, space.id.0],
+    )
+    .unwrap();
+}
+
+#[test]
+fn catch_up_of_ten_thousand_records_with_progress() {
+    let mut net = Net::new("cu");
+    let sw = net.switch("sw");
+    let (x_ns, y_ns) = (net.ns("x"), net.ns("y"));
+    net.plug(&x_ns, &sw, "10.213.7.1/24");
+    net.plug(&y_ns, &sw, "10.213.7.2/24");
+    let d = tempfile::tempdir().unwrap();
+    let (x, y) = (d.path().join("x"), d.path().join("y"));
+    let (space, ticket) = create(&x, "chat", "busy room");
+    cli(&y, &["space", "join", &ticket]);
+    let px = Peer::start(
+        "x",
+        &x_ns,
+        &x,
+        &["--no-mdns", "--listen", "/ip4/10.213.7.1/tcp/4201"],
+    );
+    // y is offline while x's room fills up.
+    let written = cli(&x, &["chat", "send", &space, "busy", "--count", "10000"]);
+    assert_eq!(written["written"], 10000);
+    let x_id = peer_id(&x);
+    let py = Peer::start(
+        "y",
+        &y_ns,
+        &y,
+        &[
+            "--no-mdns",
+            "--listen",
+            "/ip4/0.0.0.0/tcp/0",
+            "--dial",
+            &format!("/ip4/10.213.7.1/tcp/4201/p2p/{x_id}"),
+        ],
+    );
+    wait(60, "y has all 10,000 messages", || {
+        (cli(&y, &["chat", "list", &space]).as_array().unwrap().len() == 10_000).then_some(())
+    });
+    let progress: Vec<String> = py
+        .err
+        .lock()
+        .unwrap()
+        .iter()
+        .chain(px.err.lock().unwrap().iter())
+        .filter(|l| l.starts_with("sync ") && l.contains("/10000"))
+        .cloned()
+        .collect();
+    assert!(
+        progress.len() >= 3,
+        "expected several progress events, got {progress:?}"
+    );
+    assert!(
+        progress.iter().any(|l| l.ends_with("10000/10000")),
+        "{progress:?}"
+    );
+    drop((px, py));
+}
