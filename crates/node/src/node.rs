@@ -246,15 +246,7 @@ impl Node {
         let rec = self.local().write_record(space, body.clone(), refs, None).await?;
         self.announce(space, &rec).await;
         self.emit(NodeEvent::Inserted {
-            records: Arc::new(vec![Inserted {
-                id: rec.id,
-                space: rec.space,
-                kind: rec.kind,
-                author: rec.author,
-                ts: rec.ts,
-                key: rec.sync_key(),
-                body,
-            }]),
+            records: Arc::new(vec![Inserted::new(&rec, body)]),
             local: true,
         });
         Ok(rec.id)
@@ -377,12 +369,7 @@ impl Node {
                         let _ = self.local().store().add_peer_addrs(peer.to_string(), addrs).await;
                     }
                 }
-                NetEvent::DialFailed { peer: Some(peer), .. } => {
-                    let mut b = lock(&self.0.backoff);
-                    let e = b.entry(peer).or_insert((0, Instant::now()));
-                    e.0 = (e.0 + 1).min(8);
-                    e.1 = Instant::now() + Duration::from_secs(1 << e.0).min(Duration::from_secs(300));
-                }
+                NetEvent::DialFailed { peer: Some(peer), .. } => bump(&self.0.backoff, peer),
                 NetEvent::DialFailed { peer: None, .. } => {}
                 NetEvent::Gossip {
                     source,
@@ -561,15 +548,7 @@ impl Node {
                         .note_inserted([(&rec.space, &rec.sync_key())]);
                     self.announce(&space, &rec).await;
                     if let Ok(body) = space.decrypt(&rec) {
-                        inserted.push(Inserted {
-                            id: rec.id,
-                            space: rec.space,
-                            kind: rec.kind,
-                            author: rec.author,
-                            ts: rec.ts,
-                            key: rec.sync_key(),
-                            body,
-                        });
+                        inserted.push(Inserted::new(&rec, body));
                     }
                 }
                 self.emit(NodeEvent::Inserted {

@@ -208,15 +208,7 @@ impl Db {
                     }
                 }
                 max_ts = max_ts.max(rec.ts.0);
-                report.inserted.push(Inserted {
-                    id: rec.id,
-                    space: rec.space,
-                    kind: rec.kind,
-                    author: rec.author,
-                    ts: rec.ts,
-                    key: rec.sync_key(),
-                    body,
-                });
+                report.inserted.push(Inserted::new(&rec, body));
             }
         }
         if max_ts > 0 {

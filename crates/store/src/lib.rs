@@ -110,6 +110,21 @@ pub struct Inserted {
     pub body: Body,
 }
 
+impl Inserted {
+    /// Describes a stored record and its decrypted body.
+    pub fn new(rec: &confab_core::Record, body: Body) -> Self {
+        Inserted {
+            id: rec.id,
+            space: rec.space,
+            kind: rec.kind,
+            author: rec.author,
+            ts: rec.ts,
+            key: rec.sync_key(),
+            body,
+        }
+    }
+}
+
 /// What an insert did with each record.
 #[derive(Debug, Default)]
 pub struct InsertReport {
