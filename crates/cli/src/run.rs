@@ -44,6 +44,14 @@ pub async fn run(local: Local, args: RunArgs) -> Result<()> {
 
     let node = Node::start(local, cfg).await.context("starting the node")?;
     let mut events = node.events();
+    // Addresses that came up before we subscribed are printed here, later ones as they arrive.
+    let mut printed: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for addr in node.listening() {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening {addr}")?;
+        out.flush()?;
+        printed.insert(addr);
+    }
     eprintln!(
         "confab node {} (mdns {})",
         node.peer_id(),
@@ -56,7 +64,7 @@ pub async fn run(local: Local, args: RunArgs) -> Result<()> {
             _ = tokio::signal::ctrl_c() => break,
             _ = term.recv() => break,
             ev = events.recv() => match ev {
-                Ok(NodeEvent::Listening(addr)) => {
+                Ok(NodeEvent::Listening(addr)) if printed.insert(addr.clone()) => {
                     let mut out = std::io::stdout().lock();
                     writeln!(out, "listening {addr}")?;
                     out.flush()?;
