@@ -6,15 +6,13 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use confab_bench::{make_records, rate, timed};
+use confab_bench::{batch_verify_rate, cores, fresh_store, insert_raw, make_records, rate, timed};
 use confab_core::record::verify_all;
 use confab_core::{now_ms, Hlc, Identity, Record, Space, SpaceKind, SyncKey};
 use confab_store::Store;
 use confab_sync::{Loopback, Syncer};
-use ed25519_dalek::{Signature, VerifyingKey};
 use futures::executor::block_on;
 use negentropy::{Id, Negentropy, NegentropyStorageVector};
-use rusqlite_free::insert_raw;
 
 const DAY_MS: u64 = 86_400_000;
 
@@ -29,10 +27,6 @@ fn n(base: usize) -> usize {
     ((base as f64) * scale()).max(10.0) as usize
 }
 
-fn cores() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-}
-
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` probing
@@ -41,40 +35,6 @@ fn main() {
     ingest();
     reconcile();
     listing();
-}
-
-/// Raw SQL inserts through the store thread, skipping the record checks, to measure SQLite.
-mod rusqlite_free {
-    use confab_core::Record;
-    use confab_store::Store;
-
-    pub fn insert_raw(store: &Store, recs: Vec<Record>, per_commit: usize) {
-        store
-            .call(move |db| {
-                for chunk in recs.chunks(per_commit) {
-                    let tx = db.conn().transaction()?;
-                    {
-                        let mut st = tx.prepare_cached(
-                            "INSERT INTO records (space, ts, id, kind, author, expires, raw) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)",
-                        )?;
-                        for r in chunk {
-                            st.execute(rusqlite::params![r.space.0, r.ts.0 as i64, r.id.0, 1, r.author.0, r.encoded()])?;
-                        }
-                    }
-                    tx.commit()?;
-                }
-                Ok(())
-            })
-            .wait()
-            .expect("raw insert");
-    }
-}
-
-fn fresh_store(space: &Space) -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open_dir(dir.path()).expect("store");
-    store.add_space(space.clone()).wait().expect("space");
-    (dir, store)
 }
 
 fn ingest() {
@@ -117,42 +77,9 @@ fn ingest() {
     });
     let strict_all = rate(count, d);
 
-    // Batch verification + hashing on the cores a pipeline leaves to it (all but the writer's).
     let verifiers = cores().saturating_sub(1).max(1);
-    let prepared: Vec<(Vec<u8>, Signature, VerifyingKey, Vec<u8>)> = recs
-        .iter()
-        .map(|r| {
-            (
-                r.signed_message(),
-                Signature::from_bytes(&r.signature()),
-                VerifyingKey::from_bytes(&r.author.0).unwrap(),
-                r.encoded().to_vec(),
-            )
-        })
-        .collect();
-    let batch_rate = |threads: usize| {
-        let per = prepared.len().div_ceil(threads);
-        let (_, d) = timed(|| {
-            std::thread::scope(|s| {
-                for part in prepared.chunks(per) {
-                    s.spawn(move || {
-                        for b in part.chunks(256) {
-                            let msgs: Vec<&[u8]> = b.iter().map(|x| x.0.as_slice()).collect();
-                            let sigs: Vec<Signature> = b.iter().map(|x| x.1).collect();
-                            let keys: Vec<VerifyingKey> = b.iter().map(|x| x.2).collect();
-                            ed25519_dalek::verify_batch(&msgs, &sigs, &keys).expect("batch");
-                            for x in b {
-                                std::hint::black_box(blake3::hash(&x.3));
-                            }
-                        }
-                    });
-                }
-            })
-        });
-        rate(count, d)
-    };
-    let batch1 = batch_rate(1);
-    let batch_pipe = batch_rate(verifiers);
+    let batch1 = batch_verify_rate(&recs, 1);
+    let batch_pipe = batch_verify_rate(&recs, verifiers);
 
     let (_dir, raw_store) = fresh_store(&space);
     let (_, d) = timed(|| insert_raw(&raw_store, recs.clone(), 10_000));

@@ -4,6 +4,8 @@
 use std::time::{Duration, Instant};
 
 use confab_core::{Body, ChatBody, Hlc, Identity, Record, Space};
+use confab_store::Store;
+use ed25519_dalek::{Signature, VerifyingKey};
 
 /// Signs `n` chat records in `space` with timestamps from `ts(i)`, spread over all cores.
 pub fn make_records(
@@ -47,4 +49,92 @@ pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 /// Items per second.
 pub fn rate(n: usize, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
+}
+
+/// Cores this process may use.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// A store in a new temporary dir, holding `space`.
+pub fn fresh_store(space: &Space) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open_dir(dir.path()).expect("store");
+    store.add_space(space.clone()).wait().expect("space");
+    (dir, store)
+}
+
+/// Raw SQL inserts through the store thread, skipping every record check: what SQLite alone
+/// can take.
+pub fn insert_raw(store: &Store, recs: Vec<Record>, per_commit: usize) {
+    store
+        .call(move |db| {
+            for chunk in recs.chunks(per_commit) {
+                let tx = db.conn().transaction()?;
+                {
+                    let mut st = tx.prepare_cached(
+                        "INSERT INTO records (space, ts, id, kind, author, expires, raw) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)",
+                    )?;
+                    for r in chunk {
+                        st.execute(rusqlite::params![
+                            r.space.0,
+                            r.ts.0 as i64,
+                            r.id.0,
+                            1,
+                            r.author.0,
+                            r.encoded()
+                        ])?;
+                    }
+                }
+                tx.commit()?;
+            }
+            Ok(())
+        })
+        .wait()
+        .expect("raw insert");
+}
+
+/// Records per second that batch Ed25519 verification (batches of 256) plus id hashing
+/// reaches on `threads` threads.
+pub fn batch_verify_rate(recs: &[Record], threads: usize) -> f64 {
+    let prepared: Vec<(Vec<u8>, Signature, VerifyingKey, Vec<u8>)> = recs
+        .iter()
+        .map(|r| {
+            (
+                r.signed_message(),
+                Signature::from_bytes(&r.signature()),
+                VerifyingKey::from_bytes(&r.author.0).expect("author key"),
+                r.encoded().to_vec(),
+            )
+        })
+        .collect();
+    let per = prepared.len().div_ceil(threads).max(1);
+    let (_, d) = timed(|| {
+        std::thread::scope(|s| {
+            for part in prepared.chunks(per) {
+                s.spawn(move || {
+                    for b in part.chunks(256) {
+                        let msgs: Vec<&[u8]> = b.iter().map(|x| x.0.as_slice()).collect();
+                        let sigs: Vec<Signature> = b.iter().map(|x| x.1).collect();
+                        let keys: Vec<VerifyingKey> = b.iter().map(|x| x.2).collect();
+                        ed25519_dalek::verify_batch(&msgs, &sigs, &keys).expect("batch");
+                        for x in b {
+                            std::hint::black_box(blake3::hash(&x.3));
+                        }
+                    }
+                });
+            }
+        })
+    });
+    rate(recs.len(), d)
+}
+
+/// The machine's ingest limit for these records: the slower of batch verification beside
+/// the writer thread (all cores but one) and raw SQLite inserts in 10k-row commits.
+pub fn ingest_limit(space: &Space, recs: &[Record]) -> f64 {
+    let verify = batch_verify_rate(recs, cores().saturating_sub(1).max(1));
+    let (_dir, store) = fresh_store(space);
+    let (_, d) = timed(|| insert_raw(&store, recs.to_vec(), 10_000));
+    verify.min(rate(recs.len(), d))
 }

@@ -31,7 +31,8 @@ pub async fn run(local: Local, args: RunArgs) -> Result<()> {
         .with_target(false)
         .init();
 
-    let mut cfg = NodeConfig::from_env()?;
+    // Saved settings (the app's Settings view), then the environment, then the flags.
+    let mut cfg = NodeConfig::load(local.dir())?.with_env()?;
     if !args.listen.is_empty() {
         cfg.listen = parse_all("--listen", &args.listen)?;
     }

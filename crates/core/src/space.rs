@@ -221,6 +221,21 @@ impl Space {
         XChaCha20Poly1305::new((&self.key.0).into())
     }
 
+    /// [`Space::seal`] for the caller's own key, returned ready to store: a record signed
+    /// here needs no signature check.
+    pub fn seal_verified(
+        &self,
+        signer: &SigningKey,
+        body: &Body,
+        ts: Hlc,
+        expires: Option<u64>,
+        refs: Vec<RecordId>,
+    ) -> Result<crate::record::Verified, RecordError> {
+        let rec = self.seal(signer, body, ts, expires, refs)?;
+        debug_assert!(rec.clone().verify().is_ok());
+        Ok(crate::record::Verified::signed_here(rec))
+    }
+
     /// Encrypts and signs a body as a new record of this space.
     pub fn seal(
         &self,

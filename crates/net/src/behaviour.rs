@@ -56,7 +56,13 @@ pub(crate) fn build(
     // standing (topic weights are set per topic on subscribe).
     gossipsub
         .with_peer_score(
-            gossipsub::PeerScoreParams::default(),
+            gossipsub::PeerScoreParams {
+                // The default penalises more than ten peers behind one IP address. Members of a
+                // space are invited, and many of them legitimately share an address: every
+                // peer reached through the same relay, every node on one machine.
+                ip_colocation_factor_weight: 0.0,
+                ..Default::default()
+            },
             gossipsub::PeerScoreThresholds::default(),
         )
         .map_err(|e| NetError::Setup(format!("gossipsub scoring: {e}")))?;

@@ -215,21 +215,20 @@ impl EventLoop {
                     .gossipsub
                     .unsubscribe(&gossipsub::IdentTopic::new(topic));
             }
-            Command::Publish(topic, data, reply) => {
-                let r = match self
-                    .swarm
-                    .behaviour_mut()
-                    .gossipsub
-                    .publish(gossipsub::IdentTopic::new(topic), data)
-                {
-                    Ok(_) => Ok(()),
-                    // Nobody on the topic yet, or already seen: sync delivers it later anyway.
-                    Err(gossipsub::PublishError::NoPeersSubscribedToTopic)
-                    | Err(gossipsub::PublishError::Duplicate)
-                    | Err(gossipsub::PublishError::AllQueuesFull(_)) => Ok(()),
-                    Err(e) => Err(NetError::Publish(e.to_string())),
-                };
-                let _ = reply.send(r);
+            Command::Publish(topic, messages, reply) => {
+                let topic = gossipsub::IdentTopic::new(topic);
+                let mut result = Ok(());
+                for data in messages {
+                    match self.swarm.behaviour_mut().gossipsub.publish(topic.clone(), data) {
+                        // Nobody on the topic yet, or already seen: sync delivers it later anyway.
+                        Ok(_)
+                        | Err(gossipsub::PublishError::NoPeersSubscribedToTopic)
+                        | Err(gossipsub::PublishError::Duplicate)
+                        | Err(gossipsub::PublishError::AllQueuesFull(_)) => {}
+                        Err(e) => result = Err(NetError::Publish(e.to_string())),
+                    }
+                }
+                let _ = reply.send(result);
             }
             Command::Report(id, source, acceptance) => {
                 self.swarm

@@ -185,7 +185,7 @@ pub(crate) enum Command {
     Respond(u64, Vec<u8>),
     Subscribe(String),
     Unsubscribe(String),
-    Publish(String, Vec<u8>, oneshot::Sender<Result<(), NetError>>),
+    Publish(String, Vec<Vec<u8>>, oneshot::Sender<Result<(), NetError>>),
     Report(MessageId, PeerId, MessageAcceptance),
     Disconnect(PeerId, String),
     Peers(oneshot::Sender<Vec<PeerInfo>>),
@@ -222,9 +222,22 @@ impl NetHandle {
 
     /// Sends a sync frame and waits for the answer.
     pub async fn request(&self, peer: PeerId, frame: Vec<u8>) -> Result<Vec<u8>, NetError> {
+        self.start_request(peer, frame).await
+    }
+
+    /// Sends a sync frame at once and returns a future of the answer: the request is on its
+    /// way whether or not the future is polled yet, so the caller can work meanwhile.
+    pub fn start_request(
+        &self,
+        peer: PeerId,
+        frame: Vec<u8>,
+    ) -> impl std::future::Future<Output = Result<Vec<u8>, NetError>> + Send + 'static {
         let (tx, rx) = oneshot::channel();
-        self.send(Command::Request(peer, frame, tx))?;
-        rx.await.map_err(|_| NetError::Closed)?
+        let sent = self.send(Command::Request(peer, frame, tx));
+        async move {
+            sent?;
+            rx.await.map_err(|_| NetError::Closed)?
+        }
     }
 
     /// Answers a [`NetEvent::Request`].
@@ -245,7 +258,14 @@ impl NetHandle {
     /// Publishes on a topic. Having no peers on the topic yet is not an error.
     pub async fn publish(&self, topic: String, data: Vec<u8>) -> Result<(), NetError> {
         let (tx, rx) = oneshot::channel();
-        self.send(Command::Publish(topic, data, tx))?;
+        self.send(Command::Publish(topic, vec![data], tx))?;
+        rx.await.map_err(|_| NetError::Closed)?
+    }
+
+    /// Publishes several messages on a topic in one command to the network task.
+    pub async fn publish_many(&self, topic: String, messages: Vec<Vec<u8>>) -> Result<(), NetError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Publish(topic, messages, tx))?;
         rx.await.map_err(|_| NetError::Closed)?
     }
 

@@ -1,9 +1,31 @@
 //! Node settings, from the command line or the environment (`CONFAB_LISTEN`, `CONFAB_DIAL`,
 //! `CONFAB_RELAY` comma-separated, `CONFAB_MDNS=0`), shared by `confab run` and the app.
 
+use std::path::Path;
+
 use confab_net::Multiaddr;
+use serde::{Deserialize, Serialize};
 
 use crate::NodeError;
+
+/// File in the data dir holding saved settings (written by the app's Settings view).
+pub const SETTINGS_FILE: &str = "settings.json";
+
+/// The saved form of [`NodeConfig`]: addresses as text, so the file is readable and editable.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SavedSettings {
+    /// Addresses to listen on.
+    pub listen: Vec<String>,
+    /// Peers to dial.
+    pub dial: Vec<String>,
+    /// Relays to reserve circuits on.
+    pub relays: Vec<String>,
+    /// mDNS on the LAN (absent means on).
+    pub mdns: Option<bool>,
+    /// Serve as a relay.
+    pub relay_server: bool,
+}
 
 /// How a node connects.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,7 +76,68 @@ impl NodeConfig {
 
     /// Settings from a variable lookup (testable without touching the process environment).
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self, NodeError> {
-        let mut c = Self::default();
+        Self::default().with_vars(get)
+    }
+
+    /// These settings with the environment's on top (what `confab run` and the app start with).
+    pub fn with_env(self) -> Result<Self, NodeError> {
+        self.with_vars(|k| std::env::var(k).ok())
+    }
+
+    /// Settings saved in a data dir, or the defaults if none were saved. A damaged file is an
+    /// error naming it, never silently replaced.
+    pub fn load(dir: &Path) -> Result<Self, NodeError> {
+        let path = dir.join(SETTINGS_FILE);
+        let saved: SavedSettings = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| NodeError::Invalid(format!("{}: {e}", path.display())))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => SavedSettings::default(),
+            Err(e) => return Err(NodeError::Invalid(format!("{}: {e}", path.display()))),
+        };
+        Self::from_saved(&saved)
+    }
+
+    /// Checks saved settings and turns them into a config; errors name the bad field.
+    pub fn from_saved(saved: &SavedSettings) -> Result<Self, NodeError> {
+        let list = |what: &str, v: &[String]| -> Result<Vec<Multiaddr>, NodeError> {
+            v.iter()
+                .filter(|a| !a.trim().is_empty())
+                .map(|a| parse_addr(what, a))
+                .collect()
+        };
+        Ok(Self {
+            listen: list("listen", &saved.listen)?,
+            dial: list("dial", &saved.dial)?,
+            relays: list("relays", &saved.relays)?,
+            mdns: saved.mdns.unwrap_or(true),
+            relay_server: saved.relay_server,
+        })
+    }
+
+    /// The saved form.
+    pub fn to_saved(&self) -> SavedSettings {
+        let text = |v: &[Multiaddr]| v.iter().map(|a| a.to_string()).collect();
+        SavedSettings {
+            listen: text(&self.listen),
+            dial: text(&self.dial),
+            relays: text(&self.relays),
+            mdns: Some(self.mdns),
+            relay_server: self.relay_server,
+        }
+    }
+
+    /// Saves the settings in a data dir (written whole, then renamed into place).
+    pub fn save(&self, dir: &Path) -> Result<(), NodeError> {
+        let path = dir.join(SETTINGS_FILE);
+        let tmp = dir.join(format!("{SETTINGS_FILE}.tmp"));
+        let json =
+            serde_json::to_vec_pretty(&self.to_saved()).map_err(|e| NodeError::Invalid(e.to_string()))?;
+        std::fs::write(&tmp, json).map_err(|e| NodeError::Invalid(format!("{}: {e}", tmp.display())))?;
+        std::fs::rename(&tmp, &path).map_err(|e| NodeError::Invalid(format!("{}: {e}", path.display())))
+    }
+
+    fn with_vars(self, get: impl Fn(&str) -> Option<String>) -> Result<Self, NodeError> {
+        let mut c = self;
         if let Some(v) = get("CONFAB_LISTEN") {
             c.listen = parse_list("CONFAB_LISTEN", &v)?;
         }
@@ -98,5 +181,35 @@ mod tests {
         assert!(e.to_string().contains("CONFAB_DIAL"), "{e}");
         let e = NodeConfig::from_vars(|k| (k == "CONFAB_MDNS").then(|| "maybe".to_string())).unwrap_err();
         assert!(e.to_string().contains("CONFAB_MDNS"), "{e}");
+    }
+
+    #[test]
+    fn saved_settings_round_trip_and_bad_files_are_named() {
+        let d = tempfile::tempdir().unwrap();
+        assert_eq!(NodeConfig::load(d.path()).unwrap(), NodeConfig::default());
+        let c = NodeConfig {
+            listen: vec!["/ip4/127.0.0.1/tcp/4001".parse().unwrap()],
+            dial: vec!["/ip4/10.0.0.2/tcp/4001".parse().unwrap()],
+            relays: vec![],
+            mdns: false,
+            relay_server: true,
+        };
+        c.save(d.path()).unwrap();
+        assert_eq!(NodeConfig::load(d.path()).unwrap(), c);
+        // The environment goes on top of what was saved.
+        let e = c
+            .clone()
+            .with_vars(|k| (k == "CONFAB_MDNS").then(|| "1".into()))
+            .unwrap();
+        assert!(e.mdns && e.relay_server);
+        std::fs::write(d.path().join(SETTINGS_FILE), b"{not json").unwrap();
+        let err = NodeConfig::load(d.path()).unwrap_err().to_string();
+        assert!(err.contains(SETTINGS_FILE), "{err}");
+        let bad = SavedSettings {
+            dial: vec!["nonsense".into()],
+            ..Default::default()
+        };
+        let err = NodeConfig::from_saved(&bad).unwrap_err().to_string();
+        assert!(err.contains("dial") && err.contains("nonsense"), "{err}");
     }
 }

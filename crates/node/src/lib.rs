@@ -6,7 +6,7 @@
 pub mod config;
 mod node;
 
-pub use config::NodeConfig;
+pub use config::{NodeConfig, SavedSettings, SETTINGS_FILE};
 pub use node::{node_running, read_peers, Node, NodeEvent, PeerStatus, LOCK_FILE, PEERS_FILE};
 
 use std::path::{Path, PathBuf};
@@ -141,6 +141,8 @@ impl Local {
     pub(crate) fn for_node(&self) -> Local {
         Local {
             outbox: false,
+            // Its own engine, so the node's observer sees exactly what this node stores.
+            syncer: Syncer::new(self.syncer.store().clone()),
             ..self.clone()
         }
     }
@@ -165,21 +167,18 @@ impl Local {
         expires: Option<u64>,
     ) -> Result<confab_core::Record, NodeError> {
         self.check_body(space, &body)?;
-        let rec = space.seal(
+        let rec = space.seal_verified(
             self.identity.signing_key(),
             &body,
             self.clock.now(),
             expires,
             refs,
         )?;
-        let report = self
-            .syncer
-            .insert_local(vec![rec.clone().verify()?], self.outbox)
-            .await?;
+        let report = self.syncer.insert_local(vec![rec.clone()], self.outbox).await?;
         if let Some((_, why)) = report.refused.into_iter().next() {
             return Err(NodeError::Store(StoreError::Refused(why)));
         }
-        Ok(rec)
+        Ok(rec.into_inner())
     }
 
     fn check_body(&self, space: &Space, body: &Body) -> Result<(), NodeError> {
@@ -197,21 +196,38 @@ impl Local {
     /// Writes many records in one transaction (scripting and load tests). Large batches are
     /// not queued for live announcement: peers get them by sync.
     pub async fn write_many(&self, space: &Space, bodies: Vec<Body>) -> Result<Vec<RecordId>, NodeError> {
+        Ok(self
+            .write_batch(space, bodies)
+            .await?
+            .iter()
+            .map(|r| r.id)
+            .collect())
+    }
+
+    /// Like [`Local::write_many`], returning the stored records.
+    pub async fn write_batch(
+        &self,
+        space: &Space,
+        bodies: Vec<Body>,
+    ) -> Result<Vec<confab_core::Record>, NodeError> {
         let mut recs = Vec::with_capacity(bodies.len());
+        let mut verified = Vec::with_capacity(bodies.len());
         for body in bodies {
             self.check_body(space, &body)?;
-            let rec = space.seal(self.identity.signing_key(), &body, self.clock.now(), None, vec![])?;
-            recs.push(rec.verify()?);
+            let rec =
+                space.seal_verified(self.identity.signing_key(), &body, self.clock.now(), None, vec![])?;
+            recs.push(rec.clone().into_inner());
+            verified.push(rec);
         }
-        let ids: Vec<RecordId> = recs.iter().map(|r| r.id).collect();
+        let n = recs.len();
         let report = self
             .syncer
-            .insert_local(recs, self.outbox && ids.len() <= 1000)
+            .insert_local(verified, self.outbox && n <= 1000)
             .await?;
         if let Some((_, why)) = report.refused.into_iter().next() {
             return Err(NodeError::Store(StoreError::Refused(why)));
         }
-        Ok(ids)
+        Ok(recs)
     }
 }
 

@@ -144,12 +144,8 @@ impl Transport for NetTransport {
         &mut self,
         frame: Vec<u8>,
     ) -> impl std::future::Future<Output = Result<Vec<u8>, SyncError>> + Send {
-        let (net, peer) = (self.net.clone(), self.peer);
-        async move {
-            net.request(peer, frame)
-                .await
-                .map_err(|e| SyncError::Transport(e.to_string()))
-        }
+        let reply = self.net.start_request(self.peer, frame);
+        async move { reply.await.map_err(|e| SyncError::Transport(e.to_string())) }
     }
 }
 
@@ -185,6 +181,13 @@ impl Node {
             stop,
             lock: Mutex::new(Some(lock)),
         }));
+        let sink = node.0.events.clone();
+        node.local().syncer().observe(move |ins, local| {
+            let _ = sink.send(NodeEvent::Inserted {
+                records: Arc::new(ins.to_vec()),
+                local,
+            });
+        });
         node.local().store().set_setting(SELF_ADDRS_SETTING, "[]").await?;
         for space in node.local().store().spaces().await? {
             node.watch_space(&space);
@@ -243,13 +246,30 @@ impl Node {
 
     /// Writes a record in a space and announces it to peers at once.
     pub async fn write(&self, space: &Space, body: Body, refs: Vec<RecordId>) -> Result<RecordId, NodeError> {
-        let rec = self.local().write_record(space, body.clone(), refs, None).await?;
+        let rec = self.local().write_record(space, body, refs, None).await?;
         self.announce(space, &rec).await;
-        self.emit(NodeEvent::Inserted {
-            records: Arc::new(vec![Inserted::new(&rec, body)]),
-            local: true,
-        });
         Ok(rec.id)
+    }
+
+    /// Writes many records in one transaction and announces each to peers (bursts of
+    /// strokes, scripted load).
+    pub async fn write_many(&self, space: &Space, bodies: Vec<Body>) -> Result<Vec<RecordId>, NodeError> {
+        let recs = self.local().write_batch(space, bodies).await?;
+        let messages = recs.iter().map(|r| r.encoded().to_vec()).collect();
+        if let Err(e) = self.0.net.publish_many(space.topic(), messages).await {
+            debug!("publish: {e}");
+        }
+        Ok(recs.iter().map(|r| r.id).collect())
+    }
+
+    /// Dials an address (with or without `/p2p/<peer id>`); the peer is synced with on
+    /// connecting like any other.
+    pub fn dial(&self, addr: Multiaddr) -> Result<(), NodeError> {
+        let r = match confab_net::peer_of(&addr) {
+            Some(p) => self.0.net.dial_peer(p, vec![addr]),
+            None => self.0.net.dial(addr),
+        };
+        r.map_err(|e| NodeError::Invalid(e.to_string()))
     }
 
     async fn announce(&self, space: &Space, rec: &Record) {
@@ -320,11 +340,6 @@ impl Node {
         let _ = self.local().store().set_setting(SELF_ADDRS_SETTING, &json).await;
     }
 
-    /// The lower peer id starts the sync when two peers meet, so they do not both do it.
-    fn initiates_with(&self, peer: &PeerId) -> bool {
-        self.peer_id().to_bytes() < peer.to_bytes()
-    }
-
     async fn network_events(self, mut rx: mpsc::Receiver<NetEvent>, gossip: mpsc::Sender<Gossip>) {
         let mut stop = self.stopped();
         loop {
@@ -350,7 +365,7 @@ impl Node {
                     lock(&self.0.backoff).remove(&peer);
                     self.write_peers_file();
                     self.emit(NodeEvent::PeerConnected(status(&info)));
-                    if first && self.initiates_with(&peer) {
+                    if first {
                         tokio::spawn(self.clone().sync_peer(peer, None));
                     }
                 }
@@ -483,12 +498,6 @@ impl Node {
                 for (_, why) in &report.refused {
                     debug!("gossip record refused: {why}");
                 }
-                if !report.inserted.is_empty() {
-                    self.emit(NodeEvent::Inserted {
-                        records: Arc::new(report.inserted),
-                        local: false,
-                    });
-                }
             }
             Err(e) => {
                 warn!("storing gossip: {e}");
@@ -573,7 +582,7 @@ impl Node {
             if last_resync.elapsed() >= RESYNC_EVERY {
                 last_resync = Instant::now();
                 let peers: Vec<PeerId> = lock(&self.0.peers).keys().copied().collect();
-                for p in peers.into_iter().filter(|p| self.initiates_with(p)) {
+                for p in peers {
                     tokio::spawn(self.clone().sync_peer(p, None));
                 }
             }
@@ -622,8 +631,9 @@ impl Node {
         }
     }
 
-    /// Syncs spaces (all joined ones if `None`) with a peer; one session per peer at a time,
-    /// re-run once if asked again meanwhile.
+    /// Fetches what this node lacks of spaces (all joined ones if `None`) from a peer; one
+    /// session per peer at a time, re-run once if asked again meanwhile. Both sides of a
+    /// connection run their own pull, so whoever is behind drives and reports its catch-up.
     async fn sync_peer(self, peer: PeerId, spaces: Option<Vec<SpaceId>>) {
         {
             let mut s = lock(&self.0.syncing);
@@ -658,7 +668,7 @@ impl Node {
                 match self
                     .local()
                     .syncer()
-                    .sync_space(space, &mut t, &mut progress)
+                    .pull_space(space, &mut t, &mut progress)
                     .await
                 {
                     Ok(stats) => {

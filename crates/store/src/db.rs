@@ -97,6 +97,26 @@ impl Db {
         Ok(n == 1)
     }
 
+    /// Mutes or unmutes a space's notifications. False if the space is not joined.
+    pub fn set_muted(&mut self, space: &SpaceId, muted: bool) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE spaces SET muted = ?2 WHERE id = ?1",
+            params![space.0, muted as i64],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Ids of the muted spaces.
+    pub fn muted_spaces(&mut self) -> Result<Vec<SpaceId>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT id FROM spaces WHERE muted != 0")?;
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = Vec::new();
+        for id in rows {
+            out.push(SpaceId(blob32(id?)?));
+        }
+        Ok(out)
+    }
+
     /// All joined spaces, oldest joined first.
     pub fn spaces(&mut self) -> Result<Vec<Space>, StoreError> {
         self.reload_spaces()?;

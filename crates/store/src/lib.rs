@@ -250,6 +250,16 @@ impl Store {
         self.call(move |db| db.insert_with_outbox(records, confab_core::now_ms(), outbox))
     }
 
+    /// Mutes or unmutes a space's notifications; false if the space is not joined.
+    pub fn set_muted(&self, space: SpaceId, muted: bool) -> Pending<bool> {
+        self.call(move |db| db.set_muted(&space, muted))
+    }
+
+    /// Ids of the muted spaces.
+    pub fn muted_spaces(&self) -> Pending<Vec<SpaceId>> {
+        self.call(|db| db.muted_spaces())
+    }
+
     /// Takes queued local records out of the outbox.
     pub fn take_outbox(&self, limit: usize) -> Pending<Vec<(SpaceId, Vec<u8>)>> {
         self.call(move |db| db.take_outbox(limit))

@@ -2,11 +2,11 @@
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use confab_core::record::verify_all;
 use confab_core::{SpaceId, SyncKey, Verified};
-use confab_store::{InsertReport, Refusal, Store, StoreError};
+use confab_store::{InsertReport, Inserted, Refusal, Store, StoreError};
 use negentropy::{Id, Negentropy};
 use serde_bytes::ByteBuf;
 
@@ -20,7 +20,8 @@ const MAX_ROUNDS: u32 = 64;
 
 /// Carries one request frame to the peer and brings back its response frame.
 pub trait Transport {
-    /// Sends a request, returns the response.
+    /// Sends a request, returns the response. A network transport should send at once rather
+    /// than on first poll: the engine prepares the next step while a request is in flight.
     fn call(&mut self, frame: Vec<u8>) -> impl Future<Output = Result<Vec<u8>, SyncError>> + Send;
 }
 
@@ -110,11 +111,28 @@ pub struct SyncStats {
     pub refused: u64,
 }
 
+type ObserverFn = dyn Fn(&[Inserted], bool) + Send + Sync;
+
+/// Told of every batch of records this engine stores, and whether they were written here.
+#[derive(Default)]
+struct Observer(OnceLock<Box<ObserverFn>>);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Observer(set)"
+        } else {
+            "Observer(none)"
+        })
+    }
+}
+
 /// One store's sync engine: initiates sessions and answers them.
 #[derive(Clone, Debug)]
 pub struct Syncer {
     store: Store,
     index: Arc<SyncIndex>,
+    observer: Arc<Observer>,
 }
 
 impl Syncer {
@@ -123,7 +141,15 @@ impl Syncer {
         Self {
             store,
             index: Arc::new(SyncIndex::new()),
+            observer: Arc::new(Observer::default()),
         }
+    }
+
+    /// Calls `f` with every batch of records stored from now on, by any path (live, sync,
+    /// pushes answered, local writes), and whether they were written here. One observer per
+    /// engine: returns false if one was already set.
+    pub fn observe(&self, f: impl Fn(&[Inserted], bool) + Send + Sync + 'static) -> bool {
+        self.observer.0.set(Box::new(f)).is_ok()
     }
 
     /// The store.
@@ -138,7 +164,7 @@ impl Syncer {
 
     /// Stores verified records and keeps the index current.
     pub async fn insert(&self, records: Vec<Verified>) -> Result<InsertReport, StoreError> {
-        self.insert_local(records, false).await
+        self.store_records(records, false, false).await
     }
 
     /// Stores records written on this machine; with `outbox`, queues them for the running
@@ -148,20 +174,38 @@ impl Syncer {
         records: Vec<Verified>,
         outbox: bool,
     ) -> Result<InsertReport, StoreError> {
+        self.store_records(records, outbox, true).await
+    }
+
+    async fn store_records(
+        &self,
+        records: Vec<Verified>,
+        outbox: bool,
+        local: bool,
+    ) -> Result<InsertReport, StoreError> {
         let report = self.store.insert_local(records, outbox).await?;
-        self.index
-            .note_inserted(report.inserted.iter().map(|i| (&i.space, &i.key)));
+        self.stored(&report, local);
         Ok(report)
     }
 
-    /// Decodes, verifies and stores encodings that must belong to `space` (and, if given, to
-    /// `wanted`). Anything else is refused and counted.
-    pub async fn ingest(
-        &self,
+    /// Keeps the index current and tells the observer, once a batch is stored.
+    fn stored(&self, report: &InsertReport, local: bool) {
+        self.index
+            .note_inserted(report.inserted.iter().map(|i| (&i.space, &i.key)));
+        if !report.inserted.is_empty() {
+            if let Some(f) = self.observer.0.get() {
+                f(&report.inserted, local);
+            }
+        }
+    }
+
+    /// Decodes and verifies encodings that must belong to `space` (and to `wanted`): the
+    /// records to store, and the refusals.
+    fn check(
         space: SpaceId,
         encodings: Vec<Vec<u8>>,
         wanted: Option<&HashSet<SyncKey>>,
-    ) -> Result<InsertReport, StoreError> {
+    ) -> (Vec<Verified>, Vec<(Option<confab_core::RecordId>, Refusal)>) {
         let mut ok = Vec::with_capacity(encodings.len());
         let mut refused = Vec::new();
         for r in verify_all(encodings) {
@@ -173,6 +217,18 @@ impl Syncer {
                 Err(e) => refused.push((None, Refusal::Record(e))),
             }
         }
+        (ok, refused)
+    }
+
+    /// Decodes, verifies and stores encodings that must belong to `space` (and, if given, to
+    /// `wanted`). Anything else is refused and counted.
+    pub async fn ingest(
+        &self,
+        space: SpaceId,
+        encodings: Vec<Vec<u8>>,
+        wanted: Option<&HashSet<SyncKey>>,
+    ) -> Result<InsertReport, StoreError> {
+        let (ok, refused) = Self::check(space, encodings, wanted);
         let mut report = self.insert(ok).await?;
         report.refused.extend(refused);
         Ok(report)
@@ -202,6 +258,27 @@ impl Syncer {
         space: SpaceId,
         t: &mut T,
         progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<SyncStats, SyncError> {
+        self.session(space, t, progress, true).await
+    }
+
+    /// Reconciles and fetches what this store lacks, without pushing: for peers that each run
+    /// their own session, so that the receiving side drives (and reports) its catch-up.
+    pub async fn pull_space<T: Transport>(
+        &self,
+        space: SpaceId,
+        t: &mut T,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<SyncStats, SyncError> {
+        self.session(space, t, progress, false).await
+    }
+
+    async fn session<T: Transport>(
+        &self,
+        space: SpaceId,
+        t: &mut T,
+        progress: &mut (dyn FnMut(Progress) + Send),
+        push: bool,
     ) -> Result<SyncStats, SyncError> {
         let mut stats = SyncStats::default();
         if self.store.space(space).await?.is_none() {
@@ -248,7 +325,9 @@ impl Syncer {
         stats.have = have.len() as u64;
         stats.need = need.len() as u64;
 
-        self.push(space, t, &have, &mut stats, progress).await?;
+        if push {
+            self.push(space, t, &have, &mut stats, progress).await?;
+        }
         self.fetch(space, t, &need, &mut stats, progress).await?;
         progress(Progress {
             space,
@@ -302,6 +381,8 @@ impl Syncer {
         Ok(())
     }
 
+    /// Fetches `need` in batches as a pipeline: while the store thread inserts batch k, batch
+    /// k+1 is verified here and the peer reads batch k+2.
     async fn fetch<T: Transport>(
         &self,
         space: SpaceId,
@@ -310,17 +391,32 @@ impl Syncer {
         stats: &mut SyncStats,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<(), SyncError> {
-        let mut pos = 0;
-        while pos < need.len() {
-            let end = need.len().min(pos + MAX_FETCH_KEYS);
-            let req = Request::Fetch {
+        if need.is_empty() {
+            return Ok(());
+        }
+        let request = |from: usize, stats: &mut SyncStats| {
+            let end = need.len().min(from + MAX_FETCH_KEYS);
+            let frame = Request::Fetch {
                 space,
-                keys: need[pos..end].to_vec(),
+                keys: need[from..end].to_vec(),
+            }
+            .encode();
+            stats.bytes_sent += frame.len() as u64;
+            stats.round_trips += 1;
+            (end, frame)
+        };
+        let (mut end, first) = request(0, stats);
+        let mut reply = t.call(first);
+        let mut storing: Option<confab_store::Pending<InsertReport>> = None;
+        let mut pos = 0;
+        loop {
+            let frame = reply.await?;
+            stats.bytes_received += frame.len() as u64;
+            let (records, consumed) = match Response::decode(&frame)? {
+                Response::Records { records, consumed } => (records, consumed as usize),
+                Response::Refused { reason } => return Err(SyncError::Refused(reason)),
+                _ => return Err(SyncError::Protocol("expected records".into())),
             };
-            let Response::Records { records, consumed } = self.round(t, req, stats).await? else {
-                return Err(SyncError::Protocol("expected records".into()));
-            };
-            let consumed = consumed as usize;
             if consumed == 0 || consumed > end - pos || records.len() > consumed {
                 return Err(SyncError::Protocol(format!(
                     "fetch of {} keys answered with {} records for {consumed} keys",
@@ -329,24 +425,62 @@ impl Syncer {
                 )));
             }
             let wanted: HashSet<SyncKey> = need[pos..pos + consumed].iter().copied().collect();
-            let report = self
-                .ingest(
-                    space,
-                    records.into_iter().map(ByteBuf::into_vec).collect(),
-                    Some(&wanted),
-                )
-                .await?;
-            stats.received += report.inserted.len() as u64;
-            stats.refused += report.refused.len() as u64;
             pos += consumed;
-            progress(Progress {
-                space,
-                phase: Phase::Receiving,
-                done: pos as u64,
-                total: need.len() as u64,
-            });
+            let encodings: Vec<Vec<u8>> = records.into_iter().map(ByteBuf::into_vec).collect();
+            if pos < need.len() {
+                // Ask for the next batch before working on this one.
+                let (e, f) = request(pos, stats);
+                end = e;
+                reply = t.call(f);
+                self.store_fetched(space, encodings, &wanted, &mut storing, stats)
+                    .await?;
+                progress(Progress {
+                    space,
+                    phase: Phase::Receiving,
+                    done: pos as u64,
+                    total: need.len() as u64,
+                });
+            } else {
+                self.store_fetched(space, encodings, &wanted, &mut storing, stats)
+                    .await?;
+                progress(Progress {
+                    space,
+                    phase: Phase::Receiving,
+                    done: pos as u64,
+                    total: need.len() as u64,
+                });
+                break;
+            }
+        }
+        if let Some(prev) = storing {
+            self.finish_fetched(prev.await?, stats);
         }
         Ok(())
+    }
+
+    /// Verifies a fetched batch here while the store thread may still be inserting the one
+    /// before; then hands this one to the store without waiting for it.
+    async fn store_fetched(
+        &self,
+        space: SpaceId,
+        encodings: Vec<Vec<u8>>,
+        wanted: &HashSet<SyncKey>,
+        storing: &mut Option<confab_store::Pending<InsertReport>>,
+        stats: &mut SyncStats,
+    ) -> Result<(), SyncError> {
+        let (ok, refused) = Self::check(space, encodings, Some(wanted));
+        stats.refused += refused.len() as u64;
+        if let Some(prev) = storing.take() {
+            self.finish_fetched(prev.await?, stats);
+        }
+        *storing = Some(self.store.insert_local(ok, false));
+        Ok(())
+    }
+
+    fn finish_fetched(&self, report: InsertReport, stats: &mut SyncStats) {
+        self.stored(&report, false);
+        stats.received += report.inserted.len() as u64;
+        stats.refused += report.refused.len() as u64;
     }
 
     /// Answers one request frame. An `Err` means the peer sent something it should not have

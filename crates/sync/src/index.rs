@@ -105,19 +105,29 @@ impl SyncIndex {
         Ok(self.map().entry(space).or_insert(snap).clone())
     }
 
-    /// Adds keys of newly stored records of loaded spaces.
+    /// Adds keys of newly stored records of loaded spaces. A batch is sorted and merged in
+    /// one pass, so catch-up (which stores batches older than what is already there) costs
+    /// linear time per batch rather than a shift of the whole set per key.
     pub fn note_inserted<'a>(&self, keys: impl IntoIterator<Item = (&'a SpaceId, &'a SyncKey)>) {
-        let mut map = self.map();
+        let mut by_space: HashMap<SpaceId, Vec<Item>> = HashMap::new();
         for (space, key) in keys {
-            if let Some(snap) = map.get_mut(space) {
-                let v = Arc::make_mut(&mut snap.0);
-                let it = item(key);
-                // New records are usually the newest: try the end before searching.
-                if v.last().is_none_or(|last| *last < it) {
-                    v.push(it);
-                } else if let Err(pos) = v.binary_search(&it) {
-                    v.insert(pos, it);
+            by_space.entry(*space).or_default().push(item(key));
+        }
+        let mut map = self.map();
+        for (space, mut new) in by_space {
+            let Some(snap) = map.get_mut(&space) else { continue };
+            let v = Arc::make_mut(&mut snap.0);
+            new.sort_unstable();
+            new.dedup();
+            // New records are usually the newest: then they go on the end.
+            if v.last().is_none_or(|last| *last < new[0]) {
+                v.extend(new);
+            } else if new.len() == 1 {
+                if let Err(pos) = v.binary_search(&new[0]) {
+                    v.insert(pos, new[0]);
                 }
+            } else {
+                *v = merge(v, &new);
             }
         }
     }
@@ -131,5 +141,69 @@ impl SyncIndex {
     /// Forgets every space.
     pub fn invalidate_all(&self) {
         self.map().clear();
+    }
+}
+
+/// Merges two sorted runs, dropping duplicates.
+fn merge(a: &[Item], b: &[Item]) -> Vec<Item> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(ts: u64, b: u8) -> SyncKey {
+        let mut k = [b; 32];
+        k[..8].copy_from_slice(&ts.to_be_bytes());
+        SyncKey(k)
+    }
+
+    #[test]
+    fn batches_in_any_order_keep_the_set_sorted_and_unique() {
+        let index = SyncIndex::new();
+        let space = SpaceId([7; 32]);
+        index
+            .map()
+            .insert(space, Snapshot::from_keys(&[key(50, 1), key(60, 1)]));
+        // Older than everything, newer than everything, in between, duplicates, one at a time.
+        let batches: Vec<Vec<SyncKey>> = vec![
+            vec![key(10, 2), key(5, 3), key(10, 2)],
+            vec![key(99, 1)],
+            vec![key(55, 9), key(50, 1), key(1, 1), key(70, 0)],
+            vec![key(56, 1)],
+        ];
+        let mut all: Vec<SyncKey> = vec![key(50, 1), key(60, 1)];
+        for b in &batches {
+            index.note_inserted(b.iter().map(|k| (&space, k)));
+            all.extend(b.iter().copied());
+        }
+        let other = SpaceId([8; 32]);
+        index.note_inserted([(&other, &key(1, 1))]); // not loaded: ignored
+        let want = Snapshot::from_keys(&all);
+        let got = index.map().get(&space).cloned().unwrap();
+        assert_eq!(got.0, want.0);
+        assert!(index.map().get(&other).is_none());
     }
 }

@@ -11,11 +11,11 @@ pub const MAX_FRAME: usize = 4 * 1024 * 1024;
 /// Negentropy's own frame limit, so reconciliation messages fit comfortably in a frame.
 pub const NEG_FRAME_LIMIT: u64 = 512 * 1024;
 /// Most keys in one fetch request.
-pub const MAX_FETCH_KEYS: usize = 2048;
+pub const MAX_FETCH_KEYS: usize = 8192;
 /// Byte budget of the records in one batch (a response or a push).
 pub const MAX_BATCH_BYTES: usize = 2 * 1024 * 1024;
 /// Most records in one batch.
-pub const MAX_BATCH_RECORDS: usize = 2048;
+pub const MAX_BATCH_RECORDS: usize = 8192;
 
 /// What the initiator of a sync asks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

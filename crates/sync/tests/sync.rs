@@ -270,7 +270,9 @@ fn catch_up_in_batches_newest_first() {
     let a = Identity::generate();
     let room = Space::create(SpaceKind::Chat, "big", a.author()).unwrap();
     let t = now_ms() - 1_000_000;
-    let recs: Vec<Record> = (0..6000u64)
+    // Enough missing records for three fetch batches.
+    let missing = 2 * confab_sync::proto::MAX_FETCH_KEYS as u64 + 500;
+    let recs: Vec<Record> = (0..1000 + missing)
         .map(|i| {
             room.seal(
                 a.signing_key(),
@@ -299,10 +301,10 @@ fn catch_up_in_batches_newest_first() {
     };
     let mut progress = Vec::new();
     let st = block_on(part.sync_space(room.id, &mut t, &mut |p| progress.push(p))).unwrap();
-    assert_eq!((st.need, st.received, st.have), (5000, 5000, 0));
+    assert_eq!((st.need, st.received, st.have), (missing, missing, 0));
     assert!(
         st.round_trips >= 3,
-        "5000 records need several fetch batches: {st:?}"
+        "{missing} records need several fetch batches: {st:?}"
     );
     let f = fetched.lock().unwrap();
     assert!(f.windows(2).all(|w| w[0] >= w[1]), "fetched out of order");
@@ -311,8 +313,8 @@ fn catch_up_in_batches_newest_first() {
         .filter(|p| p.phase == Phase::Receiving)
         .map(|p| p.done)
         .collect();
-    assert!(recv.len() >= 3 && recv.windows(2).all(|w| w[0] < w[1]) && *recv.last().unwrap() == 5000);
-    assert_eq!(part.store().count(room.id).wait().unwrap(), 6000);
+    assert!(recv.len() >= 3 && recv.windows(2).all(|w| w[0] < w[1]) && *recv.last().unwrap() == missing);
+    assert_eq!(part.store().count(room.id).wait().unwrap(), 1000 + missing);
 }
 
 #[test]
