@@ -1,3 +1,28 @@
+/// The app's commands. Listing them makes Tauri generate an `allow-…` permission for each, and
+/// a command is then callable only where a capability grants it (see capabilities/).
+const COMMANDS: &[&str] = &[
+    "me",
+    "spaces",
+    "create_space",
+    "join_space",
+    "space_ticket",
+    "set_muted",
+    "chat_list",
+    "chat_send",
+    "board_list",
+    "board_stroke",
+    "board_erase",
+    "news_list",
+    "news_publish",
+    "peers",
+    "settings_get",
+    "settings_set",
+    "save_export",
+];
+
 fn main() {
-    tauri_build::build()
+    tauri_build::try_build(
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build step");
 }

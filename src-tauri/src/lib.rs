@@ -1,9 +1,48 @@
-//! The Confab app shell. The engine lives in `crates/`; this crate only hosts the UI and
-//! forwards UI actions to it.
+//! The Confab app shell: hosts the UI in `ui/` and forwards its actions to the engine in
+//! `crates/` (through [`confab_node`]). Commands are thin; node events stream to the UI as
+//! `confab://event` and raise desktop notifications.
 
-/// Builds the app on any Tauri runtime, so tests can hand it the mock runtime.
+mod app;
+mod commands;
+mod error;
+mod notify;
+mod view;
+
+pub use app::{AppState, EVENT};
+pub use error::UiError;
+pub use notify::{notification_for, Note};
+
+use tauri::Manager;
+
+/// Builds the app on any Tauri runtime, so tests can hand it the mock runtime. The node
+/// starts in `setup` with the data dir of `CONFAB_DATA_DIR` (or the platform default) and the
+/// saved settings with `CONFAB_LISTEN`, `CONFAB_DIAL`, `CONFAB_RELAY`, `CONFAB_MDNS` on top.
 pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
+        .invoke_handler(tauri::generate_handler![
+            commands::me,
+            commands::spaces,
+            commands::create_space,
+            commands::join_space,
+            commands::space_ticket,
+            commands::set_muted,
+            commands::chat_list,
+            commands::chat_send,
+            commands::board_list,
+            commands::board_stroke,
+            commands::board_erase,
+            commands::news_list,
+            commands::news_publish,
+            commands::peers,
+            commands::settings_get,
+            commands::settings_set,
+            commands::save_export,
+        ])
+        .setup(|app| {
+            let state = tauri::async_runtime::block_on(AppState::start(app.handle().clone()))?;
+            app.manage(state);
+            Ok(())
+        })
 }
 
 /// Entry point for desktop (`main.rs`) and mobile.

@@ -1,0 +1,300 @@
+//! What the UI is sent: plain serialisable shapes of spaces, messages, strokes, issues and
+//! node events. Text from peers travels as data; the UI puts it in text nodes, never HTML.
+
+use confab_core::{AuthorKey, Body, Hlc, Space};
+use confab_node::{NodeEvent, PeerStatus};
+use confab_store::{ChatMessage, Inserted, NewsIssue, Stroke};
+use serde::Serialize;
+
+/// A short, stable name for an author: the last six characters of their peer id.
+pub fn short_name(a: &AuthorKey) -> String {
+    let id = a.peer_id();
+    id[id.len().saturating_sub(6)..].to_string()
+}
+
+/// An author as shown.
+#[derive(Clone, Debug, Serialize)]
+pub struct Author {
+    /// Full peer id.
+    pub id: String,
+    /// Short name.
+    pub short: String,
+    /// True for this node's own identity.
+    pub me: bool,
+}
+
+impl Author {
+    /// Describes `a` as seen by `me`.
+    pub fn of(a: &AuthorKey, me: &AuthorKey) -> Self {
+        Self {
+            id: a.peer_id(),
+            short: short_name(a),
+            me: a == me,
+        }
+    }
+}
+
+/// A joined space.
+#[derive(Clone, Debug, Serialize)]
+pub struct SpaceView {
+    /// Full id (hex).
+    pub id: String,
+    /// `chat`, `board` or `news`.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// True if this node owns it (may publish, for a newsletter).
+    pub mine: bool,
+    /// Notifications off.
+    pub muted: bool,
+}
+
+impl SpaceView {
+    /// Describes a space.
+    pub fn of(s: &Space, me: &AuthorKey, muted: bool) -> Self {
+        Self {
+            id: s.id.to_string(),
+            kind: s.kind.as_str().to_string(),
+            name: s.name.clone(),
+            mine: s.owner == *me,
+            muted,
+        }
+    }
+}
+
+fn ms(ts: Hlc) -> u64 {
+    ts.ms()
+}
+
+/// A chat message.
+#[derive(Clone, Debug, Serialize)]
+pub struct MessageView {
+    /// Record id.
+    pub id: String,
+    /// Author.
+    pub author: Author,
+    /// Milliseconds since the epoch.
+    pub ts: u64,
+    /// Text (plain text).
+    pub text: String,
+}
+
+impl MessageView {
+    /// Describes a stored message.
+    pub fn of(m: &ChatMessage, me: &AuthorKey) -> Self {
+        Self {
+            id: m.id.to_string(),
+            author: Author::of(&m.author, me),
+            ts: ms(m.ts),
+            text: m.text.clone(),
+        }
+    }
+}
+
+/// A stroke on the board.
+#[derive(Clone, Debug, Serialize)]
+pub struct StrokeView {
+    /// Record id.
+    pub id: String,
+    /// Author.
+    pub author: Author,
+    /// Milliseconds since the epoch.
+    pub ts: u64,
+    /// Points.
+    pub points: Vec<(f32, f32)>,
+    /// `#rrggbb`.
+    pub color: String,
+    /// Width.
+    pub width: f32,
+}
+
+/// `#rrggbb` for an RGB triple.
+pub fn hex_color(c: [u8; 3]) -> String {
+    format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])
+}
+
+impl StrokeView {
+    /// Describes a stored stroke.
+    pub fn of(s: &Stroke, me: &AuthorKey) -> Self {
+        Self {
+            id: s.id.to_string(),
+            author: Author::of(&s.author, me),
+            ts: ms(s.ts),
+            points: s.points.clone(),
+            color: hex_color(s.color),
+            width: s.width,
+        }
+    }
+}
+
+/// A newsletter issue.
+#[derive(Clone, Debug, Serialize)]
+pub struct IssueView {
+    /// Record id.
+    pub id: String,
+    /// Author (the owner).
+    pub author: Author,
+    /// Milliseconds since the epoch.
+    pub ts: u64,
+    /// Title.
+    pub title: String,
+    /// Body (plain text).
+    pub body: String,
+}
+
+impl IssueView {
+    /// Describes a stored issue.
+    pub fn of(n: &NewsIssue, me: &AuthorKey) -> Self {
+        Self {
+            id: n.id.to_string(),
+            author: Author::of(&n.author, me),
+            ts: ms(n.ts),
+            title: n.title.clone(),
+            body: n.body.clone(),
+        }
+    }
+}
+
+/// A stored record, as an event.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RecordView {
+    /// A chat message.
+    Chat(MessageView),
+    /// A stroke.
+    Stroke(StrokeView),
+    /// An erase of earlier strokes (the UI reloads the board).
+    Erase {
+        /// Record id.
+        id: String,
+    },
+    /// A newsletter issue.
+    News(IssueView),
+}
+
+impl RecordView {
+    /// Describes a freshly stored record.
+    pub fn of(i: &Inserted, me: &AuthorKey) -> Self {
+        let author = Author::of(&i.author, me);
+        let (id, ts) = (i.id.to_string(), ms(i.ts));
+        match &i.body {
+            Body::Chat(c) => RecordView::Chat(MessageView {
+                id,
+                author,
+                ts,
+                text: c.text.clone(),
+            }),
+            Body::Stroke(s) => RecordView::Stroke(StrokeView {
+                id,
+                author,
+                ts,
+                points: s.points.clone(),
+                color: hex_color(s.color),
+                width: s.width,
+            }),
+            Body::Erase(_) => RecordView::Erase { id },
+            Body::News(n) => RecordView::News(IssueView {
+                id,
+                author,
+                ts,
+                title: n.title.clone(),
+                body: n.body.clone(),
+            }),
+        }
+    }
+}
+
+/// A node event as the UI receives it on [`crate::EVENT`].
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum UiEvent {
+    /// Records were stored in a space.
+    Records {
+        /// The space.
+        space: String,
+        /// Written here.
+        local: bool,
+        /// The records (at most the newest 500 of a batch; more means reload).
+        records: Vec<RecordView>,
+        /// How many were stored in all.
+        count: usize,
+    },
+    /// The set of connected peers changed.
+    Peers {
+        /// Who is connected now.
+        peers: Vec<PeerStatus>,
+    },
+    /// Catch-up progress.
+    Sync {
+        /// The peer.
+        peer: String,
+        /// The space.
+        space: String,
+        /// `reconciling`, `sending`, `receiving`, `done`.
+        phase: String,
+        /// Done so far.
+        done: u64,
+        /// Total.
+        total: u64,
+    },
+    /// A listen address.
+    Listening {
+        /// The address.
+        addr: String,
+    },
+    /// A peer was dropped for misbehaving.
+    Dropped {
+        /// The peer.
+        peer: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Most records carried in one event; a bigger batch (a catch-up) tells the UI to reload.
+pub const MAX_EVENT_RECORDS: usize = 500;
+
+/// Turns node events into UI events (one per space for record batches).
+pub fn ui_events(ev: &NodeEvent, me: &AuthorKey, peers: impl FnOnce() -> Vec<PeerStatus>) -> Vec<UiEvent> {
+    match ev {
+        NodeEvent::Inserted { records, local } => {
+            let mut by_space: Vec<(String, Vec<&Inserted>)> = Vec::new();
+            for r in records.iter() {
+                let s = r.space.to_string();
+                match by_space.iter_mut().find(|(k, _)| *k == s) {
+                    Some((_, v)) => v.push(r),
+                    None => by_space.push((s, vec![r])),
+                }
+            }
+            by_space
+                .into_iter()
+                .map(|(space, rs)| {
+                    let count = rs.len();
+                    let skip = count.saturating_sub(MAX_EVENT_RECORDS);
+                    UiEvent::Records {
+                        space,
+                        local: *local,
+                        records: rs[skip..].iter().map(|r| RecordView::of(r, me)).collect(),
+                        count,
+                    }
+                })
+                .collect()
+        }
+        NodeEvent::PeerConnected(_) | NodeEvent::PeerDisconnected(_) => {
+            vec![UiEvent::Peers { peers: peers() }]
+        }
+        NodeEvent::SyncProgress { peer, progress } => vec![UiEvent::Sync {
+            peer: peer.clone(),
+            space: progress.space.to_string(),
+            phase: format!("{:?}", progress.phase).to_lowercase(),
+            done: progress.done,
+            total: progress.total,
+        }],
+        NodeEvent::SyncDone { .. } => vec![],
+        NodeEvent::Listening(a) => vec![UiEvent::Listening { addr: a.clone() }],
+        NodeEvent::PeerDropped { peer, reason } => vec![UiEvent::Dropped {
+            peer: peer.clone(),
+            reason: reason.clone(),
+        }],
+    }
+}

@@ -1,0 +1,270 @@
+//! The app's commands on Tauri's mock runtime (no display, no D-Bus): the real node on
+//! 127.0.0.1 with mDNS off, the real ACL from the capabilities, and a second headless node
+//! that talks to the app over libp2p.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Listener, Manager, WebviewWindow};
+
+struct App {
+    _dir: tempfile::TempDir,
+    app: tauri::App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+}
+
+fn app() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    // Each test runs in its own process under nextest: the environment is this test's own.
+    std::env::set_var("CONFAB_DATA_DIR", dir.path().join("app"));
+    std::env::set_var("CONFAB_MDNS", "0");
+    std::env::set_var("CONFAB_LISTEN", "/ip4/127.0.0.1/tcp/0");
+    std::env::set_var("HOME", dir.path());
+    let mut app = confab_app_lib::app_builder(mock_builder())
+        .build(tauri::generate_context!(test = true))
+        .expect("app builds");
+    // One turn of the event loop runs `setup` (which starts the node) and opens the window of
+    // tauri.conf.json. (Deprecated for loops that busy-wait; one turn is all a test needs.)
+    #[allow(deprecated)]
+    app.run_iteration(|_, _| {});
+    let window = app.get_webview_window("main").expect("main window");
+    App {
+        _dir: dir,
+        app,
+        window,
+    }
+}
+
+fn call(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        w,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
+}
+
+fn ok(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
+    call(w, cmd, args.clone()).unwrap_or_else(|e| panic!("{cmd} {args}: {e}"))
+}
+
+fn err(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
+    match call(w, cmd, args.clone()) {
+        Ok(v) => panic!("{cmd} {args} should fail, gave {v}"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn spaces_chat_board_news_and_settings() {
+    let App {
+        app: _app,
+        window: w,
+        _dir,
+    } = app();
+    let me = ok(&w, "me", json!({}));
+    assert!(me["peer_id"].as_str().unwrap().starts_with("12D3KooW"));
+
+    // Chat: create, send, list; text is stored as given.
+    let room = ok(&w, "create_space", json!({"kind": "chat", "name": "Room"}));
+    let id = room["space"]["id"].as_str().unwrap().to_string();
+    assert!(room["ticket"].as_str().unwrap().starts_with("CONFAB1"));
+    ok(
+        &w,
+        "chat_send",
+        json!({"space": id, "text": "<img src=x onerror=alert(1)>"}),
+    );
+    let msgs = ok(&w, "chat_list", json!({"space": id}));
+    assert_eq!(msgs[0]["text"], "<img src=x onerror=alert(1)>");
+    assert_eq!(msgs[0]["author"]["me"], true);
+    let e = err(&w, "chat_send", json!({"space": id, "text": "   "}));
+    assert_eq!(e["code"], "invalid");
+    let e = err(&w, "chat_list", json!({"space": "ffff"}));
+    assert_eq!(e["code"], "not_found", "{e}");
+
+    // Ticket and QR code.
+    let t = ok(&w, "space_ticket", json!({"space": id}));
+    assert!(t["qr_svg"].as_str().unwrap().contains("<svg"));
+
+    // Board: a stroke, then erase it.
+    let board = ok(&w, "create_space", json!({"kind": "board", "name": "Board"}));
+    let bid = board["space"]["id"].as_str().unwrap().to_string();
+    let sid = ok(
+        &w,
+        "board_stroke",
+        json!({"space": bid, "points": [[0,0],[10,5]], "color": "#ff0000", "width": 3.0}),
+    );
+    let strokes = ok(&w, "board_list", json!({"space": bid}));
+    assert_eq!(strokes[0]["color"], "#ff0000");
+    let e = err(
+        &w,
+        "board_stroke",
+        json!({"space": bid, "points": [[0,0]], "color": "red", "width": 3.0}),
+    );
+    assert!(e["message"].as_str().unwrap().contains("colour"), "{e}");
+    ok(&w, "board_erase", json!({"space": bid, "strokes": [sid]}));
+    assert_eq!(ok(&w, "board_list", json!({"space": bid})), json!([]));
+    // A chat space takes no strokes.
+    let e = err(
+        &w,
+        "board_stroke",
+        json!({"space": id, "points": [[0,0]], "color": "#000000", "width": 1.0}),
+    );
+    assert_eq!(e["code"], "invalid", "{e}");
+
+    // Newsletter: the owner publishes.
+    let news = ok(&w, "create_space", json!({"kind": "news", "name": "Letters"}));
+    let nid = news["space"]["id"].as_str().unwrap().to_string();
+    assert_eq!(news["space"]["mine"], true);
+    ok(
+        &w,
+        "news_publish",
+        json!({"space": nid, "title": "Issue 1", "body": "Hello"}),
+    );
+    assert_eq!(ok(&w, "news_list", json!({"space": nid}))[0]["title"], "Issue 1");
+
+    // Lists per kind; muting persists.
+    assert_eq!(
+        ok(&w, "spaces", json!({"kind": "board"}))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(ok(&w, "spaces", json!({})).as_array().unwrap().len(), 3);
+    ok(&w, "set_muted", json!({"space": id, "muted": true}));
+    let chats = ok(&w, "spaces", json!({"kind": "chat"}));
+    assert_eq!(chats[0]["muted"], true);
+    let e = err(&w, "spaces", json!({"kind": "forum"}));
+    assert!(e["message"].as_str().unwrap().contains("forum"));
+
+    // Settings: saved, read back, bad addresses refused by name.
+    ok(
+        &w,
+        "settings_set",
+        json!({"settings": {"dial": [], "relays": ["/ip4/10.9.9.9/tcp/4001"], "mdns": false}}),
+    );
+    let s = ok(&w, "settings_get", json!({}));
+    assert_eq!(s["saved"]["relays"][0], "/ip4/10.9.9.9/tcp/4001");
+    assert!(s["from_env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v == "CONFAB_MDNS"));
+    let e = err(
+        &w,
+        "settings_set",
+        json!({"settings": {"dial": ["not an address"]}}),
+    );
+    assert!(e["message"].as_str().unwrap().contains("not an address"), "{e}");
+
+    // Joining: a damaged ticket is refused.
+    let e = err(&w, "join_space", json!({"ticket": "CONFAB1AAAA"}));
+    assert_eq!(e["code"], "invalid");
+    assert!(ok(&w, "peers", json!({})).as_array().unwrap().is_empty());
+}
+
+#[test]
+fn only_granted_commands_can_be_called() {
+    let App {
+        app: _app,
+        window: w,
+        _dir,
+    } = app();
+    // A core command the capability does not grant.
+    let e = call(&w, "plugin:window|close", json!({})).unwrap_err();
+    assert!(
+        e.to_string().to_lowercase().contains("not allowed") || e.to_string().contains("denied"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_peer_message_reaches_the_app_and_its_events() {
+    let App { app, window: w, _dir } = app();
+    let room = ok(&w, "create_space", json!({"kind": "chat", "name": "Room"}));
+    let id = room["space"]["id"].as_str().unwrap().to_string();
+    let ticket = ok(&w, "space_ticket", json!({"space": id}))["ticket"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let events: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let sink = events.clone();
+    app.listen(confab_app_lib::EVENT, move |e| {
+        sink.lock()
+            .unwrap()
+            .push(serde_json::from_str(e.payload()).unwrap());
+    });
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let peer_dir = _dir.path().join("peer");
+        let local = confab_node::Local::open(&peer_dir).await.unwrap();
+        let cfg = confab_node::NodeConfig {
+            listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
+            mdns: false,
+            ..Default::default()
+        };
+        let peer = confab_node::Node::start(local, cfg).await.unwrap();
+        // The ticket carries the app's address: joining dials it.
+        let t = peer.join(&ticket).await.unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        let mut sent = false;
+        loop {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "message never reached the app"
+            );
+            if !sent && !peer.peers().is_empty() {
+                tokio::time::sleep(Duration::from_millis(1500)).await; // gossip mesh
+                peer.write(
+                    &t.space,
+                    confab_core::Body::Chat(confab_core::ChatBody {
+                        text: "hi from the peer".into(),
+                    }),
+                    vec![],
+                )
+                .await
+                .unwrap();
+                sent = true;
+            }
+            let msgs = ok(&w, "chat_list", json!({"space": id}));
+            if msgs
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["text"] == "hi from the peer")
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let peers = ok(&w, "peers", json!({}));
+        assert_eq!(peers[0]["peer_id"], peer.peer_id().to_string());
+        assert_eq!(peers[0]["how"], "direct");
+        peer.shutdown();
+    });
+
+    let evs = events.lock().unwrap();
+    assert!(evs.iter().any(|e| e["type"] == "peers"), "{evs:?}");
+    let rec = evs
+        .iter()
+        .find(|e| e["type"] == "records" && e["local"] == false)
+        .expect("a records event for the peer's message");
+    assert_eq!(rec["space"], id.as_str());
+    assert_eq!(rec["records"][0]["kind"], "chat");
+    assert_eq!(rec["records"][0]["text"], "hi from the peer");
+    assert_eq!(rec["records"][0]["author"]["me"], false);
+}

@@ -1,0 +1,279 @@
+// The app shell: tabs, the space list of the current tab, invites, unread counts, sync status.
+import { call, onEvent } from './api.js';
+import { $, el, toast } from './util.js';
+import { chat } from './chat.js';
+import { board } from './board.js';
+import { news } from './news.js';
+import { peers } from './peers.js';
+
+const views = { chat, board, news };
+const titles = { chat: 'Chat rooms', board: 'Whiteboards', news: 'Newsletters' };
+const state = {
+  tab: 'chat',
+  spaces: [],
+  selected: { chat: null, board: null, news: null },
+  unread: new Map(),
+  me: null,
+};
+
+function spaceById(id) {
+  return state.spaces.find((s) => s.id === id);
+}
+
+function current() {
+  return views[state.tab] ? spaceById(state.selected[state.tab]) : null;
+}
+
+function renderUnread() {
+  for (const kind of Object.keys(views)) {
+    let n = 0;
+    for (const s of state.spaces) if (s.kind === kind) n += state.unread.get(s.id) || 0;
+    const b = document.querySelector(`[data-unread="${kind}"]`);
+    b.textContent = String(n);
+    b.hidden = n === 0;
+  }
+}
+
+function renderSpaces() {
+  const list = $('space-list');
+  list.replaceChildren();
+  for (const s of state.spaces.filter((x) => x.kind === state.tab)) {
+    const unread = state.unread.get(s.id) || 0;
+    list.append(el('li', {
+      'data-testid': 'space-item',
+      'data-space': s.id,
+      'aria-current': String(s.id === state.selected[state.tab]),
+      tabindex: 0,
+      title: s.name,
+      onclick: () => select(s.id),
+      onkeydown: (e) => { if (e.key === 'Enter') select(s.id); },
+    }, el('span', { class: 'name' }, s.name, s.muted ? ' 🔕' : ''),
+       unread ? el('span', { class: 'badge' }, String(unread)) : null));
+  }
+  renderUnread();
+}
+
+async function loadSpaces() {
+  state.spaces = await call('spaces');
+  for (const kind of Object.keys(views)) {
+    if (!spaceById(state.selected[kind])) {
+      const first = state.spaces.find((s) => s.kind === kind);
+      state.selected[kind] = first ? first.id : null;
+    }
+  }
+  renderSpaces();
+}
+
+async function select(id) {
+  state.selected[state.tab] = id;
+  state.unread.delete(id);
+  $('share-panel').hidden = true;
+  renderSpaces();
+  await showContent();
+  // The ticket is always there to read (tests and people copy it from the invite panel).
+  const s = current();
+  if (s) await fillTicket(s);
+}
+
+async function fillTicket(s) {
+  try {
+    const t = await call('space_ticket', { space: s.id });
+    $('space-ticket').value = t.ticket;
+    $('ticket-qr').src = `data:image/svg+xml;base64,${btoa(t.qr_svg)}`;
+  } catch (e) {
+    toast(e.message, true);
+  }
+}
+
+async function showContent() {
+  const isSpaceTab = Boolean(views[state.tab]);
+  $('spaces').hidden = !isSpaceTab;
+  $('spaces-title').textContent = titles[state.tab] || '';
+  for (const t of ['chat', 'board', 'news', 'peers']) $(`panel-${t}`).hidden = true;
+  const s = current();
+  $('space-head').hidden = !s;
+  $('empty').hidden = !isSpaceTab || Boolean(s);
+  if (!isSpaceTab) {
+    $('share-panel').hidden = true;
+    $('panel-peers').hidden = false;
+    await peers.show();
+    return;
+  }
+  if (!s) {
+    $('share-panel').hidden = true;
+    return;
+  }
+  $('space-name').textContent = s.name;
+  $('mute').textContent = s.muted ? '🔕' : '🔔';
+  $('mute').setAttribute('aria-pressed', String(s.muted));
+  $(`panel-${state.tab}`).hidden = false;
+  await views[state.tab].show(s, state.me);
+}
+
+async function switchTab(tab) {
+  state.tab = tab;
+  for (const b of document.querySelectorAll('[role="tab"]')) {
+    b.setAttribute('aria-selected', String(b.dataset.tab === tab));
+  }
+  renderSpaces();
+  await showContent();
+  const s = current();
+  if (s) await fillTicket(s);
+}
+
+function bindShell() {
+  for (const b of document.querySelectorAll('[role="tab"]')) {
+    b.addEventListener('click', () => switchTab(b.dataset.tab).catch((e) => toast(e.message, true)));
+  }
+  $('create-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const name = $('space-create-name').value.trim();
+    if (!name) return;
+    try {
+      const r = await call('create_space', { kind: state.tab, name });
+      $('space-create-name').value = '';
+      await loadSpaces();
+      await select(r.space.id);
+      toast(`Created “${r.space.name}”. Invite others with its ticket.`);
+    } catch (err) {
+      toast(err.message, true);
+    }
+  });
+  $('join-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const ticket = $('space-join-ticket').value.trim();
+    if (!ticket) return;
+    try {
+      const s = await call('join_space', { ticket });
+      $('space-join-ticket').value = '';
+      await loadSpaces();
+      if (s.kind !== state.tab) await switchTab(s.kind);
+      await select(s.id);
+      toast(`Joined “${s.name}”.`);
+    } catch (err) {
+      toast(err.message, true);
+    }
+  });
+  $('share').addEventListener('click', async () => {
+    const s = current();
+    if (!s) return;
+    const panel = $('share-panel');
+    panel.hidden = !panel.hidden;
+    if (!panel.hidden) await fillTicket(s);
+  });
+  $('copy-ticket').addEventListener('click', async () => {
+    const area = $('space-ticket');
+    try {
+      await navigator.clipboard.writeText(area.value);
+    } catch {
+      area.select();
+      document.execCommand('copy');
+    }
+    $('copy-note').textContent = 'Copied';
+    setTimeout(() => { $('copy-note').textContent = ''; }, 2000);
+  });
+  $('mute').addEventListener('click', async () => {
+    const s = current();
+    if (!s) return;
+    try {
+      await call('set_muted', { space: s.id, muted: !s.muted });
+      s.muted = !s.muted;
+      renderSpaces();
+      await showContent();
+    } catch (err) {
+      toast(err.message, true);
+    }
+  });
+  $('spaces-toggle').addEventListener('click', () => {
+    const body = $('spaces-body');
+    body.hidden = !body.hidden;
+    $('spaces-toggle').setAttribute('aria-expanded', String(!body.hidden));
+  });
+  const saved = localStorage.getItem('confab-theme');
+  const dark = saved ? saved === 'dark' : window.matchMedia('(prefers-color-scheme: dark)').matches;
+  document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+  $('theme-toggle').addEventListener('click', () => {
+    const next = document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark';
+    document.documentElement.dataset.theme = next;
+    localStorage.setItem('confab-theme', next);
+    board.redraw();
+  });
+}
+
+const syncState = new Map();
+function renderSync() {
+  const active = [...syncState.values()].filter((p) => p.phase !== 'done' && p.total > 0);
+  const s = $('sync-status');
+  if (!active.length) {
+    s.hidden = true;
+    return;
+  }
+  const done = active.reduce((a, p) => a + p.done, 0);
+  const total = active.reduce((a, p) => a + p.total, 0);
+  s.textContent = `Catching up ${done}/${total}`;
+  s.hidden = false;
+}
+
+async function onNodeEvent(ev) {
+  switch (ev.type) {
+    case 'records': {
+      if (!spaceById(ev.space)) await loadSpaces();
+      const s = spaceById(ev.space);
+      if (!s) return;
+      const visible = views[state.tab] && state.selected[state.tab] === ev.space;
+      if (visible) {
+        await views[s.kind].onRecords(s, ev);
+      } else if (!ev.local) {
+        const worth = ev.records.filter((r) => r.kind === 'chat' || r.kind === 'news' || r.kind === 'stroke').length;
+        const n = ev.count > ev.records.length ? ev.count : worth;
+        if (n) {
+          state.unread.set(ev.space, (state.unread.get(ev.space) || 0) + n);
+          renderSpaces();
+        }
+      }
+      break;
+    }
+    case 'peers':
+      $('peer-count').textContent = String(ev.peers.length);
+      peers.update(ev.peers);
+      break;
+    case 'sync': {
+      const key = `${ev.peer}/${ev.space}`;
+      syncState.set(key, ev);
+      if (ev.phase === 'done') {
+        setTimeout(() => { syncState.delete(key); renderSync(); }, 1500);
+        const s = spaceById(ev.space);
+        if (s && views[state.tab] && state.selected[state.tab] === s.id) await views[s.kind].show(s, state.me);
+      }
+      renderSync();
+      break;
+    }
+    case 'listening':
+      peers.addListening(ev.addr);
+      break;
+    case 'reload':
+      await loadSpaces();
+      await showContent();
+      break;
+    default:
+      break;
+  }
+}
+
+async function main() {
+  bindShell();
+  chat.bind();
+  board.bind();
+  news.bind();
+  peers.bind();
+  await onEvent((ev) => onNodeEvent(ev).catch((e) => console.error(e)));
+  state.me = await call('me');
+  const list = await call('peers');
+  $('peer-count').textContent = String(list.length);
+  peers.update(list);
+  await loadSpaces();
+  await switchTab('chat');
+  document.body.dataset.ready = 'true';
+}
+
+main().catch((e) => toast(e.message, true));

@@ -1,0 +1,244 @@
+// The Whiteboard tab: pointer events (mouse, pen, touch), pen and eraser, undo of your own
+// strokes, export to PNG and SVG. The board is drawn from the stored strokes.
+import { call } from './api.js';
+import { $, toast } from './util.js';
+
+const MAX_POINTS = 8000;
+let space = null;
+let strokes = [];
+let tool = 'pen';
+let drawing = null; // { points, color, width } while the pointer is down with the pen
+let erasing = null; // Set of stroke ids touched while erasing
+let canvas = null;
+let ctx = null;
+
+function background() {
+  return getComputedStyle(document.documentElement).getPropertyValue('--board').trim() || '#ffffff';
+}
+
+function resize() {
+  const dpr = window.devicePixelRatio || 1;
+  const r = canvas.getBoundingClientRect();
+  canvas.width = Math.max(1, Math.round(r.width * dpr));
+  canvas.height = Math.max(1, Math.round(r.height * dpr));
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  redraw();
+}
+
+function drawStroke(s, highlight = false) {
+  const pts = s.points;
+  if (!pts.length) return;
+  ctx.save();
+  ctx.strokeStyle = s.color;
+  ctx.fillStyle = s.color;
+  ctx.lineWidth = s.width;
+  ctx.lineCap = 'round';
+  ctx.lineJoin = 'round';
+  if (highlight) ctx.globalAlpha = 0.3;
+  if (pts.length === 1) {
+    ctx.beginPath();
+    ctx.arc(pts[0][0], pts[0][1], s.width / 2, 0, Math.PI * 2);
+    ctx.fill();
+  } else {
+    ctx.beginPath();
+    ctx.moveTo(pts[0][0], pts[0][1]);
+    for (let i = 1; i < pts.length; i++) ctx.lineTo(pts[i][0], pts[i][1]);
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+function redraw() {
+  if (!ctx) return;
+  const r = canvas.getBoundingClientRect();
+  ctx.save();
+  ctx.fillStyle = background();
+  ctx.fillRect(0, 0, r.width, r.height);
+  ctx.restore();
+  for (const s of strokes) drawStroke(s, erasing && erasing.has(s.id));
+  if (drawing) drawStroke(drawing);
+}
+
+function pointOf(e) {
+  const r = canvas.getBoundingClientRect();
+  return [Math.round((e.clientX - r.left) * 10) / 10, Math.round((e.clientY - r.top) * 10) / 10];
+}
+
+function distToSegment(p, a, b) {
+  const [px, py] = p;
+  const [ax, ay] = a;
+  const [bx, by] = b;
+  const dx = bx - ax;
+  const dy = by - ay;
+  const len = dx * dx + dy * dy;
+  const t = len ? Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / len)) : 0;
+  return Math.hypot(px - (ax + t * dx), py - (ay + t * dy));
+}
+
+function hit(p) {
+  const found = [];
+  for (const s of strokes) {
+    const reach = s.width / 2 + 8;
+    const pts = s.points;
+    if (pts.length === 1 && Math.hypot(p[0] - pts[0][0], p[1] - pts[0][1]) <= reach) found.push(s.id);
+    for (let i = 1; i < pts.length; i++) {
+      if (distToSegment(p, pts[i - 1], pts[i]) <= reach) {
+        found.push(s.id);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+function down(e) {
+  if (!space || e.button > 0) return;
+  canvas.setPointerCapture(e.pointerId);
+  const p = pointOf(e);
+  if (tool === 'pen') {
+    drawing = { points: [p], color: $('pen-color').value, width: Number($('pen-width').value) };
+  } else {
+    erasing = new Set(hit(p));
+  }
+  redraw();
+}
+
+function move(e) {
+  if (!drawing && !erasing) return;
+  const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [e];
+  for (const ev of events.length ? events : [e]) {
+    const p = pointOf(ev);
+    if (drawing) {
+      const last = drawing.points[drawing.points.length - 1];
+      if (drawing.points.length < MAX_POINTS && Math.hypot(p[0] - last[0], p[1] - last[1]) >= 0.75) drawing.points.push(p);
+    } else {
+      for (const id of hit(p)) erasing.add(id);
+    }
+  }
+  redraw();
+}
+
+async function up() {
+  if (drawing) {
+    const s = drawing;
+    drawing = null;
+    try {
+      const id = await call('board_stroke', { space: space.id, points: s.points, color: s.color, width: s.width });
+      if (!strokes.some((x) => x.id === id)) strokes.push({ id, points: s.points, color: s.color, width: s.width, author: { me: true }, ts: Date.now() });
+    } catch (err) {
+      toast(err.message, true);
+    }
+    redraw();
+  } else if (erasing) {
+    const ids = [...erasing];
+    erasing = null;
+    if (ids.length) {
+      try {
+        await call('board_erase', { space: space.id, strokes: ids });
+        strokes = strokes.filter((s) => !ids.includes(s.id));
+      } catch (err) {
+        toast(err.message, true);
+      }
+    }
+    redraw();
+  }
+}
+
+async function undo() {
+  const mine = strokes.filter((s) => s.author && s.author.me);
+  const last = mine.reduce((a, s) => (!a || s.ts >= a.ts ? s : a), null);
+  if (!last) {
+    toast('Nothing of yours to undo.');
+    return;
+  }
+  try {
+    await call('board_erase', { space: space.id, strokes: [last.id] });
+    strokes = strokes.filter((s) => s.id !== last.id);
+    redraw();
+  } catch (err) {
+    toast(err.message, true);
+  }
+}
+
+function utf8Base64(text) {
+  const bytes = new TextEncoder().encode(text);
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin);
+}
+
+function svgOf() {
+  const r = canvas.getBoundingClientRect();
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${Math.round(r.width)}" height="${Math.round(r.height)}" viewBox="0 0 ${Math.round(r.width)} ${Math.round(r.height)}">`,
+    `<rect width="100%" height="100%" fill="${background()}"/>`];
+  for (const s of strokes) {
+    const color = /^#[0-9a-f]{6}$/i.test(s.color) ? s.color : '#000000';
+    const w = Number(s.width) || 1;
+    if (s.points.length === 1) {
+      const [x, y] = s.points[0];
+      parts.push(`<circle cx="${Number(x)}" cy="${Number(y)}" r="${w / 2}" fill="${color}"/>`);
+    } else {
+      const pts = s.points.map(([x, y]) => `${Number(x)},${Number(y)}`).join(' ');
+      parts.push(`<polyline points="${pts}" fill="none" stroke="${color}" stroke-width="${w}" stroke-linecap="round" stroke-linejoin="round"/>`);
+    }
+  }
+  parts.push('</svg>');
+  return parts.join('\n');
+}
+
+async function exportAs(kind) {
+  if (!space) return;
+  const base = (space.name || 'board').replace(/[^\p{L}\p{N}_-]+/gu, '-');
+  try {
+    const data = kind === 'png' ? canvas.toDataURL('image/png').split(',')[1] : utf8Base64(svgOf());
+    const path = await call('save_export', { name: `${base}.${kind}`, base64: data });
+    $('board-note').textContent = `Saved ${path}`;
+  } catch (err) {
+    toast(err.message, true);
+  }
+}
+
+function setTool(t) {
+  tool = t;
+  $('tool-pen').setAttribute('aria-pressed', String(t === 'pen'));
+  $('tool-eraser').setAttribute('aria-pressed', String(t === 'eraser'));
+  canvas.style.cursor = t === 'pen' ? 'crosshair' : 'cell';
+}
+
+export const board = {
+  bind() {
+    canvas = $('board-canvas');
+    ctx = canvas.getContext('2d');
+    canvas.addEventListener('pointerdown', down);
+    canvas.addEventListener('pointermove', move);
+    canvas.addEventListener('pointerup', up);
+    canvas.addEventListener('pointercancel', up);
+    new ResizeObserver(resize).observe(canvas);
+    $('tool-pen').addEventListener('click', () => setTool('pen'));
+    $('tool-eraser').addEventListener('click', () => setTool('eraser'));
+    $('undo').addEventListener('click', undo);
+    $('export-png').addEventListener('click', () => exportAs('png'));
+    $('export-svg').addEventListener('click', () => exportAs('svg'));
+  },
+
+  async show(s) {
+    space = s;
+    $('board-note').textContent = '';
+    strokes = await call('board_list', { space: s.id });
+    resize();
+  },
+
+  async onRecords(s, ev) {
+    if (!space || s.id !== space.id) return;
+    if (ev.count > ev.records.length || ev.records.some((r) => r.kind === 'erase')) {
+      strokes = await call('board_list', { space: s.id });
+    } else {
+      for (const r of ev.records) {
+        if (r.kind === 'stroke' && !strokes.some((x) => x.id === r.id)) strokes.push(r);
+      }
+    }
+    redraw();
+  },
+
+  redraw,
+};

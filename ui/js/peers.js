@@ -1,0 +1,71 @@
+// The Peers tab: who is connected and how (LAN, relay, direct), this device's addresses, and
+// the network settings.
+import { call } from './api.js';
+import { $, el, toast } from './util.js';
+
+const HOW = { lan: 'LAN', relay: 'Relay', direct: 'Direct' };
+const listening = new Set();
+
+function lines(text) {
+  return text.split('\n').map((l) => l.trim()).filter(Boolean);
+}
+
+async function loadSettings() {
+  const s = await call('settings_get');
+  $('set-listen').value = s.saved.listen.join('\n');
+  $('set-dial').value = s.saved.dial.join('\n');
+  $('set-relays').value = s.saved.relays.join('\n');
+  $('set-mdns').checked = s.saved.mdns !== false;
+  $('set-relay-server').checked = Boolean(s.saved.relay_server);
+  $('settings-note').textContent = s.from_env.length
+    ? `Set by the environment, which wins: ${s.from_env.join(', ')}`
+    : '';
+}
+
+function renderAddrs() {
+  const ul = $('my-addrs');
+  ul.replaceChildren(...[...listening].map((a) => el('li', {}, el('code', {}, a))));
+}
+
+export const peers = {
+  bind() {
+    $('settings-form').addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const settings = {
+        listen: lines($('set-listen').value),
+        dial: lines($('set-dial').value),
+        relays: lines($('set-relays').value),
+        mdns: $('set-mdns').checked,
+        relay_server: $('set-relay-server').checked,
+      };
+      try {
+        await call('settings_set', { settings });
+        $('settings-note').textContent = 'Saved. Peers to dial are being dialled; the rest applies when Confab restarts.';
+      } catch (err) {
+        toast(err.message, true);
+      }
+    });
+  },
+
+  async show() {
+    const me = await call('me');
+    $('my-id').textContent = me.peer_id;
+    for (const a of me.listening) listening.add(a);
+    renderAddrs();
+    this.update(await call('peers'));
+    await loadSettings();
+  },
+
+  update(list) {
+    const ul = $('peer-list');
+    ul.replaceChildren(...list.map((p) => el('li', { 'data-testid': 'peer-item', 'data-peer': p.peer_id },
+      el('span', { class: 'how' }, HOW[p.how] || p.how),
+      el('code', { title: p.addr }, p.peer_id))));
+    $('no-peers').hidden = list.length > 0;
+  },
+
+  addListening(addr) {
+    listening.add(addr);
+    renderAddrs();
+  },
+};
