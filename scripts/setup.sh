@@ -31,6 +31,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # Pinned cargo tools, installed only when absent.
+TAURI_DRIVER_VERSION="2.1.0"
+if ! command -v tauri-driver >/dev/null 2>&1; then
+  echo "setup: installing tauri-driver $TAURI_DRIVER_VERSION"
+  cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked
+fi
 NEXTEST_VERSION="0.9.143"
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "setup: installing cargo-nextest $NEXTEST_VERSION"

@@ -1,0 +1,504 @@
+//! End to end: the real app binary in a real window (Xvfb), driven over WebDriver
+//! (tauri-driver + WebKitWebDriver), with a real notification daemon (dunst on a private D-Bus
+//! session bus), next to a headless `confab run` peer on 127.0.0.1 with mDNS off.
+//!
+//! Needs what `scripts/setup.sh` installs (xvfb, dbus, dunst, webkit2gtk-driver, tauri-driver)
+//! and the `confab` binary built beside the app (`cargo build --workspace`, as the test script
+//! does). Set `CONFAB_SCREENSHOTS=DIR` to keep screenshots of every tab at desktop and phone
+//! size (the README's come from `docs/screenshots`).
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+/// Processes started for the test, stopped (whole process groups) when it ends, pass or fail.
+struct Procs(Vec<(String, Child)>);
+
+impl Procs {
+    fn spawn(&mut self, name: &str, cmd: &mut Command) -> Result<&mut Child> {
+        let child = cmd
+            .process_group(0)
+            .spawn()
+            .with_context(|| format!("starting {name} (installed by scripts/setup.sh?)"))?;
+        self.0.push((name.to_string(), child));
+        Ok(&mut self.0.last_mut().expect("just pushed").1)
+    }
+}
+
+impl Drop for Procs {
+    fn drop(&mut self) {
+        for (_, c) in self.0.iter_mut().rev() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(format!("-{}", c.id()))
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = c.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg(format!("-{}", c.id()))
+                .status();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> Result<bool>) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if f()? {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("timed out after {secs} s waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn bin_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_confab-app"))
+        .parent()
+        .expect("binary dir")
+        .to_path_buf()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The headless peer's `confab` command on its data dir.
+struct Peer {
+    confab: PathBuf,
+    dir: PathBuf,
+}
+
+impl Peer {
+    fn cmd(&self, args: &[&str]) -> Result<String> {
+        let out = Command::new(&self.confab)
+            .arg("--data")
+            .arg(&self.dir)
+            .args(args)
+            .output()
+            .with_context(|| format!("running {}", self.confab.display()))?;
+        if !out.status.success() {
+            bail!("confab {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Creates a space and returns (id, ticket).
+    fn create(&self, kind: &str, name: &str) -> Result<(String, String)> {
+        let out = self.cmd(&["space", "create", kind, name])?;
+        let field = |k: &str| {
+            out.lines()
+                .find_map(|l| l.strip_prefix(k).map(|v| v.trim().to_string()))
+                .ok_or_else(|| anyhow!("no {k} in {out}"))
+        };
+        let id = field("space:")?;
+        Ok((
+            id.clone(),
+            self.cmd(&["space", "ticket", &id])?.trim().to_string(),
+        ))
+    }
+}
+
+struct Desktop {
+    tmp: tempfile::TempDir,
+    procs: Procs,
+    env: Vec<(String, String)>,
+}
+
+impl Desktop {
+    /// Xvfb, a private session bus with dunst on it.
+    fn start() -> Result<Self> {
+        let tmp = tempfile::tempdir()?;
+        let mut procs = Procs(Vec::new());
+        let display = (100..200)
+            .find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())
+            .ok_or_else(|| anyhow!("no free X display number"))?;
+        procs.spawn(
+            "Xvfb",
+            Command::new("Xvfb")
+                .arg(format!(":{display}"))
+                .args(["-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        )?;
+        wait_until("Xvfb", 20, || {
+            Ok(Path::new(&format!("/tmp/.X11-unix/X{display}")).exists())
+        })?;
+
+        let bus = procs.spawn(
+            "dbus-daemon",
+            Command::new("dbus-daemon")
+                .args(["--session", "--nofork", "--print-address=1"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        )?;
+        let mut line = String::new();
+        BufReader::new(bus.stdout.take().expect("piped")).read_line(&mut line)?;
+        let bus_addr = line.trim().to_string();
+        if bus_addr.is_empty() {
+            bail!("dbus-daemon printed no address");
+        }
+        let env = vec![
+            ("DISPLAY".to_string(), format!(":{display}")),
+            ("DBUS_SESSION_BUS_ADDRESS".to_string(), bus_addr),
+            ("HOME".to_string(), tmp.path().display().to_string()),
+            ("XDG_RUNTIME_DIR".to_string(), tmp.path().display().to_string()),
+            ("NO_AT_BRIDGE".to_string(), "1".to_string()),
+        ];
+        // Notifications leave the screen after a second, into dunst's history, where the test
+        // reads them.
+        let dunstrc = tmp.path().join("dunstrc");
+        std::fs::write(
+            &dunstrc,
+            "[global]\n    monitor = 0\n[urgency_low]\n    timeout = 1\n[urgency_normal]\n    timeout = 1\n\
+             [urgency_critical]\n    timeout = 1\n",
+        )?;
+        procs.spawn(
+            "dunst",
+            Command::new("dunst")
+                .arg("-config")
+                .arg(&dunstrc)
+                .envs(env.iter().cloned())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        )?;
+        let d = Desktop { tmp, procs, env };
+        wait_until("dunst to own org.freedesktop.Notifications", 20, || {
+            let out = d
+                .command("dbus-send")
+                .args([
+                    "--session",
+                    "--dest=org.freedesktop.DBus",
+                    "--type=method_call",
+                    "--print-reply",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.Notifications",
+                ])
+                .output()?;
+            Ok(String::from_utf8_lossy(&out.stdout).contains("boolean true"))
+        })?;
+        Ok(d)
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        c.envs(self.env.iter().cloned());
+        c
+    }
+
+    /// Notification bodies and summaries dunst has shown, newest first.
+    fn notifications(&self) -> Result<Vec<(String, String)>> {
+        let out = self.command("dunstctl").arg("history").output()?;
+        let v: Value = serde_json::from_slice(&out.stdout).context("dunstctl history")?;
+        let mut found = Vec::new();
+        for n in v["data"][0].as_array().into_iter().flatten() {
+            let text = |k: &str| n[k]["data"].as_str().unwrap_or_default().to_string();
+            found.push((text("summary"), text("body")));
+        }
+        Ok(found)
+    }
+}
+
+async fn find_text(c: &Client, testid: &str, text: &str, secs: u64) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        for e in c
+            .find_all(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
+            .await?
+        {
+            if e.text().await.unwrap_or_default().contains(text) {
+                return Ok(());
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("no {testid} with text {text:?} after {secs} s");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn click(c: &Client, testid: &str) -> Result<()> {
+    c.find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
+        .await
+        .with_context(|| format!("finding {testid}"))?
+        .click()
+        .await
+        .with_context(|| format!("clicking {testid}"))?;
+    Ok(())
+}
+
+async fn type_into(c: &Client, testid: &str, text: &str) -> Result<()> {
+    let e = c
+        .find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
+        .await?;
+    e.clear().await?;
+    e.send_keys(text).await?;
+    Ok(())
+}
+
+async fn join(c: &Client, tab: &str, ticket: &str, name: &str) -> Result<()> {
+    click(c, tab).await?;
+    type_into(c, "space-join-ticket", ticket).await?;
+    click(c, "space-join").await?;
+    find_text(c, "space-item", name, 10).await?;
+    for e in c.find_all(Locator::Css("[data-testid=\"space-item\"]")).await? {
+        if e.text().await?.contains(name) {
+            e.click().await?;
+        }
+    }
+    Ok(())
+}
+
+async fn shoot(c: &Client, name: &str) -> Result<()> {
+    let png = c.screenshot().await?;
+    let dir = match std::env::var_os("CONFAB_SCREENSHOTS") {
+        Some(d) => PathBuf::from(d),
+        None => std::env::temp_dir().join("confab-e2e-screenshots"),
+    };
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join(format!("{name}.png")), png)?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "work in progress (issue 4): the app process exits after joining a space by ticket \
+            under WebDriver; run with --run-ignored to continue it"]
+async fn the_app_with_a_headless_peer() -> Result<()> {
+    let confab = bin_dir().join("confab");
+    if !confab.exists() {
+        bail!(
+            "{} is missing: build the workspace first (cargo build --workspace)",
+            confab.display()
+        );
+    }
+    let app_bin = std::env::var("CONFAB_APP_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_confab-app").into());
+    let mut desk = Desktop::start()?;
+    eprintln!("e2e: desktop up");
+
+    // The headless peer: owns a chat room, a board and a newsletter.
+    let peer = Peer {
+        confab: confab.clone(),
+        dir: desk.tmp.path().join("peer"),
+    };
+    let (room, room_ticket) = peer.create("chat", "Lobby")?;
+    let (board, board_ticket) = peer.create("board", "Sketches")?;
+    let (letter, letter_ticket) = peer.create("news", "Weekly")?;
+    let run = desk.procs.spawn(
+        "confab run",
+        Command::new(&confab)
+            .arg("--data")
+            .arg(&peer.dir)
+            .args(["run", "--no-mdns", "--listen", "/ip4/127.0.0.1/tcp/0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    )?;
+    let mut line = String::new();
+    BufReader::new(run.stdout.take().expect("piped")).read_line(&mut line)?;
+    eprintln!("e2e: peer up: {}", line.trim());
+    let peer_addr = line
+        .strip_prefix("listening ")
+        .map(|a| a.trim().to_string())
+        .ok_or_else(|| anyhow!("confab run printed {line:?}"))?;
+
+    // The app, started by WebKitWebDriver under tauri-driver, dialling the peer.
+    let port = free_port();
+    let app_dir = desk.tmp.path().join("app");
+    let mut driver = desk.command("tauri-driver");
+    driver
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &free_port().to_string(),
+        ])
+        .env("CONFAB_DATA_DIR", &app_dir)
+        .env("CONFAB_MDNS", "0")
+        .env("CONFAB_LISTEN", "/ip4/127.0.0.1/tcp/0")
+        .env("CONFAB_DIAL", &peer_addr)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(desk.tmp.path().join("tauri-driver.log"))?);
+    desk.procs.spawn("tauri-driver", &mut driver)?;
+    wait_until("tauri-driver", 20, || {
+        Ok(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok())
+    })?;
+    eprintln!("e2e: tauri-driver on {port}");
+    let caps = json!({
+        "wdio:enforceWebDriverClassic": true,
+        "tauri:options": { "application": app_bin },
+    });
+    let connect = async {
+        ClientBuilder::native()
+            .capabilities(caps.as_object().expect("object").clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .map_err(|e| anyhow!("{e}"))
+    };
+    let session = tokio::time::timeout(Duration::from_secs(60), connect)
+        .await
+        .unwrap_or_else(|_| Err(anyhow!("no session after 60 s")));
+    let c = match session {
+        Ok(c) => c,
+        Err(e) => {
+            let log = std::fs::read_to_string(desk.tmp.path().join("tauri-driver.log")).unwrap_or_default();
+            bail!("WebDriver session: {e}\ntauri-driver said:\n{log}");
+        }
+    };
+    eprintln!("e2e: WebDriver session open");
+    // Every step below has its own bound; this one stops a hung WebDriver call.
+    let all = steps(
+        &c,
+        &desk,
+        &peer,
+        (&room, &room_ticket),
+        (&board, &board_ticket),
+        (&letter, &letter_ticket),
+    );
+    let result = match tokio::time::timeout(Duration::from_secs(240), all).await {
+        Ok(r) => r,
+        Err(_) => Err(anyhow!("the end-to-end steps took over 240 s")),
+    };
+    if result.is_err() {
+        let _ = shoot(&c, "failure").await;
+    }
+    let _ = c.close().await;
+    result
+}
+
+async fn steps(
+    c: &Client,
+    desk: &Desktop,
+    peer: &Peer,
+    (room, room_ticket): (&str, &str),
+    (board, board_ticket): (&str, &str),
+    (letter, letter_ticket): (&str, &str),
+) -> Result<()> {
+    c.set_window_size(1280, 800).await.ok();
+    c.wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("body[data-ready=\"true\"]"))
+        .await
+        .context("the UI never became ready")?;
+
+    // The app reaches the peer it was told to dial.
+    click(c, "tab-peers").await?;
+    find_text(c, "peer-item", "Direct", 20).await?;
+
+    // Chat: a message typed in the app reaches the peer.
+    join(c, "tab-chat", room_ticket, "Lobby").await?;
+    type_into(c, "chat-input", "hello from the app").await?;
+    click(c, "chat-send").await?;
+    let t = Instant::now();
+    wait_until("the app's message in the peer's chat list", 15, || {
+        Ok(peer.cmd(&["chat", "list", room])?.contains("hello from the app"))
+    })?;
+    eprintln!("app → peer chat: {} ms", t.elapsed().as_millis());
+
+    // A message from the peer shows in the app and raises a notification.
+    peer.cmd(&["chat", "send", room, "hello from the peer"])?;
+    find_text(c, "chat-message", "hello from the peer", 15).await?;
+    wait_until("a notification for the peer's message", 15, || {
+        Ok(desk
+            .notifications()?
+            .iter()
+            .any(|(s, b)| s == "Lobby" && b.contains("hello from the peer")))
+    })?;
+
+    // Text from peers is text, never markup.
+    let evil = "<img src=x onerror=alert(1)>";
+    peer.cmd(&["chat", "send", room, evil])?;
+    find_text(c, "chat-message", evil, 15).await?;
+    let imgs = c.find_all(Locator::Css("#messages img")).await?;
+    if !imgs.is_empty() {
+        bail!("a peer's text became an <img> element");
+    }
+    if c.get_alert_text().await.is_ok() {
+        bail!("a peer's text ran script (an alert is open)");
+    }
+    shoot(c, "chat-desktop").await?;
+
+    // Whiteboard: a stroke drawn with pointer actions reaches the peer.
+    join(c, "tab-board", board_ticket, "Sketches").await?;
+    let canvas = c.find(Locator::Css("[data-testid=\"board-canvas\"]")).await?;
+    let stroke = MouseActions::new("pen".into())
+        .then(PointerAction::MoveToElement {
+            element: canvas.clone(),
+            duration: None,
+            x: -120.0,
+            y: -40.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::MoveBy {
+            duration: Some(Duration::from_millis(100)),
+            x: 80.0,
+            y: 60.0,
+        })
+        .then(PointerAction::MoveBy {
+            duration: Some(Duration::from_millis(100)),
+            x: 120.0,
+            y: -30.0,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    c.perform_actions(stroke).await?;
+    wait_until("the app's stroke in the peer's board list", 15, || {
+        Ok(!peer.cmd(&["board", "list", board])?.trim().is_empty())
+    })?;
+    shoot(c, "board-desktop").await?;
+
+    // Newsletter: an issue the peer publishes shows in the app and notifies.
+    join(c, "tab-news", letter_ticket, "Weekly").await?;
+    peer.cmd(&[
+        "news",
+        "publish",
+        letter,
+        "--title",
+        "Issue one",
+        "--body",
+        "First words.",
+    ])?;
+    find_text(c, "news-issue", "Issue one", 15).await?;
+    wait_until("a notification for the issue", 15, || {
+        Ok(desk
+            .notifications()?
+            .iter()
+            .any(|(s, b)| s == "Weekly" && b.contains("Issue one")))
+    })?;
+    shoot(c, "news-desktop").await?;
+    click(c, "tab-peers").await?;
+    shoot(c, "peers-desktop").await?;
+
+    // The same at phone size.
+    c.set_window_size(390, 844)
+        .await
+        .context("resizing to phone size")?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for tab in ["chat", "board", "news", "peers"] {
+        click(c, &format!("tab-{tab}")).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        shoot(c, &format!("{tab}-phone")).await?;
+    }
+    Ok(())
+}
