@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use confab_bench::{batch_verify_rate, cores, fresh_store, insert_raw, make_records, rate, timed};
+use confab_bench::{batch_verify_rate, cores, fresh_store, insert_raw, make_records, n, rate, scale, timed};
 use confab_core::record::verify_all;
 use confab_core::{now_ms, Hlc, Identity, Record, Space, SpaceKind, SyncKey};
 use confab_store::Store;
@@ -15,17 +15,6 @@ use futures::executor::block_on;
 use negentropy::{Id, Negentropy, NegentropyStorageVector};
 
 const DAY_MS: u64 = 86_400_000;
-
-fn scale() -> f64 {
-    std::env::var("CONFAB_BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0)
-}
-
-fn n(base: usize) -> usize {
-    ((base as f64) * scale()).max(10.0) as usize
-}
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {

@@ -13,23 +13,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use confab_bench::{cores, ingest_limit, rate};
+use confab_bench::{cores, ingest_limit, n, rate, scale};
 use confab_core::{Body, ChatBody, Record, RecordId, Space, SpaceKind};
 use confab_net::Multiaddr;
 use confab_node::{Local, Node, NodeConfig, NodeEvent};
 use confab_sync::Phase;
 use tokio::sync::broadcast::error::RecvError;
-
-fn scale() -> f64 {
-    std::env::var("CONFAB_BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0)
-}
-
-fn n(base: usize) -> usize {
-    ((base as f64) * scale()).max(10.0) as usize
-}
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {

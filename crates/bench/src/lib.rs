@@ -138,3 +138,16 @@ pub fn ingest_limit(space: &Space, recs: &[Record]) -> f64 {
     let (_, d) = timed(|| insert_raw(&store, recs.to_vec(), 10_000));
     verify.min(rate(recs.len(), d))
 }
+
+/// The run's scale, from `CONFAB_BENCH_SCALE` (1.0 unless set; 0.1 for a quick run).
+pub fn scale() -> f64 {
+    std::env::var("CONFAB_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0)
+}
+
+/// `base` items at the run's scale, at least 10.
+pub fn n(base: usize) -> usize {
+    ((base as f64) * scale()).max(10.0) as usize
+}
