@@ -136,7 +136,7 @@ impl Desktop {
             "Xvfb",
             Command::new("Xvfb")
                 .arg(format!(":{display}"))
-                .args(["-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+                .args(["-screen", "0", "1280x1000x24", "-nolisten", "tcp"])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null()),
         )?;
@@ -219,6 +219,21 @@ impl Desktop {
     }
 }
 
+/// Like [`wait_until`], for the async steps: sleeps without holding the runtime thread, so the
+/// overall timeout can fire.
+async fn eventually(what: &str, secs: u64, mut f: impl FnMut() -> Result<bool>) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if f()? {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("timed out after {secs} s waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn find_text(c: &Client, testid: &str, text: &str, secs: u64) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
@@ -280,10 +295,35 @@ async fn shoot(c: &Client, name: &str) -> Result<()> {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "work in progress (issue 4): the app process exits after joining a space by ticket \
-            under WebDriver; run with --run-ignored to continue it"]
-async fn the_app_with_a_headless_peer() -> Result<()> {
+/// Runs the scenario in a fresh PID namespace (`unshare --pid --kill-child`): every process it
+/// starts — Xvfb, the bus, dunst, tauri-driver, WebKitWebDriver, the app, the peer — dies with
+/// it, even when the test runner kills the test on a timeout, and no signal sent by one of them
+/// can reach anything outside.
+#[test]
+fn the_app_with_a_headless_peer() -> Result<()> {
+    if std::env::var_os(INNER).is_some() {
+        return tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?
+            .block_on(scenario());
+    }
+    let status = Command::new("unshare")
+        .args(["--pid", "--fork", "--kill-child", "--mount-proc"])
+        .arg(std::env::current_exe()?)
+        .args(["the_app_with_a_headless_peer", "--exact", "--nocapture", "--include-ignored"])
+        .env(INNER, "1")
+        .status()
+        .context("running unshare (util-linux; needs root or user namespaces)")?;
+    if !status.success() {
+        bail!("the end-to-end scenario failed ({status}); its output is above");
+    }
+    Ok(())
+}
+
+const INNER: &str = "CONFAB_E2E_INNER";
+
+async fn scenario() -> Result<()> {
     let confab = bin_dir().join("confab");
     if !confab.exists() {
         bail!(
@@ -377,10 +417,13 @@ async fn the_app_with_a_headless_peer() -> Result<()> {
         Ok(r) => r,
         Err(_) => Err(anyhow!("the end-to-end steps took over 240 s")),
     };
-    if result.is_err() {
-        let _ = shoot(&c, "failure").await;
+    if let Err(e) = &result {
+        eprintln!("e2e: failed: {e:#}");
+        let _ = tokio::time::timeout(Duration::from_secs(10), shoot(&c, "failure")).await;
+        let log = std::fs::read_to_string(desk.tmp.path().join("tauri-driver.log")).unwrap_or_default();
+        eprintln!("e2e: tauri-driver and app said:\n{log}");
     }
-    let _ = c.close().await;
+    let _ = tokio::time::timeout(Duration::from_secs(10), c.close()).await;
     result
 }
 
@@ -399,30 +442,36 @@ async fn steps(
         .await
         .context("the UI never became ready")?;
 
+    eprintln!("e2e: ui ready");
     // The app reaches the peer it was told to dial.
     click(c, "tab-peers").await?;
     find_text(c, "peer-item", "Direct", 20).await?;
 
+    eprintln!("e2e: peer connected");
     // Chat: a message typed in the app reaches the peer.
     join(c, "tab-chat", room_ticket, "Lobby").await?;
     type_into(c, "chat-input", "hello from the app").await?;
     click(c, "chat-send").await?;
     let t = Instant::now();
-    wait_until("the app's message in the peer's chat list", 15, || {
+    eventually("the app's message in the peer's chat list", 15, || {
         Ok(peer.cmd(&["chat", "list", room])?.contains("hello from the app"))
-    })?;
+    })
+    .await?;
     eprintln!("app → peer chat: {} ms", t.elapsed().as_millis());
 
+    eprintln!("e2e: chat app→peer ok");
     // A message from the peer shows in the app and raises a notification.
     peer.cmd(&["chat", "send", room, "hello from the peer"])?;
     find_text(c, "chat-message", "hello from the peer", 15).await?;
-    wait_until("a notification for the peer's message", 15, || {
+    eventually("a notification for the peer's message", 15, || {
         Ok(desk
             .notifications()?
             .iter()
             .any(|(s, b)| s == "Lobby" && b.contains("hello from the peer")))
-    })?;
+    })
+    .await?;
 
+    eprintln!("e2e: chat peer→app + notification ok");
     // Text from peers is text, never markup.
     let evil = "<img src=x onerror=alert(1)>";
     peer.cmd(&["chat", "send", room, evil])?;
@@ -436,6 +485,7 @@ async fn steps(
     }
     shoot(c, "chat-desktop").await?;
 
+    eprintln!("e2e: literal text ok");
     // Whiteboard: a stroke drawn with pointer actions reaches the peer.
     join(c, "tab-board", board_ticket, "Sketches").await?;
     let canvas = c.find(Locator::Css("[data-testid=\"board-canvas\"]")).await?;
@@ -463,11 +513,13 @@ async fn steps(
             button: MOUSE_BUTTON_LEFT,
         });
     c.perform_actions(stroke).await?;
-    wait_until("the app's stroke in the peer's board list", 15, || {
+    eventually("the app's stroke in the peer's board list", 15, || {
         Ok(!peer.cmd(&["board", "list", board])?.trim().is_empty())
-    })?;
+    })
+    .await?;
     shoot(c, "board-desktop").await?;
 
+    eprintln!("e2e: stroke ok");
     // Newsletter: an issue the peer publishes shows in the app and notifies.
     join(c, "tab-news", letter_ticket, "Weekly").await?;
     peer.cmd(&[
@@ -480,16 +532,18 @@ async fn steps(
         "First words.",
     ])?;
     find_text(c, "news-issue", "Issue one", 15).await?;
-    wait_until("a notification for the issue", 15, || {
+    eventually("a notification for the issue", 15, || {
         Ok(desk
             .notifications()?
             .iter()
             .any(|(s, b)| s == "Weekly" && b.contains("Issue one")))
-    })?;
+    })
+    .await?;
     shoot(c, "news-desktop").await?;
     click(c, "tab-peers").await?;
     shoot(c, "peers-desktop").await?;
 
+    eprintln!("e2e: news ok");
     // The same at phone size.
     c.set_window_size(390, 844)
         .await

@@ -47,7 +47,7 @@ function renderSpaces() {
       title: s.name,
       onclick: () => select(s.id),
       onkeydown: (e) => { if (e.key === 'Enter') select(s.id); },
-    }, el('span', { class: 'name' }, s.name, s.muted ? ' 🔕' : ''),
+    }, el('span', { class: 'name' }, s.name, s.muted ? el('span', { class: 'muted' }, ' · muted') : ''),
        unread ? el('span', { class: 'badge' }, String(unread)) : null));
   }
   renderUnread();
@@ -104,7 +104,7 @@ async function showContent() {
     return;
   }
   $('space-name').textContent = s.name;
-  $('mute').textContent = s.muted ? '🔕' : '🔔';
+  $('mute').textContent = s.muted ? 'Unmute' : 'Mute';
   $('mute').setAttribute('aria-pressed', String(s.muted));
   $(`panel-${state.tab}`).hidden = false;
   await views[state.tab].show(s, state.me);
