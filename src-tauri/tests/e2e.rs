@@ -35,10 +35,10 @@ impl Procs {
 impl Drop for Procs {
     fn drop(&mut self) {
         for (_, c) in self.0.iter_mut().rev() {
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(format!("-{}", c.id()))
-                .status();
+            // Each was started as the leader of its own process group: signal the whole group.
+            let group = -(c.id() as libc::pid_t);
+            // SAFETY: kill(2) with a process-group id and a signal number has no memory effects.
+            unsafe { libc::kill(group, libc::SIGTERM) };
             let deadline = Instant::now() + Duration::from_secs(5);
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = c.try_wait() {
@@ -46,10 +46,8 @@ impl Drop for Procs {
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
-            let _ = Command::new("kill")
-                .arg("-KILL")
-                .arg(format!("-{}", c.id()))
-                .status();
+            // SAFETY: as above.
+            unsafe { libc::kill(group, libc::SIGKILL) };
             let _ = c.wait();
         }
     }
@@ -232,6 +230,13 @@ async fn eventually(what: &str, secs: u64, mut f: impl FnMut() -> Result<bool>) 
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// One WebDriver call, given at most 20 s.
+async fn bounded<T>(what: &str, f: impl std::future::Future<Output = T>) -> Result<T> {
+    tokio::time::timeout(Duration::from_secs(20), f)
+        .await
+        .map_err(|_| anyhow!("{what} took over 20 s"))
 }
 
 async fn find_text(c: &Client, testid: &str, text: &str, secs: u64) -> Result<()> {
@@ -423,7 +428,9 @@ async fn scenario() -> Result<()> {
         let log = std::fs::read_to_string(desk.tmp.path().join("tauri-driver.log")).unwrap_or_default();
         eprintln!("e2e: tauri-driver and app said:\n{log}");
     }
+    eprintln!("e2e: closing the session");
     let _ = tokio::time::timeout(Duration::from_secs(10), c.close()).await;
+    eprintln!("e2e: session closed; stopping processes");
     result
 }
 
@@ -545,14 +552,14 @@ async fn steps(
 
     eprintln!("e2e: news ok");
     // The same at phone size.
-    c.set_window_size(390, 844)
-        .await
-        .context("resizing to phone size")?;
+    bounded("resizing to phone size", c.set_window_size(390, 844)).await??;
+    eprintln!("e2e: phone size");
     tokio::time::sleep(Duration::from_millis(500)).await;
     for tab in ["chat", "board", "news", "peers"] {
-        click(c, &format!("tab-{tab}")).await?;
+        bounded("clicking a tab", click(c, &format!("tab-{tab}"))).await??;
         tokio::time::sleep(Duration::from_millis(300)).await;
-        shoot(c, &format!("{tab}-phone")).await?;
+        bounded("a screenshot", shoot(c, &format!("{tab}-phone"))).await??;
+        eprintln!("e2e: {tab} at phone size");
     }
     Ok(())
 }
