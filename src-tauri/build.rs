@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "board_list",
     "board_stroke",
     "board_erase",
+    "board_live",
     "news_list",
     "news_publish",
     "peers",

@@ -1,7 +1,7 @@
 //! One command per UI action. Each parses its input, delegates to the node and maps errors;
 //! nothing here knows about SQLite or libp2p.
 
-use confab_core::{Body, ChatBody, EraseBody, NewsBody, RecordId, Space, SpaceKind, StrokeBody};
+use confab_core::{Body, ChatBody, EraseBody, Live, LiveStroke, NewsBody, RecordId, Space, SpaceKind, StrokeBody};
 use confab_node::{NodeConfig, PeerStatus, SavedSettings};
 use serde::Serialize;
 use tauri::State;
@@ -170,6 +170,39 @@ pub async fn board_stroke(
     Ok(state.node.write(&s, body, vec![]).await?.to_string())
 }
 
+/// A stroke in progress, as the UI sends it.
+#[derive(serde::Deserialize)]
+pub struct LiveStrokeArg {
+    points: Vec<(f32, f32)>,
+    color: String,
+    width: f32,
+    #[serde(default)]
+    erasing: bool,
+}
+
+/// Tells the board's other members where this pointer is and what is being drawn. Not stored.
+#[tauri::command]
+pub async fn board_live(
+    state: State<'_, AppState>,
+    space: String,
+    cursor: Option<(f32, f32)>,
+    stroke: Option<LiveStrokeArg>,
+) -> Res<()> {
+    let s = self::space(&state, &space).await?;
+    let stroke = match stroke {
+        Some(st) => Some(LiveStroke {
+            points: st.points,
+            color: parse_color(&st.color)?,
+            width: st.width,
+            erasing: st.erasing,
+        }),
+        None => None,
+    };
+    let live = Live { cursor, stroke };
+    live.check().map_err(|e| UiError::invalid(e.to_string()))?;
+    Ok(state.node.send_live(&s, &live).await?)
+}
+
 #[tauri::command]
 pub async fn board_erase(state: State<'_, AppState>, space: String, strokes: Vec<String>) -> Res<String> {
     if strokes.is_empty() {
@@ -190,8 +223,17 @@ pub async fn board_erase(state: State<'_, AppState>, space: String, strokes: Vec
 #[tauri::command]
 pub async fn news_list(state: State<'_, AppState>, space: String) -> Res<Vec<IssueView>> {
     let s = self::space(&state, &space).await?;
-    let issues = state.node.local().store().news_issues(s.id).await?;
-    Ok(issues.iter().map(|n| IssueView::of(n, &state.me)).collect())
+    let store = state.node.local().store();
+    let issues = store.news_issues(s.id).await?;
+    let holders = if s.owner == state.me {
+        store.holders(s.id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(issues
+        .iter()
+        .map(|n| IssueView::of(n, &state.me).with_holders(n, &holders))
+        .collect())
 }
 
 #[tauri::command]

@@ -31,6 +31,7 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
             commands::board_list,
             commands::board_stroke,
             commands::board_erase,
+            commands::board_live,
             commands::news_list,
             commands::news_publish,
             commands::peers,

@@ -140,6 +140,9 @@ pub struct IssueView {
     pub title: String,
     /// Body (plain text).
     pub body: String,
+    /// For the owner's own issues: how many peers are known to hold it (confirmed by a
+    /// completed sync with each); `None` for others' issues.
+    pub held_by: Option<usize>,
 }
 
 impl IssueView {
@@ -151,7 +154,18 @@ impl IssueView {
             ts: ms(n.ts),
             title: n.title.clone(),
             body: n.body.clone(),
+            held_by: None,
         }
+    }
+
+    /// Adds the holder count for an issue of one's own, given the space's holders and the
+    /// time up to which each holds everything.
+    pub fn with_holders(mut self, n: &NewsIssue, holders: &[(String, u64)]) -> Self {
+        if self.author.me {
+            let ts = n.ts.ms();
+            self.held_by = Some(holders.iter().filter(|(_, upto)| *upto >= ts).count());
+        }
+        self
     }
 }
 
@@ -199,6 +213,7 @@ impl RecordView {
                 ts,
                 title: n.title.clone(),
                 body: n.body.clone(),
+                held_by: None,
             }),
         }
     }
@@ -242,6 +257,17 @@ pub enum UiEvent {
         /// The address.
         addr: String,
     },
+    /// A member's pointer and stroke in progress on a board (never stored).
+    Live {
+        /// The board.
+        space: String,
+        /// Who.
+        author: Author,
+        /// Pointer position, if on the board.
+        cursor: Option<(f32, f32)>,
+        /// The stroke being drawn, if any.
+        stroke: Option<LiveStrokeView>,
+    },
     /// A peer was dropped for misbehaving.
     Dropped {
         /// The peer.
@@ -249,6 +275,19 @@ pub enum UiEvent {
         /// Why.
         reason: String,
     },
+}
+
+/// A stroke in progress as the UI draws it.
+#[derive(Clone, Debug, Serialize)]
+pub struct LiveStrokeView {
+    /// Points so far.
+    pub points: Vec<(f32, f32)>,
+    /// `#rrggbb`.
+    pub color: String,
+    /// Width.
+    pub width: f32,
+    /// The eraser rather than the pen.
+    pub erasing: bool,
 }
 
 /// Most records carried in one event; a bigger batch (a catch-up) tells the UI to reload.
@@ -292,6 +331,17 @@ pub fn ui_events(ev: &NodeEvent, me: &AuthorKey, peers: impl FnOnce() -> Vec<Pee
         }],
         NodeEvent::SyncDone { .. } => vec![],
         NodeEvent::Listening(a) => vec![UiEvent::Listening { addr: a.clone() }],
+        NodeEvent::Live { space, author, live } => vec![UiEvent::Live {
+            space: space.to_string(),
+            author: Author::of(author, me),
+            cursor: live.cursor,
+            stroke: live.stroke.as_ref().map(|s| LiveStrokeView {
+                points: s.points.clone(),
+                color: hex_color(s.color),
+                width: s.width,
+                erasing: s.erasing,
+            }),
+        }],
         NodeEvent::PeerDropped { peer, reason } => vec![UiEvent::Dropped {
             peer: peer.clone(),
             reason: reason.clone(),

@@ -84,6 +84,10 @@ fn free_port() -> u16 {
 struct Peer {
     confab: PathBuf,
     dir: PathBuf,
+    /// Where `confab run` listens.
+    addr: String,
+    /// Lines `confab run` printed after its first.
+    printed: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Peer {
@@ -341,9 +345,11 @@ async fn scenario() -> Result<()> {
     eprintln!("e2e: desktop up");
 
     // The headless peer: owns a chat room, a board and a newsletter.
-    let peer = Peer {
+    let mut peer = Peer {
         confab: confab.clone(),
         dir: desk.tmp.path().join("peer"),
+        addr: String::new(),
+        printed: Default::default(),
     };
     let (room, room_ticket) = peer.create("chat", "Lobby")?;
     let (board, board_ticket) = peer.create("board", "Sketches")?;
@@ -358,12 +364,21 @@ async fn scenario() -> Result<()> {
             .stderr(Stdio::null()),
     )?;
     let mut line = String::new();
-    BufReader::new(run.stdout.take().expect("piped")).read_line(&mut line)?;
+    let mut out = BufReader::new(run.stdout.take().expect("piped"));
+    out.read_line(&mut line)?;
     eprintln!("e2e: peer up: {}", line.trim());
+    // What the peer prints from now on (live frames it receives), for the steps to read.
+    let printed = peer.printed.clone();
+    std::thread::spawn(move || {
+        for l in out.lines().map_while(Result::ok) {
+            printed.lock().unwrap_or_else(|e| e.into_inner()).push(l);
+        }
+    });
     let peer_addr = line
         .strip_prefix("listening ")
         .map(|a| a.trim().to_string())
         .ok_or_else(|| anyhow!("confab run printed {line:?}"))?;
+    peer.addr = peer_addr.clone();
 
     // The app, started by WebKitWebDriver under tauri-driver, dialling the peer.
     let port = free_port();
@@ -432,6 +447,48 @@ async fn scenario() -> Result<()> {
     let _ = tokio::time::timeout(Duration::from_secs(10), c.close()).await;
     eprintln!("e2e: session closed; stopping processes");
     result
+}
+
+/// A node in this process that joined the board by ticket.
+async fn third_member(desk: &Desktop, peer: &str, ticket: &str) -> Result<(confab_node::Node, confab_core::Space)> {
+    let local = confab_node::Local::open(&desk.tmp.path().join("third")).await?;
+    let cfg = confab_node::NodeConfig {
+        listen: vec!["/ip4/127.0.0.1/tcp/0".parse()?],
+        dial: vec![peer.parse()?],
+        relays: vec![],
+        mdns: false,
+        relay_server: false,
+    };
+    let node = confab_node::Node::start(local, cfg).await?;
+    let t = node.join(ticket).await?;
+    Ok((node, t.space))
+}
+
+/// Sends live frames (a pointer and a stroke in progress) until the app's board shows them.
+async fn live_until_shown(c: &Client, node: &confab_node::Node, board: &confab_core::Space) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut i = 0.0f32;
+    loop {
+        let live = confab_core::Live {
+            cursor: Some((420.0 + i, 260.0)),
+            stroke: Some(confab_core::LiveStroke {
+                points: (0..20).map(|k| (300.0 + 6.0 * k as f32, 300.0 + (k as f32).sin() * 20.0)).collect(),
+                color: [220, 40, 90],
+                width: 5.0,
+                erasing: false,
+            }),
+        };
+        node.send_live(board, &live).await?;
+        i += 1.0;
+        let canvas = c.find(Locator::Css("[data-testid=\"board-canvas\"]")).await?;
+        if canvas.attr("data-live").await?.as_deref().unwrap_or("0") != "0" {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("the app never showed the third member's live pointer");
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
 }
 
 async fn steps(
@@ -524,6 +581,22 @@ async fn steps(
         Ok(!peer.cmd(&["board", "list", board])?.trim().is_empty())
     })
     .await?;
+    // While the pointer moved with the button down, the stroke in progress went out live.
+    eventually("the app's stroke in progress at the peer (live frames)", 15, || {
+        let printed = peer.printed.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(printed
+            .iter()
+            .any(|l| l.starts_with("live ") && !l.ends_with("stroke 0")))
+    })
+    .await?;
+    eprintln!("e2e: live frames app → peer ok");
+    // A third member (a node in this process) joins the board through the peer's ticket and
+    // moves its pointer: the app shows its cursor and stroke in progress.
+    let third = third_member(desk, &peer.addr, board_ticket).await?;
+    let shown = live_until_shown(c, &third.0, &third.1).await;
+    third.0.shutdown();
+    shown?;
+    eprintln!("e2e: live cursor peer → app ok");
     shoot(c, "board-desktop").await?;
 
     eprintln!("e2e: stroke ok");

@@ -248,6 +248,9 @@ async function onNodeEvent(ev) {
       renderSync();
       break;
     }
+    case 'live':
+      if (state.tab === 'board') board.onLive(ev);
+      break;
     case 'listening':
       peers.addListening(ev.addr);
       break;

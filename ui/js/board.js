@@ -1,7 +1,7 @@
 // The Whiteboard tab: pointer events (mouse, pen, touch), pen and eraser, undo of your own
 // strokes, export to PNG and SVG. The board is drawn from the stored strokes.
 import { call } from './api.js';
-import { $, toast } from './util.js';
+import { $, colorFor, toast } from './util.js';
 
 const MAX_POINTS = 8000;
 let space = null;
@@ -11,6 +11,58 @@ let drawing = null; // { points, color, width } while the pointer is down with t
 let erasing = null; // Set of stroke ids touched while erasing
 let canvas = null;
 let ctx = null;
+
+// Other members' pointers and strokes in progress, by author id: { short, cursor, stroke, seen }.
+// Ephemeral: never stored, forgotten after LIVE_FORGET ms without news.
+const others = new Map();
+const LIVE_FORGET = 4000;
+const LIVE_EVERY = 50; // ms between live frames sent (20 a second)
+const LIVE_POINTS = 512;
+let liveTimer = null;
+let livePending = null;
+let liveLastSent = 0;
+
+function sendLive(cursor) {
+  if (!space) return;
+  livePending = {
+    cursor,
+    stroke: drawing
+      ? { points: drawing.points.slice(-LIVE_POINTS), color: drawing.color, width: drawing.width, erasing: false }
+      : null,
+  };
+  const wait = Math.max(0, LIVE_EVERY - (Date.now() - liveLastSent));
+  if (liveTimer) return;
+  liveTimer = setTimeout(async () => {
+    liveTimer = null;
+    const frame = livePending;
+    livePending = null;
+    if (!frame || !space) return;
+    liveLastSent = Date.now();
+    try {
+      await call('board_live', { space: space.id, cursor: frame.cursor, stroke: frame.stroke });
+    } catch (_) { /* presence is best effort */ }
+  }, wait);
+}
+
+function drawCursor(o) {
+  const [x, y] = o.cursor;
+  const c = colorFor(o.id);
+  ctx.save();
+  ctx.fillStyle = c;
+  ctx.beginPath();
+  ctx.moveTo(x, y);
+  ctx.lineTo(x + 4, y + 14);
+  ctx.lineTo(x + 8, y + 9);
+  ctx.lineTo(x + 14, y + 5);
+  ctx.closePath();
+  ctx.fill();
+  ctx.font = '12px system-ui, sans-serif';
+  const w = ctx.measureText(o.short).width + 8;
+  ctx.fillRect(x + 12, y + 12, w, 17);
+  ctx.fillStyle = '#ffffff';
+  ctx.fillText(o.short, x + 16, y + 25);
+  ctx.restore();
+}
 
 function background() {
   return getComputedStyle(document.documentElement).getPropertyValue('--board').trim() || '#ffffff';
@@ -56,7 +108,21 @@ function redraw() {
   ctx.fillRect(0, 0, r.width, r.height);
   ctx.restore();
   for (const s of strokes) drawStroke(s, erasing && erasing.has(s.id));
+  const now = Date.now();
+  for (const [id, o] of others) {
+    if (now - o.seen > LIVE_FORGET) others.delete(id);
+  }
+  for (const o of others.values()) {
+    if (o.stroke && !o.stroke.erasing) {
+      ctx.save();
+      ctx.globalAlpha = 0.7;
+      drawStroke(o.stroke);
+      ctx.restore();
+    }
+  }
   if (drawing) drawStroke(drawing);
+  for (const o of others.values()) if (o.cursor) drawCursor(o);
+  canvas.dataset.live = String(others.size);
 }
 
 function pointOf(e) {
@@ -104,6 +170,7 @@ function down(e) {
 }
 
 function move(e) {
+  sendLive(pointOf(e));
   if (!drawing && !erasing) return;
   const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [e];
   for (const ev of events.length ? events : [e]) {
@@ -118,10 +185,11 @@ function move(e) {
   redraw();
 }
 
-async function up() {
+async function up(e) {
   if (drawing) {
     const s = drawing;
     drawing = null;
+    sendLive(e && e.type === 'pointerup' ? pointOf(e) : null);
     try {
       const id = await call('board_stroke', { space: space.id, points: s.points, color: s.color, width: s.width });
       if (!strokes.some((x) => x.id === id)) strokes.push({ id, points: s.points, color: s.color, width: s.width, author: { me: true }, ts: Date.now() });
@@ -213,6 +281,12 @@ export const board = {
     canvas.addEventListener('pointermove', move);
     canvas.addEventListener('pointerup', up);
     canvas.addEventListener('pointercancel', up);
+    canvas.addEventListener('pointerleave', () => { if (!drawing) sendLive(null); });
+    // Forget members who went quiet (closed the board, lost the connection).
+    setInterval(() => {
+      const now = Date.now();
+      if ([...others.values()].some((o) => now - o.seen > LIVE_FORGET)) redraw();
+    }, 1000);
     new ResizeObserver(resize).observe(canvas);
     $('tool-pen').addEventListener('click', () => setTool('pen'));
     $('tool-eraser').addEventListener('click', () => setTool('eraser'));
@@ -222,6 +296,7 @@ export const board = {
   },
 
   async show(s) {
+    if (!space || space.id !== s.id) others.clear();
     space = s;
     $('board-note').textContent = '';
     strokes = await call('board_list', { space: s.id });
@@ -235,9 +310,30 @@ export const board = {
     } else {
       for (const r of ev.records) {
         if (r.kind === 'stroke' && !strokes.some((x) => x.id === r.id)) strokes.push(r);
+        // The finished stroke replaces its author's stroke in progress.
+        const o = r.kind === 'stroke' && r.author && others.get(r.author.id);
+        if (o) o.stroke = null;
       }
     }
     redraw();
+  },
+
+  /** Another member's pointer or stroke in progress. */
+  onLive(ev) {
+    if (!space || ev.space !== space.id || ev.author.me) return;
+    others.set(ev.author.id, {
+      id: ev.author.id,
+      short: ev.author.short,
+      cursor: ev.cursor,
+      stroke: ev.stroke,
+      seen: Date.now(),
+    });
+    redraw();
+  },
+
+  /** How many members are shown live now (for tests and the status line). */
+  liveCount() {
+    return others.size;
   },
 
   redraw,

@@ -17,9 +17,18 @@ function render() {
       tabindex: 0,
       onclick: () => read(i.id),
       onkeydown: (e) => { if (e.key === 'Enter') read(i.id); },
-    }, el('span', { class: 'title' }, i.title), el('time', { class: 'muted' }, timeOf(i.ts))));
+    }, el('span', { class: 'title' }, i.title), held(i), el('time', { class: 'muted' }, timeOf(i.ts))));
   }
   if (!issues.length) list.append(el('li', { class: 'muted' }, 'No issues yet.'));
+}
+
+// "held by N peers" on the owner's own issues: how many subscribers are known (by a completed
+// sync) to store it and so can pass it on while the publisher is offline.
+function held(i) {
+  if (i.held_by === null || i.held_by === undefined) return '';
+  const n = i.held_by;
+  return el('span', { class: 'held muted', 'data-testid': 'news-held' },
+    n === 0 ? 'only here so far' : `held by ${n} peer${n === 1 ? '' : 's'}`);
 }
 
 function read(id) {
@@ -28,7 +37,8 @@ function read(id) {
   $('reader').hidden = !i;
   if (i) {
     $('reader-title').textContent = i.title;
-    $('reader-meta').textContent = `${timeOf(i.ts)} · by ${i.author.me ? 'you' : i.author.short}`;
+    const h = i.held_by == null ? '' : ` · ${held(i).textContent}`;
+    $('reader-meta').textContent = `${timeOf(i.ts)} · by ${i.author.me ? 'you' : i.author.short}${h}`;
     $('reader-body').textContent = i.body;
   }
   render();
@@ -36,6 +46,17 @@ function read(id) {
 
 export const news = {
   bind() {
+    // Holder counts change as subscribers sync; refresh them while an own newsletter is open.
+    setInterval(async () => {
+      if (!space || !space.mine || document.hidden || $('news-form').hidden) return;
+      try {
+        const fresh = await call('news_list', { space: space.id });
+        if (JSON.stringify(fresh) !== JSON.stringify(issues)) {
+          issues = fresh;
+          read(open);
+        }
+      } catch (_) { /* the next tick tries again */ }
+    }, 5000);
     $('news-form').addEventListener('submit', async (e) => {
       e.preventDefault();
       if (!space) return;

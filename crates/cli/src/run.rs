@@ -86,6 +86,19 @@ pub async fn run(local: Local, args: RunArgs) -> Result<()> {
                     );
                 }
                 Ok(NodeEvent::PeerDropped { peer, reason }) => eprintln!("dropped {peer}: {reason}"),
+                Ok(NodeEvent::Live { space, author, live }) => {
+                    // One line per live frame, for scripts: space, author, pointer, stroke size.
+                    let cursor = live.cursor.map_or("-".to_string(), |(x, y)| format!("{x},{y}"));
+                    let stroke = live.stroke.as_ref().map_or(0, |s| s.points.len());
+                    let mut out = std::io::stdout().lock();
+                    writeln!(
+                        out,
+                        "live {} {} cursor {cursor} stroke {stroke}",
+                        &space.to_string()[..12],
+                        author.peer_id()
+                    )?;
+                    out.flush()?;
+                }
                 Ok(_) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => eprintln!("(skipped {n} events)"),
                 Err(_) => break,

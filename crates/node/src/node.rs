@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use confab_core::record::verify_all;
-use confab_core::{Body, Record, RecordId, Space, SpaceId, SpaceKind, Ticket};
+use confab_core::{AuthorKey, Body, Live, Record, RecordId, Space, SpaceId, SpaceKind, Ticket};
 use confab_net::{MessageAcceptance, MessageId, Multiaddr, NetConfig, NetEvent, NetHandle, PeerId, PeerInfo};
 use confab_store::Inserted;
 use confab_sync::proto::Response;
@@ -74,6 +74,15 @@ pub enum NodeEvent {
         /// What moved.
         stats: SyncStats,
     },
+    /// A member's pointer or stroke in progress on a board (never stored).
+    Live {
+        /// The board.
+        space: SpaceId,
+        /// Who.
+        author: AuthorKey,
+        /// What they are doing.
+        live: Live,
+    },
     /// A peer misbehaved and was dropped.
     PeerDropped {
         /// The peer.
@@ -90,6 +99,18 @@ struct Gossip {
     data: Vec<u8>,
 }
 
+/// A board's live topic: the space (for its key) and how many frames each author sent in the
+/// current second.
+struct LiveTopic {
+    space: Space,
+    second: u64,
+    counts: HashMap<AuthorKey, u32>,
+}
+
+/// Live frames accepted per author per board per second; more are rejected (and count against
+/// the forwarding peer's gossip score).
+pub const LIVE_PER_SECOND: u32 = 40;
+
 struct Inner {
     local: Local,
     net: NetHandle,
@@ -98,6 +119,7 @@ struct Inner {
     syncing: Mutex<HashMap<PeerId, bool>>,
     backoff: Mutex<HashMap<PeerId, (u32, Instant)>>,
     topics: Mutex<HashMap<String, SpaceId>>,
+    live: Mutex<HashMap<String, LiveTopic>>,
     static_dials: Vec<Multiaddr>,
     listening: Mutex<Vec<String>>,
     stop: watch::Sender<bool>,
@@ -176,6 +198,7 @@ impl Node {
             syncing: Mutex::new(HashMap::new()),
             backoff: Mutex::new(HashMap::new()),
             topics: Mutex::new(HashMap::new()),
+            live: Mutex::new(HashMap::new()),
             static_dials: cfg.dial.clone(),
             listening: Mutex::new(Vec::new()),
             stop,
@@ -298,6 +321,65 @@ impl Node {
         if new {
             let _ = self.0.net.subscribe(topic);
         }
+        if space.kind == SpaceKind::Board {
+            let topic = space.live_topic();
+            let fresh = LiveTopic {
+                space: space.clone(),
+                second: 0,
+                counts: HashMap::new(),
+            };
+            if lock(&self.0.live).insert(topic.clone(), fresh).is_none() {
+                let _ = self.0.net.subscribe(topic);
+            }
+        }
+    }
+
+    /// Sends where this node's pointer is and the stroke it is drawing to the board's members.
+    /// Nothing is stored; a finished stroke is written with [`Node::write`] as usual.
+    pub async fn send_live(&self, space: &Space, live: &Live) -> Result<(), NodeError> {
+        if space.kind != SpaceKind::Board {
+            return Err(NodeError::Invalid(format!(
+                "live presence is for whiteboards; {:?} is a {} space",
+                space.name, space.kind
+            )));
+        }
+        let frame = space
+            .seal_live(self.local().identity().signing_key(), live, confab_core::now_ms())
+            .map_err(|e| NodeError::Invalid(e.to_string()))?;
+        if let Err(e) = self.0.net.publish(space.live_topic(), frame).await {
+            // No one else on the board yet: nothing to tell.
+            debug!("live publish: {e}");
+        }
+        Ok(())
+    }
+
+    /// Checks a live frame: the board's key, the author's signature, its age and the author's
+    /// rate. Returns the event to raise, or why it was refused.
+    fn check_live(&self, topic: &str, data: &[u8]) -> Option<Result<NodeEvent, String>> {
+        let mut live = lock(&self.0.live);
+        let t = live.get_mut(topic)?;
+        let now = confab_core::now_ms();
+        Some(match t.space.open_live(data, now) {
+            Ok((author, frame)) => {
+                let second = now / 1000;
+                if second != t.second {
+                    t.second = second;
+                    t.counts.clear();
+                }
+                let n = t.counts.entry(author).or_insert(0);
+                *n += 1;
+                if *n > LIVE_PER_SECOND {
+                    Err(format!("more than {LIVE_PER_SECOND} live frames a second"))
+                } else {
+                    Ok(NodeEvent::Live {
+                        space: t.space.id,
+                        author,
+                        live: frame,
+                    })
+                }
+            }
+            Err(e) => Err(e.to_string()),
+        })
     }
 
     async fn on_new_space(&self, space: &Space, ticket: Option<&Ticket>) {
@@ -392,6 +474,20 @@ impl Node {
                     topic,
                     data,
                 } => {
+                    if let Some(verdict) = self.check_live(&topic, &data) {
+                        let acceptance = match verdict {
+                            Ok(ev) => {
+                                let _ = self.0.events.send(ev);
+                                MessageAcceptance::Accept
+                            }
+                            Err(why) => {
+                                debug!("live frame from {source}: {why}");
+                                MessageAcceptance::Reject
+                            }
+                        };
+                        let _ = self.0.net.report(id, source, acceptance);
+                        continue;
+                    }
                     if gossip
                         .send(Gossip {
                             source,
@@ -665,6 +761,7 @@ impl Node {
                         progress: p,
                     });
                 };
+                let started = confab_core::now_ms();
                 match self
                     .local()
                     .syncer()
@@ -672,6 +769,11 @@ impl Node {
                     .await
                 {
                     Ok(stats) => {
+                        // The peer refused nothing it lacked: it now holds everything this
+                        // store had when the session began ("held by N peers").
+                        if stats.push_refused == 0 {
+                            let _ = self.local().store().add_holder(space, peer.to_string(), started).await;
+                        }
                         if stats.have + stats.need > 0 {
                             info!(
                                 "synced {} with {peer}: sent {}, received {}, refused {}",

@@ -291,3 +291,115 @@ async fn expect_dropped(ev: &mut tokio::sync::broadcast::Receiver<NodeEvent>, wh
     .await
     .unwrap_or_else(|_| panic!("the {what} peer was not dropped"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_presence_reaches_board_members_unstored_and_rate_limited() {
+    use confab_core::{Live, LiveStroke};
+    let d = tempfile::tempdir().unwrap();
+    let a = start(&d.path().join("a"), vec![]).await;
+    let (board, _) = a.create_space(SpaceKind::Board, "sketch").await.unwrap();
+    let b = start(&d.path().join("b"), vec![]).await;
+    b.join(&a.local().ticket(&board).await.unwrap()).await.unwrap();
+    eventually(10, "a and b connected", || async {
+        !a.peers().is_empty() && !b.peers().is_empty()
+    })
+    .await;
+    let me = a.local().identity().author();
+    let frame = |i: usize| Live {
+        cursor: Some((i as f32, 2.0 * i as f32)),
+        stroke: Some(LiveStroke {
+            points: (0..=i).map(|k| (k as f32, 0.0)).collect(),
+            color: [200, 10, 10],
+            width: 3.0,
+            erasing: false,
+        }),
+    };
+    // Until the gossip mesh forms a frame may find no one; keep moving the pointer.
+    let mut ev = b.events();
+    let mut got = None;
+    for i in 0..100 {
+        a.send_live(&board, &frame(i)).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        while let Ok(e) = ev.try_recv() {
+            if let NodeEvent::Live { space, author, live } = e {
+                got = Some((space, author, live));
+            }
+        }
+        if got.is_some() {
+            break;
+        }
+    }
+    let (space, author, live) = got.expect("no live frame reached b in 10 s");
+    assert_eq!(space, board.id);
+    assert_eq!(author, me);
+    assert_eq!(live.stroke.as_ref().unwrap().color, [200, 10, 10]);
+    assert!(live.cursor.is_some());
+
+    // A burst far over the per-author rate: b passes on at most the limit per second.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    while ev.try_recv().is_ok() {}
+    for i in 0..300 {
+        a.send_live(&board, &frame(i % 50)).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut n = 0;
+    while let Ok(e) = ev.try_recv() {
+        if matches!(e, NodeEvent::Live { .. }) {
+            n += 1;
+        }
+    }
+    assert!(n > 0, "the burst did not arrive at all");
+    assert!(
+        n <= 2 * confab_node::LIVE_PER_SECOND as usize,
+        "{n} live frames passed in a burst (limit {} a second)",
+        confab_node::LIVE_PER_SECOND
+    );
+    // Nothing of it was stored, on either side.
+    for node in [&a, &b] {
+        assert!(node.local().store().count(board.id).await.unwrap() == 0);
+    }
+    // Live presence is a whiteboard thing.
+    let (room, _) = a.create_space(SpaceKind::Chat, "room").await.unwrap();
+    let err = a.send_live(&room, &frame(1)).await.unwrap_err();
+    assert!(err.to_string().contains("whiteboards"), "{err}");
+    a.shutdown();
+    b.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publisher_learns_which_subscribers_hold_its_issues() {
+    let d = tempfile::tempdir().unwrap();
+    let a = start(&d.path().join("a"), vec![]).await;
+    let (letter, _) = a.create_space(SpaceKind::News, "weekly").await.unwrap();
+    a.write(
+        &letter,
+        Body::News(NewsBody {
+            title: "one".into(),
+            body: "first".into(),
+        }),
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert!(a.local().store().holders(letter.id).await.unwrap().is_empty());
+    let ticket = a.local().ticket(&letter).await.unwrap();
+    let mut subs = Vec::new();
+    for name in ["b", "c"] {
+        let n = start(&d.path().join(name), vec![]).await;
+        n.join(&ticket).await.unwrap();
+        subs.push(n);
+    }
+    let issue_ms = a.local().store().news_issues(letter.id).await.unwrap()[0].ts.ms();
+    eventually(15, "both subscribers recorded as holders", || async {
+        let h = a.local().store().holders(letter.id).await.unwrap();
+        h.iter().filter(|(_, upto)| *upto >= issue_ms).count() == 2
+    })
+    .await;
+    let h = a.local().store().holders(letter.id).await.unwrap();
+    let mut ids: Vec<String> = subs.iter().map(|n| n.peer_id().to_string()).collect();
+    ids.sort();
+    assert_eq!(h.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(), ids);
+    for n in subs.iter().chain([&a]) {
+        n.shutdown();
+    }
+}

@@ -106,6 +106,31 @@ impl Db {
         Ok(n == 1)
     }
 
+    /// Notes that `peer` holds every record of `space` this store had at `upto` (ms).
+    pub fn add_holder(&mut self, space: &SpaceId, peer: &str, upto: u64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO holders (space, peer, upto) VALUES (?1, ?2, ?3)
+             ON CONFLICT (space, peer) DO UPDATE SET upto = max(upto, excluded.upto)",
+            params![space.0, peer, upto as i64],
+        )?;
+        Ok(())
+    }
+
+    /// The peers known to hold records of `space`, each with the time up to which it holds
+    /// everything this store had.
+    pub fn holders(&mut self, space: &SpaceId) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT peer, upto FROM holders WHERE space = ?1 ORDER BY peer")?;
+        let rows = stmt.query_map(params![space.0], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (p, u) = r?;
+            out.push((p, u.max(0) as u64));
+        }
+        Ok(out)
+    }
+
     /// Ids of the muted spaces.
     pub fn muted_spaces(&mut self) -> Result<Vec<SpaceId>, StoreError> {
         let mut stmt = self.conn.prepare("SELECT id FROM spaces WHERE muted != 0")?;

@@ -255,6 +255,16 @@ impl Store {
         self.call(move |db| db.set_muted(&space, muted))
     }
 
+    /// Notes that `peer` holds every record of `space` this store had at `upto` (ms).
+    pub fn add_holder(&self, space: SpaceId, peer: String, upto: u64) -> Pending<()> {
+        self.call(move |db| db.add_holder(&space, &peer, upto))
+    }
+
+    /// Peers known to hold records of `space`, with the time up to which they hold all.
+    pub fn holders(&self, space: SpaceId) -> Pending<Vec<(String, u64)>> {
+        self.call(move |db| db.holders(&space))
+    }
+
     /// Ids of the muted spaces.
     pub fn muted_spaces(&self) -> Pending<Vec<SpaceId>> {
         self.call(|db| db.muted_spaces())

@@ -105,6 +105,8 @@ pub struct SyncStats {
     pub need: u64,
     /// Records the peer stored from our pushes.
     pub pushed: u64,
+    /// Records the peer refused from our pushes (the rest it stored, or already had).
+    pub push_refused: u64,
     /// Records stored here.
     pub received: u64,
     /// Records refused here (bad signature, wrong space, unauthorized, …).
@@ -366,10 +368,11 @@ impl Syncer {
                 space,
                 records: records.into_iter().map(ByteBuf::from).collect(),
             };
-            let Response::Pushed { stored, .. } = self.round(t, req, stats).await? else {
+            let Response::Pushed { stored, refused } = self.round(t, req, stats).await? else {
                 return Err(SyncError::Protocol("expected a push reply".into()));
             };
             stats.pushed += stored as u64;
+            stats.push_refused += refused as u64;
             done += n;
             progress(Progress {
                 space,
