@@ -115,6 +115,20 @@ fn spaces_chat_board_news_and_settings() {
     assert!(e["message"].as_str().unwrap().contains("colour"), "{e}");
     ok(&w, "board_erase", json!({"space": bid, "strokes": [sid]}));
     assert_eq!(ok(&w, "board_list", json!({"space": bid})), json!([]));
+    // Live presence: accepted for a board (nobody else there yet), refused with a reason
+    // when out of range or for another kind of space.
+    ok(
+        &w,
+        "board_live",
+        json!({"space": bid, "cursor": [5.0, 6.0], "stroke": {"points": [[0,0],[1,1]], "color": "#00ff00", "width": 2.0}}),
+    );
+    ok(&w, "board_live", json!({"space": bid, "cursor": null, "stroke": null}));
+    let e = err(&w, "board_live", json!({"space": bid, "cursor": [1e9, 0.0]}));
+    assert!(e["message"].as_str().unwrap().contains("cursor"), "{e}");
+    let e = err(&w, "board_live", json!({"space": id, "cursor": [1.0, 1.0]}));
+    assert!(e["message"].as_str().unwrap().contains("whiteboards"), "{e}");
+    // Nothing live is stored: the board is still empty.
+    assert_eq!(ok(&w, "board_list", json!({"space": bid})), json!([]));
     // A chat space takes no strokes.
     let e = err(
         &w,
@@ -132,7 +146,10 @@ fn spaces_chat_board_news_and_settings() {
         "news_publish",
         json!({"space": nid, "title": "Issue 1", "body": "Hello"}),
     );
-    assert_eq!(ok(&w, "news_list", json!({"space": nid}))[0]["title"], "Issue 1");
+    let issues = ok(&w, "news_list", json!({"space": nid}));
+    assert_eq!(issues[0]["title"], "Issue 1");
+    // Nobody has synced it yet: held by no one else.
+    assert_eq!(issues[0]["held_by"], 0);
 
     // Lists per kind; muting persists.
     assert_eq!(

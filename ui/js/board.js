@@ -45,7 +45,9 @@ function sendLive(cursor) {
 }
 
 function drawCursor(o) {
-  const [x, y] = o.cursor;
+  // Drawn at screen scale so the label stays readable however far the board is zoomed out.
+  const x = (o.cursor[0] - view.ox) * view.s;
+  const y = (o.cursor[1] - view.oy) * view.s;
   const c = colorFor(o.id);
   ctx.save();
   ctx.fillStyle = c;
@@ -100,6 +102,27 @@ function drawStroke(s, highlight = false) {
   ctx.restore();
 }
 
+// The view: screen = (board - origin) * scale. The board is zoomed out just enough to show
+// every stroke (a board drawn on a desktop fits on a phone); never zoomed in past 1. It is not
+// changed while a stroke or an erase is in progress, so the pen stays under the pointer.
+let view = { s: 1, ox: 0, oy: 0 };
+
+function fitView() {
+  const r = canvas.getBoundingClientRect();
+  let [minX, minY, maxX, maxY] = [0, 0, r.width, r.height];
+  for (const st of strokes) {
+    const pad = (Number(st.width) || 1) / 2;
+    for (const [x, y] of st.points) {
+      if (x - pad < minX) minX = x - pad;
+      if (y - pad < minY) minY = y - pad;
+      if (x + pad > maxX) maxX = x + pad;
+      if (y + pad > maxY) maxY = y + pad;
+    }
+  }
+  const scale = Math.min(1, r.width / Math.max(1, maxX - minX), r.height / Math.max(1, maxY - minY));
+  view = { s: scale, ox: minX, oy: minY };
+}
+
 function redraw() {
   if (!ctx) return;
   const r = canvas.getBoundingClientRect();
@@ -107,6 +130,10 @@ function redraw() {
   ctx.fillStyle = background();
   ctx.fillRect(0, 0, r.width, r.height);
   ctx.restore();
+  if (!drawing && !erasing) fitView();
+  ctx.save();
+  ctx.scale(view.s, view.s);
+  ctx.translate(-view.ox, -view.oy);
   for (const s of strokes) drawStroke(s, erasing && erasing.has(s.id));
   const now = Date.now();
   for (const [id, o] of others) {
@@ -121,13 +148,16 @@ function redraw() {
     }
   }
   if (drawing) drawStroke(drawing);
+  ctx.restore();
   for (const o of others.values()) if (o.cursor) drawCursor(o);
   canvas.dataset.live = String(others.size);
 }
 
 function pointOf(e) {
   const r = canvas.getBoundingClientRect();
-  return [Math.round((e.clientX - r.left) * 10) / 10, Math.round((e.clientY - r.top) * 10) / 10];
+  const x = (e.clientX - r.left) / view.s + view.ox;
+  const y = (e.clientY - r.top) / view.s + view.oy;
+  return [Math.round(x * 10) / 10, Math.round(y * 10) / 10];
 }
 
 function distToSegment(p, a, b) {
@@ -144,7 +174,7 @@ function distToSegment(p, a, b) {
 function hit(p) {
   const found = [];
   for (const s of strokes) {
-    const reach = s.width / 2 + 8;
+    const reach = s.width / 2 + 8 / view.s;
     const pts = s.points;
     if (pts.length === 1 && Math.hypot(p[0] - pts[0][0], p[1] - pts[0][1]) <= reach) found.push(s.id);
     for (let i = 1; i < pts.length; i++) {
@@ -237,7 +267,9 @@ function utf8Base64(text) {
 
 function svgOf() {
   const r = canvas.getBoundingClientRect();
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${Math.round(r.width)}" height="${Math.round(r.height)}" viewBox="0 0 ${Math.round(r.width)} ${Math.round(r.height)}">`,
+  const w = Math.round(r.width / view.s);
+  const h = Math.round(r.height / view.s);
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="${Math.round(view.ox)} ${Math.round(view.oy)} ${w} ${h}">`,
     `<rect width="100%" height="100%" fill="${background()}"/>`];
   for (const s of strokes) {
     const color = /^#[0-9a-f]{6}$/i.test(s.color) ? s.color : '#000000';

@@ -30,6 +30,10 @@ pub const LOCK_FILE: &str = "node.lock";
 const GOSSIP_BATCH: usize = 512;
 const RESYNC_EVERY: Duration = Duration::from_secs(30);
 const OUTBOX_EVERY: Duration = Duration::from_millis(100);
+/// After a session that found records a peer lacks, look again this much later…
+const RECHECK_AFTER: Duration = Duration::from_secs(2);
+/// …at most this many times in a row (then the periodic re-sync takes over).
+const RECHECKS: u32 = 3;
 
 /// A connected peer, as written to `peers.json` and shown to people.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -120,6 +124,7 @@ struct Inner {
     backoff: Mutex<HashMap<PeerId, (u32, Instant)>>,
     topics: Mutex<HashMap<String, SpaceId>>,
     live: Mutex<HashMap<String, LiveTopic>>,
+    rechecks: Mutex<HashMap<(PeerId, SpaceId), u32>>,
     static_dials: Vec<Multiaddr>,
     listening: Mutex<Vec<String>>,
     stop: watch::Sender<bool>,
@@ -199,6 +204,7 @@ impl Node {
             backoff: Mutex::new(HashMap::new()),
             topics: Mutex::new(HashMap::new()),
             live: Mutex::new(HashMap::new()),
+            rechecks: Mutex::new(HashMap::new()),
             static_dials: cfg.dial.clone(),
             listening: Mutex::new(Vec::new()),
             stop,
@@ -727,6 +733,26 @@ impl Node {
         }
     }
 
+    /// Reconciles `space` with `peer` again in a few seconds (at most RECHECKS times in a row),
+    /// to learn when the peer has fetched what it lacked.
+    fn recheck_later(&self, peer: PeerId, space: SpaceId) {
+        {
+            let mut r = lock(&self.0.rechecks);
+            let n = r.entry((peer, space)).or_insert(0);
+            if *n >= RECHECKS {
+                return;
+            }
+            *n += 1;
+        }
+        let node = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(RECHECK_AFTER).await;
+            if lock(&node.0.peers).contains_key(&peer) {
+                node.sync_peer(peer, Some(vec![space])).await;
+            }
+        });
+    }
+
     /// Fetches what this node lacks of spaces (all joined ones if `None`) from a peer; one
     /// session per peer at a time, re-run once if asked again meanwhile. Both sides of a
     /// connection run their own pull, so whoever is behind drives and reports its catch-up.
@@ -769,10 +795,14 @@ impl Node {
                     .await
                 {
                     Ok(stats) => {
-                        // The peer refused nothing it lacked: it now holds everything this
-                        // store had when the session began ("held by N peers").
-                        if stats.push_refused == 0 {
+                        // Reconciliation showed the peer lacks nothing: it holds everything
+                        // this store had when the session began ("held by N peers"). If it
+                        // lacks some, it is fetching them itself; look again shortly.
+                        if stats.have == 0 {
+                            lock(&self.0.rechecks).remove(&(peer, space));
                             let _ = self.local().store().add_holder(space, peer.to_string(), started).await;
+                        } else {
+                            self.recheck_later(peer, space);
                         }
                         if stats.have + stats.need > 0 {
                             info!(

@@ -1,0 +1,170 @@
+//! Footprint of the app next to a bare Tauri window, measured the same way: start-up time to
+//! an interactive window, and idle memory (PSS of the app and every WebKit process it started).
+//!
+//! Run with `scripts/footprint.sh` (it builds the bare window example first). Each program is
+//! started RUNS times by WebKitWebDriver under tauri-driver on Xvfb, exactly as in the
+//! end-to-end test. Start-up is from asking for the WebDriver session (which launches the
+//! program) until `body[data-ready="true"]` exists — for Confab that is after its UI loaded
+//! the space lists from the node; for the bare window, after its one-line page ran its script.
+//! Memory is read IDLE seconds later from /proc/<pid>/smaps_rollup.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use fantoccini::{ClientBuilder, Locator};
+use serde_json::json;
+use support::{free_port, wait_until, Desktop};
+
+const RUNS: usize = 5;
+const IDLE: Duration = Duration::from_secs(10);
+const INNER: &str = "CONFAB_FOOTPRINT_INNER";
+
+fn main() -> Result<()> {
+    if std::env::var_os(INNER).is_none() {
+        return support::rerun_in_pid_namespace(INNER, &[]);
+    }
+    let release = Path::new(env!("CARGO_BIN_EXE_confab-app"))
+        .parent()
+        .expect("binary dir")
+        .to_path_buf();
+    let bare = release.join("examples").join("bare_window");
+    if !bare.exists() {
+        bail!(
+            "{} is missing: run scripts/footprint.sh (it builds the example first)",
+            bare.display()
+        );
+    }
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_confab-app"));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let desk = Desktop::start()?;
+    let mut rows = Vec::new();
+    for (name, bin) in [("bare Tauri window", &bare), ("Confab", &app)] {
+        let mut starts = Vec::new();
+        let mut pss = Vec::new();
+        for run in 0..RUNS {
+            let (s, m) = rt
+                .block_on(async {
+                    tokio::time::timeout(Duration::from_secs(120), measure(&desk, bin, run)).await
+                })
+                .map_err(|_| anyhow!("{name}: a run took over 120 s"))??;
+            eprintln!("footprint: {name} run {run}: start-up {s} ms, idle PSS {:.1} MiB", m as f64 / 1024.0);
+            starts.push(s);
+            pss.push(m);
+        }
+        rows.push((name, median(&mut starts), median(&mut pss)));
+    }
+    let (_, bare_start, bare_pss) = rows[0];
+    println!("\nfootprint (median of {RUNS} runs, idle PSS read {} s after ready)", IDLE.as_secs());
+    println!("{:<20} {:>14} {:>16}", "", "start-up (ms)", "idle PSS (MiB)");
+    for (name, s, m) in &rows {
+        println!(
+            "{:<20} {:>14} {:>16.1}   ×{:.2} start-up, ×{:.2} memory",
+            name,
+            s,
+            *m as f64 / 1024.0,
+            *s as f64 / bare_start as f64,
+            *m as f64 / bare_pss as f64
+        );
+    }
+    Ok(())
+}
+
+fn median(v: &mut [u64]) -> u64 {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+/// One launch: returns (ms to interactive, idle PSS in KiB).
+async fn measure(desk: &Desktop, bin: &Path, run: usize) -> Result<(u64, u64)> {
+    let port = free_port();
+    let data = desk.tmp.path().join(format!("data-{}-{run}", bin.file_name().unwrap().to_string_lossy()));
+    let mut driver = desk.command("tauri-driver");
+    driver
+        .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+        .env("CONFAB_DATA_DIR", &data)
+        .env("CONFAB_MDNS", "0")
+        .env("CONFAB_LISTEN", "/ip4/127.0.0.1/tcp/0")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut procs = support::Procs(Vec::new());
+    procs.spawn("tauri-driver", &mut driver)?;
+    wait_until("tauri-driver", 20, || {
+        Ok(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok())
+    })?;
+    let caps = json!({
+        "wdio:enforceWebDriverClassic": true,
+        "tauri:options": { "application": bin },
+    });
+    let t0 = Instant::now();
+    let c = ClientBuilder::native()
+        .capabilities(caps.as_object().expect("object").clone())
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .map_err(|e| anyhow!("WebDriver session: {e}"))?;
+    c.wait()
+        .at_most(Duration::from_secs(60))
+        .every(Duration::from_millis(5))
+        .for_element(Locator::Css("body[data-ready=\"true\"]"))
+        .await
+        .context("the window never became ready")?;
+    let start_ms = t0.elapsed().as_millis() as u64;
+    tokio::time::sleep(IDLE).await;
+    let pid = pid_of(bin).ok_or_else(|| anyhow!("no process runs {}", bin.display()))?;
+    let kib: u64 = family(pid).iter().map(|p| pss_kib(*p)).sum();
+    let _ = tokio::time::timeout(Duration::from_secs(10), c.close()).await;
+    drop(procs);
+    Ok((start_ms, kib))
+}
+
+/// The process running `bin`.
+fn pid_of(bin: &Path) -> Option<u32> {
+    let want = std::fs::canonicalize(bin).ok()?;
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        (std::fs::read_link(e.path().join("exe")).ok()? == want).then_some(pid)
+    })
+}
+
+/// `pid` and all its descendants (the WebKit web and network processes).
+fn family(pid: u32) -> Vec<u32> {
+    let mut parent_of = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid …"; comm may hold spaces and parentheses.
+        let Some(after) = stat.rfind(')').map(|i| &stat[i + 2..]) else {
+            continue;
+        };
+        if let Some(ppid) = after.split(' ').nth(1).and_then(|s| s.parse::<u32>().ok()) {
+            parent_of.push((p, ppid));
+        }
+    }
+    let mut out = vec![pid];
+    let mut i = 0;
+    while i < out.len() {
+        let me = out[i];
+        out.extend(parent_of.iter().filter(|(_, pp)| *pp == me).map(|(p, _)| *p));
+        i += 1;
+    }
+    out
+}
+
+fn pss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("Pss:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
