@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cargo build --release -p confab-app --example bare_window
+cargo build --profile bench -p confab-app --example bare_window
 cargo bench -p confab-app --bench footprint

@@ -54,14 +54,20 @@ fn main() -> Result<()> {
                     tokio::time::timeout(Duration::from_secs(120), measure(&desk, bin, run)).await
                 })
                 .map_err(|_| anyhow!("{name}: a run took over 120 s"))??;
-            eprintln!("footprint: {name} run {run}: start-up {s} ms, idle PSS {:.1} MiB", m as f64 / 1024.0);
+            eprintln!(
+                "footprint: {name} run {run}: start-up {s} ms, idle PSS {:.1} MiB",
+                m as f64 / 1024.0
+            );
             starts.push(s);
             pss.push(m);
         }
         rows.push((name, median(&mut starts), median(&mut pss)));
     }
     let (_, bare_start, bare_pss) = rows[0];
-    println!("\nfootprint (median of {RUNS} runs, idle PSS read {} s after ready)", IDLE.as_secs());
+    println!(
+        "\nfootprint (median of {RUNS} runs, idle PSS read {} s after ready)",
+        IDLE.as_secs()
+    );
     println!("{:<20} {:>14} {:>16}", "", "start-up (ms)", "idle PSS (MiB)");
     for (name, s, m) in &rows {
         println!(
@@ -84,10 +90,18 @@ fn median(v: &mut [u64]) -> u64 {
 /// One launch: returns (ms to interactive, idle PSS in KiB).
 async fn measure(desk: &Desktop, bin: &Path, run: usize) -> Result<(u64, u64)> {
     let port = free_port();
-    let data = desk.tmp.path().join(format!("data-{}-{run}", bin.file_name().unwrap().to_string_lossy()));
+    let data = desk.tmp.path().join(format!(
+        "data-{}-{run}",
+        bin.file_name().unwrap().to_string_lossy()
+    ));
     let mut driver = desk.command("tauri-driver");
     driver
-        .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &free_port().to_string(),
+        ])
         .env("CONFAB_DATA_DIR", &data)
         .env("CONFAB_MDNS", "0")
         .env("CONFAB_LISTEN", "/ip4/127.0.0.1/tcp/0")

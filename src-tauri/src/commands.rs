@@ -1,7 +1,9 @@
 //! One command per UI action. Each parses its input, delegates to the node and maps errors;
 //! nothing here knows about SQLite or libp2p.
 
-use confab_core::{Body, ChatBody, EraseBody, Live, LiveStroke, NewsBody, RecordId, Space, SpaceKind, StrokeBody};
+use confab_core::{
+    Body, ChatBody, EraseBody, Live, LiveStroke, NewsBody, RecordId, Space, SpaceKind, StrokeBody,
+};
 use confab_node::{NodeConfig, PeerStatus, SavedSettings};
 use serde::Serialize;
 use tauri::State;

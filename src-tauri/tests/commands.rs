@@ -122,7 +122,11 @@ fn spaces_chat_board_news_and_settings() {
         "board_live",
         json!({"space": bid, "cursor": [5.0, 6.0], "stroke": {"points": [[0,0],[1,1]], "color": "#00ff00", "width": 2.0}}),
     );
-    ok(&w, "board_live", json!({"space": bid, "cursor": null, "stroke": null}));
+    ok(
+        &w,
+        "board_live",
+        json!({"space": bid, "cursor": null, "stroke": null}),
+    );
     let e = err(&w, "board_live", json!({"space": bid, "cursor": [1e9, 0.0]}));
     assert!(e["message"].as_str().unwrap().contains("cursor"), "{e}");
     let e = err(&w, "board_live", json!({"space": id, "cursor": [1.0, 1.0]}));

@@ -165,7 +165,12 @@ fn the_app_with_a_headless_peer() -> Result<()> {
     }
     support::rerun_in_pid_namespace(
         INNER,
-        &["the_app_with_a_headless_peer", "--exact", "--nocapture", "--include-ignored"],
+        &[
+            "the_app_with_a_headless_peer",
+            "--exact",
+            "--nocapture",
+            "--include-ignored",
+        ],
     )
 }
 
@@ -289,7 +294,11 @@ async fn scenario() -> Result<()> {
 }
 
 /// A node in this process that joined the board by ticket.
-async fn third_member(desk: &Desktop, peer: &str, ticket: &str) -> Result<(confab_node::Node, confab_core::Space)> {
+async fn third_member(
+    desk: &Desktop,
+    peer: &str,
+    ticket: &str,
+) -> Result<(confab_node::Node, confab_core::Space)> {
     let local = confab_node::Local::open(&desk.tmp.path().join("third")).await?;
     let cfg = confab_node::NodeConfig {
         listen: vec!["/ip4/127.0.0.1/tcp/0".parse()?],
@@ -311,7 +320,9 @@ async fn live_until_shown(c: &Client, node: &confab_node::Node, board: &confab_c
         let live = confab_core::Live {
             cursor: Some((420.0 + i, 260.0)),
             stroke: Some(confab_core::LiveStroke {
-                points: (0..20).map(|k| (300.0 + 6.0 * k as f32, 300.0 + (k as f32).sin() * 20.0)).collect(),
+                points: (0..20)
+                    .map(|k| (300.0 + 6.0 * k as f32, 300.0 + (k as f32).sin() * 20.0))
+                    .collect(),
                 color: [220, 40, 90],
                 width: 5.0,
                 erasing: false,
@@ -421,12 +432,16 @@ async fn steps(
     })
     .await?;
     // While the pointer moved with the button down, the stroke in progress went out live.
-    eventually("the app's stroke in progress at the peer (live frames)", 15, || {
-        let printed = peer.printed.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(printed
-            .iter()
-            .any(|l| l.starts_with("live ") && !l.ends_with("stroke 0")))
-    })
+    eventually(
+        "the app's stroke in progress at the peer (live frames)",
+        15,
+        || {
+            let printed = peer.printed.lock().unwrap_or_else(|e| e.into_inner());
+            Ok(printed
+                .iter()
+                .any(|l| l.starts_with("live ") && !l.ends_with("stroke 0")))
+        },
+    )
     .await?;
     eprintln!("e2e: live frames app → peer ok");
     // A third member (a node in this process) joins the board through the peer's ticket and

@@ -20,7 +20,11 @@ fn two_apps_on_a_lan_find_each_other_with_no_settings() -> Result<()> {
     if std::env::var_os(INNER).is_none() {
         return support::rerun_in_pid_namespace(
             INNER,
-            &["two_apps_on_a_lan_find_each_other_with_no_settings", "--exact", "--nocapture"],
+            &[
+                "two_apps_on_a_lan_find_each_other_with_no_settings",
+                "--exact",
+                "--nocapture",
+            ],
         );
     }
     let app = env!("CARGO_BIN_EXE_confab-app");

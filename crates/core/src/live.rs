@@ -79,7 +79,10 @@ impl Live {
     /// Checks limits: finite coordinates within range, bounded point count, sane width.
     pub fn check(&self) -> Result<(), LiveError> {
         let ok = |(x, y): (f32, f32)| {
-            x.is_finite() && y.is_finite() && x.abs() <= crate::body::MAX_COORD && y.abs() <= crate::body::MAX_COORD
+            x.is_finite()
+                && y.is_finite()
+                && x.abs() <= crate::body::MAX_COORD
+                && y.abs() <= crate::body::MAX_COORD
         };
         if let Some(c) = self.cursor {
             if !ok(c) {
@@ -255,8 +258,14 @@ mod tests {
         let (space, sk) = setup();
         let f = space.seal_live(&sk, &sample(), 1_000_000).unwrap();
         // Replayed later, or from the future.
-        assert!(matches!(space.open_live(&f, 1_000_000 + 60_000), Err(LiveError::Stale(_))));
-        assert!(matches!(space.open_live(&f, 1_000_000 - 60_000), Err(LiveError::Stale(_))));
+        assert!(matches!(
+            space.open_live(&f, 1_000_000 + 60_000),
+            Err(LiveError::Stale(_))
+        ));
+        assert!(matches!(
+            space.open_live(&f, 1_000_000 - 60_000),
+            Err(LiveError::Stale(_))
+        ));
         // Any flipped byte: header, signature or ciphertext.
         for i in [0, 5, 40, 70, 80, 100, f.len() - 1] {
             let mut g = f.clone();
@@ -264,7 +273,10 @@ mod tests {
             assert!(space.open_live(&g, 1_000_000).is_err(), "byte {i}");
         }
         // Truncated and oversized.
-        assert!(matches!(space.open_live(&f[..50], 1_000_000), Err(LiveError::Malformed(_))));
+        assert!(matches!(
+            space.open_live(&f[..50], 1_000_000),
+            Err(LiveError::Malformed(_))
+        ));
         assert!(matches!(
             space.open_live(&vec![1u8; MAX_LIVE_FRAME + 1], 1_000_000),
             Err(LiveError::Malformed(_))

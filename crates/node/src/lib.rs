@@ -7,7 +7,9 @@ pub mod config;
 mod node;
 
 pub use config::{NodeConfig, SavedSettings, SETTINGS_FILE};
-pub use node::{node_running, read_peers, Node, NodeEvent, PeerStatus, LIVE_PER_SECOND, LOCK_FILE, PEERS_FILE};
+pub use node::{
+    node_running, read_peers, Node, NodeEvent, PeerStatus, LIVE_PER_SECOND, LOCK_FILE, PEERS_FILE,
+};
 
 use std::path::{Path, PathBuf};
 

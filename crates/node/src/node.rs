@@ -800,7 +800,11 @@ impl Node {
                         // lacks some, it is fetching them itself; look again shortly.
                         if stats.have == 0 {
                             lock(&self.0.rechecks).remove(&(peer, space));
-                            let _ = self.local().store().add_holder(space, peer.to_string(), started).await;
+                            let _ = self
+                                .local()
+                                .store()
+                                .add_holder(space, peer.to_string(), started)
+                                .await;
                         } else {
                             self.recheck_later(peer, space);
                         }

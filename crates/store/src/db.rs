@@ -122,7 +122,9 @@ impl Db {
         let mut stmt = self
             .conn
             .prepare("SELECT peer, upto FROM holders WHERE space = ?1 ORDER BY peer")?;
-        let rows = stmt.query_map(params![space.0], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let rows = stmt.query_map(params![space.0], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
         let mut out = Vec::new();
         for r in rows {
             let (p, u) = r?;

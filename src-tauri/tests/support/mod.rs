@@ -168,7 +168,6 @@ impl Desktop {
     }
 }
 
-
 /// Runs the current test or bench binary again with `args` inside a fresh PID namespace
 /// (`unshare --pid --kill-child`), with `marker` set in its environment: every process it
 /// starts dies with it, even when a runner kills it on a timeout, and no signal sent by one of
