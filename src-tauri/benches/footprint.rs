@@ -51,9 +51,9 @@ fn main() -> Result<()> {
         for run in 0..RUNS {
             let (s, m) = rt
                 .block_on(async {
-                    tokio::time::timeout(Duration::from_secs(120), measure(&desk, bin, run)).await
+                    tokio::time::timeout(Duration::from_secs(60), measure(&desk, bin, run)).await
                 })
-                .map_err(|_| anyhow!("{name}: a run took over 120 s"))??;
+                .map_err(|_| anyhow!("{name}: a run took over 60 s"))??;
             eprintln!(
                 "footprint: {name} run {run}: start-up {s} ms, idle PSS {:.1} MiB",
                 m as f64 / 1024.0
