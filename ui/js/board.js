@@ -111,7 +111,7 @@ function fitView() {
   const r = canvas.getBoundingClientRect();
   let [minX, minY, maxX, maxY] = [0, 0, r.width, r.height];
   for (const st of strokes) {
-    const pad = (Number(st.width) || 1) / 2;
+    const pad = (Number(st.width) || 1) / 2 + 12;
     for (const [x, y] of st.points) {
       if (x - pad < minX) minX = x - pad;
       if (y - pad < minY) minY = y - pad;
