@@ -34,7 +34,7 @@ impl Peer {
             .args(args)
             .env(
                 "RUST_LOG",
-                "info,libp2p_gossipsub=warn,libp2p_mdns=warn,libp2p_swarm=warn",
+                "info,libp2p_gossipsub=warn,libp2p_mdns=debug,libp2p_swarm=warn",
             )
             .env_remove("CONFAB_LISTEN")
             .env_remove("CONFAB_DIAL")
@@ -181,14 +181,23 @@ fn lan_peers_find_each_other_by_mdns_alone() {
     let pa = Peer::start("a", &h0, &a, &["--listen", "/ip4/0.0.0.0/tcp/0"]);
     let pb = Peer::start("b", &h1, &b, &["--listen", "/ip4/0.0.0.0/tcp/0"]);
     let a_id = peer_id(&a);
-    wait(30, "b sees a on the LAN", || {
-        cli(&b, &["peers"])
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|p| p["peer_id"] == a_id.as_str() && p["how"] == "lan")
-            .then_some(())
-    });
+    // mDNS queries go out at 0.5, 1, 2, 4, 8 and 15 s, then every 15 s: a minute covers
+    // several rounds even on a loaded machine.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !cli(&b, &["peers"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["peer_id"] == a_id.as_str() && p["how"] == "lan")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "b did not see a on the LAN in 60 s; b's peers: {}\n{}",
+            cli(&b, &["peers"]),
+            net.describe()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     cli(&a, &["chat", "send", &space, "hello from a"]);
     cli(&b, &["chat", "send", &space, "hello from b"]);
     for dir in [&a, &b] {

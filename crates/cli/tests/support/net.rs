@@ -78,6 +78,24 @@ impl Net {
         sh(&["-n", y, "link", "set", &b, "up"]);
     }
 
+    /// Addresses and link states of every namespace, for failure messages.
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        for ns in &self.namespaces {
+            for what in [&["-br", "addr"][..], &["-br", "link"][..]] {
+                let o = Command::new("ip").args(["-n", ns]).args(what).output();
+                if let Ok(o) = o {
+                    out.push_str(&format!(
+                        "{ns} {}:\n{}",
+                        what[1],
+                        String::from_utf8_lossy(&o.stdout)
+                    ));
+                }
+            }
+        }
+        out
+    }
+
     fn veth_names(&mut self) -> (String, String) {
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
