@@ -306,6 +306,7 @@ async fn third_member(
         relays: vec![],
         mdns: false,
         relay_server: false,
+        flood: Default::default(),
     };
     let node = confab_node::Node::start(local, cfg).await?;
     let t = node.join(ticket).await?;

@@ -66,6 +66,7 @@ fn cfg(dial: Vec<Multiaddr>) -> NodeConfig {
         relays: vec![],
         mdns: false,
         relay_server: false,
+        flood: Default::default(),
     }
 }
 

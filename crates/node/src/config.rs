@@ -40,6 +40,34 @@ pub struct NodeConfig {
     pub mdns: bool,
     /// Act as a relay for others.
     pub relay_server: bool,
+    /// How many records one peer may send by gossip into one space.
+    pub flood: FloodLimits,
+}
+
+/// A token bucket per peer and space for records arriving by gossip. Records over the rate are
+/// dropped unforwarded (an honest sender's reach this node later by sync, which this node
+/// paces itself); a peer that keeps sending after a further `burst` records over its allowance
+/// is disconnected and refused for [`FloodLimits::cool_off_secs`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FloodLimits {
+    /// Sustained records per second.
+    pub per_second: u32,
+    /// Records that may arrive at once.
+    pub burst: u32,
+    /// How long a peer dropped for flooding is refused.
+    pub cool_off_secs: u64,
+}
+
+impl Default for FloodLimits {
+    /// Far above any person's typing or drawing, and above a bulk import of 50,000 records
+    /// at full speed; a flood of hundreds of thousands trips it.
+    fn default() -> Self {
+        Self {
+            per_second: 10_000,
+            burst: 50_000,
+            cool_off_secs: 60,
+        }
+    }
 }
 
 impl Default for NodeConfig {
@@ -50,6 +78,7 @@ impl Default for NodeConfig {
             relays: Vec::new(),
             mdns: true,
             relay_server: false,
+            flood: FloodLimits::default(),
         }
     }
 }
@@ -111,6 +140,7 @@ impl NodeConfig {
             relays: list("relays", &saved.relays)?,
             mdns: saved.mdns.unwrap_or(true),
             relay_server: saved.relay_server,
+            flood: Default::default(),
         })
     }
 
@@ -193,6 +223,7 @@ mod tests {
             relays: vec![],
             mdns: false,
             relay_server: true,
+            flood: Default::default(),
         };
         c.save(d.path()).unwrap();
         assert_eq!(NodeConfig::load(d.path()).unwrap(), c);

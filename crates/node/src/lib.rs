@@ -6,7 +6,7 @@
 pub mod config;
 mod node;
 
-pub use config::{NodeConfig, SavedSettings, SETTINGS_FILE};
+pub use config::{FloodLimits, NodeConfig, SavedSettings, SETTINGS_FILE};
 pub use node::{
     node_running, read_peers, Node, NodeEvent, PeerStatus, LIVE_PER_SECOND, LOCK_FILE, PEERS_FILE,
 };

@@ -20,7 +20,7 @@ use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, watch};
 use tracing::{debug, info, warn};
 
-use crate::{Local, NodeConfig, NodeError, SELF_ADDRS_SETTING};
+use crate::{FloodLimits, Local, NodeConfig, NodeError, SELF_ADDRS_SETTING};
 
 /// File in the data dir listing connected peers while a node runs (read by `confab peers`).
 pub const PEERS_FILE: &str = "peers.json";
@@ -115,6 +115,24 @@ struct LiveTopic {
 /// the forwarding peer's gossip score).
 pub const LIVE_PER_SECOND: u32 = 40;
 
+/// What to do with one more gossip record from a peer.
+enum Allow {
+    /// Within its allowance.
+    Yes,
+    /// Over it: drop the record, do not forward it.
+    Throttled,
+    /// Still sending long after: disconnect.
+    Drop,
+}
+
+/// One peer's allowance of gossip records in one space.
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+    /// Records refused since the peer last had tokens.
+    over: u32,
+}
+
 struct Inner {
     local: Local,
     net: NetHandle,
@@ -125,6 +143,9 @@ struct Inner {
     topics: Mutex<HashMap<String, SpaceId>>,
     live: Mutex<HashMap<String, LiveTopic>>,
     rechecks: Mutex<HashMap<(PeerId, SpaceId), u32>>,
+    flood: FloodLimits,
+    buckets: Mutex<HashMap<(PeerId, SpaceId), Bucket>>,
+    cooling: Mutex<HashMap<PeerId, Instant>>,
     static_dials: Vec<Multiaddr>,
     listening: Mutex<Vec<String>>,
     stop: watch::Sender<bool>,
@@ -205,6 +226,9 @@ impl Node {
             topics: Mutex::new(HashMap::new()),
             live: Mutex::new(HashMap::new()),
             rechecks: Mutex::new(HashMap::new()),
+            flood: cfg.flood,
+            buckets: Mutex::new(HashMap::new()),
+            cooling: Mutex::new(HashMap::new()),
             static_dials: cfg.dial.clone(),
             listening: Mutex::new(Vec::new()),
             stop,
@@ -449,6 +473,13 @@ impl Node {
                 }
                 NetEvent::Connected(info) => {
                     let peer = info.peer;
+                    let cooling = lock(&self.0.cooling)
+                        .get(&peer)
+                        .is_some_and(|t| Instant::now() < *t);
+                    if cooling {
+                        let _ = self.0.net.disconnect(peer, "cooling off after flooding".into());
+                        continue;
+                    }
                     let first = lock(&self.0.peers).insert(peer, info.clone()).is_none();
                     lock(&self.0.backoff).remove(&peer);
                     self.write_peers_file();
@@ -458,6 +489,7 @@ impl Node {
                     }
                 }
                 NetEvent::Disconnected(peer) => {
+                    lock(&self.0.buckets).retain(|(p, _), _| *p != peer);
                     lock(&self.0.peers).remove(&peer);
                     self.write_peers_file();
                     self.emit(NodeEvent::PeerDisconnected(peer.to_string()));
@@ -569,13 +601,25 @@ impl Node {
         let mut verdict: Vec<MessageAcceptance> = Vec::with_capacity(batch.len());
         let mut ids: Vec<Option<RecordId>> = Vec::with_capacity(batch.len());
         let mut ok = Vec::new();
+        let mut flooders: Vec<(PeerId, SpaceId)> = Vec::new();
         for (g, c) in batch.iter().zip(checked) {
             match c {
-                Ok(v) if topics.get(&g.topic) == Some(&v.space) => {
-                    ids.push(Some(v.id));
-                    verdict.push(MessageAcceptance::Accept);
-                    ok.push(v);
-                }
+                Ok(v) if topics.get(&g.topic) == Some(&v.space) => match self.allow(g.source, v.space) {
+                    Allow::Yes => {
+                        ids.push(Some(v.id));
+                        verdict.push(MessageAcceptance::Accept);
+                        ok.push(v);
+                    }
+                    Allow::Throttled => {
+                        ids.push(None);
+                        verdict.push(MessageAcceptance::Ignore);
+                    }
+                    Allow::Drop => {
+                        ids.push(None);
+                        verdict.push(MessageAcceptance::Ignore);
+                        flooders.push((g.source, v.space));
+                    }
+                },
                 Ok(_) => {
                     ids.push(None);
                     verdict.push(MessageAcceptance::Reject);
@@ -586,6 +630,17 @@ impl Node {
                     verdict.push(MessageAcceptance::Reject);
                 }
             }
+        }
+        for (peer, space) in flooders {
+            let secs = self.0.flood.cool_off_secs;
+            lock(&self.0.cooling).insert(peer, Instant::now() + Duration::from_secs(secs));
+            let why = format!(
+                "flooding: over {} records a second into space {} (refused for {secs} s)",
+                self.0.flood.per_second,
+                &space.to_string()[..12]
+            );
+            warn!("{peer}: {why}");
+            let _ = self.0.net.disconnect(peer, why);
         }
         match self.local().syncer().insert(ok).await {
             Ok(report) => {
@@ -608,6 +663,35 @@ impl Node {
         }
         for (g, v) in batch.into_iter().zip(verdict) {
             let _ = self.0.net.report(g.id, g.source, v);
+        }
+    }
+
+    /// Takes one record from `peer`'s allowance in `space`.
+    fn allow(&self, peer: PeerId, space: SpaceId) -> Allow {
+        let FloodLimits {
+            per_second, burst, ..
+        } = self.0.flood;
+        let now = Instant::now();
+        let mut buckets = lock(&self.0.buckets);
+        let b = buckets.entry((peer, space)).or_insert(Bucket {
+            tokens: burst as f64,
+            last: now,
+            over: 0,
+        });
+        let elapsed = now.duration_since(b.last).as_secs_f64();
+        b.tokens = (b.tokens + elapsed * per_second as f64).min(burst as f64);
+        b.last = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            b.over = 0;
+            Allow::Yes
+        } else {
+            b.over += 1;
+            if b.over == burst.max(1) {
+                Allow::Drop
+            } else {
+                Allow::Throttled
+            }
         }
     }
 

@@ -14,6 +14,7 @@ fn cfg(dial: Vec<Multiaddr>) -> NodeConfig {
         relays: vec![],
         mdns: false,
         relay_server: false,
+        flood: Default::default(),
     }
 }
 
@@ -402,4 +403,59 @@ async fn a_publisher_learns_which_subscribers_hold_its_issues() {
     for n in subs.iter().chain([&a]) {
         n.shutdown();
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_member_is_throttled_then_dropped_and_nothing_is_lost() {
+    let d = tempfile::tempdir().unwrap();
+    let mut strict = cfg(vec![]);
+    strict.flood = confab_node::FloodLimits {
+        per_second: 200,
+        burst: 400,
+        cool_off_secs: 3,
+    };
+    let a = Node::start(Local::open(&d.path().join("a")).await.unwrap(), strict)
+        .await
+        .unwrap();
+    let (room, _) = a.create_space(SpaceKind::Chat, "room").await.unwrap();
+    let b = start(&d.path().join("b"), vec![first_addr(&a).await]).await;
+    b.join(&a.local().ticket(&room).await.unwrap()).await.unwrap();
+    eventually(10, "a and b connected", || async {
+        !a.peers().is_empty() && !b.peers().is_empty()
+    })
+    .await;
+    // Let the subscriptions reach each other so the flood goes out by gossip.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut a_events = a.events();
+    const N: usize = 3000;
+    let bodies = (0..N)
+        .map(|i| {
+            Body::Chat(ChatBody {
+                text: format!("flood {i}"),
+            })
+        })
+        .collect();
+    b.write_many(&room, bodies).await.unwrap();
+    // a throttles b and then drops it for flooding.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let reason = loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, a_events.recv()).await {
+            Ok(Ok(NodeEvent::PeerDropped { reason, .. })) => break reason,
+            Ok(_) => continue,
+            Err(_) => panic!("a never dropped the flooding peer"),
+        }
+    };
+    assert!(reason.contains("flooding"), "{reason}");
+    // What a took in by gossip is bounded by its allowance, far below the flood.
+    let taken = a.local().store().count(room.id).await.unwrap() as usize;
+    assert!(taken < N, "a stored all {taken} flooded records at once");
+    eprintln!("flood: a stored {taken} of {N} records before dropping b: {reason}");
+    // The records were valid: once b is let back in, a fetches the rest at its own pace.
+    eventually(40, "a catches up with b by sync after the cool-off", || async {
+        a.local().store().count(room.id).await.unwrap() as usize == N
+    })
+    .await;
+    a.shutdown();
+    b.shutdown();
 }
