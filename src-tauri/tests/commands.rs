@@ -289,4 +289,3 @@ fn a_peer_message_reaches_the_app_and_its_events() {
     assert_eq!(rec["records"][0]["text"], "hi from the peer");
     assert_eq!(rec["records"][0]["author"]["me"], false);
 }
-}flood: Default::default(),
