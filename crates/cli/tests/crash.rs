@@ -34,8 +34,11 @@ fn cli(dir: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Lines a process printed, collected as they come.
+type Lines = Arc<Mutex<Vec<String>>>;
+
 /// `confab run` with its stdout and stderr lines collected.
-fn run(dir: &Path, args: &[&str]) -> (Child, Arc<Mutex<Vec<String>>>, Arc<Mutex<Vec<String>>>) {
+fn run(dir: &Path, args: &[&str]) -> (Child, Lines, Lines) {
     let mut child = Command::new(BIN)
         .arg("--data")
         .arg(dir)

@@ -16,8 +16,11 @@ use serde_bytes::ByteBuf;
 /// A fixed clock for the live-frame target, so that seeds stay fresh.
 pub const NOW_MS: u64 = 1_800_000_000_000;
 
+/// A fuzz target: takes any bytes, returns normally or panics on a bug.
+pub type Target = fn(&[u8]);
+
 /// The targets, by name.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("record", record),
     ("body", body),
     ("ticket", ticket),
@@ -38,7 +41,12 @@ pub fn record(data: &[u8]) {
 
 /// A decrypted body of each kind (what a member could put inside a validly sealed record).
 pub fn body(data: &[u8]) {
-    for kind in [RecordKind::ChatMessage, RecordKind::Stroke, RecordKind::Erase, RecordKind::NewsIssue] {
+    for kind in [
+        RecordKind::ChatMessage,
+        RecordKind::Stroke,
+        RecordKind::Erase,
+        RecordKind::NewsIssue,
+    ] {
         if let Ok(b) = Body::decode(kind, data) {
             let again = Body::decode(kind, &b.encode()).expect("an accepted body re-decodes");
             assert_eq!(again, b);
@@ -51,7 +59,10 @@ pub fn ticket(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     if let Ok(t) = Ticket::parse(&text) {
         assert!(!t.space.name.is_empty());
-        assert_eq!(Space::derive_id(t.space.kind, &t.space.key, &t.space.owner), t.space.id);
+        assert_eq!(
+            Space::derive_id(t.space.kind, &t.space.key, &t.space.owner),
+            t.space.id
+        );
     }
 }
 
@@ -87,14 +98,24 @@ fn fixture() -> (Space, SigningKey) {
     )
     .expect("a valid name");
     // A fixed key and id, so that seeds written once keep matching.
-    space = Space::from_parts(space.kind, space.name, confab_core::SpaceKey([9u8; 32]), space.owner);
+    space = Space::from_parts(
+        space.kind,
+        space.name,
+        confab_core::SpaceKey([9u8; 32]),
+        space.owner,
+    );
     (space, sk)
 }
 
 /// Valid inputs for a target: the seed corpus.
 pub fn seeds(target: &str) -> Vec<Vec<u8>> {
     let (board, sk) = fixture();
-    let chat = Space::from_parts(SpaceKind::Chat, "room".into(), confab_core::SpaceKey([3u8; 32]), board.owner);
+    let chat = Space::from_parts(
+        SpaceKind::Chat,
+        "room".into(),
+        confab_core::SpaceKey([3u8; 32]),
+        board.owner,
+    );
     let ts = Hlc::new(NOW_MS, 0);
     let seal = |space: &Space, body: Body| {
         space
@@ -113,7 +134,12 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             }),
         ),
         seal(
-            &Space::from_parts(SpaceKind::News, "letter".into(), confab_core::SpaceKey([4u8; 32]), board.owner),
+            &Space::from_parts(
+                SpaceKind::News,
+                "letter".into(),
+                confab_core::SpaceKey([4u8; 32]),
+                board.owner,
+            ),
             Body::News(NewsBody {
                 title: "Issue".into(),
                 body: "Text".into(),
@@ -167,7 +193,11 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                 consumed: 3,
             }
             .encode(),
-            Response::Pushed { stored: 1, refused: 0 }.encode(),
+            Response::Pushed {
+                stored: 1,
+                refused: 0,
+            }
+            .encode(),
             Response::Refused {
                 reason: "no such space".into(),
             }

@@ -66,7 +66,7 @@ fn every_target_survives_a_bounded_fuzz_run() {
     for (name, target) in confab_fuzz::TARGETS {
         let seeds = confab_fuzz::seeds(name);
         assert!(!seeds.is_empty(), "{name} has no seeds");
-        let mut rng = Rng(0x00c0_ffee ^ name.len() as u64 * 0x9e37_79b9);
+        let mut rng = Rng(0x00c0_ffee ^ (name.len() as u64 * 0x9e37_79b9));
         let deadline = Instant::now() + Duration::from_secs(secs);
         let mut execs = 0u64;
         let mut inputs = seeds.clone().into_iter();
