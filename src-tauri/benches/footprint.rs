@@ -94,17 +94,8 @@ async fn measure(desk: &Desktop, bin: &Path, run: usize) -> Result<(u64, u64)> {
         "data-{}-{run}",
         bin.file_name().unwrap().to_string_lossy()
     ));
-    let mut driver = desk.command("tauri-driver");
+    let mut driver = desk.driver(port, &data);
     driver
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &free_port().to_string(),
-        ])
-        .env("CONFAB_DATA_DIR", &data)
-        .env("CONFAB_MDNS", "0")
-        .env("CONFAB_LISTEN", "/ip4/127.0.0.1/tcp/0")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     let mut procs = support::Procs(Vec::new());

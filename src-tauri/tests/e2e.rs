@@ -227,17 +227,8 @@ async fn scenario() -> Result<()> {
     // The app, started by WebKitWebDriver under tauri-driver, dialling the peer.
     let port = free_port();
     let app_dir = desk.tmp.path().join("app");
-    let mut driver = desk.command("tauri-driver");
+    let mut driver = desk.driver(port, &app_dir);
     driver
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &free_port().to_string(),
-        ])
-        .env("CONFAB_DATA_DIR", &app_dir)
-        .env("CONFAB_MDNS", "0")
-        .env("CONFAB_LISTEN", "/ip4/127.0.0.1/tcp/0")
         .env("CONFAB_DIAL", &peer_addr)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(desk.tmp.path().join("tauri-driver.log"))?);

@@ -5,7 +5,6 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use confab_node::{Local, Node, NodeConfig, NodeEvent};
 use confab_sync::Phase;
-use tracing_subscriber::EnvFilter;
 
 use crate::args::RunArgs;
 
@@ -22,14 +21,7 @@ fn short(s: &str) -> &str {
 }
 
 pub async fn run(local: Local, args: RunArgs) -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-            EnvFilter::new("info,libp2p_gossipsub=warn,libp2p_mdns=warn,libp2p_swarm=warn")
-        }))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .init();
+    confab_node::init_logging();
 
     // Saved settings (the app's Settings view), then the environment, then the flags.
     let mut cfg = NodeConfig::load(local.dir())?.with_env()?;

@@ -14,24 +14,15 @@ use std::time::{Duration, Instant};
 use confab_core::Record;
 use rusqlite::{Connection, OpenFlags};
 
+#[path = "support/cli.rs"]
+mod support_cli;
+
 const BIN: &str = env!("CARGO_BIN_EXE_confab");
 const RECORDS: usize = 100_000;
 const KILLS: usize = 50;
 
 fn cli(dir: &Path, args: &[&str]) -> serde_json::Value {
-    let out = Command::new(BIN)
-        .arg("--data")
-        .arg(dir)
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "confab {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    support_cli::cli(BIN, dir, args)
 }
 
 /// Lines a process printed, collected as they come.

@@ -15,6 +15,9 @@ mod net;
 
 use net::Net;
 
+#[path = "support/cli.rs"]
+mod support_cli;
+
 const BIN: &str = env!("CARGO_BIN_EXE_confab");
 
 /// A `confab run` process inside a namespace. Stopped with SIGTERM when dropped.
@@ -130,19 +133,7 @@ fn wait<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
 }
 
 fn cli(dir: &Path, args: &[&str]) -> Value {
-    let out = Command::new(BIN)
-        .arg("--data")
-        .arg(dir)
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "confab {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    support_cli::cli(BIN, dir, args)
 }
 
 fn texts(dir: &Path, space: &str) -> Vec<String> {

@@ -171,9 +171,10 @@ impl Space {
         }
         let author: [u8; 32] = head[33..65].try_into().expect("32 bytes");
         let ts = u64::from_le_bytes(head[65..73].try_into().expect("8 bytes"));
-        let skew = ts as i64 - now_ms as i64;
-        if skew.unsigned_abs() > LIVE_MAX_AGE_MS {
-            return Err(LiveError::Stale(skew));
+        // Any 64-bit value may arrive here: compare without overflowing (found by fuzzing).
+        if ts.abs_diff(now_ms) > LIVE_MAX_AGE_MS {
+            let skew = (i128::from(ts) - i128::from(now_ms)).clamp(i64::MIN.into(), i64::MAX.into());
+            return Err(LiveError::Stale(skew as i64));
         }
         let key = VerifyingKey::from_bytes(&author).map_err(|_| LiveError::BadSignature)?;
         let sig = Signature::from_bytes(sig.try_into().expect("64 bytes"));
@@ -271,6 +272,15 @@ mod tests {
             let mut g = f.clone();
             g[i] ^= 1;
             assert!(space.open_live(&g, 1_000_000).is_err(), "byte {i}");
+        }
+        // Any timestamp, however far off, is refused without overflow (a fuzzing find).
+        for ts in [u64::MAX, 1 << 63, 0] {
+            let mut g = f.clone();
+            g[65..73].copy_from_slice(&ts.to_le_bytes());
+            assert!(
+                matches!(space.open_live(&g, 1_000_000), Err(LiveError::Stale(_))),
+                "ts {ts}"
+            );
         }
         // Truncated and oversized.
         assert!(matches!(

@@ -1,6 +1,6 @@
-//! A bounded fuzz run of every target on stable: the seed inputs, then mutations of them (bit
-//! flips, byte changes, truncations, insertions, splices, random bytes) for
-//! `CONFAB_FUZZ_SECS` seconds per target (default 2). A panic prints the input that caused it
+//! A bounded fuzz run of every target on stable: past crash inputs, the seed inputs, then
+//! mutations of them (bit flips, byte changes, truncations, insertions, splices, random bytes)
+//! for `CONFAB_FUZZ_SECS` seconds per target (default 2). A panic prints the input that caused it
 //! in hex. The long coverage-guided runs are `cargo +nightly fuzz run <target>` in `fuzz/`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -69,7 +69,15 @@ fn every_target_survives_a_bounded_fuzz_run() {
         let mut rng = Rng(0x00c0_ffee ^ (name.len() as u64 * 0x9e37_79b9));
         let deadline = Instant::now() + Duration::from_secs(secs);
         let mut execs = 0u64;
-        let mut inputs = seeds.clone().into_iter();
+        // Inputs that once broke a target (kept in fuzz/regressions/<target>/) come first.
+        let mut first = seeds.clone();
+        let regressions = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/regressions")
+            .join(name);
+        for e in std::fs::read_dir(regressions).into_iter().flatten().flatten() {
+            first.push(std::fs::read(e.path()).expect("a regression input"));
+        }
+        let mut inputs = first.into_iter();
         while Instant::now() < deadline {
             let input = inputs.next().unwrap_or_else(|| mutate(&mut rng, &seeds));
             if let Err(e) = catch_unwind(AssertUnwindSafe(|| target(&input))) {

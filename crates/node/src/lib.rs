@@ -249,3 +249,20 @@ fn create_private_dir(dir: &Path) -> Result<(), NodeError> {
         })
     })
 }
+
+/// The log filter used when `RUST_LOG` is not set.
+pub const DEFAULT_LOG_FILTER: &str = "info,libp2p_gossipsub=warn,libp2p_mdns=warn,libp2p_swarm=warn";
+
+/// Logs to stderr (coloured on a terminal), filtered by `RUST_LOG` or [`DEFAULT_LOG_FILTER`]:
+/// the same for the `confab` binary and the app.
+pub fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER)),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .init();
+}

@@ -149,6 +149,22 @@ impl Desktop {
         Ok(d)
     }
 
+    /// tauri-driver on `port`, for an app with its data in `data`, listening on 127.0.0.1
+    /// with mDNS off.
+    pub fn driver(&self, port: u16, data: &Path) -> Command {
+        let mut c = self.command("tauri-driver");
+        c.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &free_port().to_string(),
+        ])
+        .env("CONFAB_DATA_DIR", data)
+        .env("CONFAB_MDNS", "0")
+        .env("CONFAB_LISTEN", "/ip4/127.0.0.1/tcp/0");
+        c
+    }
+
     pub fn command(&self, program: &str) -> Command {
         let mut c = Command::new(program);
         c.envs(self.env.iter().cloned());
