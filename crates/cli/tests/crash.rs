@@ -5,10 +5,8 @@
 //! is still missing (sync resumes where it stopped). On 127.0.0.1 with mDNS off.
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use confab_core::Record;
@@ -25,11 +23,8 @@ fn cli(dir: &Path, args: &[&str]) -> serde_json::Value {
     support_cli::cli(BIN, dir, args)
 }
 
-/// Lines a process printed, collected as they come.
-type Lines = Arc<Mutex<Vec<String>>>;
-
 /// `confab run` with its stdout and stderr lines collected.
-fn run(dir: &Path, args: &[&str]) -> (Child, Lines, Lines) {
+fn run(dir: &Path, args: &[&str]) -> (Child, support_cli::Lines, support_cli::Lines) {
     let mut child = Command::new(BIN)
         .arg("--data")
         .arg(dir)
@@ -40,21 +35,7 @@ fn run(dir: &Path, args: &[&str]) -> (Child, Lines, Lines) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let out = Arc::new(Mutex::new(Vec::new()));
-    let err = Arc::new(Mutex::new(Vec::new()));
-    for (stream, sink) in [
-        (
-            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-            out.clone(),
-        ),
-        (Box::new(child.stderr.take().unwrap()), err.clone()),
-    ] {
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-    }
+    let (out, err) = support_cli::collect(&mut child);
     (child, out, err)
 }
 

@@ -2,7 +2,6 @@
 //! and bridges, runs `confab run` inside them, and removes everything when it ends, also when
 //! it fails. mDNS runs only inside these namespaces. Needs root (CI runs as root).
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -47,21 +46,7 @@ impl Peer {
             .stderr(Stdio::piped())
             .spawn()
             .expect("confab run starts");
-        let out = Arc::new(Mutex::new(Vec::new()));
-        let err = Arc::new(Mutex::new(Vec::new()));
-        for (stream, sink) in [
-            (
-                Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-                out.clone(),
-            ),
-            (Box::new(child.stderr.take().unwrap()), err.clone()),
-        ] {
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    sink.lock().unwrap().push(line);
-                }
-            });
-        }
+        let (out, err) = support_cli::collect(&mut child);
         Peer {
             name: name.into(),
             child,

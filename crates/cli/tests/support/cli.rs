@@ -1,7 +1,32 @@
 //! Running the `confab` binary from tests.
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command};
+use std::sync::{Arc, Mutex};
+
+/// Lines a process printed, collected as they come.
+pub type Lines = Arc<Mutex<Vec<String>>>;
+
+/// Collects a child's stdout and stderr (both piped) line by line on two threads.
+pub fn collect(child: &mut Child) -> (Lines, Lines) {
+    let out: Lines = Arc::new(Mutex::new(Vec::new()));
+    let err: Lines = Arc::new(Mutex::new(Vec::new()));
+    for (stream, sink) in [
+        (
+            Box::new(child.stdout.take().expect("piped stdout")) as Box<dyn std::io::Read + Send>,
+            out.clone(),
+        ),
+        (Box::new(child.stderr.take().expect("piped stderr")), err.clone()),
+    ] {
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+    }
+    (out, err)
+}
 
 /// Runs `confab --data DIR ARGS… --json`, asserts it succeeded and returns its JSON.
 pub fn cli(bin: &str, dir: &Path, args: &[&str]) -> serde_json::Value {
