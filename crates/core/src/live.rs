@@ -12,7 +12,7 @@
 
 use chacha20poly1305::aead::{Aead, Payload};
 use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce};
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AuthorKey, SpaceId};
@@ -176,10 +176,9 @@ impl Space {
             let skew = (i128::from(ts) - i128::from(now_ms)).clamp(i64::MIN.into(), i64::MAX.into());
             return Err(LiveError::Stale(skew as i64));
         }
-        let key = VerifyingKey::from_bytes(&author).map_err(|_| LiveError::BadSignature)?;
-        let sig = Signature::from_bytes(sig.try_into().expect("64 bytes"));
-        key.verify_strict(&signed(head, ct), &sig)
-            .map_err(|_| LiveError::BadSignature)?;
+        if !crate::record::verify_signature(&author, &signed(head, ct), sig) {
+            return Err(LiveError::BadSignature);
+        }
         let nonce = &head[73..97];
         let pt = self
             .cipher_for_live()

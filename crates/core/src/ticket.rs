@@ -5,7 +5,7 @@
 //! The signature lets a joiner tell a damaged or edited ticket from a good one; the space id
 //! binds kind, key and owner, so re-signing an edited ticket only ever names another space.
 
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::AuthorKey;
@@ -113,13 +113,11 @@ impl Ticket {
         if !extra.is_empty() {
             return Err(TicketError::BadContents("trailing bytes".into()));
         }
-        let inviter = VerifyingKey::from_bytes(&f.inviter).map_err(|_| TicketError::BadSignature)?;
         let mut msg = DOMAIN.to_vec();
         msg.extend_from_slice(body);
-        let sig = Signature::from_bytes(sig.try_into().expect("64 bytes"));
-        inviter
-            .verify_strict(&msg, &sig)
-            .map_err(|_| TicketError::BadSignature)?;
+        if !crate::record::verify_signature(&f.inviter, &msg, sig) {
+            return Err(TicketError::BadSignature);
+        }
         let kind = SpaceKind::from_code(f.kind)
             .ok_or_else(|| TicketError::BadContents(format!("unknown space kind {}", f.kind)))?;
         check_name(&f.name).map_err(TicketError::BadContents)?;
