@@ -289,3 +289,103 @@ fn a_peer_message_reaches_the_app_and_its_events() {
     assert_eq!(rec["records"][0]["text"], "hi from the peer");
     assert_eq!(rec["records"][0]["author"]["me"], false);
 }
+
+#[test]
+fn bad_arguments_from_the_ui_are_refused_by_name_and_change_nothing() {
+    let App {
+        app: _app,
+        window: w,
+        _dir,
+    } = app();
+    let room = ok(&w, "create_space", json!({"kind": "chat", "name": "Room"}));
+    let rid = room["space"]["id"].as_str().unwrap().to_string();
+    let board = ok(&w, "create_space", json!({"kind": "board", "name": "Board"}));
+    let bid = board["space"]["id"].as_str().unwrap().to_string();
+    let news = ok(&w, "create_space", json!({"kind": "news", "name": "News"}));
+    let nid = news["space"]["id"].as_str().unwrap().to_string();
+    ok(&w, "chat_send", json!({"space": rid, "text": "kept"}));
+    let state = |w: &WebviewWindow<MockRuntime>| {
+        json!([
+            ok(w, "spaces", json!({})),
+            ok(w, "chat_list", json!({"space": rid})),
+            ok(w, "board_list", json!({"space": bid})),
+            ok(w, "news_list", json!({"space": nid})),
+            ok(w, "settings_get", json!({})),
+        ])
+    };
+    let before = state(&w);
+    let many_points: Vec<[f32; 2]> = (0..9000).map(|i| [i as f32, 0.0]).collect();
+    let cases = [
+        // Wrong types and missing fields are refused by the IPC layer before any command runs.
+        ("chat_send", json!({"space": rid}), "text"),
+        ("chat_send", json!({"space": 7, "text": "x"}), "space"),
+        (
+            "board_stroke",
+            json!({"space": bid, "points": "0,0", "color": "#000000", "width": 1.0}),
+            "points",
+        ),
+        // The commands' own checks.
+        (
+            "chat_send",
+            json!({"space": rid, "text": "x".repeat(20_000)}),
+            "limit",
+        ),
+        ("chat_send", json!({"space": "", "text": "x"}), "space"),
+        (
+            "board_stroke",
+            json!({"space": bid, "points": many_points, "color": "#000000", "width": 1.0}),
+            "8192",
+        ),
+        (
+            "board_stroke",
+            json!({"space": bid, "points": [[0, 0]], "color": "#000000", "width": -1.0}),
+            "width",
+        ),
+        (
+            "board_erase",
+            json!({"space": bid, "strokes": ["not-an-id"]}),
+            "not-an-id",
+        ),
+        (
+            "news_publish",
+            json!({"space": rid, "title": "t", "body": "b"}),
+            "news",
+        ),
+        ("join_space", json!({"ticket": ""}), "ticket"),
+        (
+            "create_space",
+            json!({"kind": "chat", "name": "n".repeat(500)}),
+            "name",
+        ),
+        ("set_muted", json!({"space": "abcd", "muted": true}), "abcd"),
+        ("settings_set", json!({"settings": {"listen": ["nope"]}}), "nope"),
+        (
+            "save_export",
+            json!({"name": "../../etc/passwd", "base64": "AAAA"}),
+            ".png or .svg",
+        ),
+        ("save_export", json!({"name": "b.png", "base64": "%%%"}), "base64"),
+    ];
+    for (cmd, args, needle) in cases {
+        let e = err(&w, cmd, args.clone());
+        let text = e.to_string();
+        assert!(
+            text.to_lowercase().contains(&needle.to_lowercase()),
+            "{cmd}: error {text} does not name {needle:?}"
+        );
+        assert_eq!(state(&w), before, "{cmd} {args} changed the stored data");
+    }
+    // An export name cannot climb out of the folder exports go to.
+    let home = std::env::var("HOME").unwrap();
+    let path = ok(
+        &w,
+        "save_export",
+        json!({"name": "../../escape.png", "base64": "AAAA"}),
+    );
+    let path = std::path::PathBuf::from(path.as_str().unwrap());
+    assert!(path.starts_with(&home), "{path:?} is outside {home}");
+    assert!(!path.file_name().unwrap().to_string_lossy().contains('/'));
+    assert!(std::fs::canonicalize(&path)
+        .unwrap()
+        .starts_with(std::fs::canonicalize(&home).unwrap()));
+}

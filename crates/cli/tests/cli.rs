@@ -242,3 +242,92 @@ fn data_dir_from_the_environment_and_private_files() {
         );
     }
 }
+
+/// What a data dir holds, as rows: every record id, every space and its settings, every key of
+/// the kv table, the holders, and the saved settings file.
+fn fingerprint(dir: &Path) -> Vec<String> {
+    let db = rusqlite::Connection::open_with_flags(
+        dir.join("confab.sqlite"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let mut rows = Vec::new();
+    for sql in [
+        "SELECT hex(id) FROM records ORDER BY id",
+        "SELECT hex(id) || kind || name || muted FROM spaces ORDER BY id",
+        "SELECT key || quote(value) FROM kv ORDER BY key",
+        "SELECT hex(space) || peer || upto FROM holders ORDER BY space, peer",
+        "SELECT hex(id) FROM outbox ORDER BY id",
+    ] {
+        let mut stmt = db.prepare(sql).unwrap();
+        let found = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+        rows.extend(found.map(|r| r.unwrap()));
+    }
+    rows.push(format!("{:?}", std::fs::read(dir.join("settings.json")).ok()));
+    rows
+}
+
+#[test]
+fn bad_input_at_every_door_is_named_and_changes_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let a = d.path().join("a");
+    let room = ok_json(&a, &["space", "create", "chat", "room", "--json"])["space"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let board = ok_json(&a, &["space", "create", "board", "board", "--json"])["space"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok_json(&a, &["chat", "send", &room, "kept", "--json"]);
+    let before = fingerprint(&a);
+    let long = "x".repeat(20_000);
+    // Command-line arguments and tickets.
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["chat", "frobnicate"], "unrecognized subcommand"),
+        (vec!["chat", "send", &room], "required"),
+        (vec!["chat", "send", &room, &long], "limit"),
+        (vec!["chat", "send", "zz-not-hex", "hi"], "no space matches"),
+        (vec!["space", "join", ""], "not a Confab ticket"),
+        (vec!["space", "join", "CONFAB1!!!!"], "ticket"),
+        (vec!["space", "create", "chat", &long], "name"),
+        (vec!["board", "stroke", &board, "--points", "0,0 x,1"], "point"),
+        (
+            vec!["board", "stroke", &board, "--points", "0,0", "--color", "#zz0000"],
+            "colour",
+        ),
+        (
+            vec!["board", "stroke", &board, "--points", "0,0", "--width=-3"],
+            "width",
+        ),
+        (
+            vec!["news", "publish", &room, "--title", "t", "--body", "b"],
+            "does not take",
+        ),
+        (vec!["run", "--listen", "not-an-address"], "not-an-address"),
+        (vec!["run", "--dial", "/ip4/1.2.3.4/tcp/banana"], "banana"),
+    ];
+    for (args, needle) in &cases {
+        fails(&a, args, needle);
+        assert_eq!(fingerprint(&a), before, "{args:?} changed the stored data");
+    }
+    // A settings file that is not JSON, and a bad address in the environment: `confab run`
+    // refuses to start and names the file or the variable.
+    std::fs::write(a.join("settings.json"), b"{ this is not json").unwrap();
+    fails(&a, &["run", "--no-mdns"], "settings.json");
+    std::fs::remove_file(a.join("settings.json")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_confab"))
+        .arg("--data")
+        .arg(&a)
+        .args(["run", "--no-mdns"])
+        .env("CONFAB_DIAL", "garbage")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("CONFAB_DIAL") && err.contains("garbage"), "{err}");
+    assert_eq!(fingerprint(&a), before, "bad settings changed the stored data");
+    // What was there is still readable and whole.
+    let msgs = ok_json(&a, &["chat", "list", &room, "--json"]);
+    assert_eq!(msgs[0]["text"], "kept");
+}
