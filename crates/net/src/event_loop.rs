@@ -200,9 +200,26 @@ impl EventLoop {
                 if let Err(e) = gs.subscribe(&t) {
                     warn!("subscribe: {e}");
                 }
+                // rust-libp2p's default topic parameters are placeholders: time in the mesh
+                // earns up to +1800 within seconds (a 1 ms quantum), which outweighs any
+                // penalty for invalid messages, and the mesh-delivery deficit penalty (20
+                // messages per 10 ms window expected) would push honest peers in a quiet room
+                // below the graylist once that bonus is gone. Here: a small bonus for time
+                // in the mesh and first deliveries (at most +46), no delivery-rate penalty,
+                // and -100 × (invalid messages)² decaying by 1 % a second — one bad message is
+                // forgiven, two put the sender below the graylist for about a minute.
                 let params = gossipsub::TopicScoreParams {
+                    topic_weight: 1.0,
+                    time_in_mesh_weight: 0.01,
+                    time_in_mesh_quantum: Duration::from_secs(1),
+                    time_in_mesh_cap: 3600.0,
+                    first_message_deliveries_weight: 0.5,
+                    first_message_deliveries_decay: 0.9,
+                    first_message_deliveries_cap: 20.0,
+                    mesh_message_deliveries_weight: 0.0,
+                    mesh_failure_penalty_weight: 0.0,
                     invalid_message_deliveries_weight: -100.0,
-                    invalid_message_deliveries_decay: 0.5,
+                    invalid_message_deliveries_decay: 0.99,
                     ..Default::default()
                 };
                 if let Err(e) = gs.set_topic_params(t, params) {

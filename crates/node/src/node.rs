@@ -111,9 +111,17 @@ struct LiveTopic {
     counts: HashMap<AuthorKey, u32>,
 }
 
-/// Live frames accepted per author per board per second; more are rejected (and count against
-/// the forwarding peer's gossip score).
+/// Live frames accepted per author per board per second; more are dropped unforwarded.
+/// (Invalid frames, unlike these, count against the forwarding peer's gossip score.)
 pub const LIVE_PER_SECOND: u32 = 40;
+
+/// Why a live frame was not passed on.
+enum LiveRefusal {
+    /// Over the author's rate.
+    Rate(String),
+    /// Not a valid frame for the board.
+    Invalid(String),
+}
 
 /// What to do with one more gossip record from a peer.
 enum Allow {
@@ -385,7 +393,7 @@ impl Node {
 
     /// Checks a live frame: the board's key, the author's signature, its age and the author's
     /// rate. Returns the event to raise, or why it was refused.
-    fn check_live(&self, topic: &str, data: &[u8]) -> Option<Result<NodeEvent, String>> {
+    fn check_live(&self, topic: &str, data: &[u8]) -> Option<Result<NodeEvent, LiveRefusal>> {
         let mut live = lock(&self.0.live);
         let t = live.get_mut(topic)?;
         let now = confab_core::now_ms();
@@ -399,7 +407,9 @@ impl Node {
                 let n = t.counts.entry(author).or_insert(0);
                 *n += 1;
                 if *n > LIVE_PER_SECOND {
-                    Err(format!("more than {LIVE_PER_SECOND} live frames a second"))
+                    Err(LiveRefusal::Rate(format!(
+                        "more than {LIVE_PER_SECOND} live frames a second"
+                    )))
                 } else {
                     Ok(NodeEvent::Live {
                         space: t.space.id,
@@ -408,7 +418,7 @@ impl Node {
                     })
                 }
             }
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(LiveRefusal::Invalid(e.to_string())),
         })
     }
 
@@ -518,7 +528,13 @@ impl Node {
                                 let _ = self.0.events.send(ev);
                                 MessageAcceptance::Accept
                             }
-                            Err(why) => {
+                            // Too many: dropped, not held against the sender.
+                            Err(LiveRefusal::Rate(why)) => {
+                                debug!("live frame from {source}: {why}");
+                                MessageAcceptance::Ignore
+                            }
+                            // Invalid: counts against the sender's gossip score.
+                            Err(LiveRefusal::Invalid(why)) => {
                                 debug!("live frame from {source}: {why}");
                                 MessageAcceptance::Reject
                             }

@@ -459,3 +459,59 @@ async fn a_flooding_member_is_throttled_then_dropped_and_nothing_is_lost() {
     a.shutdown();
     b.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_gossips_invalid_records_loses_its_standing() {
+    let d = tempfile::tempdir().unwrap();
+    let victim = start(&d.path().join("victim"), vec![]).await;
+    let (room, _) = victim.create_space(SpaceKind::Chat, "room").await.unwrap();
+    let addr = first_addr(&victim).await;
+
+    // A raw libp2p peer that holds the room's key, so it can write valid records too.
+    let rogue_id = Identity::generate();
+    let mut rc = NetConfig::new(rogue_id.keypair().clone());
+    rc.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()];
+    rc.mdns = false;
+    let (rogue, mut rogue_events) = confab_net::spawn(rc).unwrap();
+    rogue.dial(addr).unwrap();
+    wait_connected(&mut rogue_events).await;
+    rogue.subscribe(room.topic()).unwrap();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let valid = |text: &str| {
+        room.seal(
+            rogue_id.signing_key(),
+            &Body::Chat(ChatBody { text: text.into() }),
+            Hlc::new(confab_core::now_ms(), 0),
+            None,
+            vec![],
+        )
+        .unwrap()
+        .into_encoded()
+    };
+
+    // While in good standing, its valid record is taken live.
+    rogue.publish(room.topic(), valid("before")).await.unwrap();
+    eventually(10, "the rogue's valid record stored", || async {
+        texts(&victim, room.id).await == vec!["before".to_string()]
+    })
+    .await;
+
+    // Invalid records (a flipped signature byte) are rejected and count against it…
+    for i in 0..3 {
+        let mut forged = valid(&format!("forged {i}"));
+        let n = forged.len();
+        forged[n - 1] ^= 1;
+        rogue.publish(room.topic(), forged).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    // …until the victim ignores it: a valid record it gossips now is not taken.
+    rogue.publish(room.topic(), valid("after")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(
+        texts(&victim, room.id).await,
+        vec!["before".to_string()],
+        "a peer that sent invalid records was still heard"
+    );
+    rogue.shutdown();
+    victim.shutdown();
+}
