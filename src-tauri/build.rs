@@ -7,6 +7,8 @@ const COMMANDS: &[&str] = &[
     "join_space",
     "space_ticket",
     "set_muted",
+    "space_members",
+    "remove_member",
     "chat_list",
     "chat_send",
     "board_list",

@@ -10,7 +10,7 @@ use tauri::State;
 
 use crate::app::{lock, AppState};
 use crate::error::UiError;
-use crate::view::{IssueView, MessageView, SpaceView, StrokeView};
+use crate::view::{IssueView, MemberView, MessageView, SpaceView, StrokeView};
 
 type Res<T> = Result<T, UiError>;
 
@@ -103,6 +103,22 @@ pub async fn space_ticket(state: State<'_, AppState>, space: String) -> Res<Tick
         .quiet_zone(true)
         .build();
     Ok(TicketView { ticket, qr_svg })
+}
+
+#[tauri::command]
+pub async fn space_members(state: State<'_, AppState>, space: String) -> Res<Vec<MemberView>> {
+    let s = self::space(&state, &space).await?;
+    let members = state.node.local().members(&s).await?;
+    Ok(members.iter().map(|m| MemberView::of(m, &state.me)).collect())
+}
+
+/// Removes a member (owner only) and rotates the key; returns the new member list.
+#[tauri::command]
+pub async fn remove_member(state: State<'_, AppState>, space: String, peer: String) -> Res<Vec<MemberView>> {
+    let s = self::space(&state, &space).await?;
+    let s = state.node.remove_member(&s, &peer).await?;
+    let members = state.node.local().members(&s).await?;
+    Ok(members.iter().map(|m| MemberView::of(m, &state.me)).collect())
 }
 
 #[tauri::command]

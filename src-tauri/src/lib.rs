@@ -26,6 +26,8 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
             commands::join_space,
             commands::space_ticket,
             commands::set_muted,
+            commands::space_members,
+            commands::remove_member,
             commands::chat_list,
             commands::chat_send,
             commands::board_list,

@@ -47,6 +47,39 @@ pub struct SpaceView {
     pub mine: bool,
     /// Notifications off.
     pub muted: bool,
+    /// The owner removed this member: it no longer receives anything new.
+    pub removed: bool,
+}
+
+/// A member of a space.
+#[derive(Clone, Debug, Serialize)]
+pub struct MemberView {
+    /// Peer id.
+    pub peer: String,
+    /// Short name.
+    pub short: String,
+    /// "owner", "member" or "removed".
+    pub role: String,
+    /// This node.
+    pub me: bool,
+    /// Records of theirs held here.
+    pub records: u64,
+    /// Newest of them (ms).
+    pub last_ms: Option<u64>,
+}
+
+impl MemberView {
+    /// Describes a member.
+    pub fn of(m: &confab_store::Member, me: &AuthorKey) -> Self {
+        Self {
+            peer: m.peer.clone(),
+            short: short_name(&m.author),
+            role: m.role.to_string(),
+            me: m.author == *me,
+            records: m.records,
+            last_ms: m.last_ms,
+        }
+    }
 }
 
 impl SpaceView {
@@ -58,6 +91,7 @@ impl SpaceView {
             name: s.name.clone(),
             mine: s.owner == *me,
             muted,
+            removed: !s.is_current_member(),
         }
     }
 }
@@ -184,6 +218,18 @@ pub enum RecordView {
     },
     /// A newsletter issue.
     News(IssueView),
+    /// A member announced itself (the member list changed).
+    Member {
+        /// Record id.
+        id: String,
+        /// Who.
+        author: Author,
+    },
+    /// The owner removed members and rotated the key (the member list changed).
+    Rotation {
+        /// Record id.
+        id: String,
+    },
 }
 
 impl RecordView {
@@ -207,6 +253,8 @@ impl RecordView {
                 width: s.width,
             }),
             Body::Erase(_) => RecordView::Erase { id },
+            Body::Member(_) => RecordView::Member { id, author },
+            Body::Rekey(_) => RecordView::Rotation { id },
             Body::News(n) => RecordView::News(IssueView {
                 id,
                 author,
@@ -233,6 +281,15 @@ pub enum UiEvent {
         records: Vec<RecordView>,
         /// How many were stored in all.
         count: usize,
+    },
+    /// A space's key was rotated; `member` is false if this member was the one removed.
+    Rotated {
+        /// The space.
+        space: String,
+        /// The new epoch.
+        epoch: u32,
+        /// Still a member.
+        member: bool,
     },
     /// The set of connected peers changed.
     Peers {
@@ -341,6 +398,11 @@ pub fn ui_events(ev: &NodeEvent, me: &AuthorKey, peers: impl FnOnce() -> Vec<Pee
                 width: s.width,
                 erasing: s.erasing,
             }),
+        }],
+        NodeEvent::Rotated { space, epoch, member } => vec![UiEvent::Rotated {
+            space: space.to_string(),
+            epoch: *epoch,
+            member: *member,
         }],
         NodeEvent::PeerDropped { peer, reason } => vec![UiEvent::Dropped {
             peer: peer.clone(),

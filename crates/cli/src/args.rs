@@ -108,6 +108,25 @@ pub enum SpaceCmd {
         #[arg(long)]
         json: bool,
     },
+    /// List a space's members: the owner, who joined or wrote, and who was removed.
+    Members {
+        /// Space id or unique prefix.
+        space: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a member (owner only): the space key is rotated and the new key goes to the
+    /// other members only.
+    Remove {
+        /// Space id or unique prefix.
+        space: String,
+        /// The member's peer id (see `space members`).
+        peer_id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -115,6 +115,46 @@ async fn space(local: &Local, cmd: SpaceCmd) -> Result<()> {
                 t.clone()
             });
         }
+        SpaceCmd::Members { space, json } => {
+            let s = local.space(&space).await?;
+            let members = local.members(&s).await?;
+            let me = local.identity().peer_id();
+            let v: Vec<_> = members
+                .iter()
+                .map(|m| {
+                    json!({
+                        "peer": m.peer, "role": m.role, "me": m.peer == me,
+                        "records": m.records, "last_ms": m.last_ms,
+                    })
+                })
+                .collect();
+            output::emit(json, &json!(v), || {
+                members
+                    .iter()
+                    .map(|m| {
+                        let you = if m.peer == me { "  (you)" } else { "" };
+                        format!("{:<7}  {}  {} records{you}", m.role, m.peer, m.records)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        SpaceCmd::Remove { space, peer_id, json } => {
+            let s = local.space(&space).await?;
+            let (rec, s) = local.remove_member(&s, &peer_id).await?;
+            output::emit(
+                json,
+                &json!({ "space": s.id.to_string(), "removed": peer_id.trim(), "epoch": s.epoch(), "record": rec.id.to_string() }),
+                || {
+                    format!(
+                        "removed {} from {:?}; the key was rotated (epoch {}) and sealed to the other members",
+                        peer_id.trim(),
+                        s.name,
+                        s.epoch()
+                    )
+                },
+            );
+        }
     }
     Ok(())
 }

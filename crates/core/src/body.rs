@@ -46,6 +46,26 @@ pub struct NewsBody {
     pub body: String,
 }
 
+/// Most key boxes in one rotation: the members a space can have after a removal.
+pub const MAX_MEMBERS: usize = 1000;
+
+/// A member announces itself in a space (written on joining), so the owner knows whom to
+/// give the key to when it is rotated. Carries no data of its own.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MemberBody {}
+
+/// The owner removes members and rotates the space key: the new key, sealed to each member
+/// who remains. Records dated after this one must use the new key.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RekeyBody {
+    /// The epoch this starts (1 for the first rotation).
+    pub epoch: u32,
+    /// Who is removed (Ed25519 public keys).
+    pub removed: Vec<[u8; 32]>,
+    /// The new key, sealed to each remaining member (the owner included).
+    pub boxes: Vec<crate::keybox::KeyBox>,
+}
+
 /// A decrypted body of any kind.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Body {
@@ -57,6 +77,10 @@ pub enum Body {
     Erase(EraseBody),
     /// Newsletter issue.
     News(NewsBody),
+    /// Member announcement.
+    Member(MemberBody),
+    /// Removal and key rotation.
+    Rekey(RekeyBody),
 }
 
 /// Why a body is not acceptable.
@@ -82,6 +106,8 @@ impl Body {
             Body::Stroke(_) => RecordKind::Stroke,
             Body::Erase(_) => RecordKind::Erase,
             Body::News(_) => RecordKind::NewsIssue,
+            Body::Member(_) => RecordKind::Member,
+            Body::Rekey(_) => RecordKind::Rekey,
         }
     }
 
@@ -92,6 +118,8 @@ impl Body {
             Body::Stroke(b) => postcard::to_stdvec(b),
             Body::Erase(b) => postcard::to_stdvec(b),
             Body::News(b) => postcard::to_stdvec(b),
+            Body::Member(b) => postcard::to_stdvec(b),
+            Body::Rekey(b) => postcard::to_stdvec(b),
         };
         r.expect("bodies always encode")
     }
@@ -110,6 +138,8 @@ impl Body {
             RecordKind::Stroke => Body::Stroke(exact(kind, bytes)?),
             RecordKind::Erase => Body::Erase(exact(kind, bytes)?),
             RecordKind::NewsIssue => Body::News(exact(kind, bytes)?),
+            RecordKind::Member => Body::Member(exact(kind, bytes)?),
+            RecordKind::Rekey => Body::Rekey(exact(kind, bytes)?),
         };
         body.validate()?;
         Ok(body)
@@ -150,7 +180,28 @@ impl Body {
                     return Err(invalid(format!("stroke width {} is outside 0.1..=500", s.width)));
                 }
             }
-            Body::Erase(_) => {}
+            Body::Erase(_) | Body::Member(_) => {}
+            Body::Rekey(r) => {
+                if r.epoch == 0 {
+                    return Err(invalid("a key rotation starts epoch 1 or later"));
+                }
+                if r.removed.is_empty() {
+                    return Err(invalid("a key rotation must remove at least one member"));
+                }
+                if r.boxes.is_empty() || r.boxes.len() > MAX_MEMBERS {
+                    return Err(invalid(format!(
+                        "a key rotation seals the key to {} members; 1..={MAX_MEMBERS} allowed",
+                        r.boxes.len()
+                    )));
+                }
+                let mut seen = std::collections::HashSet::new();
+                if !r.boxes.iter().all(|b| seen.insert(b.member)) {
+                    return Err(invalid("a key rotation has two boxes for one member"));
+                }
+                if r.removed.iter().any(|m| seen.contains(m)) {
+                    return Err(invalid("a key rotation gives the new key to a member it removes"));
+                }
+            }
             Body::News(n) => {
                 if n.title.trim().is_empty() {
                     return Err(invalid("newsletter issue has an empty title"));

@@ -9,12 +9,13 @@ pub mod body;
 pub mod hlc;
 pub mod identity;
 pub mod ids;
+pub mod keybox;
 pub mod live;
 pub mod record;
 pub mod space;
 pub mod ticket;
 
-pub use body::{Body, ChatBody, EraseBody, NewsBody, StrokeBody};
+pub use body::{Body, ChatBody, EraseBody, MemberBody, NewsBody, RekeyBody, StrokeBody};
 pub use hlc::{Clock, Hlc};
 pub use identity::{Identity, IdentityError};
 pub use ids::{AuthorKey, RecordId, SpaceId, SyncKey};

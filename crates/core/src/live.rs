@@ -111,7 +111,10 @@ impl Space {
     /// The gossip topic live frames of this space travel on (separate from records, so that
     /// peers that only replicate never see them).
     pub fn live_topic(&self) -> String {
-        let t = blake3::derive_key("confab 2026 live topic v1", &self.key.0);
+        let t = blake3::derive_key(
+            "confab 2026 live topic v1",
+            &self.current_key().unwrap_or(&self.key).0,
+        );
         format!("confab-live/{}", data_encoding::HEXLOWER.encode(&t[..16]))
     }
 
@@ -190,7 +193,10 @@ impl Space {
     }
 
     fn cipher_for_live(&self) -> XChaCha20Poly1305 {
-        let k = blake3::derive_key("confab 2026 live key v1", &self.key.0);
+        let k = blake3::derive_key(
+            "confab 2026 live key v1",
+            &self.current_key().unwrap_or(&self.key).0,
+        );
         XChaCha20Poly1305::new((&k).into())
     }
 }

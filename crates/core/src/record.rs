@@ -37,6 +37,10 @@ pub enum RecordKind {
     Erase = 3,
     /// A newsletter issue.
     NewsIssue = 4,
+    /// A member announcing itself in a space.
+    Member = 5,
+    /// The owner removing members and rotating the space key.
+    Rekey = 6,
 }
 
 impl RecordKind {
@@ -47,6 +51,8 @@ impl RecordKind {
             2 => Self::Stroke,
             3 => Self::Erase,
             4 => Self::NewsIssue,
+            5 => Self::Member,
+            6 => Self::Rekey,
             _ => return None,
         })
     }

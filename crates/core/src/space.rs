@@ -60,7 +60,9 @@ impl SpaceKind {
     pub fn accepts(self, kind: RecordKind) -> bool {
         matches!(
             (self, kind),
-            (SpaceKind::Chat, RecordKind::ChatMessage)
+            (_, RecordKind::Member)
+                | (_, RecordKind::Rekey)
+                | (SpaceKind::Chat, RecordKind::ChatMessage)
                 | (SpaceKind::Board, RecordKind::Stroke)
                 | (SpaceKind::Board, RecordKind::Erase)
                 | (SpaceKind::News, RecordKind::NewsIssue)
@@ -131,6 +133,34 @@ pub enum AuthError {
         /// The author's peer id.
         author: String,
     },
+    /// Only the owner removes members and rotates the key.
+    #[error("only the owner of {space_name:?} ({owner}) may remove members; {author} is not the owner")]
+    OwnerOnly {
+        /// The space's name.
+        space_name: String,
+        /// The owner's peer id.
+        owner: String,
+        /// The author's peer id.
+        author: String,
+    },
+    /// The author was removed from the space before this record's date.
+    #[error("{author} was removed from {space_name:?}; record {id} is dated after the removal")]
+    Removed {
+        /// The record.
+        id: RecordId,
+        /// The space's name.
+        space_name: String,
+        /// The author's peer id.
+        author: String,
+    },
+    /// The record is dated in an epoch whose key this member was not given.
+    #[error("record {id} is sealed with the key of epoch {epoch}, which this member was not given")]
+    NoKey {
+        /// The record.
+        id: RecordId,
+        /// The epoch.
+        epoch: u32,
+    },
     /// The body does not decrypt with the space key: the author is not a member.
     #[error("record {0} was not encrypted with this space's key (the author is not a member)")]
     NotMember(RecordId),
@@ -147,6 +177,25 @@ pub enum AuthError {
     BadRefs(RecordId, &'static str),
 }
 
+/// Most key rotations one space can have.
+pub const MAX_EPOCHS: usize = 64;
+
+/// One key rotation, as a member knows it. Epoch 0 is the space's first key ([`Space::key`]);
+/// a rotation starts epoch n at the timestamp of the owner's rotation record, and every record
+/// dated after that is sealed with the new key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Epoch {
+    /// 1 for the first rotation.
+    pub n: u32,
+    /// The rotation record's timestamp (HLC): records dated after it use this key.
+    pub since: u64,
+    /// The key, if this member was given it; `None` if it was removed (or, joining from a
+    /// ticket, learnt of the rotation before its key).
+    pub key: Option<SpaceKey>,
+    /// The members this rotation removed.
+    pub removed: Vec<AuthorKey>,
+}
+
 /// A space as a member knows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Space {
@@ -160,6 +209,8 @@ pub struct Space {
     pub key: SpaceKey,
     /// The creator; the only publisher of a newsletter.
     pub owner: AuthorKey,
+    /// Key rotations, oldest first (empty until the owner removes someone).
+    pub epochs: Vec<Epoch>,
 }
 
 /// Checks a space name: 1..=100 bytes, not blank, no control characters.
@@ -208,17 +259,189 @@ impl Space {
             name,
             key,
             owner,
+            epochs: Vec::new(),
         }
     }
 
-    /// The gossip topic name for live delivery: a hash of the key, so it reveals nothing.
+    /// The current epoch (0 until the first rotation).
+    pub fn epoch(&self) -> u32 {
+        self.epochs.len() as u32
+    }
+
+    /// The key records written now are sealed with; `None` if this member was removed.
+    pub fn current_key(&self) -> Option<&SpaceKey> {
+        match self.epochs.last() {
+            Some(e) => e.key.as_ref(),
+            None => Some(&self.key),
+        }
+    }
+
+    /// True if this member holds the current key (it was not removed).
+    pub fn is_current_member(&self) -> bool {
+        self.current_key().is_some()
+    }
+
+    /// The key for records dated `ts`: the epoch whose window holds it. A rotation record
+    /// itself is dated at its epoch's start and belongs to the epoch before, so the members of
+    /// that epoch can read it.
+    pub fn key_at(&self, ts: u64) -> Result<&SpaceKey, u32> {
+        for e in self.epochs.iter().rev() {
+            if e.since < ts {
+                return e.key.as_ref().ok_or(e.n);
+            }
+        }
+        Ok(&self.key)
+    }
+
+    /// When `author` was removed (the rotation's timestamp), if it was.
+    pub fn removed_since(&self, author: &AuthorKey) -> Option<u64> {
+        self.epochs
+            .iter()
+            .find(|e| e.removed.contains(author))
+            .map(|e| e.since)
+    }
+
+    /// The id peers name this space by when they sync epoch `n`: the space id for epoch 0, a
+    /// hash of the key after, so only holders of that epoch's key can ask for it.
+    pub fn sync_id_of(&self, n: u32) -> Option<SpaceId> {
+        if n == 0 {
+            return Some(self.id);
+        }
+        let key = self.epochs.get(n as usize - 1)?.key.as_ref()?;
+        let mut h = blake3::Hasher::new_derive_key("confab 2026 epoch sync id v1");
+        h.update(&self.id.0);
+        h.update(&key.0);
+        Some(SpaceId(*h.finalize().as_bytes()))
+    }
+
+    /// The id this member syncs the space by: its newest epoch whose key it holds.
+    pub fn sync_id(&self) -> SpaceId {
+        (0..=self.epoch())
+            .rev()
+            .find_map(|n| self.sync_id_of(n))
+            .unwrap_or(self.id)
+    }
+
+    /// Which epoch a sync id names and the newest timestamp a peer asking by it may be served:
+    /// all records for the current epoch; for an older epoch only records dated up to the
+    /// rotation that ended it (the rotation record included), so a member that has not yet
+    /// heard of a rotation learns of it, and a removed member still holding the old key gets
+    /// nothing written after.
+    pub fn resolve_sync_id(&self, id: &SpaceId) -> Option<(u32, Option<u64>)> {
+        (0..=self.epoch()).find_map(|n| {
+            (self.sync_id_of(n).as_ref() == Some(id))
+                .then(|| (n, self.epochs.get(n as usize).map(|e| e.since)))
+        })
+    }
+
+    /// The gossip topic name for live delivery: a hash of the current key, so it reveals
+    /// nothing and changes when the key is rotated.
     pub fn topic(&self) -> String {
-        let t = blake3::derive_key("confab 2026 gossip topic v1", &self.key.0);
+        let key = self.current_key().unwrap_or(&self.key);
+        let t = blake3::derive_key("confab 2026 gossip topic v1", &key.0);
         format!("confab/{}", data_encoding::HEXLOWER.encode(&t[..16]))
     }
 
-    fn cipher(&self) -> XChaCha20Poly1305 {
-        XChaCha20Poly1305::new((&self.key.0).into())
+    /// The gossip topic of the key records dated `ts` are sealed with: a rotation record is
+    /// announced where the members of the epoch before it listen.
+    pub fn topic_at(&self, ts: u64) -> String {
+        let key = self.key_at(ts).unwrap_or(&self.key);
+        let t = blake3::derive_key("confab 2026 gossip topic v1", &key.0);
+        format!("confab/{}", data_encoding::HEXLOWER.encode(&t[..16]))
+    }
+
+    /// The context a rotation's key boxes are bound to.
+    pub fn rekey_context(&self, epoch: u32) -> Vec<u8> {
+        let mut c = b"confab/rekey/v1\n".to_vec();
+        c.extend_from_slice(&self.id.0);
+        c.extend_from_slice(&epoch.to_be_bytes());
+        c
+    }
+
+    /// Builds the next rotation: a fresh key sealed to each of `remaining`, removing `removed`.
+    pub fn make_rekey(
+        &self,
+        removed: &[AuthorKey],
+        remaining: &[AuthorKey],
+    ) -> Result<(crate::body::RekeyBody, SpaceKey), String> {
+        if self.epochs.len() >= MAX_EPOCHS {
+            return Err(format!(
+                "space {:?} has had {MAX_EPOCHS} key rotations, the most allowed",
+                self.name
+            ));
+        }
+        let key = SpaceKey::random();
+        let epoch = self.epoch() + 1;
+        let ctx = self.rekey_context(epoch);
+        let boxes = remaining
+            .iter()
+            .filter_map(|m| crate::keybox::seal(m, &key, &ctx))
+            .collect();
+        let body = crate::body::RekeyBody {
+            epoch,
+            removed: removed.iter().map(|a| a.0).collect(),
+            boxes,
+        };
+        Ok((body, key))
+    }
+
+    /// Opens this member's box in a rotation, if it has one.
+    pub fn open_rekey(&self, body: &crate::body::RekeyBody, me: &SigningKey) -> Option<SpaceKey> {
+        let mine = me.verifying_key().to_bytes();
+        let b = body.boxes.iter().find(|b| b.member == mine)?;
+        crate::keybox::open(me, b, &self.rekey_context(body.epoch))
+    }
+
+    /// Takes a rotation record (already authorized) into this member's view. A rotation for the
+    /// next epoch is added; one for a known epoch (joined by a ticket that carried its key)
+    /// fills in whom it removed. Anything else is refused with the reason.
+    pub fn apply_rekey(
+        &mut self,
+        since: u64,
+        body: &crate::body::RekeyBody,
+        key: Option<SpaceKey>,
+    ) -> Result<bool, String> {
+        let n = body.epoch as usize;
+        let removed: Vec<AuthorKey> = body.removed.iter().map(|k| AuthorKey(*k)).collect();
+        if n == self.epochs.len() + 1 {
+            if n > MAX_EPOCHS {
+                return Err(format!("more than {MAX_EPOCHS} key rotations"));
+            }
+            if self.epochs.last().is_some_and(|e| e.since >= since) {
+                return Err(format!(
+                    "rotation to epoch {n} is dated before the rotation it follows"
+                ));
+            }
+            self.epochs.push(Epoch {
+                n: body.epoch,
+                since,
+                key,
+                removed,
+            });
+            return Ok(true);
+        }
+        match self.epochs.get_mut(n.wrapping_sub(1)) {
+            Some(e) if e.since == since => {
+                let changed = e.removed != removed || (e.key.is_none() && key.is_some());
+                e.removed = removed;
+                if e.key.is_none() {
+                    e.key = key;
+                }
+                Ok(changed)
+            }
+            Some(_) => Err(format!("a second, different rotation to epoch {n}")),
+            None => Err(format!(
+                "rotation to epoch {n} arrived before epoch {}",
+                self.epochs.len() + 1
+            )),
+        }
+    }
+
+    fn cipher_at(&self, rec: &Record) -> Result<XChaCha20Poly1305, AuthError> {
+        let key = self
+            .key_at(rec.ts.0)
+            .map_err(|epoch| AuthError::NoKey { id: rec.id, epoch })?;
+        Ok(XChaCha20Poly1305::new((&key.0).into()))
     }
 
     /// [`Space::seal`] for the caller's own key, returned ready to store: a record signed
@@ -255,8 +478,13 @@ impl Space {
         let author = AuthorKey(signer.verifying_key().to_bytes());
         let aad = Record::aad(&draft, &author);
         let nonce: [u8; 24] = rand::random();
-        let ct = self
-            .cipher()
+        let key = self.key_at(ts.0).map_err(|epoch| {
+            RecordError::Malformed(format!(
+                "this member does not hold the key of epoch {epoch} of {:?} (it was removed)",
+                self.name
+            ))
+        })?;
+        let ct = XChaCha20Poly1305::new((&key.0).into())
             .encrypt(
                 XNonce::from_slice(&nonce),
                 Payload {
@@ -271,7 +499,7 @@ impl Space {
     /// Decrypts a record's body without checking authorization (for views of stored records).
     pub fn decrypt(&self, rec: &Record) -> Result<Body, AuthError> {
         let pt = self
-            .cipher()
+            .cipher_at(rec)?
             .decrypt(
                 XNonce::from_slice(&rec.nonce),
                 Payload {
@@ -295,7 +523,23 @@ impl Space {
                 kind: rec.kind,
             });
         }
-        if self.kind == SpaceKind::News && rec.author != self.owner {
+        if let Some(since) = self.removed_since(&rec.author) {
+            if rec.ts.0 > since {
+                return Err(AuthError::Removed {
+                    id: rec.id,
+                    space_name: self.name.clone(),
+                    author: rec.author.peer_id(),
+                });
+            }
+        }
+        if rec.kind == RecordKind::Rekey && rec.author != self.owner {
+            return Err(AuthError::OwnerOnly {
+                space_name: self.name.clone(),
+                owner: self.owner.peer_id(),
+                author: rec.author.peer_id(),
+            });
+        }
+        if self.kind == SpaceKind::News && rec.kind == RecordKind::NewsIssue && rec.author != self.owner {
             return Err(AuthError::NotOwner {
                 space_name: self.name.clone(),
                 owner: self.owner.peer_id(),

@@ -9,12 +9,14 @@ use ed25519_dalek::{Signer, SigningKey};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::AuthorKey;
-use crate::space::{check_name, Space, SpaceKey, SpaceKind};
+use crate::space::{check_name, Epoch, Space, SpaceKey, SpaceKind, MAX_EPOCHS};
 
 /// The text every ticket starts with; the digit is the ticket version.
 pub const TICKET_PREFIX: &str = "CONFAB";
-/// Ticket version written by this build.
+/// Ticket version written by this build for a space whose key was never rotated.
 pub const TICKET_VERSION: u8 = 1;
+/// Ticket version for a space with key rotations: it also carries each epoch's start and key.
+pub const TICKET_VERSION_EPOCHS: u8 = 2;
 /// Most addresses a ticket carries.
 pub const MAX_TICKET_ADDRS: usize = 16;
 /// Longest address text.
@@ -28,7 +30,7 @@ pub enum TicketError {
     #[error("not a Confab ticket: it must start with \"CONFAB1\"")]
     NotATicket,
     /// A newer ticket version.
-    #[error("ticket version {0} is not supported (this build reads version {TICKET_VERSION})")]
+    #[error("ticket version {0} is not supported (this build reads versions 1 and 2)")]
     UnsupportedVersion(String),
     /// Not valid base32.
     #[error("ticket is damaged: {0}")]
@@ -51,6 +53,13 @@ struct Fields {
     addrs: Vec<String>,
 }
 
+#[derive(Serialize, Deserialize)]
+struct FieldsV2 {
+    base: Fields,
+    /// (start timestamp, key) of epochs 1, 2, …
+    epochs: Vec<(u64, [u8; 32])>,
+}
+
 /// A parsed, verified ticket.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ticket {
@@ -63,7 +72,9 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    /// Encodes and signs a ticket for `space`, reachable at `addrs`.
+    /// Encodes and signs a ticket for `space`, reachable at `addrs`. A space whose key was
+    /// rotated gets a version-2 ticket carrying every epoch's key the signer holds (a removed
+    /// member's ticket stops at the last key it was given).
     pub fn encode(space: &Space, addrs: &[String], signer: &SigningKey) -> String {
         let addrs: Vec<String> = addrs
             .iter()
@@ -79,12 +90,28 @@ impl Ticket {
             inviter: signer.verifying_key().to_bytes(),
             addrs,
         };
-        let mut bytes = postcard::to_stdvec(&fields).expect("ticket encodes");
+        let epochs: Vec<(u64, [u8; 32])> = space
+            .epochs
+            .iter()
+            .map_while(|e| e.key.as_ref().map(|k| (e.since, k.0)))
+            .collect();
+        let (version, bytes) = if epochs.is_empty() {
+            (TICKET_VERSION, postcard::to_stdvec(&fields))
+        } else {
+            (
+                TICKET_VERSION_EPOCHS,
+                postcard::to_stdvec(&FieldsV2 { base: fields, epochs }),
+            )
+        };
+        let mut bytes = bytes.expect("ticket encodes");
         let mut msg = DOMAIN.to_vec();
+        if version != TICKET_VERSION {
+            msg.push(version);
+        }
         msg.extend_from_slice(&bytes);
         bytes.extend_from_slice(&signer.sign(&msg).to_bytes());
         format!(
-            "{TICKET_PREFIX}{TICKET_VERSION}{}",
+            "{TICKET_PREFIX}{version}{}",
             data_encoding::BASE32_NOPAD.encode(&bytes)
         )
     }
@@ -97,9 +124,10 @@ impl Ticket {
         if digits.is_empty() {
             return Err(TicketError::NotATicket);
         }
-        if digits != TICKET_VERSION.to_string() {
-            return Err(TicketError::UnsupportedVersion(digits));
-        }
+        let version = match digits.parse::<u8>() {
+            Ok(v @ (TICKET_VERSION | TICKET_VERSION_EPOCHS)) => v,
+            _ => return Err(TicketError::UnsupportedVersion(digits)),
+        };
         let b32 = &rest[digits.len()..];
         let bytes = data_encoding::BASE32_NOPAD
             .decode(b32.as_bytes())
@@ -108,12 +136,30 @@ impl Ticket {
             return Err(TicketError::BadContents(format!("only {} bytes", bytes.len())));
         }
         let (body, sig) = bytes.split_at(bytes.len() - 64);
-        let (f, extra) =
-            postcard::take_from_bytes::<Fields>(body).map_err(|e| TicketError::BadContents(e.to_string()))?;
+        let bad = |e: postcard::Error| TicketError::BadContents(e.to_string());
+        let (f, epochs, extra) = if version == TICKET_VERSION {
+            let (f, extra) = postcard::take_from_bytes::<Fields>(body).map_err(bad)?;
+            (f, Vec::new(), extra)
+        } else {
+            let (f, extra) = postcard::take_from_bytes::<FieldsV2>(body).map_err(bad)?;
+            (f.base, f.epochs, extra)
+        };
         if !extra.is_empty() {
             return Err(TicketError::BadContents("trailing bytes".into()));
         }
+        if epochs.len() > MAX_EPOCHS || (version == TICKET_VERSION_EPOCHS && epochs.is_empty()) {
+            return Err(TicketError::BadContents(format!(
+                "{} key epochs; 1..={MAX_EPOCHS} in a version-2 ticket",
+                epochs.len()
+            )));
+        }
+        if !epochs.windows(2).all(|w| w[0].0 < w[1].0) {
+            return Err(TicketError::BadContents("key epochs out of order".into()));
+        }
         let mut msg = DOMAIN.to_vec();
+        if version != TICKET_VERSION {
+            msg.push(version);
+        }
         msg.extend_from_slice(body);
         if !crate::record::verify_signature(&f.inviter, &msg, sig) {
             return Err(TicketError::BadSignature);
@@ -124,8 +170,19 @@ impl Ticket {
         if f.addrs.len() > MAX_TICKET_ADDRS || f.addrs.iter().any(|a| a.len() > MAX_ADDR_LEN) {
             return Err(TicketError::BadContents("too many or too long addresses".into()));
         }
+        let mut space = Space::from_parts(kind, f.name, SpaceKey(f.key), AuthorKey(f.owner));
+        space.epochs = epochs
+            .into_iter()
+            .zip(1u32..)
+            .map(|((since, key), n)| Epoch {
+                n,
+                since,
+                key: Some(SpaceKey(key)),
+                removed: Vec::new(),
+            })
+            .collect();
         Ok(Ticket {
-            space: Space::from_parts(kind, f.name, SpaceKey(f.key), AuthorKey(f.owner)),
+            space,
             inviter: AuthorKey(f.inviter),
             addrs: f.addrs,
         })
@@ -159,7 +216,7 @@ mod tests {
         }
         assert_eq!(Ticket::parse("hello"), Err(TicketError::NotATicket));
         assert!(matches!(
-            Ticket::parse("CONFAB2AAAA"),
+            Ticket::parse("CONFAB3AAAA"),
             Err(TicketError::UnsupportedVersion(_))
         ));
         assert!(matches!(
@@ -167,5 +224,30 @@ mod tests {
             Err(TicketError::BadEncoding(_))
         ));
         assert!(Ticket::parse(&t[..t.len() - 10]).is_err());
+    }
+
+    #[test]
+    fn a_rotated_space_gets_a_version_2_ticket_with_its_keys() {
+        let id = Identity::generate();
+        let mut space = Space::create(SpaceKind::Chat, "Room", id.author()).unwrap();
+        let other = Identity::generate();
+        let (body, key) = space.make_rekey(&[other.author()], &[id.author()]).unwrap();
+        let opened = space.open_rekey(&body, id.signing_key());
+        assert_eq!(opened.as_ref(), Some(&key));
+        space.apply_rekey(1_000 << 16, &body, opened).unwrap();
+        let t = Ticket::encode(&space, &[], id.signing_key());
+        assert!(t.starts_with("CONFAB2"), "{t}");
+        let p = Ticket::parse(&t).unwrap();
+        assert_eq!(p.space.id, space.id);
+        assert_eq!(p.space.current_key(), Some(&key));
+        assert_eq!(p.space.sync_id(), space.sync_id());
+        assert_ne!(p.space.sync_id(), space.id);
+        // The version is signed: relabelling a version-2 ticket as version 1 fails.
+        let relabelled = format!("CONFAB1{}", &t[7..]);
+        assert!(Ticket::parse(&relabelled).is_err());
+        // A removed member's ticket stops at the last key it holds: version 1 again.
+        let mut removed_view = space.clone();
+        removed_view.epochs[0].key = None;
+        assert!(Ticket::encode(&removed_view, &[], other.signing_key()).starts_with("CONFAB1"));
     }
 }

@@ -14,8 +14,11 @@ pub use node::{
 use std::path::{Path, PathBuf};
 
 use confab_core::record::RecordError;
-use confab_core::{Body, Clock, Identity, IdentityError, RecordId, Space, SpaceKind, Ticket, TicketError};
-use confab_store::{Store, StoreError};
+use confab_core::{
+    AuthorKey, Body, Clock, Identity, IdentityError, MemberBody, RecordId, Space, SpaceKind, Ticket,
+    TicketError,
+};
+use confab_store::{Member, Store, StoreError};
 use confab_sync::Syncer;
 
 /// Environment variable naming the data dir.
@@ -69,6 +72,7 @@ impl Local {
         create_private_dir(dir)?;
         let identity = Identity::load_or_create(dir)?;
         let store = Store::open_dir(dir)?;
+        store.set_me(identity.signing_key().clone()).await?;
         let floor = store.clock_floor().await?;
         Ok(Local {
             dir: dir.to_path_buf(),
@@ -114,6 +118,7 @@ impl Local {
 
     /// A ticket for a joined space, carrying this node's known addresses.
     pub async fn ticket(&self, space: &Space) -> Result<String, NodeError> {
+        let space = &self.fresh(space).await?;
         let addrs = self.self_addrs().await?;
         Ok(Ticket::encode(space, &addrs, self.identity.signing_key()))
     }
@@ -127,10 +132,93 @@ impl Local {
     }
 
     /// Joins the space a ticket invites into. Returns the space and the addresses it carried.
+    /// A new member announces itself with a member record, so that the owner gives it the new
+    /// key if the key is ever rotated.
     pub async fn join(&self, ticket: &str) -> Result<Ticket, NodeError> {
         let t = Ticket::parse(ticket)?;
-        self.store().add_space(t.space.clone()).await?;
+        let new = self.store().add_space(t.space.clone()).await?;
+        if new && t.space.owner != self.identity.author() {
+            self.write(&t.space, Body::Member(MemberBody {}), vec![], None)
+                .await?;
+        }
         Ok(t)
+    }
+
+    /// The space as the store knows it now (its key may have been rotated since `space` was
+    /// read). Refused if this member was removed from it.
+    async fn fresh(&self, space: &Space) -> Result<Space, NodeError> {
+        let s = self
+            .store()
+            .space(space.id)
+            .await?
+            .unwrap_or_else(|| space.clone());
+        if !s.is_current_member() {
+            return Err(NodeError::Invalid(format!(
+                "you were removed from {:?}: its owner rotated the key and did not give it to you",
+                s.name
+            )));
+        }
+        Ok(s)
+    }
+
+    /// The members of a space: owner, members, and who was removed.
+    pub async fn members(&self, space: &Space) -> Result<Vec<Member>, NodeError> {
+        Ok(self.store().members(space.id).await?)
+    }
+
+    /// Removes a member from a space this identity owns: writes a rotation record that seals
+    /// a new key to every other member the store knows of (anyone who joined or wrote), and
+    /// marks `peer` removed. Records dated after it must use the new key; peers refuse the
+    /// removed member's later records and stop serving it. Returns the rotation record and
+    /// the space as it now is.
+    pub async fn remove_member(
+        &self,
+        space: &Space,
+        peer: &str,
+    ) -> Result<(confab_core::Record, Space), NodeError> {
+        let space = self.fresh(space).await?;
+        let me = self.identity.author();
+        if space.owner != me {
+            return Err(NodeError::Invalid(format!(
+                "only the owner of {:?} ({}) can remove members",
+                space.name,
+                space.owner.peer_id()
+            )));
+        }
+        let target = AuthorKey::from_peer_id(peer.trim())
+            .ok_or_else(|| NodeError::Invalid(format!("{peer:?} is not a peer id")))?;
+        if target == me {
+            return Err(NodeError::Invalid("the owner cannot remove itself".into()));
+        }
+        let members = self.members(&space).await?;
+        match members.iter().find(|m| m.author == target) {
+            None => {
+                return Err(NodeError::Invalid(format!(
+                    "{} is not a member of {:?} (see `confab space members`)",
+                    peer.trim(),
+                    space.name
+                )))
+            }
+            Some(m) if m.role == "removed" => {
+                return Err(NodeError::Invalid(format!(
+                    "{} was already removed from {:?}",
+                    peer.trim(),
+                    space.name
+                )))
+            }
+            Some(_) => {}
+        }
+        let remaining: Vec<AuthorKey> = members
+            .iter()
+            .filter(|m| m.role != "removed" && m.author != target)
+            .map(|m| m.author)
+            .collect();
+        let (body, _key) = space
+            .make_rekey(&[target], &remaining)
+            .map_err(NodeError::Invalid)?;
+        let rec = self.write_record(&space, Body::Rekey(body), vec![], None).await?;
+        let updated = self.fresh(&space).await?;
+        Ok((rec, updated))
     }
 
     /// The joined space with this id or unique id prefix.
@@ -169,6 +257,11 @@ impl Local {
         expires: Option<u64>,
     ) -> Result<confab_core::Record, NodeError> {
         self.check_body(space, &body)?;
+        let space = &self.fresh(space).await?;
+        if let Some(e) = space.epochs.last() {
+            // Records written now are dated after the newest rotation, under its key.
+            self.clock.observe(confab_core::Hlc(e.since));
+        }
         let rec = space.seal_verified(
             self.identity.signing_key(),
             &body,
@@ -212,6 +305,10 @@ impl Local {
         space: &Space,
         bodies: Vec<Body>,
     ) -> Result<Vec<confab_core::Record>, NodeError> {
+        let space = &self.fresh(space).await?;
+        if let Some(e) = space.epochs.last() {
+            self.clock.observe(confab_core::Hlc(e.since));
+        }
         let mut recs = Vec::with_capacity(bodies.len());
         let mut verified = Vec::with_capacity(bodies.len());
         for body in bodies {

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use confab_core::record::verify_all;
-use confab_core::{AuthorKey, Body, Live, Record, RecordId, Space, SpaceId, SpaceKind, Ticket};
+use confab_core::{AuthorKey, Body, Live, Record, RecordId, RecordKind, Space, SpaceId, SpaceKind, Ticket};
 use confab_net::{MessageAcceptance, MessageId, Multiaddr, NetConfig, NetEvent, NetHandle, PeerId, PeerInfo};
 use confab_store::Inserted;
 use confab_sync::proto::Response;
@@ -55,6 +55,15 @@ pub enum NodeEvent {
     PeerConnected(PeerStatus),
     /// A peer's last connection closed.
     PeerDisconnected(String),
+    /// A space's key was rotated (the owner removed someone), or this member was removed.
+    Rotated {
+        /// The space.
+        space: SpaceId,
+        /// Its new epoch.
+        epoch: u32,
+        /// False if this member was removed.
+        member: bool,
+    },
     /// Records were stored, live (gossip) or written here.
     Inserted {
         /// The records.
@@ -243,7 +252,11 @@ impl Node {
             lock: Mutex::new(Some(lock)),
         }));
         let sink = node.0.events.clone();
+        let (rot_tx, rot_rx) = mpsc::unbounded_channel::<SpaceId>();
         node.local().syncer().observe(move |ins, local| {
+            for r in ins.iter().filter(|r| r.kind == RecordKind::Rekey) {
+                let _ = rot_tx.send(r.space);
+            }
             let _ = sink.send(NodeEvent::Inserted {
                 records: Arc::new(ins.to_vec()),
                 local,
@@ -251,12 +264,13 @@ impl Node {
         });
         node.local().store().set_setting(SELF_ADDRS_SETTING, "[]").await?;
         for space in node.local().store().spaces().await? {
-            node.watch_space(&space);
+            let _ = node.watch_space(&space);
         }
         let (gossip_tx, gossip_rx) = mpsc::channel(8192);
         tokio::spawn(node.clone().network_events(net_events, gossip_tx));
         tokio::spawn(node.clone().gossip_worker(gossip_rx));
         tokio::spawn(node.clone().outbox_worker());
+        tokio::spawn(node.clone().rotation_worker(rot_rx));
         tokio::spawn(node.clone().maintenance());
         Ok(node)
     }
@@ -334,7 +348,10 @@ impl Node {
     }
 
     async fn announce(&self, space: &Space, rec: &Record) {
-        if let Err(e) = self.0.net.publish(space.topic(), rec.encoded().to_vec()).await {
+        // A rotation record is read by the members of the epoch before it: announce each
+        // record on the topic of the key it is sealed with.
+        let topic = space.topic_at(rec.ts.0);
+        if let Err(e) = self.0.net.publish(topic, rec.encoded().to_vec()).await {
             debug!("publish: {e}");
         }
     }
@@ -342,7 +359,7 @@ impl Node {
     /// Creates a space owned by this node; returns it and its ticket.
     pub async fn create_space(&self, kind: SpaceKind, name: &str) -> Result<(Space, String), NodeError> {
         let (space, ticket) = self.local().create_space(kind, name).await?;
-        self.watch_space(&space);
+        let _ = self.watch_space(&space);
         Ok((space, ticket))
     }
 
@@ -353,23 +370,97 @@ impl Node {
         Ok(t)
     }
 
-    fn watch_space(&self, space: &Space) {
+    /// Subscribes to the space's topics for its current key, leaving those of older keys (a
+    /// rotation moves the space to new topics) and all of them once this member is removed.
+    /// True if anything changed.
+    fn watch_space(&self, space: &Space) -> bool {
+        let member = space.is_current_member();
         let topic = space.topic();
-        let new = lock(&self.0.topics).insert(topic.clone(), space.id).is_none();
-        if new {
-            let _ = self.0.net.subscribe(topic);
+        let mut changed = false;
+        {
+            let mut topics = lock(&self.0.topics);
+            let stale: Vec<String> = topics
+                .iter()
+                .filter(|(t, id)| **id == space.id && (**t != topic || !member))
+                .map(|(t, _)| t.clone())
+                .collect();
+            for t in stale {
+                topics.remove(&t);
+                let _ = self.0.net.unsubscribe(t);
+                changed = true;
+            }
+            if member && topics.insert(topic.clone(), space.id).is_none() {
+                let _ = self.0.net.subscribe(topic);
+                changed = true;
+            }
         }
         if space.kind == SpaceKind::Board {
             let topic = space.live_topic();
-            let fresh = LiveTopic {
-                space: space.clone(),
-                second: 0,
-                counts: HashMap::new(),
-            };
-            if lock(&self.0.live).insert(topic.clone(), fresh).is_none() {
+            let mut live = lock(&self.0.live);
+            let stale: Vec<String> = live
+                .iter()
+                .filter(|(t, l)| l.space.id == space.id && (**t != topic || !member))
+                .map(|(t, _)| t.clone())
+                .collect();
+            for t in stale {
+                live.remove(&t);
+                let _ = self.0.net.unsubscribe(t);
+            }
+            if member && !live.contains_key(&topic) {
+                let fresh = LiveTopic {
+                    space: space.clone(),
+                    second: 0,
+                    counts: HashMap::new(),
+                };
+                live.insert(topic.clone(), fresh);
                 let _ = self.0.net.subscribe(topic);
             }
         }
+        changed
+    }
+
+    /// After a key rotation reached this store: follow the space to its new topics and fetch
+    /// from every peer what the new key opens.
+    async fn on_rotation(&self, space_id: SpaceId) {
+        let Ok(Some(space)) = self.local().store().space(space_id).await else {
+            return;
+        };
+        if self.watch_space(&space) {
+            if space.is_current_member() {
+                info!(
+                    "space {} ({}) moved to key epoch {}",
+                    space.id,
+                    space.name,
+                    space.epoch()
+                );
+            } else {
+                warn!("this member was removed from space {} ({})", space.id, space.name);
+            }
+            self.emit(NodeEvent::Rotated {
+                space: space.id,
+                epoch: space.epoch(),
+                member: space.is_current_member(),
+            });
+        }
+        if space.is_current_member() {
+            let peers: Vec<PeerId> = lock(&self.0.peers).keys().copied().collect();
+            for p in peers {
+                tokio::spawn(self.clone().sync_peer(p, Some(vec![space.id])));
+            }
+        }
+    }
+
+    /// Removes a member from a space this node owns and rotates the key (see
+    /// [`Local::remove_member`]); the rotation is announced on the old key's topic, where
+    /// the remaining members are listening, and the node moves to the new one.
+    pub async fn remove_member(&self, space: &Space, peer: &str) -> Result<Space, NodeError> {
+        let (rec, updated) = self.local().remove_member(space, peer).await?;
+        // The rotation is sealed with the old key and published where its members listen.
+        if let Err(e) = self.0.net.publish(space.topic(), rec.encoded().to_vec()).await {
+            debug!("publish rotation: {e}");
+        }
+        self.on_rotation(space.id).await;
+        Ok(updated)
     }
 
     /// Sends where this node's pointer is and the stroke it is drawing to the board's members.
@@ -423,7 +514,7 @@ impl Node {
     }
 
     async fn on_new_space(&self, space: &Space, ticket: Option<&Ticket>) {
-        self.watch_space(space);
+        let _ = self.watch_space(space);
         if let Some(t) = ticket {
             let inviter: Option<PeerId> = t.inviter.peer_id().parse().ok();
             let addrs: Vec<Multiaddr> = t.addrs.iter().filter_map(|a| a.parse().ok()).collect();
@@ -569,7 +660,8 @@ impl Node {
     }
 
     async fn answer(self, peer: PeerId, id: u64, frame: Vec<u8>) {
-        match self.local().syncer().respond(&frame).await {
+        let author = AuthorKey::from_peer_id(&peer.to_string());
+        match self.local().syncer().respond_to(author, &frame).await {
             Ok(reply) => {
                 let _ = self.0.net.respond(id, reply);
             }
@@ -711,6 +803,17 @@ impl Node {
         }
     }
 
+    async fn rotation_worker(self, mut rx: mpsc::UnboundedReceiver<SpaceId>) {
+        let mut stop = self.stopped();
+        loop {
+            let space = tokio::select! {
+                s = rx.recv() => match s { Some(s) => s, None => break },
+                _ = stop.changed() => break,
+            };
+            self.on_rotation(space).await;
+        }
+    }
+
     /// Announces records the CLI wrote to this data dir and picks up spaces it joined.
     async fn outbox_worker(self) {
         let mut stop = self.stopped();
@@ -731,9 +834,14 @@ impl Node {
             last_version = v;
             if let Ok(spaces) = store.spaces().await {
                 let known: HashSet<SpaceId> = lock(&self.0.topics).values().copied().collect();
-                for s in spaces.into_iter().filter(|s| !known.contains(&s.id)) {
-                    info!("joined space {} ({})", s.id, s.name);
-                    self.on_new_space(&s, None).await;
+                for s in spaces {
+                    if !known.contains(&s.id) && s.is_current_member() {
+                        info!("joined space {} ({})", s.id, s.name);
+                        self.on_new_space(&s, None).await;
+                    } else if !lock(&self.0.topics).contains_key(&s.topic()) {
+                        // The CLI rotated its key (or this member learnt it was removed).
+                        self.on_rotation(s.id).await;
+                    }
                 }
             }
             let Ok(queued) = store.take_outbox(1024).await else {

@@ -515,3 +515,131 @@ async fn a_peer_that_gossips_invalid_records_loses_its_standing() {
     rogue.shutdown();
     victim.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_removes_a_member_and_the_new_key_reaches_the_others_only() {
+    let d = tempfile::tempdir().unwrap();
+    let a = start(&d.path().join("a"), vec![]).await;
+    let (room, _) = a.create_space(SpaceKind::Chat, "room").await.unwrap();
+    let ticket = a.local().ticket(&room).await.unwrap();
+    let b = start(&d.path().join("b"), vec![]).await;
+    let m = start(&d.path().join("m"), vec![]).await;
+    b.join(&ticket).await.unwrap();
+    m.join(&ticket).await.unwrap();
+    let say = |n: &Node, text: &str| {
+        let (n, text, room) = (n.clone(), text.to_string(), room.clone());
+        async move { n.write(&room, Body::Chat(ChatBody { text }), vec![]).await }
+    };
+    say(&a, "before").await.unwrap();
+    // The owner learns both members from their join records.
+    eventually(40, "a knows b and m as members", || async {
+        a.local().members(&room).await.unwrap().len() == 3
+    })
+    .await;
+    for n in [&b, &m] {
+        eventually(10, "the first message everywhere", || async {
+            texts(n, room.id).await == ["before"]
+        })
+        .await;
+    }
+
+    let m_peer = m.peer_id().to_string();
+    // Only the owner removes, and only members.
+    let err = b
+        .remove_member(&room, &a.peer_id().to_string())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("only the owner"), "{err}");
+    let err = a.remove_member(&room, "12D3KooWnotapeer").await.unwrap_err();
+    assert!(err.to_string().contains("not a peer id"), "{err}");
+    let updated = a.remove_member(&room, &m_peer).await.unwrap();
+    assert_eq!(updated.epoch(), 1);
+    let err = a.remove_member(&room, &m_peer).await.unwrap_err();
+    assert!(err.to_string().contains("already removed"), "{err}");
+    let roles: Vec<(String, &str)> = a
+        .local()
+        .members(&room)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|x| (x.peer, x.role))
+        .collect();
+    assert!(roles.contains(&(a.peer_id().to_string(), "owner")), "{roles:?}");
+    assert!(roles.contains(&(b.peer_id().to_string(), "member")), "{roles:?}");
+    assert!(roles.contains(&(m_peer.clone(), "removed")), "{roles:?}");
+
+    // b receives the new key; m learns it was removed and holds no key for the new epoch.
+    eventually(40, "b holds the new key", || async {
+        let s = b.local().store().space(room.id).await.unwrap().unwrap();
+        s.epoch() == 1 && s.is_current_member()
+    })
+    .await;
+    let b_room = b.local().store().space(room.id).await.unwrap().unwrap();
+    let a_room = a.local().store().space(room.id).await.unwrap().unwrap();
+    assert_eq!(b_room.current_key(), a_room.current_key());
+
+    say(&a, "after, from a").await.unwrap();
+    say(&b, "after, from b").await.unwrap();
+    for n in [&a, &b] {
+        eventually(20, "both new messages on a and b", || async {
+            texts(n, room.id).await.len() == 3
+        })
+        .await;
+    }
+    eventually(40, "m learns it was removed", || async {
+        let s = m.local().store().space(room.id).await.unwrap().unwrap();
+        s.epoch() == 1 && !s.is_current_member()
+    })
+    .await;
+    let err = say(&m, "still here?").await.unwrap_err();
+    assert!(err.to_string().contains("you were removed"), "{err}");
+    // m stays connected and keeps trying; nothing written after the removal reaches it.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(texts(&m, room.id).await, ["before"]);
+
+    // A record m forges with the old key, dated now, is refused by name wherever it lands.
+    let forged = room
+        .seal_verified(
+            m.local().identity().signing_key(),
+            &Body::Chat(ChatBody {
+                text: "forged".into(),
+            }),
+            Hlc::new(confab_core::now_ms(), 0),
+            None,
+            vec![],
+        )
+        .unwrap();
+    for n in [&a, &b] {
+        let report = n.local().syncer().insert(vec![forged.clone()]).await.unwrap();
+        assert!(report.inserted.is_empty());
+        let why = report.refused[0].1.to_string();
+        assert!(why.contains("was removed"), "{why}");
+    }
+    // And a sync request from m's identity, by the old id, is refused.
+    let req = Request::Fetch {
+        space: room.id,
+        keys: vec![],
+    }
+    .encode();
+    let reply = a
+        .local()
+        .syncer()
+        .respond_to(Some(m.local().identity().author()), &req)
+        .await
+        .unwrap();
+    let reply = confab_sync::proto::Response::decode(&reply).unwrap();
+    assert!(format!("{reply:?}").contains("removed"), "{reply:?}");
+
+    // A newcomer invited after the removal reads both epochs.
+    let ticket2 = a.local().ticket(&room).await.unwrap();
+    assert!(ticket2.starts_with("CONFAB2"));
+    let c = start(&d.path().join("c"), vec![]).await;
+    c.join(&ticket2).await.unwrap();
+    eventually(20, "c reads both epochs", || async {
+        texts(&c, room.id).await.len() == 3
+    })
+    .await;
+    for n in [a, b, m, c] {
+        n.shutdown();
+    }
+}

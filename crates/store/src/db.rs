@@ -3,22 +3,123 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use confab_core::space::Epoch;
 use confab_core::{
     AuthorKey, Body, Record, RecordKind, Space, SpaceId, SpaceKey, SpaceKind, SyncKey, Verified,
 };
+use ed25519_dalek::SigningKey;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::schema::{migrations, version_triple, MIN_SQLITE_VERSION};
 use crate::{InsertReport, Inserted, Refusal, StoreError};
 
-/// The store thread's state: the connection and the joined spaces (their keys decrypt bodies).
+/// The store thread's state: the connection, the joined spaces (their keys decrypt bodies) and
+/// this member's signing key (it opens the key boxes of rotations).
 pub struct Db {
     conn: Connection,
     spaces: HashMap<SpaceId, Space>,
+    me: Option<SigningKey>,
+    /// `PRAGMA data_version` when `spaces` was last read: another process committed if it moved.
+    seen_version: i64,
+}
+
+/// A member of a space as this store knows it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Member {
+    /// Peer id.
+    pub peer: String,
+    /// Its public key.
+    #[serde(skip)]
+    pub author: AuthorKey,
+    /// "owner", "member" or "removed".
+    pub role: &'static str,
+    /// Records of theirs this store holds.
+    pub records: u64,
+    /// Newest of them (ms), if any.
+    pub last_ms: Option<u64>,
 }
 
 /// (id, space, encoding if still stored) of a queued record.
 type OutboxRow = (Vec<u8>, Vec<u8>, Option<Vec<u8>>);
+
+/// After a rotation starting at `since`: records dated later that were accepted under the
+/// old view (written before their authors heard of the rotation, or by the removed member)
+/// are checked again. Ones that no longer pass are deleted; this member's own are sealed
+/// again under the new key with their original time, so nothing it wrote is lost.
+fn recheck_after_rotation(
+    tx: &Transaction<'_>,
+    space: &Space,
+    me: Option<&SigningKey>,
+    before: &Space,
+    since: u64,
+    report: &mut InsertReport,
+) -> Result<(), StoreError> {
+    if !report.rekeyed.contains(&space.id) {
+        report.rekeyed.push(space.id);
+    }
+    let later: Vec<Vec<u8>> = {
+        let mut q = tx.prepare_cached("SELECT raw FROM records WHERE space = ?1 AND ts > ?2")?;
+        let rows = q
+            .query_map(params![space.id.0, since as i64], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        rows
+    };
+    for raw in later {
+        let rec = Record::decode(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let Ok(v) = rec.clone().verify() else { continue };
+        if space.authorize(&v).is_ok() {
+            continue;
+        }
+        tx.execute("DELETE FROM records WHERE id = ?1", [&rec.id.0])?;
+        tx.execute("DELETE FROM erased WHERE source = ?1", [&rec.id.0])?;
+        report.purged += 1;
+        let mine = me.filter(|me| me.verifying_key().to_bytes() == rec.author.0);
+        if let (Some(me), Ok(body)) = (mine, before.decrypt(&rec)) {
+            if space.is_current_member() {
+                let again = space
+                    .seal_verified(me, &body, rec.ts, rec.expires, rec.refs.clone())
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                tx.execute(
+                        "INSERT OR IGNORE INTO records (space, ts, id, kind, author, expires, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        params![
+                            again.space.0,
+                            again.ts.0 as i64,
+                            again.id.0,
+                            again.kind.code(),
+                            again.author.0,
+                            again.expires.map(|e| e as i64),
+                            again.encoded()
+                        ],
+                    )?;
+                if again.kind == RecordKind::Erase {
+                    for target in &again.refs {
+                        tx.execute(
+                            "INSERT OR IGNORE INTO erased (space, target, source) VALUES (?1, ?2, ?3)",
+                            params![again.space.0, target.0, again.id.0],
+                        )?;
+                    }
+                }
+                report.inserted.push(Inserted::new(&again, body));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn save_epoch(tx: &Transaction<'_>, space: &SpaceId, e: &Epoch) -> Result<(), StoreError> {
+    let removed: Vec<u8> = e.removed.iter().flat_map(|a| a.0).collect();
+    tx.execute(
+        "INSERT OR REPLACE INTO epochs (space, n, since, key, removed) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            space.0,
+            e.n as i64,
+            e.since as i64,
+            e.key.as_ref().map(|k| k.0.to_vec()),
+            removed
+        ],
+    )?;
+    Ok(())
+}
 
 fn blob32(v: Vec<u8>) -> Result<[u8; 32], StoreError> {
     v.try_into()
@@ -54,6 +155,8 @@ impl Db {
         let mut db = Db {
             conn,
             spaces: HashMap::new(),
+            me: None,
+            seen_version: 0,
         };
         db.reload_spaces()?;
         Ok(db)
@@ -64,7 +167,60 @@ impl Db {
         &mut self.conn
     }
 
+    /// Sets this member's signing key, used to open the key boxes of rotations.
+    pub fn set_me(&mut self, key: SigningKey) -> Result<(), StoreError> {
+        self.me = Some(key);
+        self.reload_spaces()
+    }
+
+    /// Re-reads the spaces if another connection committed since they were read (the CLI
+    /// rotating a key while a node runs on the same data dir).
+    fn refresh(&mut self) -> Result<(), StoreError> {
+        let v: i64 = self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if v != self.seen_version {
+            self.reload_spaces()?;
+        }
+        Ok(())
+    }
+
     fn reload_spaces(&mut self) -> Result<(), StoreError> {
+        self.seen_version = self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let mut epochs: HashMap<SpaceId, Vec<Epoch>> = HashMap::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT space, n, since, key, removed FROM epochs ORDER BY space, n")?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, Option<Vec<u8>>>(3)?,
+                    r.get::<_, Vec<u8>>(4)?,
+                ))
+            })?;
+            for row in rows {
+                let (space, n, since, key, removed) = row?;
+                if removed.len() % 32 != 0 {
+                    return Err(StoreError::Corrupt(
+                        "an epoch's removed list is not whole keys".into(),
+                    ));
+                }
+                let key = match key {
+                    Some(k) => Some(SpaceKey(blob32(k)?)),
+                    None => None,
+                };
+                epochs.entry(SpaceId(blob32(space)?)).or_default().push(Epoch {
+                    n: n as u32,
+                    since: since as u64,
+                    key,
+                    removed: removed
+                        .chunks(32)
+                        .map(|c| AuthorKey(c.try_into().expect("32-byte chunks")))
+                        .collect(),
+                });
+            }
+        }
         let mut stmt = self
             .conn
             .prepare("SELECT kind, name, key, owner FROM spaces ORDER BY joined_at, id")?;
@@ -80,7 +236,8 @@ impl Db {
         for row in rows {
             let (kind, name, key, owner) = row?;
             let kind: SpaceKind = kind.parse().map_err(StoreError::Corrupt)?;
-            let s = Space::from_parts(kind, name, SpaceKey(blob32(key)?), AuthorKey(blob32(owner)?));
+            let mut s = Space::from_parts(kind, name, SpaceKey(blob32(key)?), AuthorKey(blob32(owner)?));
+            s.epochs = epochs.remove(&s.id).unwrap_or_default();
             spaces.insert(s.id, s);
         }
         self.spaces = spaces;
@@ -89,11 +246,19 @@ impl Db {
 
     /// Joins a space. True if it was new.
     pub fn add_space(&mut self, space: &Space) -> Result<bool, StoreError> {
-        let n = self.conn.execute(
+        self.refresh()?;
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
             "INSERT OR IGNORE INTO spaces (id, kind, name, key, owner, joined_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![space.id.0, space.kind.as_str(), space.name, space.key.0, space.owner.0, confab_core::now_ms() as i64],
         )?;
-        self.spaces.insert(space.id, space.clone());
+        // A ticket may carry keys of rotations this store has not seen: keep the ones it lacks.
+        let known = self.spaces.get(&space.id).map_or(0, |s| s.epochs.len());
+        for e in space.epochs.iter().skip(known) {
+            save_epoch(&tx, &space.id, e)?;
+        }
+        tx.commit()?;
+        self.reload_spaces()?;
         Ok(n == 1)
     }
 
@@ -163,7 +328,9 @@ impl Db {
 
     /// The joined space with this id; re-reads the table once if another process joined it.
     pub fn space(&mut self, id: &SpaceId) -> Result<Option<&Space>, StoreError> {
-        if !self.spaces.contains_key(id) {
+        if self.spaces.contains_key(id) {
+            self.refresh()?;
+        } else {
             self.reload_spaces()?;
         }
         Ok(self.spaces.get(id))
@@ -211,7 +378,10 @@ impl Db {
         let mut report = InsertReport::default();
         if records.iter().any(|r| !self.spaces.contains_key(&r.space)) {
             self.reload_spaces()?;
+        } else {
+            self.refresh()?;
         }
+        let mut rotated: Vec<(Space, u64)> = Vec::new();
         let tx = self.conn.transaction()?;
         let mut max_ts = 0u64;
         {
@@ -254,9 +424,37 @@ impl Db {
                         erase.execute(params![rec.space.0, target.0, rec.id.0])?;
                     }
                 }
+                if let Body::Rekey(r) = &body {
+                    let space = self.spaces.get_mut(&rec.space).expect("checked above");
+                    let before = space.clone();
+                    let key = self.me.as_ref().and_then(|me| space.open_rekey(r, me));
+                    match space.apply_rekey(rec.ts.0, r, key) {
+                        Ok(true) => {
+                            let e = &space.epochs[r.epoch as usize - 1];
+                            save_epoch(&tx, &rec.space, e)?;
+                            rotated.push((before, rec.ts.0));
+                        }
+                        Ok(false) => {}
+                        Err(why) => {
+                            // Stored (it is the owner's signed record and peers converge on
+                            // it) but it changes nothing here.
+                            tracing::warn!("rotation record {} not applied: {why}", rec.id);
+                        }
+                    }
+                }
                 max_ts = max_ts.max(rec.ts.0);
                 report.inserted.push(Inserted::new(&rec, body));
             }
+        }
+        for (before, since) in rotated {
+            recheck_after_rotation(
+                &tx,
+                &self.spaces[&before.id],
+                self.me.as_ref(),
+                &before,
+                since,
+                &mut report,
+            )?;
         }
         if max_ts > 0 {
             bump_clock(&tx, max_ts)?;
@@ -270,6 +468,77 @@ impl Db {
         }
         tx.commit()?;
         Ok(report)
+    }
+
+    /// The members of a space: the owner, everyone who announced itself or wrote, and who
+    /// was removed. Owner first, then by peer id.
+    pub fn members(&mut self, id: &SpaceId) -> Result<Vec<Member>, StoreError> {
+        self.refresh()?;
+        let space = self
+            .spaces
+            .get(id)
+            .ok_or_else(|| StoreError::UnknownSpace(id.to_string()))?
+            .clone();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT author, COUNT(*), MAX(ts) FROM records WHERE space = ?1 AND kind NOT IN (5, 6) GROUP BY author",
+        )?;
+        let mut counts: HashMap<[u8; 32], (u64, u64)> = HashMap::new();
+        for row in stmt.query_map([id.0], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        })? {
+            let (a, n, ts) = row?;
+            counts.insert(blob32(a)?, (n as u64, ts as u64));
+        }
+        let mut authors: std::collections::BTreeSet<[u8; 32]> = counts.keys().copied().collect();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT author FROM records WHERE space = ?1 AND kind = 5")?;
+        for a in stmt.query_map([id.0], |r| r.get::<_, Vec<u8>>(0))? {
+            authors.insert(blob32(a?)?);
+        }
+        for e in &space.epochs {
+            authors.extend(e.removed.iter().map(|a| a.0));
+        }
+        authors.remove(&space.owner.0);
+        let describe = |a: [u8; 32], role: &'static str| {
+            let (records, last) = counts.get(&a).copied().map_or((0, None), |(n, ts)| (n, Some(ts)));
+            Member {
+                peer: AuthorKey(a).peer_id(),
+                author: AuthorKey(a),
+                role,
+                records,
+                last_ms: last.map(|ts| confab_core::Hlc(ts).ms()),
+            }
+        };
+        let mut out = vec![describe(space.owner.0, "owner")];
+        let mut rest: Vec<Member> = authors
+            .into_iter()
+            .map(|a| {
+                let role = if space.removed_since(&AuthorKey(a)).is_some() {
+                    "removed"
+                } else {
+                    "member"
+                };
+                describe(a, role)
+            })
+            .collect();
+        rest.sort_by(|x, y| x.peer.cmp(&y.peer));
+        out.extend(rest);
+        Ok(out)
+    }
+
+    /// The space a sync id names, and the newest timestamp a peer asking by it may be served
+    /// (see [`Space::resolve_sync_id`]).
+    pub fn sync_view(&mut self, sync_id: &SpaceId) -> Result<Option<(Space, Option<u64>)>, StoreError> {
+        self.refresh()?;
+        if let Some(s) = self.spaces.get(sync_id) {
+            let upto = s.resolve_sync_id(sync_id).and_then(|(_, u)| u);
+            return Ok(Some((s.clone(), upto)));
+        }
+        Ok(self
+            .spaces
+            .values()
+            .find_map(|s| s.resolve_sync_id(sync_id).map(|(_, upto)| (s.clone(), upto))))
     }
 
     /// Takes up to `limit` queued records out of the outbox: (space, encoding).
@@ -390,6 +659,18 @@ impl Db {
         max_bytes: usize,
         now_ms: u64,
     ) -> Result<(Vec<Vec<u8>>, usize), StoreError> {
+        self.records_by_keys_upto(space, keys, max_bytes, now_ms, None)
+    }
+
+    /// [`Db::records_by_keys`], treating keys dated after `upto` as unknown.
+    pub fn records_by_keys_upto(
+        &mut self,
+        space: &SpaceId,
+        keys: &[SyncKey],
+        max_bytes: usize,
+        now_ms: u64,
+        upto: Option<u64>,
+    ) -> Result<(Vec<Vec<u8>>, usize), StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT raw FROM records WHERE space = ?1 AND ts = ?2 AND id >= ?3 AND id <= ?4 \
              AND (expires IS NULL OR expires > ?5) LIMIT 1",
@@ -397,6 +678,9 @@ impl Db {
         let mut out = Vec::with_capacity(keys.len().min(1024));
         let mut bytes = 0usize;
         for (i, k) in keys.iter().enumerate() {
+            if upto.is_some_and(|t| k.ts() > t) {
+                continue;
+            }
             let mut lo = [0u8; 32];
             let mut hi = [0xffu8; 32];
             lo[..24].copy_from_slice(k.id_prefix());

@@ -22,7 +22,7 @@ use confab_core::{
     AuthError, AuthorKey, Body, Hlc, RecordError, RecordId, RecordKind, Space, SpaceId, SyncKey, Verified,
 };
 
-pub use db::Db;
+pub use db::{Db, Member};
 pub use schema::{migrations, MIN_SQLITE_VERSION, SCHEMA_VERSION};
 pub use views::{ChatMessage, NewsIssue, Stroke};
 
@@ -134,6 +134,10 @@ pub struct InsertReport {
     pub duplicates: usize,
     /// Refused, with the reason.
     pub refused: Vec<(Option<RecordId>, Refusal)>,
+    /// Spaces whose key was rotated by a record in this batch.
+    pub rekeyed: Vec<SpaceId>,
+    /// Records deleted because a rotation in this batch made them invalid.
+    pub purged: usize,
 }
 
 /// A reply from the store thread: `.wait()` blocks, `.await` suspends.
@@ -250,6 +254,21 @@ impl Store {
         self.call(move |db| db.insert_with_outbox(records, confab_core::now_ms(), outbox))
     }
 
+    /// Gives the store this member's signing key, which opens the key boxes of rotations.
+    pub fn set_me(&self, key: ed25519_dalek::SigningKey) -> Pending<()> {
+        self.call(move |db| db.set_me(key))
+    }
+
+    /// The members of a space as this store knows them.
+    pub fn members(&self, space: SpaceId) -> Pending<Vec<Member>> {
+        self.call(move |db| db.members(&space))
+    }
+
+    /// The space a sync id names and the newest timestamp a peer asking by it may be served.
+    pub fn sync_view(&self, sync_id: SpaceId) -> Pending<Option<(Space, Option<u64>)>> {
+        self.call(move |db| db.sync_view(&sync_id))
+    }
+
     /// Mutes or unmutes a space's notifications; false if the space is not joined.
     pub fn set_muted(&self, space: SpaceId, muted: bool) -> Pending<bool> {
         self.call(move |db| db.set_muted(&space, muted))
@@ -344,6 +363,17 @@ impl Store {
         max_bytes: usize,
     ) -> Pending<(Vec<Vec<u8>>, usize)> {
         self.call(move |db| db.records_by_keys(&space, &keys, max_bytes, confab_core::now_ms()))
+    }
+
+    /// [`Store::records_by_keys`], treating keys dated after `upto` as unknown.
+    pub fn records_by_keys_upto(
+        &self,
+        space: SpaceId,
+        keys: Vec<SyncKey>,
+        max_bytes: usize,
+        upto: Option<u64>,
+    ) -> Pending<(Vec<Vec<u8>>, usize)> {
+        self.call(move |db| db.records_by_keys_upto(&space, &keys, max_bytes, confab_core::now_ms(), upto))
     }
 
     /// Deletes expired records. Returns the spaces that lost records.

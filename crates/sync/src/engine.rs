@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
 use confab_core::record::verify_all;
-use confab_core::{SpaceId, SyncKey, Verified};
+use confab_core::{AuthorKey, SpaceId, SyncKey, Verified};
 use confab_store::{InsertReport, Inserted, Refusal, Store, StoreError};
 use negentropy::{Id, Negentropy};
 use serde_bytes::ByteBuf;
@@ -194,6 +194,10 @@ impl Syncer {
     fn stored(&self, report: &InsertReport, local: bool) {
         self.index
             .note_inserted(report.inserted.iter().map(|i| (&i.space, &i.key)));
+        // A rotation may have deleted records dated after it: reload those spaces' keys.
+        for s in &report.rekeyed {
+            self.index.invalidate(s);
+        }
         if !report.inserted.is_empty() {
             if let Some(f) = self.observer.0.get() {
                 f(&report.inserted, local);
@@ -283,9 +287,17 @@ impl Syncer {
         push: bool,
     ) -> Result<SyncStats, SyncError> {
         let mut stats = SyncStats::default();
-        if self.store.space(space).await?.is_none() {
+        let Some(known) = self.store.space(space).await? else {
             return Err(SyncError::Store(StoreError::UnknownSpace(space.to_string())));
+        };
+        if !known.is_current_member() {
+            return Err(SyncError::Refused(format!(
+                "this member was removed from {:?}",
+                known.name
+            )));
         }
+        // Peers know the space by the id of its current epoch (a hash of the current key).
+        let wire = known.sync_id();
         let snap = self.index.snapshot(&self.store, space).await?;
         progress(Progress {
             space,
@@ -304,7 +316,7 @@ impl Syncer {
                 )));
             }
             let req = Request::Reconcile {
-                space,
+                space: wire,
                 msg: ByteBuf::from(msg),
             };
             let Response::Reconcile { msg: reply } = self.round(t, req, &mut stats).await? else {
@@ -328,9 +340,9 @@ impl Syncer {
         stats.need = need.len() as u64;
 
         if push {
-            self.push(space, t, &have, &mut stats, progress).await?;
+            self.push(space, wire, t, &have, &mut stats, progress).await?;
         }
-        self.fetch(space, t, &need, &mut stats, progress).await?;
+        self.fetch(space, wire, t, &need, &mut stats, progress).await?;
         progress(Progress {
             space,
             phase: Phase::Done,
@@ -340,9 +352,11 @@ impl Syncer {
         Ok(stats)
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn push<T: Transport>(
         &self,
         space: SpaceId,
+        wire: SpaceId,
         t: &mut T,
         have: &[SyncKey],
         stats: &mut SyncStats,
@@ -365,7 +379,7 @@ impl Syncer {
             }
             let n = records.len() as u64;
             let req = Request::Push {
-                space,
+                space: wire,
                 records: records.into_iter().map(ByteBuf::from).collect(),
             };
             let Response::Pushed { stored, refused } = self.round(t, req, stats).await? else {
@@ -386,9 +400,11 @@ impl Syncer {
 
     /// Fetches `need` in batches as a pipeline: while the store thread inserts batch k, batch
     /// k+1 is verified here and the peer reads batch k+2.
+    #[allow(clippy::too_many_arguments)]
     async fn fetch<T: Transport>(
         &self,
         space: SpaceId,
+        wire: SpaceId,
         t: &mut T,
         need: &[SyncKey],
         stats: &mut SyncStats,
@@ -400,7 +416,7 @@ impl Syncer {
         let request = |from: usize, stats: &mut SyncStats| {
             let end = need.len().min(from + MAX_FETCH_KEYS);
             let frame = Request::Fetch {
-                space,
+                space: wire,
                 keys: need[from..end].to_vec(),
             }
             .encode();
@@ -486,24 +502,47 @@ impl Syncer {
         stats.refused += report.refused.len() as u64;
     }
 
-    /// Answers one request frame. An `Err` means the peer sent something it should not have
-    /// (a bad frame, a broken reconciliation message): the caller drops that peer.
+    /// Answers one request frame from an unnamed peer (in-process tests).
     pub async fn respond(&self, frame: &[u8]) -> Result<Vec<u8>, SyncError> {
+        self.respond_to(None, frame).await
+    }
+
+    /// Answers one request frame from `peer` (its public key, known from the authenticated
+    /// connection). An `Err` means the peer sent something it should not have (a bad frame, a
+    /// broken reconciliation message): the caller drops that peer.
+    ///
+    /// The request names the space by the sync id of an epoch; a member removed from the
+    /// space is refused, and a peer asking by an older epoch's id is served only records dated
+    /// up to the rotation that ended that epoch.
+    pub async fn respond_to(&self, peer: Option<AuthorKey>, frame: &[u8]) -> Result<Vec<u8>, SyncError> {
         let req = Request::decode(frame)?;
-        let space = match &req {
+        let wire = match &req {
             Request::Reconcile { space, .. } | Request::Fetch { space, .. } | Request::Push { space, .. } => {
                 *space
             }
         };
-        if self.store.space(space).await?.is_none() {
-            return Ok(Response::Refused {
-                reason: "unknown space".into(),
+        let refuse = |reason: &str| {
+            Ok(Response::Refused {
+                reason: reason.into(),
             }
-            .encode());
+            .encode())
+        };
+        let Some((known, upto)) = self.store.sync_view(wire).await? else {
+            return refuse("unknown space");
+        };
+        if peer.is_some_and(|p| known.removed_since(&p).is_some()) {
+            return refuse("you were removed from this space");
         }
+        if !known.is_current_member() {
+            return refuse("this member was removed from the space");
+        }
+        let space = known.id;
         let resp = match req {
             Request::Reconcile { msg, .. } => {
-                let snap = self.index.snapshot(&self.store, space).await?;
+                let mut snap = self.index.snapshot(&self.store, space).await?;
+                if let Some(t) = upto {
+                    snap = snap.upto(t);
+                }
                 let mut neg = Negentropy::borrowed(&snap, NEG_FRAME_LIMIT).map_err(neg_err)?;
                 let out = neg.reconcile(&msg).map_err(neg_err)?;
                 Response::Reconcile {
@@ -511,7 +550,11 @@ impl Syncer {
                 }
             }
             Request::Fetch { keys, .. } => {
-                let (records, consumed) = self.store.records_by_keys(space, keys, MAX_BATCH_BYTES).await?;
+                // Keys dated after an older epoch's end are answered as if unknown.
+                let (records, consumed) = self
+                    .store
+                    .records_by_keys_upto(space, keys, MAX_BATCH_BYTES, upto)
+                    .await?;
                 Response::Records {
                     records: records.into_iter().map(ByteBuf::from).collect(),
                     consumed: consumed as u32,

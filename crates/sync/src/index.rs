@@ -32,6 +32,12 @@ impl Snapshot {
         Self(Arc::new(v))
     }
 
+    /// The keys dated at or before `ts` (the view of a peer on an older epoch).
+    pub fn upto(&self, ts: u64) -> Self {
+        let n = self.0.partition_point(|it| it.timestamp <= ts);
+        Self(Arc::new(self.0[..n].to_vec()))
+    }
+
     /// Number of keys.
     pub fn len(&self) -> usize {
         self.0.len()
