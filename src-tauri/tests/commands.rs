@@ -282,7 +282,7 @@ fn a_peer_message_reaches_the_app_and_its_events() {
     assert!(evs.iter().any(|e| e["type"] == "peers"), "{evs:?}");
     let rec = evs
         .iter()
-        .find(|e| e["type"] == "records" && e["local"] == false)
+        .find(|e| e["type"] == "records" && e["local"] == false && e["records"][0]["kind"] == "chat")
         .expect("a records event for the peer's message");
     assert_eq!(rec["space"], id.as_str());
     assert_eq!(rec["records"][0]["kind"], "chat");

@@ -755,13 +755,14 @@ impl Db {
         Ok(())
     }
 
-    /// Rows stored for a space.
+    /// Content records (messages, strokes, erases, issues) stored for a space; member and
+    /// rotation records are not counted.
     pub fn count(&mut self, space: &SpaceId) -> Result<u64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM records WHERE space = ?1", [space.0], |r| {
-                r.get::<_, i64>(0)
-            })? as u64)
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM records WHERE space = ?1 AND kind < 5",
+            [space.0],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
     }
 }
 

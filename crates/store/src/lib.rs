@@ -398,7 +398,8 @@ impl Store {
         self.call(move |db| db.set_setting(&key, &value))
     }
 
-    /// Number of records stored in a space (expired ones included until purged).
+    /// Number of content records (messages, strokes, erases, issues; not member or rotation
+    /// records) stored in a space, expired ones included until purged.
     pub fn count(&self, space: SpaceId) -> Pending<u64> {
         self.call(move |db| db.count(&space))
     }
