@@ -630,6 +630,39 @@ async fn the_owner_removes_a_member_and_the_new_key_reaches_the_others_only() {
     let reply = confab_sync::proto::Response::decode(&reply).unwrap();
     assert!(format!("{reply:?}").contains("removed"), "{reply:?}");
 
+    // Anyone asking by the old epoch's id (the old ticket) is served only what is dated up
+    // to the rotation: the first message, the join records and the rotation itself.
+    let keys = a.local().store().sync_keys(room.id).await.unwrap();
+    let since = a_room.epochs[0].since;
+    let old_view = keys.iter().filter(|k| k.ts() <= since).count();
+    assert!(old_view < keys.len(), "records after the rotation exist");
+    let req = Request::Fetch {
+        space: room.id,
+        keys: keys.clone(),
+    }
+    .encode();
+    let reply = a.local().syncer().respond_to(None, &req).await.unwrap();
+    match confab_sync::proto::Response::decode(&reply).unwrap() {
+        confab_sync::proto::Response::Records { records, .. } => {
+            assert_eq!(records.len(), old_view, "served past the old epoch's end");
+            for r in records {
+                assert!(confab_core::Record::decode(&r).unwrap().ts.0 <= since);
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    // By the new id, everything.
+    let req = Request::Fetch {
+        space: a_room.sync_id(),
+        keys: keys.clone(),
+    }
+    .encode();
+    let reply = a.local().syncer().respond_to(None, &req).await.unwrap();
+    match confab_sync::proto::Response::decode(&reply).unwrap() {
+        confab_sync::proto::Response::Records { records, .. } => assert_eq!(records.len(), keys.len()),
+        other => panic!("{other:?}"),
+    }
+
     // A newcomer invited after the removal reads both epochs.
     let ticket2 = a.local().ticket(&room).await.unwrap();
     assert!(ticket2.starts_with("CONFAB2"));

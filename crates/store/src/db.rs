@@ -627,7 +627,13 @@ impl Db {
         let mut out = Vec::new();
         for raw in rows {
             let rec = Record::decode(&raw?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let body = s.decrypt(&rec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let body = match s.decrypt(&rec) {
+                Ok(b) => b,
+                // Dated in an epoch whose key this member was not given (it was removed): such
+                // a record can only be its own, written after the removal, or forged; not shown.
+                Err(confab_core::AuthError::NoKey { .. }) => continue,
+                Err(e) => return Err(StoreError::Corrupt(e.to_string())),
+            };
             out.push((rec, body));
         }
         Ok(out)

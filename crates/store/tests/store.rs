@@ -328,3 +328,110 @@ fn space_prefixes() {
         Err(StoreError::UnknownSpace(_))
     ));
 }
+
+#[test]
+fn a_rotation_reseals_what_a_member_wrote_before_hearing_of_it_and_refuses_the_removed() {
+    let (owner, b, gone) = (Identity::generate(), Identity::generate(), Identity::generate());
+    let space = Space::create(SpaceKind::Chat, "room", owner.author()).unwrap();
+    let (sa, sb) = (Store::in_memory().unwrap(), Store::in_memory().unwrap());
+    sa.set_me(owner.signing_key().clone()).wait().unwrap();
+    sb.set_me(b.signing_key().clone()).wait().unwrap();
+    for s in [&sa, &sb] {
+        s.add_space(space.clone()).wait().unwrap();
+    }
+    let t0 = now_ms();
+    let first = seal(&space, &gone, &chat("before"), Hlc::new(t0, 0), None, vec![]);
+    // b writes at t0+2 without having heard of the rotation the owner signs at t0+1.
+    let unaware = seal(&space, &b, &chat("b, unaware"), Hlc::new(t0 + 2, 0), None, vec![]);
+    let late = seal(
+        &space,
+        &gone,
+        &chat("gone, late"),
+        Hlc::new(t0 + 3, 0),
+        None,
+        vec![],
+    );
+    let r = sb
+        .insert(vec![v(first.clone()), v(unaware.clone()), v(late.clone())])
+        .wait()
+        .unwrap();
+    assert_eq!(r.inserted.len(), 3);
+
+    let (body, key) = space
+        .make_rekey(&[gone.author()], &[owner.author(), b.author()])
+        .unwrap();
+    let rekey = seal(
+        &space,
+        &owner,
+        &Body::Rekey(body.clone()),
+        Hlc::new(t0 + 1, 0),
+        None,
+        vec![],
+    );
+    // Only the owner rotates.
+    let fake = seal(&space, &b, &Body::Rekey(body), Hlc::new(t0 + 1, 1), None, vec![]);
+    let r = sb.insert(vec![v(fake)]).wait().unwrap();
+    assert!(
+        r.refused[0].1.to_string().contains("only the owner"),
+        "{:?}",
+        r.refused
+    );
+
+    let r = sa
+        .insert(vec![v(first.clone()), v(rekey.clone())])
+        .wait()
+        .unwrap();
+    assert_eq!(r.inserted.len(), 2);
+    let a_view = sa.space(space.id).wait().unwrap().unwrap();
+    assert_eq!(a_view.current_key(), Some(&key));
+
+    let r = sb.insert(vec![v(rekey.clone())]).wait().unwrap();
+    assert_eq!(r.rekeyed, vec![space.id]);
+    assert_eq!(
+        r.purged, 2,
+        "b's unaware message and the removed member's late one"
+    );
+    let b_view = sb.space(space.id).wait().unwrap().unwrap();
+    assert_eq!(b_view.current_key(), Some(&key), "b opened its key box");
+    // b's message was sealed again under the new key, with its original time.
+    let resealed: Vec<_> = r.inserted.iter().filter(|i| i.author == b.author()).collect();
+    assert_eq!(resealed.len(), 1);
+    assert_eq!(resealed[0].ts, unaware.ts);
+    let texts: Vec<String> = sb
+        .chat_messages(space.id)
+        .wait()
+        .unwrap()
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(texts, ["before", "b, unaware"]);
+
+    // The owner takes b's resealed message and refuses both originals, naming why.
+    let again = sb
+        .records_by_keys(space.id, vec![resealed[0].key], usize::MAX)
+        .wait()
+        .unwrap()
+        .0;
+    let r = sa.ingest(again).wait().unwrap();
+    assert_eq!(r.inserted.len(), 1);
+    let r = sa.insert(vec![v(unaware), v(late)]).wait().unwrap();
+    assert!(r.inserted.is_empty());
+    let why: Vec<String> = r.refused.iter().map(|(_, w)| w.to_string()).collect();
+    assert!(why[0].contains("not encrypted with this space's key"), "{why:?}");
+    assert!(why[1].contains("was removed"), "{why:?}");
+
+    // The removed member's own store, given the rotation, holds no key for the new epoch.
+    let sg = Store::in_memory().unwrap();
+    sg.set_me(gone.signing_key().clone()).wait().unwrap();
+    sg.add_space(space.clone()).wait().unwrap();
+    sg.insert(vec![v(first), v(rekey)]).wait().unwrap();
+    let g_view = sg.space(space.id).wait().unwrap().unwrap();
+    assert_eq!(g_view.epoch(), 1);
+    assert!(!g_view.is_current_member());
+    // Its members view says so.
+    let members = sg.members(space.id).wait().unwrap();
+    assert!(members
+        .iter()
+        .any(|m| m.author == gone.author() && m.role == "removed"));
+    assert_eq!(members[0].role, "owner");
+}
