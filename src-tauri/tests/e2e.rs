@@ -284,6 +284,84 @@ async fn scenario() -> Result<()> {
     result
 }
 
+/// The app owns a room, the peer joins it by the app's ticket, and the app's owner removes the
+/// peer from the Members panel: the peer learns it was removed and can no longer write.
+async fn members_step(c: &Client, peer: &Peer) -> Result<()> {
+    click(c, "tab-chat").await?;
+    type_into(c, "space-create-name", "Team").await?;
+    click(c, "space-create").await?;
+    find_text(c, "space-item", "Team", 10).await?;
+    let mut ticket = String::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !ticket.starts_with("CONFAB1") {
+        ticket = c
+            .find(Locator::Css("[data-testid=\"space-ticket\"]"))
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        if Instant::now() > deadline {
+            bail!("no ticket for the new room");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let joined = peer.cmd(&["space", "join", &ticket, "--json"])?;
+    let team = serde_json::from_str::<serde_json::Value>(&joined)?["space"]
+        .as_str()
+        .ok_or_else(|| anyhow!("space join printed {joined}"))?
+        .to_string();
+    let peer_id = serde_json::from_str::<serde_json::Value>(&peer.cmd(&["id", "--json"])?)?["peer_id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no peer id"))?
+        .to_string();
+    click(c, "members-button").await?;
+    // The peer's join record reaches the app (live, or at the next sync).
+    let row = format!("[data-testid=\"member\"][data-peer=\"{peer_id}\"][data-role=\"member\"]");
+    let deadline = Instant::now() + Duration::from_secs(45);
+    while c.find_all(Locator::Css(&row)).await?.is_empty() {
+        if Instant::now() > deadline {
+            bail!("the peer never showed as a member of the app's room");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    shoot(c, "members-desktop").await?;
+    let remove = format!("[data-testid=\"member-remove\"][data-peer=\"{peer_id}\"]");
+    // Two clicks: the first arms the button, the second removes.
+    c.find(Locator::Css(&remove)).await?.click().await?;
+    c.find(Locator::Css(&remove)).await?.click().await?;
+    let gone = format!("[data-testid=\"member\"][data-peer=\"{peer_id}\"][data-role=\"removed\"]");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while c.find_all(Locator::Css(&gone)).await?.is_empty() {
+        if Instant::now() > deadline {
+            bail!("the member list never showed the peer as removed");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eventually("the peer learns it was removed", 45, || {
+        let v: serde_json::Value = serde_json::from_str(&peer.cmd(&["space", "members", &team, "--json"])?)?;
+        Ok(v.as_array().is_some_and(|l| {
+            l.iter()
+                .any(|m| m["peer"] == peer_id.as_str() && m["role"] == "removed")
+        }))
+    })
+    .await?;
+    if peer.cmd(&["chat", "send", &team, "still here?"]).is_ok() {
+        bail!("the removed peer could still write in the room");
+    }
+    type_into(c, "chat-input", "only for those who stay").await?;
+    click(c, "chat-send").await?;
+    find_text(c, "chat-message", "only for those who stay", 10).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    if peer
+        .cmd(&["chat", "list", &team])?
+        .contains("only for those who stay")
+    {
+        bail!("the removed peer received a message written after its removal");
+    }
+    shoot(c, "members-removed-desktop").await?;
+    Ok(())
+}
+
 /// A node in this process that joined the board by ticket.
 async fn third_member(
     desk: &Desktop,
@@ -470,6 +548,8 @@ async fn steps(
     shoot(c, "peers-desktop").await?;
 
     eprintln!("e2e: news ok");
+    members_step(c, peer).await?;
+    eprintln!("e2e: members ok");
     // The same at phone size.
     bounded("resizing to phone size", c.set_window_size(390, 844)).await??;
     eprintln!("e2e: phone size");

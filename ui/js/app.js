@@ -5,6 +5,7 @@ import { chat } from './chat.js';
 import { board } from './board.js';
 import { news } from './news.js';
 import { peers } from './peers.js';
+import { members } from './members.js';
 
 const views = { chat, board, news };
 const titles = { chat: 'Chat rooms', board: 'Whiteboards', news: 'Newsletters' };
@@ -68,6 +69,7 @@ async function select(id) {
   state.selected[state.tab] = id;
   state.unread.delete(id);
   $('share-panel').hidden = true;
+  members.close();
   renderSpaces();
   await showContent();
   // The ticket is always there to read (tests and people copy it from the invite panel).
@@ -76,6 +78,10 @@ async function select(id) {
 }
 
 async function fillTicket(s) {
+  if (s.removed) {
+    $('space-ticket').value = '';
+    return;
+  }
   try {
     const t = await call('space_ticket', { space: s.id });
     $('space-ticket').value = t.ticket;
@@ -93,8 +99,10 @@ async function showContent() {
   const s = current();
   $('space-head').hidden = !s;
   $('empty').hidden = !isSpaceTab || Boolean(s);
+  if (!s) $('removed-note').hidden = true;
   if (!isSpaceTab) {
     $('share-panel').hidden = true;
+    members.close();
     $('panel-peers').hidden = false;
     await peers.show();
     return;
@@ -104,6 +112,9 @@ async function showContent() {
     return;
   }
   $('space-name').textContent = s.name;
+  $('removed-note').hidden = !s.removed;
+  $('share').hidden = Boolean(s.removed);
+  await members.show(s);
   $('mute').textContent = s.muted ? 'Unmute' : 'Mute';
   $('mute').setAttribute('aria-pressed', String(s.muted));
   $(`panel-${state.tab}`).hidden = false;
@@ -160,6 +171,10 @@ function bindShell() {
     const panel = $('share-panel');
     panel.hidden = !panel.hidden;
     if (!panel.hidden) await fillTicket(s);
+  });
+  $('members').addEventListener('click', () => {
+    const s = current();
+    if (s) members.toggle(s).catch((err) => toast(err.message, true));
   });
   $('copy-ticket').addEventListener('click', async () => {
     const area = $('space-ticket');
@@ -221,6 +236,7 @@ async function onNodeEvent(ev) {
       const s = spaceById(ev.space);
       if (!s) return;
       const visible = views[state.tab] && state.selected[state.tab] === ev.space;
+      if (visible && ev.records.some((r) => r.kind === 'member' || r.kind === 'rotation')) await members.show(s);
       if (visible) {
         await views[s.kind].onRecords(s, ev);
       } else if (!ev.local) {
@@ -246,6 +262,13 @@ async function onNodeEvent(ev) {
         if (s && views[state.tab] && state.selected[state.tab] === s.id) await views[s.kind].show(s, state.me);
       }
       renderSync();
+      break;
+    }
+    case 'rotated': {
+      await loadSpaces();
+      const s = spaceById(ev.space);
+      if (s && !ev.member) toast(`The owner removed you from “${s.name}”.`, true);
+      await showContent();
       break;
     }
     case 'live':

@@ -27,6 +27,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("sync_request", sync_request),
     ("sync_response", sync_response),
     ("live_frame", live_frame),
+    ("rekey", rekey),
 ];
 
 /// A record as it arrives by gossip or sync: decode, verify, and the batch verifier.
@@ -46,10 +47,31 @@ pub fn body(data: &[u8]) {
         RecordKind::Stroke,
         RecordKind::Erase,
         RecordKind::NewsIssue,
+        RecordKind::Member,
+        RecordKind::Rekey,
     ] {
         if let Ok(b) = Body::decode(kind, data) {
             let again = Body::decode(kind, &b.encode()).expect("an accepted body re-decodes");
             assert_eq!(again, b);
+        }
+    }
+}
+
+/// A key rotation as a member receives it (inside a record sealed with the old key by the
+/// owner): the body decoder, opening this member's key box, and taking it into the space's
+/// view twice (the second time must change nothing).
+pub fn rekey(data: &[u8]) {
+    let (space, sk) = fixture();
+    if let Ok(Body::Rekey(r)) = Body::decode(RecordKind::Rekey, data) {
+        let key = space.open_rekey(&r, &sk);
+        let mut view = space.clone();
+        if view.apply_rekey(NOW_MS << 16, &r, key.clone()) == Ok(true) {
+            let once = view.clone();
+            assert_eq!(view.apply_rekey(NOW_MS << 16, &r, key), Ok(false));
+            assert_eq!(view, once, "applying a rotation again changes nothing");
+            assert_eq!(view.epoch(), 1);
+            let _ = view.sync_id();
+            let _ = view.key_at((NOW_MS << 16) + 1);
         }
     }
 }
@@ -146,8 +168,19 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             }),
         ),
     ];
+    let member = confab_core::AuthorKey(sk.verifying_key().to_bytes());
+    let other = confab_core::AuthorKey(SigningKey::from_bytes(&[8u8; 32]).verifying_key().to_bytes());
+    let (rotation, _) = board.make_rekey(&[other], &[member]).expect("a rotation");
+    let mut rotated = chat.clone();
+    rotated
+        .apply_rekey(NOW_MS << 16, &rotation, Some(confab_core::SpaceKey([5u8; 32])))
+        .expect("applies");
+    let mut records = records;
+    records.push(seal(&chat, Body::Member(confab_core::MemberBody {})));
+    records.push(seal(&board, Body::Rekey(rotation.clone())));
     match target {
         "record" => records,
+        "rekey" => vec![Body::Rekey(rotation).encode()],
         "body" => vec![
             Body::Chat(ChatBody { text: "hi".into() }).encode(),
             Body::Stroke(StrokeBody {
@@ -161,10 +194,13 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                 body: "b".into(),
             })
             .encode(),
+            Body::Member(confab_core::MemberBody {}).encode(),
+            Body::Rekey(rotation.clone()).encode(),
         ],
         "ticket" => vec![
             Ticket::encode(&chat, &["/ip4/127.0.0.1/tcp/4001".into()], &sk).into_bytes(),
             Ticket::encode(&board, &[], &sk).into_bytes(),
+            Ticket::encode(&rotated, &[], &sk).into_bytes(),
         ],
         "sync_request" => vec![
             Request::Reconcile {
@@ -190,7 +226,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             .encode(),
             Response::Records {
                 records: records.iter().cloned().map(ByteBuf::from).collect(),
-                consumed: 3,
+                consumed: records.len() as u32,
             }
             .encode(),
             Response::Pushed {

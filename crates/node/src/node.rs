@@ -1031,13 +1031,25 @@ impl Node {
                             });
                         }
                     }
-                    Err(SyncError::Refused(_)) => {}
-                    Err(e) if e.is_peer_fault() => {
-                        let _ = self.0.net.disconnect(peer, format!("sync: {e}"));
-                        break;
-                    }
                     Err(e) => {
-                        debug!("sync with {peer}: {e}");
+                        // The session ended early: tell progress watchers it is over.
+                        self.emit(NodeEvent::SyncProgress {
+                            peer: peer.to_string(),
+                            progress: Progress {
+                                space,
+                                phase: confab_sync::Phase::Done,
+                                done: 0,
+                                total: 0,
+                            },
+                        });
+                        if matches!(e, SyncError::Refused(_)) {
+                            continue;
+                        }
+                        if e.is_peer_fault() {
+                            let _ = self.0.net.disconnect(peer, format!("sync: {e}"));
+                        } else {
+                            debug!("sync with {peer}: {e}");
+                        }
                         break;
                     }
                 }
