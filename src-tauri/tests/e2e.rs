@@ -376,6 +376,7 @@ async fn third_member(
         mdns: false,
         relay_server: false,
         flood: Default::default(),
+        circuit_limits: confab_node::config::DEFAULT_CIRCUIT_LIMITS,
     };
     let node = confab_node::Node::start(local, cfg).await?;
     let t = node.join(ticket).await?;

@@ -67,6 +67,7 @@ fn cfg(dial: Vec<Multiaddr>) -> NodeConfig {
         mdns: false,
         relay_server: false,
         flood: Default::default(),
+        circuit_limits: confab_node::config::DEFAULT_CIRCUIT_LIMITS,
     }
 }
 

@@ -72,6 +72,12 @@ pub struct RunArgs {
     /// Serve as a circuit relay for other peers.
     #[arg(long)]
     pub relay_server: bool,
+    /// As a relay: most seconds one relayed connection may last (default 1800).
+    #[arg(long, value_name = "SECS", requires = "relay_server", value_parser = clap::value_parser!(u64).range(1..))]
+    pub circuit_secs: Option<u64>,
+    /// As a relay: most bytes one relayed connection may carry (default 268435456).
+    #[arg(long, value_name = "BYTES", requires = "relay_server", value_parser = clap::value_parser!(u64).range(1024..))]
+    pub circuit_bytes: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -34,6 +34,12 @@ pub async fn run(local: Local, args: RunArgs) -> Result<()> {
         cfg.mdns = false;
     }
     cfg.relay_server |= args.relay_server;
+    if let Some(s) = args.circuit_secs {
+        cfg.circuit_limits.0 = s;
+    }
+    if let Some(b) = args.circuit_bytes {
+        cfg.circuit_limits.1 = b;
+    }
 
     let node = Node::start(local, cfg).await.context("starting the node")?;
     let mut events = node.events();
@@ -78,6 +84,8 @@ pub async fn run(local: Local, args: RunArgs) -> Result<()> {
                     );
                 }
                 Ok(NodeEvent::PeerDropped { peer, reason }) => eprintln!("dropped {peer}: {reason}"),
+                Ok(NodeEvent::PeerConnected(p)) => eprintln!("peer {} connected ({})", short(&p.peer_id), p.how),
+                Ok(NodeEvent::PeerDisconnected(p)) => eprintln!("peer {} disconnected", short(&p)),
                 Ok(NodeEvent::Live { space, author, live }) => {
                     // One line per live frame, for scripts: space, author, pointer, stroke size.
                     let cursor = live.cursor.map_or("-".to_string(), |(x, y)| format!("{x},{y}"));

@@ -677,3 +677,101 @@ fn a_removed_member_online_with_the_old_ticket_gets_nothing_new_and_is_not_heard
         pm.log()
     );
 }
+
+#[test]
+fn catch_up_resumes_across_a_stingy_relays_short_circuits() {
+    // A relay with rust-libp2p's default limits (128 KiB and 2 minutes per relayed
+    // connection), as a relay run by someone else may have. 1,500 messages are about 0.3 MB:
+    // the catch-up needs several circuits, each cut by the relay, each resumed.
+    let mut net = Net::new("stingy");
+    let (r, a_ns, b_ns) = (net.ns("r"), net.ns("a"), net.ns("b"));
+    net.link(&a_ns, "10.213.8.2/24", &r, "10.213.8.1/24");
+    net.link(&b_ns, "10.213.9.2/24", &r, "10.213.9.1/24");
+    let d = tempfile::tempdir().unwrap();
+    let (rd, a, b) = (d.path().join("r"), d.path().join("a"), d.path().join("b"));
+    let relay = Peer::start(
+        "relay",
+        &r,
+        &rd,
+        &[
+            "--relay-server",
+            "--circuit-bytes",
+            "131072",
+            "--circuit-secs",
+            "120",
+            "--no-mdns",
+            "--listen",
+            "/ip4/0.0.0.0/tcp/4011",
+        ],
+    );
+    relay.listen_addr(|s| s.contains("10.213.8.1"), "its a-side address");
+    let r_id = peer_id(&rd);
+    const N: usize = 1500;
+    let (chat, ticket) = create(&a, "chat", "far room");
+    cli(&a, &["chat", "send", &chat, "message", "--count", &N.to_string()]);
+    cli(&b, &["space", "join", &ticket]);
+    let pa = Peer::start(
+        "a",
+        &a_ns,
+        &a,
+        &[
+            "--no-mdns",
+            "--listen",
+            "/ip4/0.0.0.0/tcp/0",
+            "--relay",
+            &format!("/ip4/10.213.8.1/tcp/4011/p2p/{r_id}"),
+        ],
+    );
+    pa.listen_addr(|s| s.contains("p2p-circuit"), "a relay circuit");
+    let a_id = peer_id(&a);
+    let pb = Peer::start(
+        "b",
+        &b_ns,
+        &b,
+        &[
+            "--no-mdns",
+            "--listen",
+            "/ip4/0.0.0.0/tcp/0",
+            "--dial",
+            &format!("/ip4/10.213.9.1/tcp/4011/p2p/{r_id}/p2p-circuit/p2p/{a_id}"),
+        ],
+    );
+    let count = || -> usize {
+        rusqlite::Connection::open_with_flags(
+            b.join("confab.sqlite"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .and_then(|db| {
+            db.query_row("SELECT count(*) FROM records WHERE kind = 1", [], |r| {
+                r.get::<_, i64>(0)
+            })
+        })
+        .unwrap_or(0) as usize
+    };
+    wait(240, "b caught up with all messages through the relay", || {
+        (count() == N).then_some(())
+    });
+    let log = pb.log();
+    let cuts = log.lines().filter(|l| l.contains("disconnected")).count();
+    assert!(
+        cuts >= 2,
+        "the relay should have cut the circuit several times; b's log:\n{log}"
+    );
+    // The messages alone are several times what one circuit may carry: each circuit's session
+    // stored its part and the next went on from there.
+    let bytes: i64 = rusqlite::Connection::open(b.join("confab.sqlite"))
+        .unwrap()
+        .query_row("SELECT sum(length(raw)) FROM records WHERE kind = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(
+        bytes > 2 * 131_072,
+        "only {bytes} bytes: a single circuit could have carried it"
+    );
+    let sessions = log.lines().filter(|l| l.contains(" receiving ")).count();
+    eprintln!(
+        "stingy relay: {bytes} bytes of messages over {cuts} cut circuits; {sessions} progress reports"
+    );
+    drop((pa, pb, relay));
+}

@@ -76,10 +76,11 @@ pub(crate) fn build(
                 reservation_duration: Duration::from_secs(60 * 60),
                 max_circuits: 64,
                 max_circuits_per_peer: 8,
-                // Catch-up over a relay moves megabytes: bound it, but far above the defaults
-                // (2 minutes, 128 KiB) that would cut a sync off midway.
-                max_circuit_duration: Duration::from_secs(30 * 60),
-                max_circuit_bytes: 256 * 1024 * 1024,
+                // Catch-up over a relay moves megabytes: by default 30 minutes and 256 MiB, far
+                // above rust-libp2p's defaults (2 minutes, 128 KiB). Sync copes with those too
+                // (small frames on relayed connections, resumed on the next circuit).
+                max_circuit_duration: cfg.circuit_limits.0,
+                max_circuit_bytes: cfg.circuit_limits.1,
                 ..Default::default()
             },
         )

@@ -40,6 +40,8 @@ pub struct NetConfig {
     pub mdns: bool,
     /// Serve as a circuit relay for others.
     pub relay_server: bool,
+    /// As a relay: how long and how many bytes one relayed connection may carry.
+    pub circuit_limits: (Duration, u64),
     /// Largest sync frame in either direction.
     pub max_frame: usize,
     /// Largest gossip message.
@@ -62,6 +64,7 @@ impl NetConfig {
             relays: Vec::new(),
             mdns: true,
             relay_server: false,
+            circuit_limits: (Duration::from_secs(30 * 60), 256 * 1024 * 1024),
             max_frame: 4 * 1024 * 1024,
             max_gossip: 300 * 1024,
             request_timeout: Duration::from_secs(60),

@@ -42,6 +42,8 @@ pub struct NodeConfig {
     pub relay_server: bool,
     /// How many records one peer may send by gossip into one space.
     pub flood: FloodLimits,
+    /// As a relay: most seconds and bytes one relayed connection may carry.
+    pub circuit_limits: (u64, u64),
 }
 
 /// A token bucket per peer and space for records arriving by gossip. Records over the rate are
@@ -79,9 +81,13 @@ impl Default for NodeConfig {
             mdns: true,
             relay_server: false,
             flood: FloodLimits::default(),
+            circuit_limits: DEFAULT_CIRCUIT_LIMITS,
         }
     }
 }
+
+/// A Confab relay's limits per relayed connection: 30 minutes and 256 MiB.
+pub const DEFAULT_CIRCUIT_LIMITS: (u64, u64) = (30 * 60, 256 * 1024 * 1024);
 
 /// Parses one multiaddr, naming the setting it came from when it is wrong.
 pub fn parse_addr(what: &str, s: &str) -> Result<Multiaddr, NodeError> {
@@ -141,6 +147,7 @@ impl NodeConfig {
             mdns: saved.mdns.unwrap_or(true),
             relay_server: saved.relay_server,
             flood: Default::default(),
+            circuit_limits: DEFAULT_CIRCUIT_LIMITS,
         })
     }
 
@@ -224,6 +231,7 @@ mod tests {
             mdns: false,
             relay_server: true,
             flood: Default::default(),
+            circuit_limits: DEFAULT_CIRCUIT_LIMITS,
         };
         c.save(d.path()).unwrap();
         assert_eq!(NodeConfig::load(d.path()).unwrap(), c);

@@ -202,6 +202,8 @@ pub fn node_running(dir: &std::path::Path) -> bool {
 struct NetTransport {
     net: NetHandle,
     peer: PeerId,
+    /// Reached only through a relay circuit.
+    limited: bool,
 }
 
 impl Transport for NetTransport {
@@ -211,6 +213,10 @@ impl Transport for NetTransport {
     ) -> impl std::future::Future<Output = Result<Vec<u8>, SyncError>> + Send {
         let reply = self.net.start_request(self.peer, frame);
         async move { reply.await.map_err(|e| SyncError::Transport(e.to_string())) }
+    }
+
+    fn limited(&self) -> bool {
+        self.limited
     }
 }
 
@@ -228,6 +234,7 @@ impl Node {
         netcfg.relays = cfg.relays.clone();
         netcfg.mdns = cfg.mdns;
         netcfg.relay_server = cfg.relay_server;
+        netcfg.circuit_limits = (Duration::from_secs(cfg.circuit_limits.0), cfg.circuit_limits.1);
         netcfg.max_frame = confab_sync::proto::MAX_FRAME;
         netcfg.max_gossip = confab_core::record::MAX_RECORD_SIZE + 4096;
         let (net, net_events) = confab_net::spawn(netcfg).map_err(|e| NodeError::Invalid(e.to_string()))?;
@@ -661,7 +668,8 @@ impl Node {
 
     async fn answer(self, peer: PeerId, id: u64, frame: Vec<u8>) {
         let author = AuthorKey::from_peer_id(&peer.to_string());
-        match self.local().syncer().respond_to(author, &frame).await {
+        let limited = self.relayed_only(peer);
+        match self.local().syncer().respond_to(author, limited, &frame).await {
             Ok(reply) => {
                 let _ = self.0.net.respond(id, reply);
             }
@@ -772,6 +780,13 @@ impl Node {
         for (g, v) in batch.into_iter().zip(verdict) {
             let _ = self.0.net.report(g.id, g.source, v);
         }
+    }
+
+    /// True if `peer` is reached only through a relay circuit (no direct connection yet).
+    fn relayed_only(&self, peer: PeerId) -> bool {
+        lock(&self.0.peers)
+            .get(&peer)
+            .is_some_and(|i| i.reach == confab_net::Reach::Relay)
     }
 
     /// Takes one record from `peer`'s allowance in `space`.
@@ -985,6 +1000,7 @@ impl Node {
             let mut t = NetTransport {
                 net: self.0.net.clone(),
                 peer,
+                limited: self.relayed_only(peer),
             };
             for space in ids {
                 let events = self.0.events.clone();

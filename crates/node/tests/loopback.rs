@@ -15,6 +15,7 @@ fn cfg(dial: Vec<Multiaddr>) -> NodeConfig {
         mdns: false,
         relay_server: false,
         flood: Default::default(),
+        circuit_limits: confab_node::config::DEFAULT_CIRCUIT_LIMITS,
     }
 }
 
@@ -624,7 +625,7 @@ async fn the_owner_removes_a_member_and_the_new_key_reaches_the_others_only() {
     let reply = a
         .local()
         .syncer()
-        .respond_to(Some(m.local().identity().author()), &req)
+        .respond_to(Some(m.local().identity().author()), false, &req)
         .await
         .unwrap();
     let reply = confab_sync::proto::Response::decode(&reply).unwrap();
@@ -641,7 +642,7 @@ async fn the_owner_removes_a_member_and_the_new_key_reaches_the_others_only() {
         keys: keys.clone(),
     }
     .encode();
-    let reply = a.local().syncer().respond_to(None, &req).await.unwrap();
+    let reply = a.local().syncer().respond_to(None, false, &req).await.unwrap();
     match confab_sync::proto::Response::decode(&reply).unwrap() {
         confab_sync::proto::Response::Records { records, .. } => {
             assert_eq!(records.len(), old_view, "served past the old epoch's end");
@@ -657,7 +658,7 @@ async fn the_owner_removes_a_member_and_the_new_key_reaches_the_others_only() {
         keys: keys.clone(),
     }
     .encode();
-    let reply = a.local().syncer().respond_to(None, &req).await.unwrap();
+    let reply = a.local().syncer().respond_to(None, false, &req).await.unwrap();
     match confab_sync::proto::Response::decode(&reply).unwrap() {
         confab_sync::proto::Response::Records { records, .. } => assert_eq!(records.len(), keys.len()),
         other => panic!("{other:?}"),

@@ -12,17 +12,27 @@ use serde_bytes::ByteBuf;
 
 use crate::index::SyncIndex;
 use crate::proto::{
-    FrameError, Request, Response, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_FETCH_KEYS, NEG_FRAME_LIMIT,
+    FrameError, Request, Response, LIMITED_BATCH_BYTES, LIMITED_FETCH_KEYS, LIMITED_NEG_FRAME,
+    MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_FETCH_KEYS, NEG_FRAME_LIMIT,
 };
 
 /// Most reconciliation rounds before a session is abandoned; real sets need a handful.
 const MAX_ROUNDS: u32 = 64;
+/// The same with the small frames of a limited connection.
+const MAX_ROUNDS_LIMITED: u32 = 2048;
 
 /// Carries one request frame to the peer and brings back its response frame.
 pub trait Transport {
     /// Sends a request, returns the response. A network transport should send at once rather
     /// than on first poll: the engine prepares the next step while a request is in flight.
     fn call(&mut self, frame: Vec<u8>) -> impl Future<Output = Result<Vec<u8>, SyncError>> + Send;
+
+    /// True if the connection can carry only a little (a relayed circuit that a relay may close
+    /// after 128 KiB): sessions then use small frames, so each circuit makes progress and a
+    /// catch-up resumes on the next one.
+    fn limited(&self) -> bool {
+        false
+    }
 }
 
 /// Why a sync session stopped.
@@ -305,14 +315,29 @@ impl Syncer {
             done: 0,
             total: snap.len() as u64,
         });
-        let mut neg = Negentropy::owned(snap, NEG_FRAME_LIMIT).map_err(neg_err)?;
+        let limited = t.limited();
+        let frame_limit = if limited {
+            LIMITED_NEG_FRAME
+        } else {
+            NEG_FRAME_LIMIT
+        };
+        let max_rounds = if limited { MAX_ROUNDS_LIMITED } else { MAX_ROUNDS };
+        let mut neg = Negentropy::owned(snap, frame_limit).map_err(neg_err)?;
         let mut msg = neg.initiate().map_err(neg_err)?;
         let (mut have, mut need): (Vec<Id>, Vec<Id>) = (Vec::new(), Vec::new());
+        let newest_first = |ids: &mut Vec<Id>| {
+            let mut keys: Vec<SyncKey> = ids.drain(..).map(|id| SyncKey(*id)).collect();
+            // Newest first: the key starts with the big-endian timestamp.
+            keys.sort_unstable_by(|a, b| b.cmp(a));
+            keys.dedup();
+            keys
+        };
+        let mut fetched = 0u64;
         loop {
             stats.rounds += 1;
-            if stats.rounds > MAX_ROUNDS {
+            if stats.rounds > max_rounds {
                 return Err(SyncError::Protocol(format!(
-                    "reconciliation did not finish in {MAX_ROUNDS} rounds"
+                    "reconciliation did not finish in {max_rounds} rounds"
                 )));
             }
             let req = Request::Reconcile {
@@ -322,27 +347,34 @@ impl Syncer {
             let Response::Reconcile { msg: reply } = self.round(t, req, &mut stats).await? else {
                 return Err(SyncError::Protocol("expected a reconcile reply".into()));
             };
-            match neg
+            let next = neg
                 .reconcile_with_ids(&reply, &mut have, &mut need)
-                .map_err(neg_err)?
-            {
-                Some(next) => msg = next,
+                .map_err(neg_err)?;
+            if limited && !need.is_empty() && !push {
+                // A relayed circuit may be cut after 128 KiB: fetch what this round found
+                // before reconciling further, so that every circuit stores something and the
+                // next session starts from there.
+                let keys = newest_first(&mut need);
+                stats.need += keys.len() as u64;
+                self.fetch(space, wire, t, &keys, fetched, &mut stats, progress)
+                    .await?;
+                fetched += keys.len() as u64;
+            }
+            match next {
+                Some(n) => msg = n,
                 None => break,
             }
         }
-        let mut have: Vec<SyncKey> = have.into_iter().map(|id| SyncKey(*id)).collect();
-        let mut need: Vec<SyncKey> = need.into_iter().map(|id| SyncKey(*id)).collect();
-        // Newest first: the key starts with the big-endian timestamp.
-        have.sort_unstable_by(|a, b| b.cmp(a));
-        need.sort_unstable_by(|a, b| b.cmp(a));
-        need.dedup();
+        let have = newest_first(&mut have);
+        let need = newest_first(&mut need);
         stats.have = have.len() as u64;
-        stats.need = need.len() as u64;
+        stats.need += need.len() as u64;
 
         if push {
             self.push(space, wire, t, &have, &mut stats, progress).await?;
         }
-        self.fetch(space, wire, t, &need, &mut stats, progress).await?;
+        self.fetch(space, wire, t, &need, fetched, &mut stats, progress)
+            .await?;
         progress(Progress {
             space,
             phase: Phase::Done,
@@ -407,17 +439,30 @@ impl Syncer {
         wire: SpaceId,
         t: &mut T,
         need: &[SyncKey],
+        done_before: u64,
         stats: &mut SyncStats,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<(), SyncError> {
         if need.is_empty() {
             return Ok(());
         }
+        let limited = t.limited();
         let request = |from: usize, stats: &mut SyncStats| {
-            let end = need.len().min(from + MAX_FETCH_KEYS);
-            let frame = Request::Fetch {
-                space: wire,
-                keys: need[from..end].to_vec(),
+            let per = if limited {
+                LIMITED_FETCH_KEYS
+            } else {
+                MAX_FETCH_KEYS
+            };
+            let end = need.len().min(from + per);
+            let keys = need[from..end].to_vec();
+            let frame = if limited {
+                Request::FetchSome {
+                    space: wire,
+                    keys,
+                    max_bytes: LIMITED_BATCH_BYTES,
+                }
+            } else {
+                Request::Fetch { space: wire, keys }
             }
             .encode();
             stats.bytes_sent += frame.len() as u64;
@@ -456,8 +501,8 @@ impl Syncer {
                 progress(Progress {
                     space,
                     phase: Phase::Receiving,
-                    done: pos as u64,
-                    total: need.len() as u64,
+                    done: done_before + pos as u64,
+                    total: done_before + need.len() as u64,
                 });
             } else {
                 self.store_fetched(space, encodings, &wanted, &mut storing, stats)
@@ -465,8 +510,8 @@ impl Syncer {
                 progress(Progress {
                     space,
                     phase: Phase::Receiving,
-                    done: pos as u64,
-                    total: need.len() as u64,
+                    done: done_before + pos as u64,
+                    total: done_before + need.len() as u64,
                 });
                 break;
             }
@@ -504,7 +549,7 @@ impl Syncer {
 
     /// Answers one request frame from an unnamed peer (in-process tests).
     pub async fn respond(&self, frame: &[u8]) -> Result<Vec<u8>, SyncError> {
-        self.respond_to(None, frame).await
+        self.respond_to(None, false, frame).await
     }
 
     /// Answers one request frame from `peer` (its public key, known from the authenticated
@@ -513,13 +558,20 @@ impl Syncer {
     ///
     /// The request names the space by the sync id of an epoch; a member removed from the
     /// space is refused, and a peer asking by an older epoch's id is served only records dated
-    /// up to the rotation that ended that epoch.
-    pub async fn respond_to(&self, peer: Option<AuthorKey>, frame: &[u8]) -> Result<Vec<u8>, SyncError> {
+    /// up to the rotation that ended that epoch. On a `limited` connection (a relayed circuit)
+    /// reconciliation replies are kept small, as the asker's own messages are.
+    pub async fn respond_to(
+        &self,
+        peer: Option<AuthorKey>,
+        limited: bool,
+        frame: &[u8],
+    ) -> Result<Vec<u8>, SyncError> {
         let req = Request::decode(frame)?;
         let wire = match &req {
-            Request::Reconcile { space, .. } | Request::Fetch { space, .. } | Request::Push { space, .. } => {
-                *space
-            }
+            Request::Reconcile { space, .. }
+            | Request::Fetch { space, .. }
+            | Request::FetchSome { space, .. }
+            | Request::Push { space, .. } => *space,
         };
         let refuse = |reason: &str| {
             Ok(Response::Refused {
@@ -543,7 +595,12 @@ impl Syncer {
                 if let Some(t) = upto {
                     snap = snap.upto(t);
                 }
-                let mut neg = Negentropy::borrowed(&snap, NEG_FRAME_LIMIT).map_err(neg_err)?;
+                let limit = if limited {
+                    LIMITED_NEG_FRAME
+                } else {
+                    NEG_FRAME_LIMIT
+                };
+                let mut neg = Negentropy::borrowed(&snap, limit).map_err(neg_err)?;
                 let out = neg.reconcile(&msg).map_err(neg_err)?;
                 Response::Reconcile {
                     msg: ByteBuf::from(out),
@@ -555,6 +612,14 @@ impl Syncer {
                     .store
                     .records_by_keys_upto(space, keys, MAX_BATCH_BYTES, upto)
                     .await?;
+                Response::Records {
+                    records: records.into_iter().map(ByteBuf::from).collect(),
+                    consumed: consumed as u32,
+                }
+            }
+            Request::FetchSome { keys, max_bytes, .. } => {
+                let budget = (max_bytes as usize).min(MAX_BATCH_BYTES);
+                let (records, consumed) = self.store.records_by_keys_upto(space, keys, budget, upto).await?;
                 Response::Records {
                     records: records.into_iter().map(ByteBuf::from).collect(),
                     consumed: consumed as u32,

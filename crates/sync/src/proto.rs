@@ -17,6 +17,14 @@ pub const MAX_BATCH_BYTES: usize = 2 * 1024 * 1024;
 /// Most records in one batch.
 pub const MAX_BATCH_RECORDS: usize = 8192;
 
+/// Negentropy frame limit on a limited connection (a relayed circuit, which a relay may cap at
+/// 128 KiB in all, as rust-libp2p's default relay does).
+pub const LIMITED_NEG_FRAME: u64 = 16 * 1024;
+/// Keys per fetch request on a limited connection.
+pub const LIMITED_FETCH_KEYS: usize = 256;
+/// Byte budget of one fetched batch on a limited connection.
+pub const LIMITED_BATCH_BYTES: u32 = 24 * 1024;
+
 /// What the initiator of a sync asks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Request {
@@ -40,6 +48,15 @@ pub enum Request {
         space: SpaceId,
         /// Signed encodings.
         records: Vec<ByteBuf>,
+    },
+    /// Like `Fetch`, with a smaller byte budget for the answer (limited connections).
+    FetchSome {
+        /// The space.
+        space: SpaceId,
+        /// Keys, in the order wanted.
+        keys: Vec<SyncKey>,
+        /// Most bytes of records in the answer (at least one record is sent).
+        max_bytes: u32,
     },
 }
 
@@ -107,7 +124,7 @@ impl Request {
     pub fn decode(b: &[u8]) -> Result<Self, FrameError> {
         let r: Request = decode(b)?;
         match &r {
-            Request::Fetch { keys, .. } if keys.len() > MAX_FETCH_KEYS => {
+            Request::Fetch { keys, .. } | Request::FetchSome { keys, .. } if keys.len() > MAX_FETCH_KEYS => {
                 Err(FrameError::OverLimit("too many keys"))
             }
             Request::Push { records, .. } if records.len() > MAX_BATCH_RECORDS => {
