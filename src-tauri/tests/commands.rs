@@ -275,6 +275,46 @@ fn a_peer_message_reaches_the_app_and_its_events() {
         let peers = ok(&w, "peers", json!({}));
         assert_eq!(peers[0]["peer_id"], peer.peer_id().to_string());
         assert_eq!(peers[0]["how"], "direct");
+
+        // The owner (the app) sees the peer among the members and removes it.
+        let pid = peer.peer_id().to_string();
+        let members = ok(&w, "space_members", json!({"space": id}));
+        assert_eq!(members[0]["role"], "owner");
+        assert_eq!(members[0]["me"], true);
+        assert!(
+            members
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["peer"] == pid.as_str() && m["role"] == "member"),
+            "{members}"
+        );
+        let after = ok(&w, "remove_member", json!({"space": id, "peer": pid}));
+        assert!(
+            after
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["peer"] == pid.as_str() && m["role"] == "removed"),
+            "{after}"
+        );
+        let e = err(&w, "remove_member", json!({"space": id, "peer": pid}));
+        assert!(e["message"].as_str().unwrap().contains("already removed"), "{e}");
+        let spaces = ok(&w, "spaces", json!({}));
+        assert_eq!(spaces[0]["removed"], false);
+        // The peer learns it was removed: its space view says so and it cannot write.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let s = peer.local().store().space(t.space.id).await.unwrap().unwrap();
+            if !s.is_current_member() {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the peer never learnt of its removal"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         peer.shutdown();
     });
 
@@ -365,6 +405,17 @@ fn bad_arguments_from_the_ui_are_refused_by_name_and_change_nothing() {
             ".png or .svg",
         ),
         ("save_export", json!({"name": "b.png", "base64": "%%%"}), "base64"),
+        (
+            "remove_member",
+            json!({"space": rid, "peer": "nobody"}),
+            "not a peer id",
+        ),
+        (
+            "remove_member",
+            json!({"space": rid, "peer": "12D3KooWGRUVh6wmSZxwRsxZqJTyb2uMZiQ2B3LHBqr2Vrk3EZhs"}),
+            "not a member",
+        ),
+        ("space_members", json!({"space": "zz"}), "zz"),
     ];
     for (cmd, args, needle) in cases {
         let e = err(&w, cmd, args.clone());
