@@ -16,4 +16,13 @@ else
   echo "test: clippy is not installed; skipping lints"
 fi
 
+# Supply chain (deny.toml): sources, licences and banned crates need no network. Advisories
+# need the RustSec database from GitHub, which some machines (these among them) cannot reach.
+cargo deny --locked check bans licenses sources
+if timeout 20 git ls-remote https://github.com/rustsec/advisory-db HEAD >/dev/null 2>&1; then
+  cargo deny --locked check advisories
+else
+  echo "test: the RustSec advisory database (github.com) is unreachable: advisories NOT checked"
+fi
+
 cargo nextest run --workspace --locked --profile ci
