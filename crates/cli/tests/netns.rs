@@ -373,16 +373,27 @@ fn newsletter_reaches_a_subscriber_while_the_publisher_is_offline() {
 
 /// Writes an issue signed by `dir`'s own key into its database, as a compromised peer would.
 fn inject_forged_issue(dir: &Path, ticket: &str) {
-    use confab_core::{Body, Hlc, Identity, NewsBody, Ticket};
+    use confab_core::{Body, NewsBody};
+    inject_signed(
+        dir,
+        ticket,
+        Body::News(NewsBody {
+            title: "Injected by s1".into(),
+            body: "not from the owner".into(),
+        }),
+    );
+}
+
+/// Stores a record signed by `dir`'s own key and sealed with the key `ticket` carries, dated
+/// now, straight into its database (bypassing every check) and queues it for announcement.
+fn inject_signed(dir: &Path, ticket: &str, body: confab_core::Body) {
+    use confab_core::{Hlc, Identity, Ticket};
     let me = Identity::load_or_create(dir).unwrap();
     let space = Ticket::parse(ticket).unwrap().space;
     let rec = space
         .seal(
             me.signing_key(),
-            &Body::News(NewsBody {
-                title: "Injected by s1".into(),
-                body: "not from the owner".into(),
-            }),
+            &body,
             Hlc::new(confab_core::now_ms(), 0),
             None,
             vec![],
@@ -391,8 +402,8 @@ fn inject_forged_issue(dir: &Path, ticket: &str) {
     let db = rusqlite::Connection::open(dir.join("confab.sqlite")).unwrap();
     db.busy_timeout(Duration::from_secs(10)).unwrap();
     db.execute(
-        "INSERT INTO records (space, ts, id, kind, author, expires, raw) VALUES (?1, ?2, ?3, 4, ?4, NULL, ?5)",
-        rusqlite::params![space.id.0, rec.ts.0 as i64, rec.id.0, rec.author.0, rec.encoded()],
+        "INSERT INTO records (space, ts, id, kind, author, expires, raw) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)",
+        rusqlite::params![space.id.0, rec.ts.0 as i64, rec.id.0, rec.kind.code(), rec.author.0, rec.encoded()],
     )
     .unwrap();
     db.execute(
@@ -484,34 +495,11 @@ fn roles(dir: &Path, space: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Writes a chat message signed by `dir`'s own key and sealed with the key the old ticket
-/// carries straight into its database, queued for announcement: what a removed member with a
-/// patched client would try.
+/// What a removed member with a patched client would try: a chat message sealed with the key
+/// of the old ticket, dated now, forced into its own store and announced.
 fn inject_message_with_old_key(dir: &Path, old_ticket: &str, text: &str) {
-    use confab_core::{Body, ChatBody, Hlc, Identity, Ticket};
-    let me = Identity::load_or_create(dir).unwrap();
-    let space = Ticket::parse(old_ticket).unwrap().space;
-    let rec = space
-        .seal(
-            me.signing_key(),
-            &Body::Chat(ChatBody { text: text.into() }),
-            Hlc::new(confab_core::now_ms(), 0),
-            None,
-            vec![],
-        )
-        .unwrap();
-    let db = rusqlite::Connection::open(dir.join("confab.sqlite")).unwrap();
-    db.busy_timeout(Duration::from_secs(10)).unwrap();
-    db.execute(
-        "INSERT INTO records (space, ts, id, kind, author, expires, raw) VALUES (?1, ?2, ?3, 1, ?4, NULL, ?5)",
-        rusqlite::params![space.id.0, rec.ts.0 as i64, rec.id.0, rec.author.0, rec.encoded()],
-    )
-    .unwrap();
-    db.execute(
-        "INSERT INTO outbox (id, space, added) VALUES (?1, ?2, 0)",
-        rusqlite::params![rec.id.0, space.id.0],
-    )
-    .unwrap();
+    use confab_core::{Body, ChatBody};
+    inject_signed(dir, old_ticket, Body::Chat(ChatBody { text: text.into() }));
 }
 
 #[test]
@@ -519,10 +507,10 @@ fn a_removed_member_online_with_the_old_ticket_gets_nothing_new_and_is_not_heard
     let mut net = Net::new("rm");
     let sw = net.switch("sw");
     let (o_ns, b_ns, m_ns, x_ns) = (net.ns("o"), net.ns("b"), net.ns("m"), net.ns("x"));
-    net.plug(&o_ns, &sw, "10.213.7.1/24");
-    net.plug(&b_ns, &sw, "10.213.7.2/24");
-    net.plug(&m_ns, &sw, "10.213.7.3/24");
-    net.plug(&x_ns, &sw, "10.213.7.4/24");
+    net.plug(&o_ns, &sw, "10.213.10.1/24");
+    net.plug(&b_ns, &sw, "10.213.10.2/24");
+    net.plug(&m_ns, &sw, "10.213.10.3/24");
+    net.plug(&x_ns, &sw, "10.213.10.4/24");
     let d = tempfile::tempdir().unwrap();
     let (o, b, m, x) = (
         d.path().join("o"),
@@ -539,7 +527,7 @@ fn a_removed_member_online_with_the_old_ticket_gets_nothing_new_and_is_not_heard
         "owner",
         &o_ns,
         &o,
-        &["--no-mdns", "--listen", "/ip4/10.213.7.1/tcp/4201"],
+        &["--no-mdns", "--listen", "/ip4/10.213.10.1/tcp/4201"],
     );
     let _pb = Peer::start(
         "b",
@@ -548,9 +536,9 @@ fn a_removed_member_online_with_the_old_ticket_gets_nothing_new_and_is_not_heard
         &[
             "--no-mdns",
             "--listen",
-            "/ip4/10.213.7.2/tcp/4202",
+            "/ip4/10.213.10.2/tcp/4202",
             "--dial",
-            &at("10.213.7.1", 4201, &o_id),
+            &at("10.213.10.1", 4201, &o_id),
         ],
     );
     // The member to be removed stays online throughout, connected to both others.
@@ -561,11 +549,11 @@ fn a_removed_member_online_with_the_old_ticket_gets_nothing_new_and_is_not_heard
         &[
             "--no-mdns",
             "--listen",
-            "/ip4/10.213.7.3/tcp/4203",
+            "/ip4/10.213.10.3/tcp/4203",
             "--dial",
-            &at("10.213.7.1", 4201, &o_id),
+            &at("10.213.10.1", 4201, &o_id),
             "--dial",
-            &at("10.213.7.2", 4202, &b_id),
+            &at("10.213.10.2", 4202, &b_id),
         ],
     );
     cli(&o, &["chat", "send", &space, "before the removal"]);
@@ -631,11 +619,11 @@ fn a_removed_member_online_with_the_old_ticket_gets_nothing_new_and_is_not_heard
         &[
             "--no-mdns",
             "--listen",
-            "/ip4/10.213.7.4/tcp/4204",
+            "/ip4/10.213.10.4/tcp/4204",
             "--dial",
-            &at("10.213.7.1", 4201, &o_id),
+            &at("10.213.10.1", 4201, &o_id),
             "--dial",
-            &at("10.213.7.2", 4202, &b_id),
+            &at("10.213.10.2", 4202, &b_id),
         ],
     );
     wait(30, "x gets the history from before the removal", || {

@@ -79,18 +79,7 @@ fn recheck_after_rotation(
                 let again = space
                     .seal_verified(me, &body, rec.ts, rec.expires, rec.refs.clone())
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                tx.execute(
-                        "INSERT OR IGNORE INTO records (space, ts, id, kind, author, expires, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                        params![
-                            again.space.0,
-                            again.ts.0 as i64,
-                            again.id.0,
-                            again.kind.code(),
-                            again.author.0,
-                            again.expires.map(|e| e as i64),
-                            again.encoded()
-                        ],
-                    )?;
+                insert_row(&mut tx.prepare_cached(INSERT_RECORD)?, &again)?;
                 if again.kind == RecordKind::Erase {
                     for target in &again.refs {
                         tx.execute(
@@ -104,6 +93,22 @@ fn recheck_after_rotation(
         }
     }
     Ok(())
+}
+
+const INSERT_RECORD: &str =
+    "INSERT OR IGNORE INTO records (space, ts, id, kind, author, expires, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+/// Inserts a record's row (ignored if its id is already stored); the number of rows added.
+fn insert_row(stmt: &mut rusqlite::CachedStatement<'_>, rec: &Record) -> Result<usize, StoreError> {
+    Ok(stmt.execute(params![
+        rec.space.0,
+        rec.ts.0 as i64,
+        rec.id.0,
+        rec.kind.code(),
+        rec.author.0,
+        rec.expires.map(|e| e as i64),
+        rec.encoded()
+    ])?)
 }
 
 fn save_epoch(tx: &Transaction<'_>, space: &SpaceId, e: &Epoch) -> Result<(), StoreError> {
@@ -385,9 +390,7 @@ impl Db {
         let tx = self.conn.transaction()?;
         let mut max_ts = 0u64;
         {
-            let mut ins = tx.prepare_cached(
-                "INSERT OR IGNORE INTO records (space, ts, id, kind, author, expires, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
+            let mut ins = tx.prepare_cached(INSERT_RECORD)?;
             let mut erase = tx
                 .prepare_cached("INSERT OR IGNORE INTO erased (space, target, source) VALUES (?1, ?2, ?3)")?;
             for rec in records {
@@ -406,15 +409,7 @@ impl Db {
                         continue;
                     }
                 };
-                let n = ins.execute(params![
-                    rec.space.0,
-                    rec.ts.0 as i64,
-                    rec.id.0,
-                    rec.kind.code(),
-                    rec.author.0,
-                    rec.expires.map(|e| e as i64),
-                    rec.encoded()
-                ])?;
+                let n = insert_row(&mut ins, &rec)?;
                 if n == 0 {
                     report.duplicates += 1;
                     continue;
