@@ -435,3 +435,46 @@ fn a_rotation_reseals_what_a_member_wrote_before_hearing_of_it_and_refuses_the_r
         .any(|m| m.author == gone.author() && m.role == "removed"));
     assert_eq!(members[0].role, "owner");
 }
+
+#[test]
+fn a_newsletter_takes_join_records_from_subscribers_and_issues_from_its_owner_only() {
+    let (owner, sub) = (Identity::generate(), Identity::generate());
+    let letter = Space::create(SpaceKind::News, "Weekly", owner.author()).unwrap();
+    let s = Store::in_memory().unwrap();
+    s.set_me(owner.signing_key().clone()).wait().unwrap();
+    s.add_space(letter.clone()).wait().unwrap();
+    let ts = Hlc::new(now_ms(), 0);
+    let join = seal(
+        &letter,
+        &sub,
+        &Body::Member(confab_core::MemberBody {}),
+        ts,
+        None,
+        vec![],
+    );
+    let issue = seal(
+        &letter,
+        &sub,
+        &Body::News(NewsBody {
+            title: "not mine to publish".into(),
+            body: "x".into(),
+        }),
+        ts,
+        None,
+        vec![],
+    );
+    let r = s.insert(vec![v(join), v(issue)]).wait().unwrap();
+    assert_eq!(r.inserted.len(), 1, "the join record is taken");
+    assert!(
+        r.refused[0].1.to_string().contains("only the owner"),
+        "{:?}",
+        r.refused
+    );
+    let members = s.members(letter.id).wait().unwrap();
+    assert_eq!(members.len(), 2);
+    assert_eq!(members[1].author, sub.author());
+    assert_eq!(members[1].role, "member");
+    // Join records are not content: the newsletter still has no issues and counts none.
+    assert!(s.news_issues(letter.id).wait().unwrap().is_empty());
+    assert_eq!(s.count(letter.id).wait().unwrap(), 0);
+}
