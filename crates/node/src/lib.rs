@@ -135,13 +135,24 @@ impl Local {
     /// A new member announces itself with a member record, so that the owner gives it the new
     /// key if the key is ever rotated.
     pub async fn join(&self, ticket: &str) -> Result<Ticket, NodeError> {
+        Ok(self.join_with_record(ticket).await?.0)
+    }
+
+    /// [`Local::join`], also returning the join record if one was written.
+    pub async fn join_with_record(
+        &self,
+        ticket: &str,
+    ) -> Result<(Ticket, Option<confab_core::Record>), NodeError> {
         let t = Ticket::parse(ticket)?;
         let new = self.store().add_space(t.space.clone()).await?;
+        let mut rec = None;
         if new && t.space.owner != self.identity.author() {
-            self.write(&t.space, Body::Member(MemberBody {}), vec![], None)
-                .await?;
+            rec = Some(
+                self.write_record(&t.space, Body::Member(MemberBody {}), vec![], None)
+                    .await?,
+            );
         }
-        Ok(t)
+        Ok((t, rec))
     }
 
     /// The space as the store knows it now (its key may have been rotated since `space` was

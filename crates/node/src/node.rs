@@ -372,8 +372,18 @@ impl Node {
 
     /// Joins the space a ticket invites into, dials the inviter and syncs with every peer.
     pub async fn join(&self, ticket: &str) -> Result<Ticket, NodeError> {
-        let t = self.local().join(ticket).await?;
+        let (t, joined) = self.local().join_with_record(ticket).await?;
         self.on_new_space(&t.space, Some(&t)).await;
+        if let Some(rec) = joined {
+            // Tell the members (the owner above all) at once, once the topic has a mesh; sync
+            // carries it too, later.
+            let node = self.clone();
+            let space = t.space.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                node.announce(&space, &rec).await;
+            });
+        }
         Ok(t)
     }
 
