@@ -387,17 +387,16 @@ fn inject_forged_issue(dir: &Path, ticket: &str) {
 /// Stores a record signed by `dir`'s own key and sealed with the key `ticket` carries, dated
 /// now, straight into its database (bypassing every check) and queues it for announcement.
 fn inject_signed(dir: &Path, ticket: &str, body: confab_core::Body) {
+    inject_signed_at(dir, ticket, body, confab_core::now_ms());
+}
+
+/// [`inject_signed`] with a chosen date (ms).
+fn inject_signed_at(dir: &Path, ticket: &str, body: confab_core::Body, ms: u64) {
     use confab_core::{Hlc, Identity, Ticket};
     let me = Identity::load_or_create(dir).unwrap();
     let space = Ticket::parse(ticket).unwrap().space;
     let rec = space
-        .seal(
-            me.signing_key(),
-            &body,
-            Hlc::new(confab_core::now_ms(), 0),
-            None,
-            vec![],
-        )
+        .seal(me.signing_key(), &body, Hlc::new(ms, 0), None, vec![])
         .unwrap();
     let db = rusqlite::Connection::open(dir.join("confab.sqlite")).unwrap();
     db.busy_timeout(Duration::from_secs(10)).unwrap();
@@ -609,6 +608,15 @@ fn a_removed_member_online_with_the_old_ticket_gets_nothing_new_and_is_not_heard
     // …and a message it forces in with the old key, announced live and served on sync, is
     // refused by the others.
     inject_message_with_old_key(&m, &old_ticket, "forged after the removal");
+    // …and one it backdates by an hour, to before the removal.
+    inject_signed_at(
+        &m,
+        &old_ticket,
+        confab_core::Body::Chat(confab_core::ChatBody {
+            text: "backdated by the removed member".into(),
+        }),
+        confab_core::now_ms() - 3_600_000,
+    );
 
     // Someone else holding the old ticket joins now and comes online.
     cli(&x, &["space", "join", &old_ticket]);
@@ -633,10 +641,14 @@ fn a_removed_member_online_with_the_old_ticket_gets_nothing_new_and_is_not_heard
     assert!(err.contains("you were removed"), "{err}");
     // Both stay connected and keep asking (each re-syncs every 30 s) for a while longer.
     std::thread::sleep(Duration::from_secs(35));
-    for dir in [&m, &x] {
+    // (m's own view also shows the backdated message it forced into its store.)
+    for (dir, expect) in [
+        (&m, &["backdated by the removed member", "before the removal"][..]),
+        (&x, &["before the removal"][..]),
+    ] {
         assert_eq!(
             texts(dir, &space),
-            ["before the removal"],
+            expect,
             "a removed member or an old ticket received something written after the removal"
         );
     }
@@ -649,7 +661,7 @@ fn a_removed_member_online_with_the_old_ticket_gets_nothing_new_and_is_not_heard
             dir.display()
         );
     }
-    // Not even the sealed bytes of later messages reached m or x; m holds its forged one (not
+    // Not even the sealed bytes of later messages reached m or x; m holds its forged ones (not
     // shown: m holds no key for the epoch it is dated in).
     let messages = |dir: &Path| -> i64 {
         rusqlite::Connection::open(dir.join("confab.sqlite"))
@@ -657,7 +669,11 @@ fn a_removed_member_online_with_the_old_ticket_gets_nothing_new_and_is_not_heard
             .query_row("SELECT count(*) FROM records WHERE kind = 1", [], |r| r.get(0))
             .unwrap()
     };
-    assert_eq!(messages(&m), 2, "m holds the first message and its forged one");
+    assert_eq!(
+        messages(&m),
+        3,
+        "m holds the first message and its two forged ones"
+    );
     assert_eq!(messages(&x), 1, "x holds the first message only");
     assert!(
         !pm.log().contains("panicked") && !px.log().contains("panicked"),

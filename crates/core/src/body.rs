@@ -48,6 +48,8 @@ pub struct NewsBody {
 
 /// Most key boxes in one rotation: the members a space can have after a removal.
 pub const MAX_MEMBERS: usize = 1000;
+/// Most records of removed members one rotation can list as kept.
+pub const MAX_KEPT: usize = 6000;
 
 /// A member announces itself in a space (written on joining), so the owner knows whom to
 /// give the key to when it is rotated. Carries no data of its own.
@@ -64,6 +66,11 @@ pub struct RekeyBody {
     pub removed: Vec<[u8; 32]>,
     /// The new key, sealed to each remaining member (the owner included).
     pub boxes: Vec<crate::keybox::KeyBox>,
+    /// The records of the removed members the owner holds (first 16 bytes of each id,
+    /// sorted): the only ones of theirs peers accept from now on, so a removed member cannot
+    /// slip in records it backdates. `None` if there were more than [`MAX_KEPT`]; then only
+    /// the date rule applies.
+    pub kept: Option<Vec<[u8; 16]>>,
 }
 
 /// A decrypted body of any kind.
@@ -200,6 +207,17 @@ impl Body {
                 }
                 if r.removed.iter().any(|m| seen.contains(m)) {
                     return Err(invalid("a key rotation gives the new key to a member it removes"));
+                }
+                if let Some(k) = &r.kept {
+                    if k.len() > MAX_KEPT {
+                        return Err(invalid(format!(
+                            "a key rotation lists {} kept records; at most {MAX_KEPT}",
+                            k.len()
+                        )));
+                    }
+                    if !k.windows(2).all(|w| w[0] < w[1]) {
+                        return Err(invalid("a key rotation's kept records are not sorted"));
+                    }
                 }
             }
             Body::News(n) => {

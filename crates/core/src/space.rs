@@ -153,6 +153,16 @@ pub enum AuthError {
         /// The author's peer id.
         author: String,
     },
+    /// A removed member's record that the owner did not keep at the removal.
+    #[error("record {id} by {author}, who was removed from {space_name:?}, is not among the records the owner kept")]
+    NotKept {
+        /// The record.
+        id: RecordId,
+        /// The space's name.
+        space_name: String,
+        /// The author's peer id.
+        author: String,
+    },
     /// The record is dated in an epoch whose key this member was not given.
     #[error("record {id} is sealed with the key of epoch {epoch}, which this member was not given")]
     NoKey {
@@ -194,6 +204,9 @@ pub struct Epoch {
     pub key: Option<SpaceKey>,
     /// The members this rotation removed.
     pub removed: Vec<AuthorKey>,
+    /// Their records the owner kept (sorted id prefixes); `None`: no list, the date rule only.
+    /// Empty until the rotation record itself is stored (a ticket carries keys, not this).
+    pub kept: Option<Vec<[u8; 16]>>,
 }
 
 /// A space as a member knows it.
@@ -295,10 +308,12 @@ impl Space {
 
     /// When `author` was removed (the rotation's timestamp), if it was.
     pub fn removed_since(&self, author: &AuthorKey) -> Option<u64> {
-        self.epochs
-            .iter()
-            .find(|e| e.removed.contains(author))
-            .map(|e| e.since)
+        self.removed_by(author).map(|e| e.since)
+    }
+
+    /// The rotation that removed `author`, if one did.
+    pub fn removed_by(&self, author: &AuthorKey) -> Option<&Epoch> {
+        self.epochs.iter().find(|e| e.removed.contains(author))
     }
 
     /// The id peers name this space by when they sync epoch `n`: the space id for epoch 0, a
@@ -358,11 +373,14 @@ impl Space {
         c
     }
 
-    /// Builds the next rotation: a fresh key sealed to each of `remaining`, removing `removed`.
+    /// Builds the next rotation: a fresh key sealed to each of `remaining`, removing `removed`,
+    /// whose records `kept` (ids the owner holds) stay acceptable; more than
+    /// [`crate::body::MAX_KEPT`] leaves the list out.
     pub fn make_rekey(
         &self,
         removed: &[AuthorKey],
         remaining: &[AuthorKey],
+        kept: &[RecordId],
     ) -> Result<(crate::body::RekeyBody, SpaceKey), String> {
         if self.epochs.len() >= MAX_EPOCHS {
             return Err(format!(
@@ -377,10 +395,20 @@ impl Space {
             .iter()
             .filter_map(|m| crate::keybox::seal(m, &key, &ctx))
             .collect();
+        let kept = (kept.len() <= crate::body::MAX_KEPT).then(|| {
+            let mut k: Vec<[u8; 16]> = kept
+                .iter()
+                .map(|id| id.0[..16].try_into().expect("16 of 32 bytes"))
+                .collect();
+            k.sort_unstable();
+            k.dedup();
+            k
+        });
         let body = crate::body::RekeyBody {
             epoch,
             removed: removed.iter().map(|a| a.0).collect(),
             boxes,
+            kept,
         };
         Ok((body, key))
     }
@@ -417,13 +445,16 @@ impl Space {
                 since,
                 key,
                 removed,
+                kept: body.kept.clone(),
             });
             return Ok(true);
         }
         match self.epochs.get_mut(n.wrapping_sub(1)) {
             Some(e) if e.since == since => {
-                let changed = e.removed != removed || (e.key.is_none() && key.is_some());
+                let changed =
+                    e.removed != removed || e.kept != body.kept || (e.key.is_none() && key.is_some());
                 e.removed = removed;
+                e.kept = body.kept.clone();
                 if e.key.is_none() {
                     e.key = key;
                 }
@@ -523,13 +554,24 @@ impl Space {
                 kind: rec.kind,
             });
         }
-        if let Some(since) = self.removed_since(&rec.author) {
-            if rec.ts.0 > since {
+        if let Some(e) = self.removed_by(&rec.author) {
+            if rec.ts.0 > e.since {
                 return Err(AuthError::Removed {
                     id: rec.id,
                     space_name: self.name.clone(),
                     author: rec.author.peer_id(),
                 });
+            }
+            if let Some(kept) = &e.kept {
+                let mut prefix = [0u8; 16];
+                prefix.copy_from_slice(&rec.id.0[..16]);
+                if kept.binary_search(&prefix).is_err() {
+                    return Err(AuthError::NotKept {
+                        id: rec.id,
+                        space_name: self.name.clone(),
+                        author: rec.author.peer_id(),
+                    });
+                }
             }
         }
         if rec.kind == RecordKind::Rekey && rec.author != self.owner {

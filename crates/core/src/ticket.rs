@@ -179,6 +179,7 @@ impl Ticket {
                 since,
                 key: Some(SpaceKey(key)),
                 removed: Vec::new(),
+                kept: None,
             })
             .collect();
         Ok(Ticket {
@@ -231,7 +232,7 @@ mod tests {
         let id = Identity::generate();
         let mut space = Space::create(SpaceKind::Chat, "Room", id.author()).unwrap();
         let other = Identity::generate();
-        let (body, key) = space.make_rekey(&[other.author()], &[id.author()]).unwrap();
+        let (body, key) = space.make_rekey(&[other.author()], &[id.author()], &[]).unwrap();
         let opened = space.open_rekey(&body, id.signing_key());
         assert_eq!(opened.as_ref(), Some(&key));
         space.apply_rekey(1_000 << 16, &body, opened).unwrap();

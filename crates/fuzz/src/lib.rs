@@ -170,7 +170,8 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
     ];
     let member = confab_core::AuthorKey(sk.verifying_key().to_bytes());
     let other = confab_core::AuthorKey(SigningKey::from_bytes(&[8u8; 32]).verifying_key().to_bytes());
-    let (rotation, _) = board.make_rekey(&[other], &[member]).expect("a rotation");
+    let kept = [confab_core::RecordId([1u8; 32]), confab_core::RecordId([2u8; 32])];
+    let (rotation, _) = board.make_rekey(&[other], &[member], &kept).expect("a rotation");
     let mut rotated = chat.clone();
     rotated
         .apply_rekey(NOW_MS << 16, &rotation, Some(confab_core::SpaceKey([5u8; 32])))

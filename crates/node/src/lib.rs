@@ -224,8 +224,11 @@ impl Local {
             .filter(|m| m.role != "removed" && m.author != target)
             .map(|m| m.author)
             .collect();
+        // The removed member's records held here are listed as kept: nothing else of theirs,
+        // backdated or not, is accepted afterwards.
+        let kept = self.store().author_record_ids(space.id, target).await?;
         let (body, _key) = space
-            .make_rekey(&[target], &remaining)
+            .make_rekey(&[target], &remaining, &kept)
             .map_err(NodeError::Invalid)?;
         let rec = self.write_record(&space, Body::Rekey(body), vec![], None).await?;
         let updated = self.fresh(&space).await?;

@@ -610,11 +610,31 @@ async fn the_owner_removes_a_member_and_the_new_key_reaches_the_others_only() {
             vec![],
         )
         .unwrap();
+    // So is one it backdates to before the removal: the rotation lists the records of m's
+    // that the owner kept (its join record), and nothing else of m's is taken.
+    let backdated = room
+        .seal_verified(
+            m.local().identity().signing_key(),
+            &Body::Chat(ChatBody {
+                text: "backdated".into(),
+            }),
+            Hlc::new(confab_core::now_ms() - 3_600_000, 0),
+            None,
+            vec![],
+        )
+        .unwrap();
     for n in [&a, &b] {
-        let report = n.local().syncer().insert(vec![forged.clone()]).await.unwrap();
+        let report = n
+            .local()
+            .syncer()
+            .insert(vec![forged.clone(), backdated.clone()])
+            .await
+            .unwrap();
         assert!(report.inserted.is_empty());
         let why = report.refused[0].1.to_string();
         assert!(why.contains("was removed"), "{why}");
+        let why = report.refused[1].1.to_string();
+        assert!(why.contains("not among the records the owner kept"), "{why}");
     }
     // And a sync request from m's identity, by the old id, is refused.
     let req = Request::Fetch {

@@ -57,13 +57,28 @@ fn recheck_after_rotation(
     if !report.rekeyed.contains(&space.id) {
         report.rekeyed.push(space.id);
     }
-    let later: Vec<Vec<u8>> = {
+    // Records dated after the rotation, and every record of the members it removed.
+    let mut later: Vec<Vec<u8>> = {
         let mut q = tx.prepare_cached("SELECT raw FROM records WHERE space = ?1 AND ts > ?2")?;
         let rows = q
             .query_map(params![space.id.0, since as i64], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         rows
     };
+    let removed = space
+        .epochs
+        .iter()
+        .find(|e| e.since == since)
+        .map(|e| e.removed.clone())
+        .unwrap_or_default();
+    for who in removed {
+        let mut q =
+            tx.prepare_cached("SELECT raw FROM records WHERE space = ?1 AND author = ?2 AND ts <= ?3")?;
+        let rows: Vec<Vec<u8>> = q
+            .query_map(params![space.id.0, who.0, since as i64], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        later.extend(rows);
+    }
     for raw in later {
         let rec = Record::decode(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let Ok(v) = rec.clone().verify() else { continue };
@@ -113,14 +128,16 @@ fn insert_row(stmt: &mut rusqlite::CachedStatement<'_>, rec: &Record) -> Result<
 
 fn save_epoch(tx: &Transaction<'_>, space: &SpaceId, e: &Epoch) -> Result<(), StoreError> {
     let removed: Vec<u8> = e.removed.iter().flat_map(|a| a.0).collect();
+    let kept: Option<Vec<u8>> = e.kept.as_ref().map(|k| k.iter().flatten().copied().collect());
     tx.execute(
-        "INSERT OR REPLACE INTO epochs (space, n, since, key, removed) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT OR REPLACE INTO epochs (space, n, since, key, removed, kept) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             space.0,
             e.n as i64,
             e.since as i64,
             e.key.as_ref().map(|k| k.0.to_vec()),
-            removed
+            removed,
+            kept
         ],
     )?;
     Ok(())
@@ -194,7 +211,7 @@ impl Db {
         {
             let mut stmt = self
                 .conn
-                .prepare("SELECT space, n, since, key, removed FROM epochs ORDER BY space, n")?;
+                .prepare("SELECT space, n, since, key, removed, kept FROM epochs ORDER BY space, n")?;
             let rows = stmt.query_map([], |r| {
                 Ok((
                     r.get::<_, Vec<u8>>(0)?,
@@ -202,11 +219,12 @@ impl Db {
                     r.get::<_, i64>(2)?,
                     r.get::<_, Option<Vec<u8>>>(3)?,
                     r.get::<_, Vec<u8>>(4)?,
+                    r.get::<_, Option<Vec<u8>>>(5)?,
                 ))
             })?;
             for row in rows {
-                let (space, n, since, key, removed) = row?;
-                if removed.len() % 32 != 0 {
+                let (space, n, since, key, removed, kept) = row?;
+                if removed.len() % 32 != 0 || kept.as_ref().is_some_and(|k| k.len() % 16 != 0) {
                     return Err(StoreError::Corrupt(
                         "an epoch's removed list is not whole keys".into(),
                     ));
@@ -223,6 +241,11 @@ impl Db {
                         .chunks(32)
                         .map(|c| AuthorKey(c.try_into().expect("32-byte chunks")))
                         .collect(),
+                    kept: kept.map(|k| {
+                        k.chunks(16)
+                            .map(|c| c.try_into().expect("16-byte chunks"))
+                            .collect()
+                    }),
                 });
             }
         }
@@ -519,6 +542,23 @@ impl Db {
             .collect();
         rest.sort_by(|x, y| x.peer.cmp(&y.peer));
         out.extend(rest);
+        Ok(out)
+    }
+
+    /// Ids of the records `author` wrote in a space (for the kept list of a removal).
+    pub fn author_record_ids(
+        &mut self,
+        space: &SpaceId,
+        author: &AuthorKey,
+    ) -> Result<Vec<confab_core::RecordId>, StoreError> {
+        let mut q = self
+            .conn
+            .prepare_cached("SELECT id FROM records WHERE space = ?1 AND author = ?2")?;
+        let rows = q.query_map(params![space.0, author.0], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = Vec::new();
+        for id in rows {
+            out.push(confab_core::RecordId(blob32(id?)?));
+        }
         Ok(out)
     }
 

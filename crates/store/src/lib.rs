@@ -264,6 +264,11 @@ impl Store {
         self.call(move |db| db.members(&space))
     }
 
+    /// Ids of the records `author` wrote in `space`.
+    pub fn author_record_ids(&self, space: SpaceId, author: AuthorKey) -> Pending<Vec<RecordId>> {
+        self.call(move |db| db.author_record_ids(&space, &author))
+    }
+
     /// The space a sync id names and the newest timestamp a peer asking by it may be served.
     pub fn sync_view(&self, sync_id: SpaceId) -> Pending<Option<(Space, Option<u64>)>> {
         self.call(move |db| db.sync_view(&sync_id))

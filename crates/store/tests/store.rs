@@ -351,14 +351,30 @@ fn a_rotation_reseals_what_a_member_wrote_before_hearing_of_it_and_refuses_the_r
         None,
         vec![],
     );
+    // The member to be removed also signs one dated earlier than anything, which b takes
+    // before it hears of the removal (the owner never saw it).
+    let backdated = seal(
+        &space,
+        &gone,
+        &chat("gone, backdated"),
+        Hlc::new(t0 - 5_000, 0),
+        None,
+        vec![],
+    );
     let r = sb
-        .insert(vec![v(first.clone()), v(unaware.clone()), v(late.clone())])
+        .insert(vec![
+            v(first.clone()),
+            v(unaware.clone()),
+            v(late.clone()),
+            v(backdated.clone()),
+        ])
         .wait()
         .unwrap();
-    assert_eq!(r.inserted.len(), 3);
+    assert_eq!(r.inserted.len(), 4);
 
+    // The owner keeps what it holds of the removed member: the first message.
     let (body, key) = space
-        .make_rekey(&[gone.author()], &[owner.author(), b.author()])
+        .make_rekey(&[gone.author()], &[owner.author(), b.author()], &[first.id])
         .unwrap();
     let rekey = seal(
         &space,
@@ -388,8 +404,8 @@ fn a_rotation_reseals_what_a_member_wrote_before_hearing_of_it_and_refuses_the_r
     let r = sb.insert(vec![v(rekey.clone())]).wait().unwrap();
     assert_eq!(r.rekeyed, vec![space.id]);
     assert_eq!(
-        r.purged, 2,
-        "b's unaware message and the removed member's late one"
+        r.purged, 3,
+        "b's unaware message and the removed member's late and backdated ones"
     );
     let b_view = sb.space(space.id).wait().unwrap().unwrap();
     assert_eq!(b_view.current_key(), Some(&key), "b opened its key box");
@@ -414,11 +430,12 @@ fn a_rotation_reseals_what_a_member_wrote_before_hearing_of_it_and_refuses_the_r
         .0;
     let r = sa.ingest(again).wait().unwrap();
     assert_eq!(r.inserted.len(), 1);
-    let r = sa.insert(vec![v(unaware), v(late)]).wait().unwrap();
+    let r = sa.insert(vec![v(unaware), v(late), v(backdated)]).wait().unwrap();
     assert!(r.inserted.is_empty());
     let why: Vec<String> = r.refused.iter().map(|(_, w)| w.to_string()).collect();
     assert!(why[0].contains("not encrypted with this space's key"), "{why:?}");
     assert!(why[1].contains("was removed"), "{why:?}");
+    assert!(why[2].contains("not among the records the owner kept"), "{why:?}");
 
     // The removed member's own store, given the rotation, holds no key for the new epoch.
     let sg = Store::in_memory().unwrap();
