@@ -55,6 +55,15 @@ impl Peer {
         }
     }
 
+    /// A node with mDNS off listening on `listen` and dialling each of `dials`.
+    fn start_at(name: &str, ns: &str, dir: &Path, listen: &str, dials: &[String]) -> Peer {
+        let mut args = vec!["--no-mdns", "--listen", listen];
+        for d in dials {
+            args.extend(["--dial", d.as_str()]);
+        }
+        Peer::start(name, ns, dir, &args)
+    }
+
     /// Waits for a `listening` line whose address satisfies `f`.
     fn listen_addr(&self, f: impl Fn(&str) -> bool, what: &str) -> String {
         wait(20, &format!("{} listening on {what}", self.name), || {
@@ -522,38 +531,21 @@ fn a_removed_member_online_with_the_old_ticket_gets_nothing_new_and_is_not_heard
     cli(&m, &["space", "join", &old_ticket]);
     let (o_id, b_id, m_id) = (peer_id(&o), peer_id(&b), peer_id(&m));
     let at = |ip: &str, port: u16, id: &str| format!("/ip4/{ip}/tcp/{port}/p2p/{id}");
-    let _po = Peer::start(
-        "owner",
-        &o_ns,
-        &o,
-        &["--no-mdns", "--listen", "/ip4/10.213.10.1/tcp/4201"],
-    );
-    let _pb = Peer::start(
+    let _po = Peer::start_at("owner", &o_ns, &o, "/ip4/10.213.10.1/tcp/4201", &[]);
+    let _pb = Peer::start_at(
         "b",
         &b_ns,
         &b,
-        &[
-            "--no-mdns",
-            "--listen",
-            "/ip4/10.213.10.2/tcp/4202",
-            "--dial",
-            &at("10.213.10.1", 4201, &o_id),
-        ],
+        "/ip4/10.213.10.2/tcp/4202",
+        &[at("10.213.10.1", 4201, &o_id)],
     );
     // The member to be removed stays online throughout, connected to both others.
-    let pm = Peer::start(
+    let pm = Peer::start_at(
         "m",
         &m_ns,
         &m,
-        &[
-            "--no-mdns",
-            "--listen",
-            "/ip4/10.213.10.3/tcp/4203",
-            "--dial",
-            &at("10.213.10.1", 4201, &o_id),
-            "--dial",
-            &at("10.213.10.2", 4202, &b_id),
-        ],
+        "/ip4/10.213.10.3/tcp/4203",
+        &[at("10.213.10.1", 4201, &o_id), at("10.213.10.2", 4202, &b_id)],
     );
     cli(&o, &["chat", "send", &space, "before the removal"]);
     for dir in [&b, &m] {
@@ -620,19 +612,12 @@ fn a_removed_member_online_with_the_old_ticket_gets_nothing_new_and_is_not_heard
 
     // Someone else holding the old ticket joins now and comes online.
     cli(&x, &["space", "join", &old_ticket]);
-    let px = Peer::start(
+    let px = Peer::start_at(
         "x",
         &x_ns,
         &x,
-        &[
-            "--no-mdns",
-            "--listen",
-            "/ip4/10.213.10.4/tcp/4204",
-            "--dial",
-            &at("10.213.10.1", 4201, &o_id),
-            "--dial",
-            &at("10.213.10.2", 4202, &b_id),
-        ],
+        "/ip4/10.213.10.4/tcp/4204",
+        &[at("10.213.10.1", 4201, &o_id), at("10.213.10.2", 4202, &b_id)],
     );
     wait(30, "x gets the history from before the removal", || {
         (texts(&x, &space) == ["before the removal"]).then_some(())
