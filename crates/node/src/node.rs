@@ -146,7 +146,7 @@ enum Allow {
 struct Bucket {
     tokens: f64,
     last: Instant,
-    /// Records refused since the peer last had tokens.
+    /// Records refused in the current flood: since the bucket was last at least half full.
     over: u32,
 }
 
@@ -814,9 +814,14 @@ impl Node {
         let elapsed = now.duration_since(b.last).as_secs_f64();
         b.tokens = (b.tokens + elapsed * per_second as f64).min(burst as f64);
         b.last = now;
+        // A flood ends when the allowance has half refilled; until then every refused record
+        // counts, even if a token trickles in between batches (counting only refusals in a row
+        // let a sender pacing itself just above the rate go on for ever).
+        if b.tokens >= burst as f64 / 2.0 {
+            b.over = 0;
+        }
         if b.tokens >= 1.0 {
             b.tokens -= 1.0;
-            b.over = 0;
             Allow::Yes
         } else {
             b.over += 1;
