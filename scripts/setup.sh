@@ -41,8 +41,3 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   echo "setup: installing cargo-nextest $NEXTEST_VERSION"
   cargo install cargo-nextest --version "$NEXTEST_VERSION" --locked
 fi
-CARGO_DENY_VERSION="0.20.2"
-if ! cargo deny --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then
-  echo "setup: installing cargo-deny $CARGO_DENY_VERSION"
-  cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked
-fi

@@ -16,6 +16,12 @@ else
   echo "test: clippy is not installed; skipping lints"
 fi
 
+# cargo-deny is needed only here, so the launch command does not build it.
+CARGO_DENY_VERSION="0.20.2"
+if ! cargo deny --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then
+  echo "test: installing cargo-deny $CARGO_DENY_VERSION"
+  cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked
+fi
 # Supply chain (deny.toml): sources, licences and banned crates need no network. Advisories
 # need the RustSec database from GitHub, which some machines (these among them) cannot reach.
 cargo deny --locked check bans licenses sources
