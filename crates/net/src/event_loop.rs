@@ -370,7 +370,11 @@ impl EventLoop {
                 }
             }
             SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
-                debug!("dial {peer_id:?} failed: {error}");
+                if peer_id.is_some_and(|p| self.mdns_peers.contains(&p)) {
+                    warn!("dialling {peer_id:?} found on the LAN failed: {error}");
+                } else {
+                    debug!("dial {peer_id:?} failed: {error}");
+                }
                 self.emit(NetEvent::DialFailed {
                     peer: peer_id,
                     error: error.to_string(),
@@ -413,7 +417,18 @@ impl EventLoop {
                     }
                     if !self.swarm.is_connected(&peer) {
                         debug!("mdns found {peer}");
-                        let _ = self.swarm.dial(DialOpts::peer_id(peer).addresses(addrs).build());
+                        // Both sides usually discover each other in the same instant and dial at
+                        // once. Dialling from the listening port would turn that into a TCP
+                        // simultaneous open in which both sides act as the dialer and both
+                        // handshakes fail (and mDNS does not announce the peer again for
+                        // minutes): dial from a fresh port, giving two independent connections.
+                        let opts = DialOpts::peer_id(peer)
+                            .addresses(addrs)
+                            .allocate_new_port()
+                            .build();
+                        if let Err(e) = self.swarm.dial(opts) {
+                            warn!("dialling {peer} found on the LAN: {e}");
+                        }
                     }
                 }
             }

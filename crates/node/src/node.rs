@@ -548,7 +548,51 @@ impl Node {
         }
         let peers: Vec<PeerId> = lock(&self.0.peers).keys().copied().collect();
         for p in peers {
-            tokio::spawn(self.clone().sync_peer(p, Some(vec![space.id])));
+            tokio::spawn(self.clone().offer(p, space.id));
+        }
+    }
+
+    /// A first session in a newly joined space with an already connected peer: fetches what
+    /// this node lacks and also pushes what the peer lacks (this node's join record), so the
+    /// owner learns of a new member at once rather than at its next re-sync.
+    async fn offer(self, peer: PeerId, space: SpaceId) {
+        let mut t = NetTransport {
+            net: self.0.net.clone(),
+            peer,
+            limited: self.relayed_only(peer),
+        };
+        let events = self.0.events.clone();
+        let pname = peer.to_string();
+        let mut progress = move |p: Progress| {
+            let _ = events.send(NodeEvent::SyncProgress {
+                peer: pname.clone(),
+                progress: p,
+            });
+        };
+        match self
+            .local()
+            .syncer()
+            .sync_space(space, &mut t, &mut progress)
+            .await
+        {
+            Ok(stats) => debug!(
+                "first sync of {} with {peer}: sent {}, received {}",
+                &space.to_string()[..12],
+                stats.pushed,
+                stats.received
+            ),
+            Err(e) => {
+                debug!("first sync with {peer}: {e}");
+                self.emit(NodeEvent::SyncProgress {
+                    peer: peer.to_string(),
+                    progress: Progress {
+                        space,
+                        phase: confab_sync::Phase::Done,
+                        done: 0,
+                        total: 0,
+                    },
+                });
+            }
         }
     }
 
