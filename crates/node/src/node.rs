@@ -556,19 +556,8 @@ impl Node {
     /// this node lacks and also pushes what the peer lacks (this node's join record), so the
     /// owner learns of a new member at once rather than at its next re-sync.
     async fn offer(self, peer: PeerId, space: SpaceId) {
-        let mut t = NetTransport {
-            net: self.0.net.clone(),
-            peer,
-            limited: self.relayed_only(peer),
-        };
-        let events = self.0.events.clone();
-        let pname = peer.to_string();
-        let mut progress = move |p: Progress| {
-            let _ = events.send(NodeEvent::SyncProgress {
-                peer: pname.clone(),
-                progress: p,
-            });
-        };
+        let mut t = self.transport(peer);
+        let mut progress = self.progress_to_events(peer);
         match self
             .local()
             .syncer()
@@ -583,17 +572,43 @@ impl Node {
             ),
             Err(e) => {
                 debug!("first sync with {peer}: {e}");
-                self.emit(NodeEvent::SyncProgress {
-                    peer: peer.to_string(),
-                    progress: Progress {
-                        space,
-                        phase: confab_sync::Phase::Done,
-                        done: 0,
-                        total: 0,
-                    },
-                });
+                self.ended_early(peer, space);
             }
         }
+    }
+
+    /// The sync transport to `peer`, limited if the peer is reached only through a relay.
+    fn transport(&self, peer: PeerId) -> NetTransport {
+        NetTransport {
+            net: self.0.net.clone(),
+            peer,
+            limited: self.relayed_only(peer),
+        }
+    }
+
+    /// A progress callback that turns a session's reports into node events.
+    fn progress_to_events(&self, peer: PeerId) -> impl FnMut(Progress) + Send + 'static {
+        let events = self.0.events.clone();
+        let pname = peer.to_string();
+        move |p: Progress| {
+            let _ = events.send(NodeEvent::SyncProgress {
+                peer: pname.clone(),
+                progress: p,
+            });
+        }
+    }
+
+    /// A sync session that ended early: tells progress watchers it is over.
+    fn ended_early(&self, peer: PeerId, space: SpaceId) {
+        self.emit(NodeEvent::SyncProgress {
+            peer: peer.to_string(),
+            progress: Progress {
+                space,
+                phase: confab_sync::Phase::Done,
+                done: 0,
+                total: 0,
+            },
+        });
     }
 
     fn peers_file(&self) -> PathBuf {
@@ -1056,20 +1071,9 @@ impl Node {
                     Err(_) => Vec::new(),
                 },
             };
-            let mut t = NetTransport {
-                net: self.0.net.clone(),
-                peer,
-                limited: self.relayed_only(peer),
-            };
+            let mut t = self.transport(peer);
             for space in ids {
-                let events = self.0.events.clone();
-                let pname = peer.to_string();
-                let mut progress = move |p: Progress| {
-                    let _ = events.send(NodeEvent::SyncProgress {
-                        peer: pname.clone(),
-                        progress: p,
-                    });
-                };
+                let mut progress = self.progress_to_events(peer);
                 let started = confab_core::now_ms();
                 match self
                     .local()
@@ -1107,16 +1111,7 @@ impl Node {
                         }
                     }
                     Err(e) => {
-                        // The session ended early: tell progress watchers it is over.
-                        self.emit(NodeEvent::SyncProgress {
-                            peer: peer.to_string(),
-                            progress: Progress {
-                                space,
-                                phase: confab_sync::Phase::Done,
-                                done: 0,
-                                total: 0,
-                            },
-                        });
+                        self.ended_early(peer, space);
                         if matches!(e, SyncError::Refused(_)) {
                             continue;
                         }
