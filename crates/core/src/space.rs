@@ -352,9 +352,7 @@ impl Space {
     /// The gossip topic name for live delivery: a hash of the current key, so it reveals
     /// nothing and changes when the key is rotated.
     pub fn topic(&self) -> String {
-        let key = self.current_key().unwrap_or(&self.key);
-        let t = blake3::derive_key("confab 2026 gossip topic v1", &key.0);
-        format!("confab/{}", data_encoding::HEXLOWER.encode(&t[..16]))
+        self.topic_at(u64::MAX)
     }
 
     /// The gossip topic of the key records dated `ts` are sealed with: a rotation record is

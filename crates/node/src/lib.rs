@@ -135,24 +135,24 @@ impl Local {
     /// A new member announces itself with a member record, so that the owner gives it the new
     /// key if the key is ever rotated.
     pub async fn join(&self, ticket: &str) -> Result<Ticket, NodeError> {
-        Ok(self.join_with_record(ticket).await?.0)
-    }
-
-    /// [`Local::join`], also returning the join record if one was written.
-    pub async fn join_with_record(
-        &self,
-        ticket: &str,
-    ) -> Result<(Ticket, Option<confab_core::Record>), NodeError> {
         let t = Ticket::parse(ticket)?;
         let new = self.store().add_space(t.space.clone()).await?;
-        let mut rec = None;
         if new && t.space.owner != self.identity.author() {
-            rec = Some(
-                self.write_record(&t.space, Body::Member(MemberBody {}), vec![], None)
-                    .await?,
-            );
+            self.write(&t.space, Body::Member(MemberBody {}), vec![], None)
+                .await?;
         }
-        Ok((t, rec))
+        Ok(t)
+    }
+
+    /// The space as the store has it now, ready to write in: refused if this member was
+    /// removed, and the clock moved past the newest rotation so that what is written now is
+    /// dated in the current epoch (under its key).
+    async fn writable(&self, space: &Space) -> Result<Space, NodeError> {
+        let s = self.fresh(space).await?;
+        if let Some(e) = s.epochs.last() {
+            self.clock.observe(confab_core::Hlc(e.since));
+        }
+        Ok(s)
     }
 
     /// The space as the store knows it now (its key may have been rotated since `space` was
@@ -271,11 +271,7 @@ impl Local {
         expires: Option<u64>,
     ) -> Result<confab_core::Record, NodeError> {
         self.check_body(space, &body)?;
-        let space = &self.fresh(space).await?;
-        if let Some(e) = space.epochs.last() {
-            // Records written now are dated after the newest rotation, under its key.
-            self.clock.observe(confab_core::Hlc(e.since));
-        }
+        let space = &self.writable(space).await?;
         let rec = space.seal_verified(
             self.identity.signing_key(),
             &body,
@@ -319,10 +315,7 @@ impl Local {
         space: &Space,
         bodies: Vec<Body>,
     ) -> Result<Vec<confab_core::Record>, NodeError> {
-        let space = &self.fresh(space).await?;
-        if let Some(e) = space.epochs.last() {
-            self.clock.observe(confab_core::Hlc(e.since));
-        }
+        let space = &self.writable(space).await?;
         let mut recs = Vec::with_capacity(bodies.len());
         let mut verified = Vec::with_capacity(bodies.len());
         for body in bodies {

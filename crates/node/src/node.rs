@@ -372,18 +372,10 @@ impl Node {
 
     /// Joins the space a ticket invites into, dials the inviter and syncs with every peer.
     pub async fn join(&self, ticket: &str) -> Result<Ticket, NodeError> {
-        let (t, joined) = self.local().join_with_record(ticket).await?;
+        // The join record reaches connected peers by the first session's push (`offer`), and
+        // peers met later by their own pull on connecting.
+        let t = self.local().join(ticket).await?;
         self.on_new_space(&t.space, Some(&t)).await;
-        if let Some(rec) = joined {
-            // Tell the members (the owner above all) at once, once the topic has a mesh; sync
-            // carries it too, later.
-            let node = self.clone();
-            let space = t.space.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(1500)).await;
-                node.announce(&space, &rec).await;
-            });
-        }
         Ok(t)
     }
 
@@ -472,10 +464,8 @@ impl Node {
     /// the remaining members are listening, and the node moves to the new one.
     pub async fn remove_member(&self, space: &Space, peer: &str) -> Result<Space, NodeError> {
         let (rec, updated) = self.local().remove_member(space, peer).await?;
-        // The rotation is sealed with the old key and published where its members listen.
-        if let Err(e) = self.0.net.publish(space.topic(), rec.encoded().to_vec()).await {
-            debug!("publish rotation: {e}");
-        }
+        // Sealed with the old key: announced on the old key's topic, where its members listen.
+        self.announce(&updated, &rec).await;
         self.on_rotation(space.id).await;
         Ok(updated)
     }
