@@ -713,17 +713,14 @@ fn catch_up_resumes_across_a_stingy_relays_short_circuits() {
     );
     pa.listen_addr(|s| s.contains("p2p-circuit"), "a relay circuit");
     let a_id = peer_id(&a);
-    let pb = Peer::start(
+    let pb = Peer::start_at(
         "b",
         &b_ns,
         &b,
-        &[
-            "--no-mdns",
-            "--listen",
-            "/ip4/0.0.0.0/tcp/0",
-            "--dial",
-            &format!("/ip4/10.213.9.1/tcp/4011/p2p/{r_id}/p2p-circuit/p2p/{a_id}"),
-        ],
+        "/ip4/0.0.0.0/tcp/0",
+        &[format!(
+            "/ip4/10.213.9.1/tcp/4011/p2p/{r_id}/p2p-circuit/p2p/{a_id}"
+        )],
     );
     let count = || -> usize {
         rusqlite::Connection::open_with_flags(
