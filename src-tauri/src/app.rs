@@ -1,61 +1,44 @@
-//! The app's state: the running node, and the task that turns its events into UI events and
-//! desktop notifications.
+//! The app's state: the node running in this process, and the task that turns its events
+//! into UI events and desktop notifications.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
-use confab_core::{AuthorKey, SpaceId};
-use confab_node::{Local, Node, NodeConfig, NodeEvent, DATA_DIR_ENV};
+use confab_core::AuthorKey;
+use confab_node::view::EventView;
+use confab_node::{Client, NodeConfig};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::UiError;
 use crate::notify::{notification_for, show};
-use crate::view::ui_events;
 
 /// The event name node events reach the UI under.
 pub const EVENT: &str = "confab://event";
 
 /// What the commands work with.
 pub struct AppState {
-    pub(crate) node: Node,
-    pub(crate) me: AuthorKey,
+    pub(crate) client: Client,
     pub(crate) dir: PathBuf,
-    pub(crate) muted: Arc<Mutex<HashSet<SpaceId>>>,
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl AppState {
-    /// Opens the data dir and starts the node with the saved settings and the environment's.
+    /// Starts the node on the data dir with the saved settings and the environment's.
     pub async fn start<R: Runtime>(app: AppHandle<R>) -> Result<Self, UiError> {
-        let dir = match std::env::var_os(DATA_DIR_ENV) {
-            Some(d) => PathBuf::from(d),
-            None => confab_node::default_data_dir()?,
-        };
-        let local = Local::open(&dir).await?;
+        let dir = confab_node::data_dir_from_env()?;
         let cfg = NodeConfig::load(&dir)?.with_env()?;
-        let me = local.identity().author();
-        let muted: HashSet<SpaceId> = local.store().muted_spaces().await?.into_iter().collect();
-        let node = Node::start(local, cfg).await?;
-        let state = Self {
-            node: node.clone(),
-            me,
-            dir,
-            muted: Arc::new(Mutex::new(muted)),
-        };
-        tauri::async_runtime::spawn(pump(app, node, me, state.muted.clone()));
-        Ok(state)
+        let client = Client::start(&dir, cfg).await?;
+        tauri::async_runtime::spawn(pump(app, client.clone()));
+        Ok(Self { client, dir })
     }
 }
 
 /// Forwards node events to the UI and raises notifications.
-async fn pump<R: Runtime>(app: AppHandle<R>, node: Node, me: AuthorKey, muted: Arc<Mutex<HashSet<SpaceId>>>) {
-    let mut rx = node.events();
-    let mut names: HashMap<SpaceId, String> = HashMap::new();
+async fn pump<R: Runtime>(app: AppHandle<R>, client: Client) {
+    let Ok(mut rx) = client.events() else { return };
+    let Some(me) = AuthorKey::from_peer_id(client.peer_id()) else {
+        return;
+    };
     loop {
         let ev = match rx.recv().await {
             Ok(ev) => ev,
@@ -66,23 +49,54 @@ async fn pump<R: Runtime>(app: AppHandle<R>, node: Node, me: AuthorKey, muted: A
             }
             Err(RecvError::Closed) => break,
         };
-        for ui in ui_events(&ev, &me, || node.peers()) {
-            let _ = app.emit(EVENT, ui);
-        }
-        if let NodeEvent::Inserted { records, local } = &ev {
-            if !*local && records.iter().any(|r| !names.contains_key(&r.space)) {
-                if let Ok(spaces) = node.local().store().spaces().await {
-                    names = spaces.into_iter().map(|s| (s.id, s.name)).collect();
-                }
+        let peers = match &ev {
+            confab_node::NodeEvent::PeerConnected(_) | confab_node::NodeEvent::PeerDisconnected(_) => {
+                client.peers().await.unwrap_or_default()
             }
-            let muted = lock(&muted).clone();
-            for note in notification_for(records, *local, &me, &names, &muted) {
-                let app = app.clone();
-                tauri::async_runtime::spawn_blocking(move || {
-                    show(&note, move || focus_main(&app));
-                });
+            _ => Vec::new(),
+        };
+        for view in ev.views(&me, || peers) {
+            let _ = app.emit(EVENT, &view);
+            if let EventView::Records {
+                space,
+                local,
+                records,
+                count,
+            } = &view
+            {
+                notify(&app, &client, space, *local, records, *count).await;
             }
         }
+    }
+}
+
+async fn notify<R: Runtime>(
+    app: &AppHandle<R>,
+    client: &Client,
+    space: &str,
+    local: bool,
+    records: &[confab_node::view::RecordView],
+    count: usize,
+) {
+    if local {
+        return;
+    }
+    // Names and mutes as they are now (a store read, at the pace of others' messages).
+    let spaces: HashMap<String, (String, bool)> = client
+        .spaces(None)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| (s.space, (s.name, s.muted)))
+        .collect();
+    let Some((name, muted)) = spaces.get(space) else {
+        return;
+    };
+    if let Some(note) = notification_for(name, *muted, records, count) {
+        let app = app.clone();
+        tauri::async_runtime::spawn_blocking(move || {
+            show(&note, move || focus_main(&app));
+        });
     }
 }
 

@@ -1,18 +1,18 @@
-//! The Confab app shell: hosts the UI in `ui/` and forwards its actions to the engine in
-//! `crates/` (through [`confab_node`]). Commands are thin; node events stream to the UI as
-//! `confab://event` and raise desktop notifications.
+//! The Confab app shell: hosts the UI in `ui/` and forwards its actions to the node in
+//! `crates/` through [`confab_node::Client`]. Commands are thin; node events stream to the UI
+//! as `confab://event` and raise desktop notifications; the node is shut down when the app
+//! exits.
 
 mod app;
 mod commands;
 mod error;
 mod notify;
-mod view;
 
 pub use app::{AppState, EVENT};
 pub use error::UiError;
 pub use notify::{notification_for, Note};
 
-use tauri::Manager;
+use tauri::{Manager, RunEvent};
 
 /// Builds the app on any Tauri runtime, so tests can hand it the mock runtime. The node
 /// starts in `setup` with the data dir of `CONFAB_DATA_DIR` (or the platform default) and the
@@ -48,10 +48,22 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
         })
 }
 
+/// What the app does on its run events: when it exits, the node is shut down cleanly (its
+/// socket removed, its lock released) before the process ends.
+pub fn on_run_event<R: tauri::Runtime>(app: &tauri::AppHandle<R>, event: &RunEvent) {
+    if let RunEvent::Exit = event {
+        if let Some(state) = app.try_state::<AppState>() {
+            tauri::async_runtime::block_on(state.client.shutdown());
+            tracing::info!("the app closed its node on {}", state.dir.display());
+        }
+    }
+}
+
 /// Entry point for desktop (`main.rs`) and mobile.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     app_builder(tauri::Builder::default())
-        .run(tauri::generate_context!())
-        .expect("error while running the Confab app");
+        .build(tauri::generate_context!())
+        .expect("error while building the Confab app")
+        .run(|app, event| on_run_event(app, &event));
 }

@@ -1,12 +1,7 @@
 //! Desktop notifications: which stored records deserve one (pure, tested), and showing them
 //! with notify-rust on a blocking thread.
 
-use std::collections::{HashMap, HashSet};
-
-use confab_core::{AuthorKey, Body, SpaceId};
-use confab_store::Inserted;
-
-use crate::view::short_name;
+use confab_node::view::RecordView;
 
 /// Longest preview of a message or issue in a notification, in characters.
 const PREVIEW_CHARS: usize = 120;
@@ -30,53 +25,40 @@ fn preview(s: &str) -> String {
     }
 }
 
-/// The notifications a batch of stored records calls for: new chat messages and newsletter
-/// issues from others, in spaces that are not muted; none for one's own records, strokes or
-/// erases. A batch with several new items in one space (a catch-up) gives one summary
-/// notification for that space rather than one each.
-pub fn notification_for(
-    records: &[Inserted],
-    local: bool,
-    me: &AuthorKey,
-    names: &HashMap<SpaceId, String>,
-    muted: &HashSet<SpaceId>,
-) -> Vec<Note> {
-    if local {
-        return Vec::new();
+/// The notification a batch of records stored in one space calls for (the records of a
+/// `records` event, written elsewhere): new chat messages and newsletter issues from others,
+/// unless the space is muted; none for one's own records, strokes or erases. A batch with
+/// several new items (a catch-up) gives one summary; `count` is the batch's size when the
+/// event carried only its newest records.
+pub fn notification_for(space_name: &str, muted: bool, records: &[RecordView], count: usize) -> Option<Note> {
+    if muted {
+        return None;
     }
-    let mut per_space: Vec<(SpaceId, Vec<&Inserted>)> = Vec::new();
-    for r in records {
-        let wanted = matches!(r.body, Body::Chat(_) | Body::News(_));
-        if !wanted || r.author == *me || muted.contains(&r.space) {
-            continue;
-        }
-        match per_space.iter_mut().find(|(s, _)| *s == r.space) {
-            Some((_, v)) => v.push(r),
-            None => per_space.push((r.space, vec![r])),
-        }
-    }
-    per_space
-        .into_iter()
-        .map(|(space, rs)| {
-            let title = names.get(&space).cloned().unwrap_or_else(|| "Confab".into());
-            let body = match rs.as_slice() {
-                [one] => match &one.body {
-                    Body::Chat(c) => format!("{}: {}", short_name(&one.author), preview(&c.text)),
-                    Body::News(n) => format!("{}: {}", short_name(&one.author), preview(&n.title)),
-                    _ => unreachable!("filtered above"),
-                },
-                many => {
-                    let news = many.iter().filter(|r| matches!(r.body, Body::News(_))).count();
-                    match news {
-                        0 => format!("{} new messages", many.len()),
-                        n if n == many.len() => format!("{n} new issues"),
-                        n => format!("{} new messages and {n} new issues", many.len() - n),
-                    }
-                }
-            };
-            Note { title, body }
+    let wanted: Vec<&RecordView> = records
+        .iter()
+        .filter(|r| match r {
+            RecordView::Chat(m) => !m.me,
+            RecordView::News(n) => !n.me,
+            _ => false,
         })
-        .collect()
+        .collect();
+    let title = space_name.to_string();
+    let body = match wanted.as_slice() {
+        [] => return None,
+        [RecordView::Chat(m)] if count <= 1 => format!("{}: {}", m.author_short, preview(&m.text)),
+        [RecordView::News(n)] if count <= 1 => format!("{}: {}", n.author_short, preview(&n.title)),
+        many => {
+            let news = many.iter().filter(|r| matches!(r, RecordView::News(_))).count();
+            // A batch larger than the event carried: say how many in all.
+            let total = if count > records.len() { count } else { many.len() };
+            match news {
+                0 => format!("{total} new messages"),
+                n if n == many.len() => format!("{total} new issues"),
+                n => format!("{} new messages and {n} new issues", many.len() - n),
+            }
+        }
+    };
+    Some(Note { title, body })
 }
 
 /// Shows a notification; `on_click` runs if the person clicks it (where the platform and the
@@ -117,64 +99,66 @@ pub fn show(note: &Note, on_click: impl FnOnce() + Send + 'static) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use confab_core::{ChatBody, Hlc, NewsBody, RecordId, RecordKind, StrokeBody, SyncKey};
+    use confab_node::view::{IssueView, MessageView, StrokeView};
 
-    fn rec(space: u8, author: &AuthorKey, body: Body) -> Inserted {
-        Inserted {
-            id: RecordId([space; 32]),
-            space: SpaceId([space; 32]),
-            kind: body.kind(),
-            author: *author,
-            ts: Hlc(1),
-            key: SyncKey([0; 32]),
-            body,
-        }
+    fn chat(text: &str, me: bool) -> RecordView {
+        RecordView::Chat(MessageView {
+            id: "1".into(),
+            author: "12D3KooWpeer".into(),
+            author_short: "Wpeer1".into(),
+            me,
+            ts: 1,
+            hlc: 1,
+            text: text.into(),
+        })
     }
 
-    fn chat(t: &str) -> Body {
-        Body::Chat(ChatBody { text: t.into() })
+    fn issue(title: &str) -> RecordView {
+        RecordView::News(IssueView {
+            id: "2".into(),
+            author: "12D3KooWowner".into(),
+            author_short: "Wowner".into(),
+            me: false,
+            ts: 1,
+            hlc: 1,
+            title: title.into(),
+            body: "long text".into(),
+            held_by: None,
+        })
     }
 
     #[test]
     fn only_others_unmuted_messages_and_issues() {
-        let me = confab_core::Identity::generate().author();
-        let them = confab_core::Identity::generate().author();
-        let names: HashMap<SpaceId, String> = [(SpaceId([1; 32]), "room".to_string())].into();
-        let none = HashSet::new();
-        let n = notification_for(&[rec(1, &them, chat("hello\nthere"))], false, &me, &names, &none);
-        assert_eq!(n.len(), 1);
-        assert_eq!(n[0].title, "room");
-        assert!(n[0].body.ends_with(": hello there"), "{:?}", n[0]);
-        assert!(n[0].body.starts_with(&short_name(&them)));
-        // Own records, local writes, strokes and muted spaces: nothing.
-        assert!(notification_for(&[rec(1, &me, chat("mine"))], false, &me, &names, &none).is_empty());
-        assert!(notification_for(&[rec(1, &them, chat("x"))], true, &me, &names, &none).is_empty());
-        let stroke = Body::Stroke(StrokeBody {
+        let n = notification_for("room", false, &[chat("hello\nthere", false)], 1).unwrap();
+        assert_eq!(n.title, "room");
+        assert_eq!(n.body, "Wpeer1: hello there");
+        // Own records, strokes and muted spaces: nothing.
+        assert!(notification_for("room", false, &[chat("mine", true)], 1).is_none());
+        let stroke = RecordView::Stroke(StrokeView {
+            id: "3".into(),
+            author: "p".into(),
+            author_short: "p".into(),
+            me: false,
+            ts: 1,
+            hlc: 1,
             points: vec![(0.0, 0.0)],
-            color: [0, 0, 0],
+            color: "#000000".into(),
             width: 1.0,
         });
-        assert!(notification_for(&[rec(1, &them, stroke)], false, &me, &names, &none).is_empty());
-        let muted: HashSet<SpaceId> = [SpaceId([1; 32])].into();
-        assert!(notification_for(&[rec(1, &them, chat("x"))], false, &me, &names, &muted).is_empty());
-        // A catch-up batch is summarised per space; issues show their title.
-        let batch: Vec<Inserted> = (0..5).map(|i| rec(1, &them, chat(&format!("m{i}")))).collect();
-        let n = notification_for(&batch, false, &me, &names, &none);
+        assert!(notification_for("room", false, &[stroke], 1).is_none());
+        assert!(notification_for("room", true, &[chat("x", false)], 1).is_none());
+        // A catch-up batch is summarised; a batch larger than the event says its full size.
+        let batch: Vec<RecordView> = (0..5).map(|i| chat(&format!("m{i}"), false)).collect();
         assert_eq!(
-            n,
-            vec![Note {
-                title: "room".into(),
-                body: "5 new messages".into()
-            }]
+            notification_for("room", false, &batch, 5).unwrap().body,
+            "5 new messages"
         );
-        let issue = Body::News(NewsBody {
-            title: "Issue one".into(),
-            body: "long text".into(),
-        });
-        let n = notification_for(&[rec(2, &them, issue)], false, &me, &names, &none);
-        assert_eq!(n[0].title, "Confab");
-        assert!(n[0].body.ends_with(": Issue one"));
-        assert_eq!(rec(2, &them, chat("")).kind, RecordKind::ChatMessage);
+        assert_eq!(
+            notification_for("room", false, &batch, 9000).unwrap().body,
+            "9000 new messages"
+        );
+        let n = notification_for("Letters", false, &[issue("Issue one")], 1).unwrap();
+        assert_eq!(n.body, "Wowner: Issue one");
     }
 
     #[test]

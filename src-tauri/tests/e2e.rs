@@ -362,44 +362,34 @@ async fn members_step(c: &Client, peer: &Peer) -> Result<()> {
     Ok(())
 }
 
-/// A node in this process that joined the board by ticket.
-async fn third_member(
-    desk: &Desktop,
-    peer: &str,
-    ticket: &str,
-) -> Result<(confab_node::Node, confab_core::Space)> {
-    let local = confab_node::Local::open(&desk.tmp.path().join("third")).await?;
+/// A node in this process that joined the board by ticket; returns it and the board's id.
+async fn third_member(desk: &Desktop, peer: &str, ticket: &str) -> Result<(confab_node::Client, String)> {
+    let dir = desk.tmp.path().join("third");
+    let board = confab_node::Client::open(&dir).await?.join(ticket).await?.space;
     let cfg = confab_node::NodeConfig {
         listen: vec!["/ip4/127.0.0.1/tcp/0".parse()?],
         dial: vec![peer.parse()?],
-        relays: vec![],
         mdns: false,
-        relay_server: false,
-        flood: Default::default(),
-        circuit_limits: confab_node::config::DEFAULT_CIRCUIT_LIMITS,
+        ..Default::default()
     };
-    let node = confab_node::Node::start(local, cfg).await?;
-    let t = node.join(ticket).await?;
-    Ok((node, t.space))
+    Ok((confab_node::Client::start(&dir, cfg).await?, board))
 }
 
 /// Sends live frames (a pointer and a stroke in progress) until the app's board shows them.
-async fn live_until_shown(c: &Client, node: &confab_node::Node, board: &confab_core::Space) -> Result<()> {
+async fn live_until_shown(c: &Client, node: &confab_node::Client, board: &str) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut i = 0.0f32;
     loop {
-        let live = confab_core::Live {
-            cursor: Some((420.0 + i, 260.0)),
-            stroke: Some(confab_core::LiveStroke {
-                points: (0..20)
-                    .map(|k| (300.0 + 6.0 * k as f32, 300.0 + (k as f32).sin() * 20.0))
-                    .collect(),
-                color: [220, 40, 90],
-                width: 5.0,
-                erasing: false,
-            }),
+        let stroke = confab_node::view::LiveStrokeView {
+            points: (0..20)
+                .map(|k| (300.0 + 6.0 * k as f32, 300.0 + (k as f32).sin() * 20.0))
+                .collect(),
+            color: "#dc285a".into(),
+            width: 5.0,
+            erasing: false,
         };
-        node.send_live(board, &live).await?;
+        node.board_live(board, Some((420.0 + i, 260.0)), Some(stroke))
+            .await?;
         i += 1.0;
         let canvas = c.find(Locator::Css("[data-testid=\"board-canvas\"]")).await?;
         if canvas.attr("data-live").await?.as_deref().unwrap_or("0") != "0" {
@@ -519,7 +509,7 @@ async fn steps(
     // moves its pointer: the app shows its cursor and stroke in progress.
     let third = third_member(desk, &peer.addr, board_ticket).await?;
     let shown = live_until_shown(c, &third.0, &third.1).await;
-    third.0.shutdown();
+    third.0.shutdown().await;
     shown?;
     eprintln!("e2e: live cursor peer → app ok");
     shoot(c, "board-desktop").await?;

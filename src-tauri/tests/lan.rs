@@ -1,7 +1,8 @@
 //! Two app instances on one LAN find each other with no settings: each runs in its own network
 //! namespace plugged into one virtual switch, with mDNS on as it is by default and nothing
-//! told to either. The test reads the peers each app's node reports (peers.json in its data
-//! dir). Runs in a fresh PID namespace like the end-to-end test; needs root.
+//! told to either. The test asks each app's node for its peers with `confab peers`, which
+//! reaches the node over the local socket in its data dir. Runs in a fresh PID namespace like
+//! the end-to-end test; needs root.
 
 #[path = "../../crates/cli/tests/support/net.rs"]
 mod net;
@@ -54,33 +55,41 @@ fn two_apps_on_a_lan_find_each_other_with_no_settings() -> Result<()> {
         desk.procs.spawn(&format!("app {i}"), &mut cmd)?;
         dirs.push(dir);
     }
-    let id = |dir: &std::path::Path| -> Result<String> {
+    let confab = |dir: &std::path::Path, what: &str| -> Result<serde_json::Value> {
         let out = Command::new(env!("CARGO_BIN_EXE_confab-app").replace("confab-app", "confab"))
             .arg("--data")
             .arg(dir)
-            .args(["id", "--json"])
+            .args([what, "--json"])
             .output()?;
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-        Ok(v["peer_id"].as_str().unwrap_or_default().to_string())
+        Ok(serde_json::from_slice(&out.stdout)?)
     };
-    // A node writes peers.json when it has a peer; by then its identity exists too.
-    wait_until("both apps to report a connected peer", 60, || {
-        Ok(dirs.iter().all(|d| d.join(confab_node::PEERS_FILE).exists()))
+    // Each app's node serves its data dir's socket once it runs.
+    wait_until("both apps' nodes to run", 60, || {
+        Ok(dirs.iter().all(|d| confab_node::socket_path(d).exists()))
     })?;
+    let id = |dir: &std::path::Path| -> Result<String> {
+        Ok(confab(dir, "id")?["peer_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    };
     let ids = [id(&dirs[0])?, id(&dirs[1])?];
-    let result = wait_until("each app to see the other on the LAN", 60, || {
-        Ok((0..2).all(|i| {
-            confab_node::read_peers(&dirs[i])
-                .iter()
-                .any(|p| p.peer_id == ids[1 - i] && p.how == "lan")
+    let sees = |i: usize| -> Result<bool> {
+        let peers = confab(&dirs[i], "peers")?;
+        Ok(peers.as_array().is_some_and(|l| {
+            l.iter()
+                .any(|p| p["peer_id"] == ids[1 - i].as_str() && p["how"] == "lan")
         }))
+    };
+    let result = wait_until("each app to see the other on the LAN", 60, || {
+        Ok(sees(0)? && sees(1)?)
     });
     if let Err(e) = result {
         for d in &dirs {
             eprintln!(
                 "--- {} peers: {:?}\n{}",
                 d.display(),
-                confab_node::read_peers(d),
+                confab(d, "peers").ok(),
                 std::fs::read_to_string(d.with_extension("log")).unwrap_or_default()
             );
         }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use confab_bench::{cores, fresh_store, insert_raw, make_records, n, rate, scale, timed, verify_rate};
 use confab_core::record::verify_all;
 use confab_core::{now_ms, Hlc, Identity, Record, Space, SpaceKind, SyncKey};
-use confab_store::Store;
+use confab_store::{Origin, Store};
 use confab_sync::{Loopback, Syncer};
 use futures::executor::block_on;
 use negentropy::{Id, Negentropy, NegentropyStorageVector};
@@ -96,7 +96,7 @@ fn ingest() {
     let (_, d) = timed(|| {
         let mut pending = Vec::new();
         for c in encs.chunks(10_000) {
-            pending.push(store.ingest(c.to_vec()));
+            pending.push(store.ingest(c.to_vec(), Origin::Sync));
             if pending.len() > 2 {
                 assert_eq!(pending.remove(0).wait().unwrap().refused.len(), 0);
             }
@@ -110,7 +110,7 @@ fn ingest() {
     let (_dir4, store2) = fresh_store(&space);
     let (_, d) = timed(|| {
         for c in verified.chunks(10_000) {
-            store2.insert(c.to_vec()).wait().unwrap();
+            store2.insert(c.to_vec(), Origin::Sync).wait().unwrap();
         }
     });
     let store_insert = rate(count, d);
@@ -190,8 +190,8 @@ fn pair(space: &Space, base: &[Record]) -> Pair {
         .map(|r| r.unwrap())
         .collect();
     for c in verified.chunks(20_000) {
-        sa.insert(c.to_vec()).wait().unwrap();
-        sb.insert(c.to_vec()).wait().unwrap();
+        sa.insert(c.to_vec(), Origin::Sync).wait().unwrap();
+        sb.insert(c.to_vec(), Origin::Sync).wait().unwrap();
     }
     Pair {
         space: space.clone(),
@@ -205,7 +205,7 @@ fn scenario(p: &Pair, label: &str, only_a: Vec<Record>, only_b: Vec<Record>) {
     let ids: HashSet<[u8; 32]> = only_a.iter().chain(&only_b).map(|r| r.id.0).collect();
     let ins = |s: &Syncer, rs: Vec<Record>| {
         let v: Vec<_> = rs.into_iter().map(|r| r.verify().unwrap()).collect();
-        block_on(s.insert(v)).unwrap();
+        s.store().insert(v, Origin::Sync).wait().unwrap();
     };
     ins(&p.a, only_a);
     ins(&p.b, only_b);
@@ -343,7 +343,10 @@ fn listing() {
     let recs = make_records(&space, &me, count, |i| Hlc::new(t0 + i as u64 * 3, 0).0);
     let (_dir, store) = fresh_store(&space);
     store
-        .insert(recs.into_iter().map(|r| r.verify().unwrap()).collect())
+        .insert(
+            recs.into_iter().map(|r| r.verify().unwrap()).collect(),
+            Origin::Sync,
+        )
         .wait()
         .unwrap();
     // Other spaces' records in the same table, so the query must really select by space.
@@ -351,7 +354,10 @@ fn listing() {
     store.add_space(other.clone()).wait().unwrap();
     let noise = make_records(&other, &me, count, |i| Hlc::new(t0 + i as u64 * 3 + 1, 0).0);
     store
-        .insert(noise.into_iter().map(|r| r.verify().unwrap()).collect())
+        .insert(
+            noise.into_iter().map(|r| r.verify().unwrap()).collect(),
+            Origin::Sync,
+        )
         .wait()
         .unwrap();
     let runs = 10;

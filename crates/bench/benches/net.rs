@@ -14,10 +14,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use confab_bench::{cores, ingest_limit, n, rate, scale};
-use confab_core::{Body, ChatBody, Record, RecordId, Space, SpaceKind};
+use confab_core::{Record, RecordId, SpaceId};
 use confab_net::Multiaddr;
-use confab_node::{Local, Node, NodeConfig, NodeEvent};
-use confab_sync::Phase;
+use confab_node::{Client, NodeConfig, NodeEvent, Phase};
+use confab_store::Store;
 use tokio::sync::broadcast::error::RecvError;
 
 fn main() {
@@ -55,7 +55,7 @@ fn main() {
 
 struct Peer {
     _dir: tempfile::TempDir,
-    node: Node,
+    node: Client,
     addr: Multiaddr,
 }
 
@@ -63,25 +63,24 @@ fn cfg(dial: Vec<Multiaddr>) -> NodeConfig {
     NodeConfig {
         listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("addr")],
         dial,
-        relays: vec![],
         mdns: false,
-        relay_server: false,
-        flood: Default::default(),
-        circuit_limits: confab_node::config::DEFAULT_CIRCUIT_LIMITS,
+        ..Default::default()
     }
 }
 
-async fn open() -> (tempfile::TempDir, Local) {
+/// Opens a fresh data dir without a node (to create or join a space before starting).
+async fn open() -> (tempfile::TempDir, Client) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let local = Local::open(dir.path()).await.expect("open");
-    (dir, local)
+    let c = Client::open(dir.path()).await.expect("open");
+    (dir, c)
 }
 
-async fn start(dir: tempfile::TempDir, local: Local, dial: Vec<Multiaddr>) -> Peer {
-    let node = Node::start(local, cfg(dial)).await.expect("start");
+/// Starts a node on a data dir (the client that opened it must be dropped first).
+async fn start(dir: tempfile::TempDir, dial: Vec<Multiaddr>) -> Peer {
+    let node = Client::start(dir.path(), cfg(dial)).await.expect("start");
     let deadline = Instant::now() + Duration::from_secs(10);
     let addr = loop {
-        if let Some(a) = node.listening().first() {
+        if let Some(a) = node.status().await.expect("status").listening.first() {
             let a = if a.contains("/p2p/") {
                 a.clone()
             } else {
@@ -101,34 +100,46 @@ async fn start(dir: tempfile::TempDir, local: Local, dial: Vec<Multiaddr>) -> Pe
 
 /// A space created on the first of `count` fresh nodes and joined by the others (before they
 /// start, so nothing but the benchmark's own dials connects them).
-async fn group(
-    count: usize,
-    kind: SpaceKind,
-    dials: impl Fn(usize, &[Peer]) -> Vec<Multiaddr>,
-) -> (Space, Vec<Peer>) {
-    let (d0, l0) = open().await;
-    let (space, ticket) = l0.create_space(kind, "bench").await.expect("space");
-    let mut peers = vec![start(d0, l0, vec![]).await];
+async fn group(count: usize, dials: impl Fn(usize, &[Peer]) -> Vec<Multiaddr>) -> (String, Vec<Peer>) {
+    let (d0, c0) = open().await;
+    let made = c0.create_space("chat", "bench").await.expect("space");
+    drop(c0);
+    let mut peers = vec![start(d0, vec![]).await];
     for i in 1..count {
-        let (d, l) = open().await;
-        l.join(&ticket).await.expect("join");
+        let (d, c) = open().await;
+        c.join(&made.ticket).await.expect("join");
+        drop(c);
         let dial = dials(i, &peers);
-        peers.push(start(d, l, dial).await);
+        peers.push(start(d, dial).await);
     }
-    (space, peers)
+    (made.space.space, peers)
+}
+
+async fn stored(node: &Client, space: &str) -> usize {
+    node.chat_list(space).await.expect("list").len()
 }
 
 /// Waits until every node has at least `min` peers and gossip has a mesh: a probe record
 /// written on the first node reaches all of them.
-async fn settle(space: &Space, peers: &[Peer], min: usize) {
+async fn settle(space: &str, peers: &[Peer], min: usize) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while peers.iter().any(|p| p.node.peers().len() < min) {
+    loop {
+        let mut short = false;
+        for p in peers {
+            short |= p.node.peers().await.expect("peers").len() < min;
+        }
+        if !short {
+            break;
+        }
         assert!(Instant::now() < deadline, "nodes did not connect");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     for round in 0.. {
         assert!(Instant::now() < deadline, "gossip mesh never formed");
-        let mut rx: Vec<_> = peers[1..].iter().map(|p| p.node.events()).collect();
+        let mut rx: Vec<_> = peers[1..]
+            .iter()
+            .map(|p| p.node.events().expect("events"))
+            .collect();
         let id = write(&peers[0].node, space, &format!("probe {round}")).await;
         let all =
             futures::future::join_all(rx.iter_mut().map(|r| wait_for(r, id, Duration::from_secs(2)))).await;
@@ -138,10 +149,9 @@ async fn settle(space: &Space, peers: &[Peer], min: usize) {
     }
 }
 
-async fn write(node: &Node, space: &Space, text: &str) -> RecordId {
-    node.write(space, Body::Chat(ChatBody { text: text.into() }), vec![])
-        .await
-        .expect("write")
+async fn write(node: &Client, space: &str, text: &str) -> RecordId {
+    let w = node.chat_send(space, text).await.expect("write");
+    RecordId::from_hex(&w.id).expect("a record id")
 }
 
 /// Waits for the insert event of record `id` (from the network) and returns when it came.
@@ -179,18 +189,17 @@ fn ms(d: Duration) -> f64 {
 
 async fn shutdown(peers: Vec<Peer>) {
     for p in &peers {
-        p.node.shutdown();
+        p.node.shutdown().await;
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
 }
 
 async fn latency() {
     let count = n(1_000);
     println!("\n## Live latency, one hop ({count} messages, one at a time)");
-    let (space, peers) = group(2, SpaceKind::Chat, |_, p| vec![p[0].addr.clone()]).await;
+    let (space, peers) = group(2, |_, p| vec![p[0].addr.clone()]).await;
     settle(&space, &peers, 1).await;
     let (a, b) = (&peers[0].node, &peers[1].node);
-    let mut rx = b.events();
+    let mut rx = b.events().expect("events");
     let mut lat = Vec::with_capacity(count);
     let mut lost = 0;
     for i in 0..count {
@@ -217,11 +226,11 @@ async fn live_ingest() {
     let count = n(50_000);
     let batch = 250;
     println!("\n## Sustained live ingest ({count} chat records over gossip, written in batches of {batch})");
-    let (space, peers) = group(2, SpaceKind::Chat, |_, p| vec![p[0].addr.clone()]).await;
+    let (space, peers) = group(2, |_, p| vec![p[0].addr.clone()]).await;
     settle(&space, &peers, 1).await;
     let (a, b) = (peers[0].node.clone(), peers[1].node.clone());
-    let before = b.local().store().count(space.id).await.expect("count");
-    let mut rx = b.events();
+    let before = stored(&b, &space).await;
+    let mut rx = b.events().expect("events");
     let counter = tokio::spawn(async move {
         let mut got = 0usize;
         let mut first: Option<Instant> = None;
@@ -247,20 +256,16 @@ async fn live_ingest() {
     let mut written = 0;
     while written < count {
         let k = batch.min(count - written);
-        let bodies = (0..k)
-            .map(|i| {
-                Body::Chat(ChatBody {
-                    text: format!("live ingest message {} with a little text", written + i),
-                })
-            })
-            .collect();
-        a.write_many(&space, bodies).await.expect("write_many");
+        let text = format!("live ingest batch {written} with a little text");
+        a.chat_send_many(&space, &text, k as u32)
+            .await
+            .expect("write_many");
         written += k;
     }
     let wrote = t0.elapsed();
     let (_got_events, _first, last) = counter.await.expect("counter");
     // Count what is stored rather than events (a lagging event receiver may skip some).
-    let stored = b.local().store().count(space.id).await.expect("count") - before;
+    let stored = stored(&b, &space).await - before;
     let span = last - t0;
     println!("| measure | value |\n|---|---|");
     println!(
@@ -279,35 +284,45 @@ async fn catch_up() {
     let count = n(100_000);
     println!("\n## Catch-up: {count} records to an empty node");
     let (da, la) = open().await;
-    let (space, ticket) = la.create_space(SpaceKind::Chat, "catch-up").await.expect("space");
+    let made = la.create_space("chat", "catch-up").await.expect("space");
+    let space = made.space.space.clone();
     let mut written = 0;
-    let mut recs: Vec<Record> = Vec::with_capacity(count);
     while written < count {
         let k = 10_000.min(count - written);
-        let bodies = (0..k)
-            .map(|i| {
-                Body::Chat(ChatBody {
-                    text: format!("benchmark message number {} with a little text", written + i),
-                })
-            })
-            .collect();
-        recs.extend(la.write_batch(&space, bodies).await.expect("write"));
+        let text = format!("benchmark batch {written} with a little text");
+        la.chat_send_many(&space, &text, k as u32).await.expect("write");
         written += k;
     }
+    drop(la);
+    // The records as stored, for the ingest limit measured in the same run.
+    let (recs, space_obj) = {
+        let store = Store::open_dir(da.path()).expect("store");
+        let id = SpaceId::from_hex(&space).expect("space id");
+        let keys = store.sync_keys(id).await.expect("keys");
+        let (raws, _) = store
+            .records_by_keys(id, keys, usize::MAX)
+            .await
+            .expect("records");
+        let recs: Vec<Record> = raws.iter().map(|r| Record::decode(r).expect("decode")).collect();
+        (recs, store.space(id).await.expect("space").expect("joined"))
+    };
+    let recs: Vec<Record> = recs
+        .into_iter()
+        .filter(|r| r.kind == confab_core::RecordKind::ChatMessage)
+        .collect();
     let size = recs.iter().map(|r| r.encoded().len()).sum::<usize>() / count;
-    let limit = tokio::task::spawn_blocking({
-        let space = space.clone();
-        move || ingest_limit(&space, &recs)
-    })
-    .await
-    .expect("limit");
-    let a = start(da, la, vec![]).await;
+    let limit = tokio::task::spawn_blocking(move || ingest_limit(&space_obj, &recs))
+        .await
+        .expect("limit");
+    let a = start(da, vec![]).await;
     let (db, lb) = open().await;
-    lb.join(&ticket).await.expect("join");
-    let b = start(db, lb, vec![]).await;
-    let mut rx = b.node.events();
+    lb.join(&made.ticket).await.expect("join");
+    drop(lb);
+    let b = start(db, vec![]).await;
+    let mut rx = b.node.events().expect("events");
+    let space_id = SpaceId::from_hex(&space).expect("space id");
     let t0 = Instant::now();
-    b.node.dial(a.addr.clone()).expect("dial");
+    b.node.dial(&a.addr.to_string()).await.expect("dial");
     let mut progress_events = 0;
     let mut done = None;
     let mut last_stored = None;
@@ -316,7 +331,7 @@ async fn catch_up() {
     while done.is_none() {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
             Err(_) | Ok(Err(RecvError::Closed)) => panic!("catch-up did not finish"),
-            Ok(Ok(NodeEvent::SyncProgress { progress, .. })) if progress.space == space.id => {
+            Ok(Ok(NodeEvent::SyncProgress { progress, .. })) if progress.space == space_id => {
                 progress_events += 1;
                 if progress.phase == Phase::Receiving && progress.done == progress.total {
                     last_stored = Some(Instant::now());
@@ -324,7 +339,7 @@ async fn catch_up() {
             }
             Ok(Ok(NodeEvent::SyncDone {
                 space: s, stats: st, ..
-            })) if s == space.id => {
+            })) if s == space_id => {
                 stats = Some(st);
                 done = Some(last_stored.unwrap_or_else(Instant::now));
             }
@@ -332,8 +347,7 @@ async fn catch_up() {
         }
     }
     let took = done.expect("done") - t0;
-    let stored = b.node.local().store().count(space.id).await.expect("count");
-    assert_eq!(stored as usize, count, "every record arrived");
+    assert_eq!(stored(&b.node, &space).await, count, "every record arrived");
     let r = rate(count, took);
     println!("| measure | value |\n|---|---|");
     println!("| record size | {size} bytes |");
@@ -376,14 +390,17 @@ async fn spread(topo: Topology) {
         ),
     };
     println!("\n## Spread to all of {nodes} nodes in a {label} ({samples} records, one at a time)");
-    let (space, peers) = group(nodes, SpaceKind::Chat, dials).await;
+    let (space, peers) = group(nodes, dials).await;
     let min = if topo == Topology::Line { 1 } else { nodes - 1 };
     settle(&space, &peers, min).await;
     let peers = Arc::new(peers);
     let mut all = Vec::with_capacity(samples);
     let mut hop_last = Vec::new();
     for i in 0..samples {
-        let mut rx: Vec<_> = peers[1..].iter().map(|p| p.node.events()).collect();
+        let mut rx: Vec<_> = peers[1..]
+            .iter()
+            .map(|p| p.node.events().expect("events"))
+            .collect();
         let t = Instant::now();
         let id = write(&peers[0].node, &space, &format!("spread {i}")).await;
         let got =

@@ -45,10 +45,17 @@ pub enum Cmd {
         cmd: NewsCmd,
     },
     /// Run a node in the foreground until SIGINT/SIGTERM. Settings also come from
-    /// CONFAB_LISTEN, CONFAB_DIAL, CONFAB_RELAY (comma-separated) and CONFAB_MDNS=0.
+    /// CONFAB_LISTEN, CONFAB_DIAL, CONFAB_RELAY (comma-separated), CONFAB_MDNS=0 and
+    /// CONFAB_RESYNC_SECS. Other `confab` commands on the same data dir go to it.
     Run(RunArgs),
     /// List the peers a node running on this data dir is connected to.
     Peers {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Report the node running on this data dir: addresses, peers, catch-up progress.
+    Status {
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -246,22 +253,12 @@ pub fn parse_points(s: &str) -> Result<Vec<(f32, f32)>> {
     Ok(out)
 }
 
-/// Parses "#rrggbb".
-pub fn parse_color(s: &str) -> Result<[u8; 3]> {
-    let hex = s.trim().strip_prefix('#').unwrap_or(s.trim());
-    if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        bail!("colour {s:?} is not of the form #rrggbb");
-    }
-    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).expect("checked hex");
-    Ok([byte(0), byte(2), byte(4)])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn points_and_colours() {
+    fn points() {
         assert_eq!(
             parse_points("1,2  3.5,-4").unwrap(),
             vec![(1.0, 2.0), (3.5, -4.0)]
@@ -269,7 +266,5 @@ mod tests {
         assert!(parse_points("1;2").is_err());
         assert!(parse_points("1,nan").is_err());
         assert!(parse_points("").is_err());
-        assert_eq!(parse_color("#ff8000").unwrap(), [255, 128, 0]);
-        assert!(parse_color("red").is_err());
     }
 }

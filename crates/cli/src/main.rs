@@ -1,7 +1,9 @@
 //! `confab`: the headless Confab node and scripting tool.
 //!
 //! Every command takes `--data DIR` (or `CONFAB_DATA_DIR`); `--json` prints exactly one JSON
-//! value on stdout. Errors go to stderr with a non-zero exit.
+//! value on stdout. Errors go to stderr with a non-zero exit. When a node runs on the data dir
+//! (`confab run`, or the app), commands are sent to it over its local socket; otherwise they
+//! open the data dir themselves.
 
 mod args;
 mod output;
@@ -9,11 +11,9 @@ mod run;
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Parser;
-use confab_core::{Body, ChatBody, EraseBody, NewsBody, RecordId, SpaceKind, StrokeBody};
-use confab_node::Local;
-use serde_json::json;
+use confab_node::Client;
 
 use args::{BoardCmd, ChatCmd, Cli, Cmd, NewsCmd, SpaceCmd};
 
@@ -35,173 +35,92 @@ fn data_dir(cli: &Cli) -> Result<PathBuf> {
 
 async fn dispatch(cli: Cli) -> Result<()> {
     let dir = data_dir(&cli)?;
-    let local = Local::open(&dir)
+    if let Cmd::Run(args) = cli.cmd {
+        return run::run(&dir, args).await;
+    }
+    let c = Client::open(&dir)
         .await
         .with_context(|| format!("opening data dir {}", dir.display()))?;
     match cli.cmd {
         Cmd::Id { json } => {
-            let peer = local.identity().peer_id();
-            output::emit(json, &json!({ "peer_id": peer }), || peer.clone());
+            let me = c.id().await?;
+            output::emit(json, &me, |m| m.peer_id.clone());
         }
-        Cmd::Space { cmd } => space(&local, cmd).await?,
-        Cmd::Chat { cmd } => chat(&local, cmd).await?,
-        Cmd::Board { cmd } => board(&local, cmd).await?,
-        Cmd::News { cmd } => news(&local, cmd).await?,
-        Cmd::Run(args) => run::run(local, args).await?,
+        Cmd::Space { cmd } => space(&c, cmd).await?,
+        Cmd::Chat { cmd } => chat(&c, cmd).await?,
+        Cmd::Board { cmd } => board(&c, cmd).await?,
+        Cmd::News { cmd } => news(&c, cmd).await?,
         Cmd::Peers { json } => {
-            let peers = confab_node::read_peers(&dir);
-            if !confab_node::node_running(&dir) {
+            if !c.is_running() {
                 eprintln!("note: no node is running on {}", dir.display());
             }
-            output::emit(json, &serde_json::to_value(&peers)?, || {
-                peers
-                    .iter()
-                    .map(|p| format!("{}  {:<6} {}", p.peer_id, p.how, p.addr))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            });
+            output::emit(json, &c.peers().await?, |p| output::peers(p));
         }
+        Cmd::Status { json } => output::emit(json, &c.status().await?, output::status),
+        Cmd::Run(_) => unreachable!("handled above"),
     }
     Ok(())
 }
 
-fn print_written(json: bool, id: RecordId) {
-    output::emit(json, &json!({ "id": id.to_string() }), || id.to_string());
-}
-
-async fn space(local: &Local, cmd: SpaceCmd) -> Result<()> {
+async fn space(c: &Client, cmd: SpaceCmd) -> Result<()> {
     match cmd {
         SpaceCmd::Create { kind, name, json } => {
-            let kind: SpaceKind = kind.parse().map_err(anyhow::Error::msg)?;
-            let (space, ticket) = local.create_space(kind, &name).await?;
-            output::emit(
-                json,
-                &json!({ "space": space.id.to_string(), "ticket": ticket }),
-                || {
-                    format!(
-                        "created {} space {:?}\nspace:  {}\nticket: {}",
-                        kind, name, space.id, ticket
-                    )
-                },
-            );
-        }
-        SpaceCmd::Join { ticket, json } => {
-            let t = local.join(&ticket).await?;
-            output::emit(json, &json!({ "space": t.space.id.to_string() }), || {
+            let v = c.create_space(&kind, &name).await?;
+            output::emit(json, &v, |v| {
                 format!(
-                    "joined {} space {:?}\nspace: {}",
-                    t.space.kind, t.space.name, t.space.id
+                    "created {} space {:?}\nspace:  {}\nticket: {}",
+                    v.space.kind, v.space.name, v.space.space, v.ticket
                 )
             });
         }
-        SpaceCmd::List { json } => {
-            let spaces = local.store().spaces().await?;
-            let v: Vec<_> = spaces
-                .iter()
-                .map(|s| json!({ "space": s.id.to_string(), "kind": s.kind.as_str(), "name": s.name }))
-                .collect();
-            output::emit(json, &json!(v), || {
-                spaces
-                    .iter()
-                    .map(|s| format!("{}  {:<5}  {}", &s.id.to_string()[..16], s.kind.as_str(), s.name))
-                    .collect::<Vec<_>>()
-                    .join("\n")
+        SpaceCmd::Join { ticket, json } => {
+            let v = c.join(&ticket).await?;
+            output::emit(json, &v, |v| {
+                format!("joined {} space {:?}\nspace: {}", v.kind, v.name, v.space)
             });
         }
+        SpaceCmd::List { json } => output::emit(json, &c.spaces(None).await?, |v| output::spaces(v)),
         SpaceCmd::Ticket { space, json } => {
-            let s = local.space(&space).await?;
-            let t = local.ticket(&s).await?;
-            output::emit(json, &json!({ "space": s.id.to_string(), "ticket": t }), || {
-                t.clone()
-            });
+            output::emit(json, &c.ticket(&space).await?, |t| t.ticket.clone())
         }
         SpaceCmd::Members { space, json } => {
-            let s = local.space(&space).await?;
-            let members = local.members(&s).await?;
-            let me = local.identity().peer_id();
-            let v: Vec<_> = members
-                .iter()
-                .map(|m| {
-                    json!({
-                        "peer": m.peer, "role": m.role, "me": m.peer == me,
-                        "records": m.records, "last_ms": m.last_ms,
-                    })
-                })
-                .collect();
-            output::emit(json, &json!(v), || {
-                members
-                    .iter()
-                    .map(|m| {
-                        let you = if m.peer == me { "  (you)" } else { "" };
-                        format!("{:<7}  {}  {} records{you}", m.role, m.peer, m.records)
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            });
+            output::emit(json, &c.members(&space).await?, |m| output::members(m))
         }
         SpaceCmd::Remove { space, peer_id, json } => {
-            let s = local.space(&space).await?;
-            let (rec, s) = local.remove_member(&s, &peer_id).await?;
-            output::emit(
-                json,
-                &json!({ "space": s.id.to_string(), "removed": peer_id.trim(), "epoch": s.epoch(), "record": rec.id.to_string() }),
-                || {
-                    format!(
-                        "removed {} from {:?}; the key was rotated (epoch {}) and sealed to the other members",
-                        peer_id.trim(),
-                        s.name,
-                        s.epoch()
-                    )
-                },
-            );
+            let v = c.remove_member(&space, &peer_id).await?;
+            output::emit(json, &v, |v| {
+                format!(
+                    "removed {} from {}; the key was rotated (epoch {}) and sealed to the other members",
+                    v.removed, v.space, v.epoch
+                )
+            });
         }
     }
     Ok(())
 }
 
-async fn chat(local: &Local, cmd: ChatCmd) -> Result<()> {
+async fn chat(c: &Client, cmd: ChatCmd) -> Result<()> {
     match cmd {
         ChatCmd::Send {
             space,
             text,
             count: None,
             json,
-        } => {
-            let s = local.space(&space).await?;
-            let id = local
-                .write(&s, Body::Chat(ChatBody { text }), vec![], None)
-                .await?;
-            print_written(json, id);
-        }
+        } => output::emit(json, &c.chat_send(&space, &text).await?, |w| w.id.clone()),
         ChatCmd::Send {
             space,
             text,
             count: Some(n),
             json,
-        } => {
-            let s = local.space(&space).await?;
-            let bodies = (1..=n)
-                .map(|i| {
-                    Body::Chat(ChatBody {
-                        text: format!("{text} #{i}"),
-                    })
-                })
-                .collect();
-            let ids = local.write_many(&s, bodies).await?;
-            output::emit(json, &json!({ "written": ids.len() }), || {
-                format!("wrote {} messages", ids.len())
-            });
-        }
-        ChatCmd::List { space, json } => {
-            let s = local.space(&space).await?;
-            let msgs = local.store().chat_messages(s.id).await?;
-            output::emit(json, &output::chat_json(&msgs), || output::chat_text(&msgs));
-        }
+        } => output::emit(json, &c.chat_send_many(&space, &text, n).await?, |w| {
+            format!("wrote {} messages", w.written)
+        }),
+        ChatCmd::List { space, json } => output::emit(json, &c.chat_list(&space).await?, |m| output::chat(m)),
     }
     Ok(())
 }
 
-async fn board(local: &Local, cmd: BoardCmd) -> Result<()> {
+async fn board(c: &Client, cmd: BoardCmd) -> Result<()> {
     match cmd {
         BoardCmd::Stroke {
             space,
@@ -210,65 +129,32 @@ async fn board(local: &Local, cmd: BoardCmd) -> Result<()> {
             width,
             json,
         } => {
-            let s = local.space(&space).await?;
-            let body = StrokeBody {
-                points: args::parse_points(&points)?,
-                color: args::parse_color(&color)?,
-                width,
-            };
-            let id = local.write(&s, Body::Stroke(body), vec![], None).await?;
-            print_written(json, id);
+            let points = args::parse_points(&points)?;
+            let w = c.board_stroke(&space, points, &color, width).await?;
+            output::emit(json, &w, |w| w.id.clone());
         }
         BoardCmd::Erase { space, stroke, json } => {
-            let s = local.space(&space).await?;
-            let strokes = local.store().board_strokes(s.id).await?;
-            let want = stroke.trim().to_ascii_lowercase();
-            let found: Vec<_> = strokes
-                .iter()
-                .filter(|st| st.id.to_string().starts_with(&want))
-                .collect();
-            let target = match found.as_slice() {
-                [one] => one.id,
-                [] => bail!(
-                    "no stroke on this board has an id starting with {stroke:?} (see `confab board list`)"
-                ),
-                _ => bail!("{stroke:?} matches {} strokes; give more of the id", found.len()),
-            };
-            let id = local
-                .write(&s, Body::Erase(EraseBody {}), vec![target], None)
-                .await?;
-            print_written(json, id);
+            let w = c.board_erase(&space, vec![stroke]).await?;
+            output::emit(json, &w, |w| w.id.clone());
         }
         BoardCmd::List { space, json } => {
-            let s = local.space(&space).await?;
-            let strokes = local.store().board_strokes(s.id).await?;
-            output::emit(json, &output::strokes_json(&strokes), || {
-                output::strokes_text(&strokes)
-            });
+            output::emit(json, &c.board_list(&space).await?, |s| output::strokes(s))
         }
     }
     Ok(())
 }
 
-async fn news(local: &Local, cmd: NewsCmd) -> Result<()> {
+async fn news(c: &Client, cmd: NewsCmd) -> Result<()> {
     match cmd {
         NewsCmd::Publish {
             space,
             title,
             body,
             json,
-        } => {
-            let s = local.space(&space).await?;
-            let id = local
-                .write(&s, Body::News(NewsBody { title, body }), vec![], None)
-                .await?;
-            print_written(json, id);
-        }
-        NewsCmd::List { space, json } => {
-            let s = local.space(&space).await?;
-            let issues = local.store().news_issues(s.id).await?;
-            output::emit(json, &output::news_json(&issues), || output::news_text(&issues));
-        }
+        } => output::emit(json, &c.news_publish(&space, &title, &body).await?, |w| {
+            w.id.clone()
+        }),
+        NewsCmd::List { space, json } => output::emit(json, &c.news_list(&space).await?, |n| output::news(n)),
     }
     Ok(())
 }

@@ -1,103 +1,80 @@
-//! Printing: one JSON value with `--json`, readable lines without.
+//! Printing: one JSON value with `--json`, readable lines without; both from the view types
+//! the app's UI receives too.
 
-use confab_core::RecordId;
-use confab_store::{ChatMessage, NewsIssue, Stroke};
-use serde_json::{json, Value};
+use confab_node::view::{IssueView, MemberView, MessageView, PeerView, SpaceView, StatusView, StrokeView};
+use serde::Serialize;
 
 /// Prints `value` as JSON, or the text `human` builds.
-pub fn emit(json: bool, value: &Value, human: impl FnOnce() -> String) {
+pub fn emit<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) {
     if json {
-        println!("{value}");
+        println!("{}", serde_json::to_string(value).expect("views serialise"));
     } else {
-        let text = human();
+        let text = human(value);
         if !text.is_empty() {
             println!("{text}");
         }
     }
 }
 
-fn short(id: &RecordId) -> String {
-    id.to_string()[..12].to_string()
+fn lines<T>(items: &[T], f: impl Fn(&T) -> String) -> String {
+    items.iter().map(f).collect::<Vec<_>>().join("\n")
 }
 
-fn short_peer(p: &str) -> &str {
-    &p[p.len().saturating_sub(8)..]
+fn short(id: &str) -> &str {
+    &id[..id.len().min(confab_core::ids::SHORT_ID)]
 }
 
-pub fn chat_json(msgs: &[ChatMessage]) -> Value {
-    json!(msgs
-        .iter()
-        .map(|m| json!({
-            "id": m.id.to_string(),
-            "author": m.author.peer_id(),
-            "ts": m.ts.ms(),
-            "hlc": m.ts.0,
-            "text": m.text,
-        }))
-        .collect::<Vec<_>>())
+pub fn spaces(v: &[SpaceView]) -> String {
+    lines(v, |s| format!("{}  {:<5}  {}", short(&s.space), s.kind, s.name))
 }
 
-pub fn chat_text(msgs: &[ChatMessage]) -> String {
-    msgs.iter()
-        .map(|m| format!("{} {}: {}", m.ts.ms(), short_peer(&m.author.peer_id()), m.text))
-        .collect::<Vec<_>>()
-        .join("\n")
+pub fn members(v: &[MemberView]) -> String {
+    lines(v, |m| {
+        let you = if m.me { "  (you)" } else { "" };
+        format!("{:<7}  {}  {} records{you}", m.role, m.peer, m.records)
+    })
 }
 
-fn hex_color(c: [u8; 3]) -> String {
-    format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])
+pub fn chat(v: &[MessageView]) -> String {
+    lines(v, |m| format!("{} {}: {}", m.ts, m.author_short, m.text))
 }
 
-pub fn strokes_json(strokes: &[Stroke]) -> Value {
-    json!(strokes
-        .iter()
-        .map(|s| json!({
-            "id": s.id.to_string(),
-            "author": s.author.peer_id(),
-            "ts": s.ts.ms(),
-            "hlc": s.ts.0,
-            "points": s.points.iter().map(|(x, y)| json!([x, y])).collect::<Vec<_>>(),
-            "color": hex_color(s.color),
-            "width": s.width,
-        }))
-        .collect::<Vec<_>>())
+pub fn strokes(v: &[StrokeView]) -> String {
+    lines(v, |s| {
+        format!(
+            "{} {} {} points, {} width {}",
+            short(&s.id),
+            s.author_short,
+            s.points.len(),
+            s.color,
+            s.width
+        )
+    })
 }
 
-pub fn strokes_text(strokes: &[Stroke]) -> String {
-    strokes
-        .iter()
-        .map(|s| {
-            format!(
-                "{} {} {} points, {} width {}",
-                short(&s.id),
-                short_peer(&s.author.peer_id()),
-                s.points.len(),
-                hex_color(s.color),
-                s.width
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+pub fn news(v: &[IssueView]) -> String {
+    lines(v, |n| format!("# {}\n{}\n", n.title, n.body))
 }
 
-pub fn news_json(issues: &[NewsIssue]) -> Value {
-    json!(issues
-        .iter()
-        .map(|n| json!({
-            "id": n.id.to_string(),
-            "author": n.author.peer_id(),
-            "ts": n.ts.ms(),
-            "hlc": n.ts.0,
-            "title": n.title,
-            "body": n.body,
-        }))
-        .collect::<Vec<_>>())
+pub fn peers(v: &[PeerView]) -> String {
+    lines(v, |p| format!("{}  {:<6} {}", p.peer_id, p.how, p.addr))
 }
 
-pub fn news_text(issues: &[NewsIssue]) -> String {
-    issues
-        .iter()
-        .map(|n| format!("# {}\n{}\n", n.title, n.body))
-        .collect::<Vec<_>>()
-        .join("\n")
+pub fn status(s: &StatusView) -> String {
+    if !s.running {
+        return format!("{}\nno node is running", s.peer_id);
+    }
+    let mut out = format!("{}\nrunning, {} peers", s.peer_id, s.peers);
+    for a in &s.listening {
+        out.push_str(&format!("\nlistening {a}"));
+    }
+    for p in &s.progress {
+        out.push_str(&format!(
+            "\ncatching up {} {}/{}",
+            short(&p.space),
+            p.fetched,
+            p.total
+        ));
+    }
+    out
 }

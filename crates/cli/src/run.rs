@@ -1,10 +1,11 @@
-//! `confab run`: a node in the foreground.
+//! `confab run`: a node in the foreground; other `confab` commands on its data dir go to it.
 
 use std::io::Write;
+use std::path::Path;
 
 use anyhow::{Context, Result};
-use confab_node::{Local, Node, NodeConfig, NodeEvent};
-use confab_sync::Phase;
+use confab_node::view::EventView;
+use confab_node::{Client, NodeConfig, NodeEvent};
 
 use crate::args::RunArgs;
 
@@ -16,15 +17,21 @@ fn parse_all(what: &str, v: &[String]) -> Result<Vec<confab_net::Multiaddr>> {
         .collect()
 }
 
-fn short(s: &str) -> &str {
-    &s[s.len().saturating_sub(8)..]
+fn short(s: &str) -> String {
+    confab_core::ids::short_peer(s)
 }
 
-pub async fn run(local: Local, args: RunArgs) -> Result<()> {
-    confab_node::init_logging();
+fn out(line: String) -> Result<()> {
+    let mut o = std::io::stdout().lock();
+    writeln!(o, "{line}")?;
+    o.flush()?;
+    Ok(())
+}
 
-    // Saved settings (the app's Settings view), then the environment, then the flags.
-    let mut cfg = NodeConfig::load(local.dir())?.with_env()?;
+/// The settings `confab run` starts with: saved ones (the app's Settings view), then the
+/// environment, then the flags.
+fn config(dir: &Path, args: &RunArgs) -> Result<NodeConfig> {
+    let mut cfg = NodeConfig::load(dir)?.with_env()?;
     if !args.listen.is_empty() {
         cfg.listen = parse_all("--listen", &args.listen)?;
     }
@@ -40,15 +47,18 @@ pub async fn run(local: Local, args: RunArgs) -> Result<()> {
     if let Some(b) = args.circuit_bytes {
         cfg.circuit_limits.1 = b;
     }
+    Ok(cfg)
+}
 
-    let node = Node::start(local, cfg).await.context("starting the node")?;
-    let mut events = node.events();
+pub async fn run(dir: &Path, args: RunArgs) -> Result<()> {
+    confab_node::init_logging();
+    let cfg = config(dir, &args)?;
+    let node = Client::start(dir, cfg).await.context("starting the node")?;
+    let mut events = node.events()?;
     // Addresses that came up before we subscribed are printed here, later ones as they arrive.
     let mut printed: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for addr in node.listening() {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "listening {addr}")?;
-        out.flush()?;
+    for addr in node.status().await?.listening {
+        out(format!("listening {addr}"))?;
         printed.insert(addr);
     }
     eprintln!(
@@ -57,57 +67,61 @@ pub async fn run(local: Local, args: RunArgs) -> Result<()> {
         if args.no_mdns { "off" } else { "per settings" }
     );
 
+    let me = confab_core::AuthorKey::from_peer_id(node.peer_id()).context("this node's peer id")?;
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
-        tokio::select! {
+        let ev = tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
             _ = term.recv() => break,
-            ev = events.recv() => match ev {
-                Ok(NodeEvent::Listening(addr)) if printed.insert(addr.clone()) => {
-                    let mut out = std::io::stdout().lock();
-                    writeln!(out, "listening {addr}")?;
-                    out.flush()?;
+            ev = events.recv() => ev,
+        };
+        let ev = match ev {
+            Ok(ev) => ev,
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                eprintln!("(skipped {n} events)");
+                continue;
+            }
+            Err(_) => break,
+        };
+        match &ev {
+            NodeEvent::PeerConnected(p) => eprintln!("peer {} connected ({})", short(&p.peer_id), p.how),
+            NodeEvent::PeerDisconnected(p) => eprintln!("peer {} disconnected", short(p)),
+            _ => {}
+        }
+        // Everything else is printed from the views the app receives.
+        for v in ev.views(&me, Vec::new) {
+            match v {
+                EventView::Listening { addr } if printed.insert(addr.clone()) => {
+                    out(format!("listening {addr}"))?
                 }
-                Ok(NodeEvent::SyncProgress { peer, progress }) if progress.phase != Phase::Reconciling && progress.total > 0 => {
-                    let phase = match progress.phase {
-                        Phase::Sending => "sending",
-                        Phase::Receiving => "receiving",
-                        Phase::Done => "done",
-                        Phase::Reconciling => "reconciling",
-                    };
-                    eprintln!(
-                        "sync {} {} {phase} {}/{}",
-                        short(&peer),
-                        &progress.space.to_string()[..12],
-                        progress.done,
-                        progress.total
-                    );
-                }
-                Ok(NodeEvent::PeerDropped { peer, reason }) => eprintln!("dropped {peer}: {reason}"),
-                Ok(NodeEvent::PeerConnected(p)) => eprintln!("peer {} connected ({})", short(&p.peer_id), p.how),
-                Ok(NodeEvent::PeerDisconnected(p)) => eprintln!("peer {} disconnected", short(&p)),
-                Ok(NodeEvent::Live { space, author, live }) => {
+                EventView::Sync {
+                    peer,
+                    space,
+                    phase,
+                    done,
+                    total,
+                } if phase != "reconciling" && total > 0 => eprintln!(
+                    "sync {} {} {phase} {done}/{total}",
+                    short(&peer),
+                    &space[..confab_core::ids::SHORT_ID]
+                ),
+                EventView::Dropped { peer, reason } => eprintln!("dropped {peer}: {reason}"),
+                EventView::Live {
+                    space, author, live, ..
+                } => {
                     // One line per live frame, for scripts: space, author, pointer, stroke size.
                     let cursor = live.cursor.map_or("-".to_string(), |(x, y)| format!("{x},{y}"));
                     let stroke = live.stroke.as_ref().map_or(0, |s| s.points.len());
-                    let mut out = std::io::stdout().lock();
-                    writeln!(
-                        out,
-                        "live {} {} cursor {cursor} stroke {stroke}",
-                        &space.to_string()[..12],
-                        author.peer_id()
-                    )?;
-                    out.flush()?;
+                    out(format!(
+                        "live {} {author} cursor {cursor} stroke {stroke}",
+                        &space[..confab_core::ids::SHORT_ID]
+                    ))?;
                 }
-                Ok(_) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => eprintln!("(skipped {n} events)"),
-                Err(_) => break,
+                _ => {}
             }
         }
     }
     eprintln!("shutting down");
-    node.shutdown();
-    // Give the network task a moment to close connections politely.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    node.shutdown().await;
     Ok(())
 }

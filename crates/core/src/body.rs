@@ -28,7 +28,7 @@ pub struct StrokeBody {
     /// Points in board coordinates.
     pub points: Vec<(f32, f32)>,
     /// RGB colour.
-    pub color: [u8; 3],
+    pub color: crate::color::Color,
     /// Line width in board units.
     pub width: f32,
 }

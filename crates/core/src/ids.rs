@@ -8,6 +8,26 @@ fn hex(bytes: &[u8]) -> String {
     data_encoding::HEXLOWER.encode(bytes)
 }
 
+/// Hex digits of a short record or space id, wherever one is shown (lists, logs, errors).
+pub const SHORT_ID: usize = 12;
+/// Characters of a short peer name: the end of the peer id (every Ed25519 peer id starts with
+/// the same `12D3KooW`).
+pub const SHORT_PEER: usize = 6;
+
+/// The last [`SHORT_PEER`] characters of a peer id string.
+pub fn short_peer(peer_id: &str) -> String {
+    let start = peer_id
+        .char_indices()
+        .rev()
+        .nth(SHORT_PEER - 1)
+        .map_or(0, |(i, _)| i);
+    peer_id[start..].to_string()
+}
+
+fn short_hex(bytes: &[u8]) -> String {
+    hex(&bytes[..SHORT_ID / 2])
+}
+
 /// BLAKE3 hash of a record's signed encoding: two peers holding the same id hold the same bytes.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct RecordId(pub [u8; 32]);
@@ -23,6 +43,11 @@ impl RecordId {
         let v = data_encoding::HEXLOWER_PERMISSIVE.decode(s.as_bytes()).ok()?;
         Some(Self(v.try_into().ok()?))
     }
+
+    /// The first [`SHORT_ID`] hex digits.
+    pub fn short(&self) -> String {
+        short_hex(&self.0)
+    }
 }
 
 impl fmt::Display for RecordId {
@@ -33,7 +58,7 @@ impl fmt::Display for RecordId {
 
 impl fmt::Debug for RecordId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RecordId({})", &hex(&self.0)[..12])
+        write!(f, "RecordId({})", self.short())
     }
 }
 
@@ -48,6 +73,11 @@ impl SpaceId {
         let v = data_encoding::HEXLOWER_PERMISSIVE.decode(s.as_bytes()).ok()?;
         Some(Self(v.try_into().ok()?))
     }
+
+    /// The first [`SHORT_ID`] hex digits.
+    pub fn short(&self) -> String {
+        short_hex(&self.0)
+    }
 }
 
 impl fmt::Display for SpaceId {
@@ -58,7 +88,7 @@ impl fmt::Display for SpaceId {
 
 impl fmt::Debug for SpaceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SpaceId({})", &hex(&self.0)[..12])
+        write!(f, "SpaceId({})", self.short())
     }
 }
 
@@ -73,6 +103,11 @@ impl AuthorKey {
             Ok(pk) => libp2p_identity::PublicKey::from(pk).to_peer_id().to_string(),
             Err(_) => hex(&self.0),
         }
+    }
+
+    /// The last [`SHORT_PEER`] characters of the peer id: a short name people can tell apart.
+    pub fn short(&self) -> String {
+        short_peer(&self.peer_id())
     }
 
     /// Parses a peer id string back into the Ed25519 key it embeds.
@@ -94,7 +129,7 @@ impl fmt::Display for AuthorKey {
 
 impl fmt::Debug for AuthorKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "AuthorKey({})", &hex(&self.0)[..12])
+        write!(f, "AuthorKey({})", short_hex(&self.0))
     }
 }
 

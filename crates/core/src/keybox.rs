@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use x25519_dalek::{PublicKey, StaticSecret};
 
 use crate::ids::AuthorKey;
-use crate::space::SpaceKey;
+use crate::key::SpaceKey;
 
 /// Length of a sealed box: ephemeral key, encrypted space key, tag.
 pub const BOX_LEN: usize = 32 + 32 + 16;

@@ -6,22 +6,30 @@
 #![deny(missing_docs)]
 
 pub mod body;
+pub mod color;
 pub mod hlc;
 pub mod identity;
 pub mod ids;
+pub mod key;
 pub mod keybox;
 pub mod live;
+pub mod phase;
 pub mod record;
+pub mod rotation;
 pub mod space;
 pub mod ticket;
 
 pub use body::{Body, ChatBody, EraseBody, MemberBody, NewsBody, RekeyBody, StrokeBody};
+pub use color::Color;
 pub use hlc::{Clock, Hlc};
 pub use identity::{Identity, IdentityError};
 pub use ids::{AuthorKey, RecordId, SpaceId, SyncKey};
+pub use key::SpaceKey;
 pub use live::{Live, LiveError, LiveStroke};
+pub use phase::Phase;
 pub use record::{Record, RecordError, RecordKind, Verified};
-pub use space::{AuthError, Space, SpaceKey, SpaceKind};
+pub use rotation::RotationPlan;
+pub use space::{AuthError, Role, Space, SpaceKind};
 pub use ticket::{Ticket, TicketError};
 
 /// Milliseconds since the Unix epoch by the local wall clock.

@@ -45,7 +45,7 @@ pub struct LiveStroke {
     /// Points so far (at most [`MAX_LIVE_POINTS`], the most recent).
     pub points: Vec<(f32, f32)>,
     /// RGB colour.
-    pub color: [u8; 3],
+    pub color: crate::color::Color,
     /// Line width in board units.
     pub width: f32,
     /// True for the eraser.
@@ -230,7 +230,7 @@ mod tests {
             cursor: Some((10.0, 20.0)),
             stroke: Some(LiveStroke {
                 points: vec![(1.0, 2.0), (3.0, 4.0)],
-                color: [1, 2, 3],
+                color: crate::Color([1, 2, 3]),
                 width: 4.0,
                 erasing: false,
             }),

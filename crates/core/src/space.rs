@@ -11,6 +11,7 @@ use ed25519_dalek::SigningKey;
 use crate::body::{Body, BodyError};
 use crate::hlc::Hlc;
 use crate::ids::{AuthorKey, RecordId, SpaceId};
+pub use crate::key::SpaceKey;
 use crate::record::{Draft, Record, RecordError, RecordKind, Verified};
 
 /// Longest space name, in bytes.
@@ -90,20 +91,31 @@ impl FromStr for SpaceKind {
     }
 }
 
-/// The 32-byte symmetric key every member holds; it encrypts bodies and derives the space id.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SpaceKey(pub [u8; 32]);
+/// A person's standing in a space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// Created it; the only one who publishes in a newsletter and removes members.
+    Owner,
+    /// Joined by ticket (or wrote in it).
+    Member,
+    /// Removed by the owner: holds no key written after the removal.
+    Removed,
+}
 
-impl fmt::Debug for SpaceKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SpaceKey(…)")
+impl Role {
+    /// `owner`, `member` or `removed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Member => "member",
+            Role::Removed => "removed",
+        }
     }
 }
 
-impl SpaceKey {
-    /// A fresh random key.
-    pub fn random() -> Self {
-        Self(rand::random())
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -311,6 +323,17 @@ impl Space {
         self.removed_by(author).map(|e| e.since)
     }
 
+    /// The standing of `author` in this space.
+    pub fn role_of(&self, author: &AuthorKey) -> Role {
+        if *author == self.owner {
+            Role::Owner
+        } else if self.removed_by(author).is_some() {
+            Role::Removed
+        } else {
+            Role::Member
+        }
+    }
+
     /// The rotation that removed `author`, if one did.
     pub fn removed_by(&self, author: &AuthorKey) -> Option<&Epoch> {
         self.epochs.iter().find(|e| e.removed.contains(author))
@@ -361,109 +384,6 @@ impl Space {
         let key = self.key_at(ts).unwrap_or(&self.key);
         let t = blake3::derive_key("confab 2026 gossip topic v1", &key.0);
         format!("confab/{}", data_encoding::HEXLOWER.encode(&t[..16]))
-    }
-
-    /// The context a rotation's key boxes are bound to.
-    pub fn rekey_context(&self, epoch: u32) -> Vec<u8> {
-        let mut c = b"confab/rekey/v1\n".to_vec();
-        c.extend_from_slice(&self.id.0);
-        c.extend_from_slice(&epoch.to_be_bytes());
-        c
-    }
-
-    /// Builds the next rotation: a fresh key sealed to each of `remaining`, removing `removed`,
-    /// whose records `kept` (ids the owner holds) stay acceptable; more than
-    /// [`crate::body::MAX_KEPT`] leaves the list out.
-    pub fn make_rekey(
-        &self,
-        removed: &[AuthorKey],
-        remaining: &[AuthorKey],
-        kept: &[RecordId],
-    ) -> Result<(crate::body::RekeyBody, SpaceKey), String> {
-        if self.epochs.len() >= MAX_EPOCHS {
-            return Err(format!(
-                "space {:?} has had {MAX_EPOCHS} key rotations, the most allowed",
-                self.name
-            ));
-        }
-        let key = SpaceKey::random();
-        let epoch = self.epoch() + 1;
-        let ctx = self.rekey_context(epoch);
-        let boxes = remaining
-            .iter()
-            .filter_map(|m| crate::keybox::seal(m, &key, &ctx))
-            .collect();
-        let kept = (kept.len() <= crate::body::MAX_KEPT).then(|| {
-            let mut k: Vec<[u8; 16]> = kept
-                .iter()
-                .map(|id| id.0[..16].try_into().expect("16 of 32 bytes"))
-                .collect();
-            k.sort_unstable();
-            k.dedup();
-            k
-        });
-        let body = crate::body::RekeyBody {
-            epoch,
-            removed: removed.iter().map(|a| a.0).collect(),
-            boxes,
-            kept,
-        };
-        Ok((body, key))
-    }
-
-    /// Opens this member's box in a rotation, if it has one.
-    pub fn open_rekey(&self, body: &crate::body::RekeyBody, me: &SigningKey) -> Option<SpaceKey> {
-        let mine = me.verifying_key().to_bytes();
-        let b = body.boxes.iter().find(|b| b.member == mine)?;
-        crate::keybox::open(me, b, &self.rekey_context(body.epoch))
-    }
-
-    /// Takes a rotation record (already authorized) into this member's view. A rotation for the
-    /// next epoch is added; one for a known epoch (joined by a ticket that carried its key)
-    /// fills in whom it removed. Anything else is refused with the reason.
-    pub fn apply_rekey(
-        &mut self,
-        since: u64,
-        body: &crate::body::RekeyBody,
-        key: Option<SpaceKey>,
-    ) -> Result<bool, String> {
-        let n = body.epoch as usize;
-        let removed: Vec<AuthorKey> = body.removed.iter().map(|k| AuthorKey(*k)).collect();
-        if n == self.epochs.len() + 1 {
-            if n > MAX_EPOCHS {
-                return Err(format!("more than {MAX_EPOCHS} key rotations"));
-            }
-            if self.epochs.last().is_some_and(|e| e.since >= since) {
-                return Err(format!(
-                    "rotation to epoch {n} is dated before the rotation it follows"
-                ));
-            }
-            self.epochs.push(Epoch {
-                n: body.epoch,
-                since,
-                key,
-                removed,
-                kept: body.kept.clone(),
-            });
-            return Ok(true);
-        }
-        match self.epochs.get_mut(n.wrapping_sub(1)) {
-            Some(e) if e.since == since => {
-                let changed =
-                    e.removed != removed || e.kept != body.kept || (e.key.is_none() && key.is_some());
-                e.removed = removed;
-                e.kept = body.kept.clone();
-                if e.key.is_none() {
-                    e.key = key;
-                }
-                Ok(changed)
-            }
-            Some(_) => Err(format!("a second, different rotation to epoch {n}")),
-            None => Err(format!(
-                "rotation to epoch {n} arrived before epoch {}",
-                self.epochs.len() + 1
-            )),
-        }
     }
 
     fn cipher_at(&self, rec: &Record) -> Result<XChaCha20Poly1305, AuthError> {

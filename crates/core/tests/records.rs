@@ -185,7 +185,7 @@ fn space_rules() {
     let board = Space::create(SpaceKind::Board, "b", owner.author()).unwrap();
     let bad = Body::Stroke(StrokeBody {
         points: vec![(f32::NAN, 0.0)],
-        color: [0, 0, 0],
+        color: confab_core::Color([0, 0, 0]),
         width: 1.0,
     });
     assert!(bad.validate().is_err());

@@ -151,7 +151,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             &board,
             Body::Stroke(StrokeBody {
                 points: vec![(0.0, 0.0), (10.0, 5.0)],
-                color: [1, 2, 3],
+                color: confab_core::Color([1, 2, 3]),
                 width: 2.0,
             }),
         ),
@@ -186,7 +186,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             Body::Chat(ChatBody { text: "hi".into() }).encode(),
             Body::Stroke(StrokeBody {
                 points: vec![(1.0, 2.0)],
-                color: [0, 0, 0],
+                color: confab_core::Color([0, 0, 0]),
                 width: 1.0,
             })
             .encode(),
@@ -247,7 +247,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                     cursor: Some((1.0, 2.0)),
                     stroke: Some(LiveStroke {
                         points: vec![(0.0, 0.0), (3.0, 4.0)],
-                        color: [9, 9, 9],
+                        color: confab_core::Color([9, 9, 9]),
                         width: 3.0,
                         erasing: false,
                     }),

@@ -245,6 +245,9 @@ impl EventLoop {
                         Err(e) => result = Err(NetError::Publish(e.to_string())),
                     }
                 }
+                if let Err(e) = &result {
+                    debug!("publish: {e}");
+                }
                 let _ = reply.send(result);
             }
             Command::Report(id, source, acceptance) => {

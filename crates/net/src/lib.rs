@@ -272,6 +272,14 @@ impl NetHandle {
         rx.await.map_err(|_| NetError::Closed)?
     }
 
+    /// Publishes several messages on a topic without waiting for the network task's answer:
+    /// for callers that must never wait on the network task (the node's actor, which the
+    /// network task itself may be waiting on to take its events).
+    pub fn publish_detached(&self, topic: String, messages: Vec<Vec<u8>>) -> Result<(), NetError> {
+        let (tx, _rx) = oneshot::channel();
+        self.send(Command::Publish(topic, messages, tx))
+    }
+
     /// Reports the validation result of a gossip message: accepted ones are forwarded,
     /// rejected ones count against the peer that sent them.
     pub fn report(

@@ -1,7 +1,9 @@
 //! Node settings, from the command line or the environment (`CONFAB_LISTEN`, `CONFAB_DIAL`,
-//! `CONFAB_RELAY` comma-separated, `CONFAB_MDNS=0`), shared by `confab run` and the app.
+//! `CONFAB_RELAY` comma-separated, `CONFAB_MDNS=0`, `CONFAB_RESYNC_SECS`), shared by
+//! `confab run` and the app.
 
 use std::path::Path;
+use std::time::Duration;
 
 use confab_net::Multiaddr;
 use serde::{Deserialize, Serialize};
@@ -10,6 +12,15 @@ use crate::NodeError;
 
 /// File in the data dir holding saved settings (written by the app's Settings view).
 pub const SETTINGS_FILE: &str = "settings.json";
+
+/// The environment variables that override saved settings.
+pub const ENV_SETTINGS: &[&str] = &[
+    "CONFAB_LISTEN",
+    "CONFAB_DIAL",
+    "CONFAB_RELAY",
+    "CONFAB_MDNS",
+    "CONFAB_RESYNC_SECS",
+];
 
 /// The saved form of [`NodeConfig`]: addresses as text, so the file is readable and editable.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -44,6 +55,8 @@ pub struct NodeConfig {
     pub flood: FloodLimits,
     /// As a relay: most seconds and bytes one relayed connection may carry.
     pub circuit_limits: (u64, u64),
+    /// How often every space is reconciled with every connected peer.
+    pub resync: Duration,
 }
 
 /// A token bucket per peer and space for records arriving by gossip. Records over the rate are
@@ -82,6 +95,7 @@ impl Default for NodeConfig {
             relay_server: false,
             flood: FloodLimits::default(),
             circuit_limits: DEFAULT_CIRCUIT_LIMITS,
+            resync: crate::policy::schedule::RESYNC_EVERY,
         }
     }
 }
@@ -93,7 +107,7 @@ pub const DEFAULT_CIRCUIT_LIMITS: (u64, u64) = (30 * 60, 256 * 1024 * 1024);
 pub fn parse_addr(what: &str, s: &str) -> Result<Multiaddr, NodeError> {
     s.trim()
         .parse()
-        .map_err(|e| NodeError::Invalid(format!("{what}: {s:?} is not a multiaddr ({e})")))
+        .map_err(|e| NodeError::setting(what, format!("{s:?} is not a multiaddr ({e})")))
 }
 
 fn parse_list(what: &str, s: &str) -> Result<Vec<Multiaddr>, NodeError> {
@@ -125,9 +139,9 @@ impl NodeConfig {
         let path = dir.join(SETTINGS_FILE);
         let saved: SavedSettings = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| NodeError::Invalid(format!("{}: {e}", path.display())))?,
+                .map_err(|e| NodeError::setting(path.display().to_string(), e))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => SavedSettings::default(),
-            Err(e) => return Err(NodeError::Invalid(format!("{}: {e}", path.display()))),
+            Err(e) => return Err(NodeError::io(path, e)),
         };
         Self::from_saved(&saved)
     }
@@ -146,8 +160,7 @@ impl NodeConfig {
             relays: list("relays", &saved.relays)?,
             mdns: saved.mdns.unwrap_or(true),
             relay_server: saved.relay_server,
-            flood: Default::default(),
-            circuit_limits: DEFAULT_CIRCUIT_LIMITS,
+            ..Self::default()
         })
     }
 
@@ -167,10 +180,9 @@ impl NodeConfig {
     pub fn save(&self, dir: &Path) -> Result<(), NodeError> {
         let path = dir.join(SETTINGS_FILE);
         let tmp = dir.join(format!("{SETTINGS_FILE}.tmp"));
-        let json =
-            serde_json::to_vec_pretty(&self.to_saved()).map_err(|e| NodeError::Invalid(e.to_string()))?;
-        std::fs::write(&tmp, json).map_err(|e| NodeError::Invalid(format!("{}: {e}", tmp.display())))?;
-        std::fs::rename(&tmp, &path).map_err(|e| NodeError::Invalid(format!("{}: {e}", path.display())))
+        let json = serde_json::to_vec_pretty(&self.to_saved()).expect("settings serialise");
+        std::fs::write(&tmp, json).map_err(|e| NodeError::io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| NodeError::io(&path, e))
     }
 
     fn with_vars(self, get: impl Fn(&str) -> Option<String>) -> Result<Self, NodeError> {
@@ -189,11 +201,23 @@ impl NodeConfig {
                 "0" | "false" | "off" | "no" => false,
                 "1" | "true" | "on" | "yes" | "" => true,
                 other => {
-                    return Err(NodeError::Invalid(format!(
-                        "CONFAB_MDNS: {other:?} is not 0 or 1"
-                    )))
+                    return Err(NodeError::setting(
+                        "CONFAB_MDNS",
+                        format!("{other:?} is not 0 or 1"),
+                    ))
                 }
             };
+        }
+        if let Some(v) = get("CONFAB_RESYNC_SECS") {
+            match v.trim().parse::<u64>() {
+                Ok(n) if n > 0 => c.resync = Duration::from_secs(n),
+                _ => {
+                    return Err(NodeError::setting(
+                        "CONFAB_RESYNC_SECS",
+                        format!("{v:?} is not a whole number of seconds above 0"),
+                    ))
+                }
+            }
         }
         Ok(c)
     }
@@ -218,6 +242,10 @@ mod tests {
         assert!(e.to_string().contains("CONFAB_DIAL"), "{e}");
         let e = NodeConfig::from_vars(|k| (k == "CONFAB_MDNS").then(|| "maybe".to_string())).unwrap_err();
         assert!(e.to_string().contains("CONFAB_MDNS"), "{e}");
+        let c = NodeConfig::from_vars(|k| (k == "CONFAB_RESYNC_SECS").then(|| "5".to_string())).unwrap();
+        assert_eq!(c.resync, Duration::from_secs(5));
+        let e = NodeConfig::from_vars(|k| (k == "CONFAB_RESYNC_SECS").then(|| "0".to_string())).unwrap_err();
+        assert!(e.to_string().contains("CONFAB_RESYNC_SECS"), "{e}");
     }
 
     #[test]
@@ -227,11 +255,9 @@ mod tests {
         let c = NodeConfig {
             listen: vec!["/ip4/127.0.0.1/tcp/4001".parse().unwrap()],
             dial: vec!["/ip4/10.0.0.2/tcp/4001".parse().unwrap()],
-            relays: vec![],
             mdns: false,
             relay_server: true,
-            flood: Default::default(),
-            circuit_limits: DEFAULT_CIRCUIT_LIMITS,
+            ..Default::default()
         };
         c.save(d.path()).unwrap();
         assert_eq!(NodeConfig::load(d.path()).unwrap(), c);

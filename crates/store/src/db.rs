@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use confab_core::space::Epoch;
 use confab_core::{
@@ -10,43 +11,24 @@ use confab_core::{
 use ed25519_dalek::SigningKey;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
+use crate::feed::{Change, Feed, Origin, Subscriber};
 use crate::schema::{migrations, version_triple, MIN_SQLITE_VERSION};
 use crate::{InsertReport, Inserted, Refusal, StoreError};
 
 /// The store thread's state: the connection, the joined spaces (their keys decrypt bodies) and
 /// this member's signing key (it opens the key boxes of rotations).
 pub struct Db {
-    conn: Connection,
-    spaces: HashMap<SpaceId, Space>,
+    pub(crate) conn: Connection,
+    pub(crate) spaces: HashMap<SpaceId, Space>,
+    /// Space ids in the order they were joined.
+    order: Vec<SpaceId>,
     me: Option<SigningKey>,
-    /// `PRAGMA data_version` when `spaces` was last read: another process committed if it moved.
-    seen_version: i64,
+    feed: Feed,
 }
 
-/// A member of a space as this store knows it.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct Member {
-    /// Peer id.
-    pub peer: String,
-    /// Its public key.
-    #[serde(skip)]
-    pub author: AuthorKey,
-    /// "owner", "member" or "removed".
-    pub role: &'static str,
-    /// Records of theirs this store holds.
-    pub records: u64,
-    /// Newest of them (ms), if any.
-    pub last_ms: Option<u64>,
-}
-
-/// (id, space, encoding if still stored) of a queued record.
-type OutboxRow = (Vec<u8>, Vec<u8>, Option<Vec<u8>>);
-
-/// After a rotation starting at `since`: records dated later that were accepted under the
-/// old view (written before their authors heard of the rotation, or by the removed member)
-/// are checked again. Ones that no longer pass are deleted; this member's own are sealed
-/// again under the new key with their original time, so nothing it wrote is lost.
-fn recheck_after_rotation(
+/// Carries out what a rotation starting at `since` does to records stored before it
+/// ([`Space::plan_rotation`]): `space` is the space after it, `before` the space as it was.
+fn execute_rotation(
     tx: &Transaction<'_>,
     space: &Space,
     me: Option<&SigningKey>,
@@ -58,7 +40,7 @@ fn recheck_after_rotation(
         report.rekeyed.push(space.id);
     }
     // Records dated after the rotation, and every record of the members it removed.
-    let mut later: Vec<Vec<u8>> = {
+    let mut raws: Vec<Vec<u8>> = {
         let mut q = tx.prepare_cached("SELECT raw FROM records WHERE space = ?1 AND ts > ?2")?;
         let rows = q
             .query_map(params![space.id.0, since as i64], |r| r.get(0))?
@@ -77,34 +59,36 @@ fn recheck_after_rotation(
         let rows: Vec<Vec<u8>> = q
             .query_map(params![space.id.0, who.0, since as i64], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        later.extend(rows);
+        raws.extend(rows);
     }
-    for raw in later {
-        let rec = Record::decode(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let Ok(v) = rec.clone().verify() else { continue };
-        if space.authorize(&v).is_ok() {
-            continue;
-        }
-        tx.execute("DELETE FROM records WHERE id = ?1", [&rec.id.0])?;
-        tx.execute("DELETE FROM erased WHERE source = ?1", [&rec.id.0])?;
+    let candidates = raws
+        .iter()
+        .map(|raw| Record::decode(raw).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let plan = space
+        .plan_rotation(before, me, candidates)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    for id in &plan.delete {
+        tx.execute("DELETE FROM records WHERE id = ?1", [&id.0])?;
+        tx.execute("DELETE FROM erased WHERE source = ?1", [&id.0])?;
         report.purged += 1;
-        let mine = me.filter(|me| me.verifying_key().to_bytes() == rec.author.0);
-        if let (Some(me), Ok(body)) = (mine, before.decrypt(&rec)) {
-            if space.is_current_member() {
-                let again = space
-                    .seal_verified(me, &body, rec.ts, rec.expires, rec.refs.clone())
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                insert_row(&mut tx.prepare_cached(INSERT_RECORD)?, &again)?;
-                if again.kind == RecordKind::Erase {
-                    for target in &again.refs {
-                        tx.execute(
-                            "INSERT OR IGNORE INTO erased (space, target, source) VALUES (?1, ?2, ?3)",
-                            params![again.space.0, target.0, again.id.0],
-                        )?;
-                    }
-                }
-                report.inserted.push(Inserted::new(&again, body));
-            }
+    }
+    let mut ins = tx.prepare_cached(INSERT_RECORD)?;
+    for (again, body) in plan.reseal {
+        insert_row(&mut ins, &again)?;
+        note_erase(tx, &again)?;
+        Arc::make_mut(&mut report.inserted).push(Inserted::new(again.into_inner(), body));
+    }
+    Ok(())
+}
+
+/// Records which strokes an erase removes.
+fn note_erase(tx: &Transaction<'_>, rec: &Record) -> Result<(), StoreError> {
+    if rec.kind == RecordKind::Erase {
+        let mut q =
+            tx.prepare_cached("INSERT OR IGNORE INTO erased (space, target, source) VALUES (?1, ?2, ?3)")?;
+        for target in &rec.refs {
+            q.execute(params![rec.space.0, target.0, rec.id.0])?;
         }
     }
     Ok(())
@@ -143,7 +127,7 @@ fn save_epoch(tx: &Transaction<'_>, space: &SpaceId, e: &Epoch) -> Result<(), St
     Ok(())
 }
 
-fn blob32(v: Vec<u8>) -> Result<[u8; 32], StoreError> {
+pub(crate) fn blob32(v: Vec<u8>) -> Result<[u8; 32], StoreError> {
     v.try_into()
         .map_err(|_| StoreError::Corrupt("a 32-byte field has the wrong length".into()))
 }
@@ -165,8 +149,8 @@ impl Db {
         if version_triple(&version) < version_triple(MIN_SQLITE_VERSION) {
             return Err(StoreError::OldSqlite { found: version });
         }
-        // WAL lets the CLI write while a node on the same data dir reads and writes;
-        // NORMAL sync is durable across application crashes, which is what WAL promises.
+        // WAL lets tests and tools read while the node writes; NORMAL sync is durable across
+        // application crashes, which is what WAL promises.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -177,8 +161,9 @@ impl Db {
         let mut db = Db {
             conn,
             spaces: HashMap::new(),
+            order: Vec::new(),
             me: None,
-            seen_version: 0,
+            feed: Feed::default(),
         };
         db.reload_spaces()?;
         Ok(db)
@@ -195,18 +180,25 @@ impl Db {
         self.reload_spaces()
     }
 
-    /// Re-reads the spaces if another connection committed since they were read (the CLI
-    /// rotating a key while a node runs on the same data dir).
-    fn refresh(&mut self) -> Result<(), StoreError> {
-        let v: i64 = self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        if v != self.seen_version {
-            self.reload_spaces()?;
-        }
-        Ok(())
+    /// Adds a subscriber to the change feed.
+    pub(crate) fn subscribe(&mut self, f: Subscriber) {
+        self.feed.add(f);
     }
 
+    /// Tells the change feed's subscribers of a committed change.
+    pub(crate) fn publish(&self, change: Change) {
+        self.feed.publish(change);
+    }
+
+    pub(crate) fn space_or_err(&self, id: &SpaceId) -> Result<&Space, StoreError> {
+        self.spaces
+            .get(id)
+            .ok_or_else(|| StoreError::UnknownSpace(id.to_string()))
+    }
+
+    /// Reads the joined spaces and their epochs. The process holding the data dir's lock is
+    /// the only writer, so this is needed at open and after a failed transaction only.
     fn reload_spaces(&mut self) -> Result<(), StoreError> {
-        self.seen_version = self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
         let mut epochs: HashMap<SpaceId, Vec<Epoch>> = HashMap::new();
         {
             let mut stmt = self
@@ -261,20 +253,23 @@ impl Db {
             ))
         })?;
         let mut spaces = HashMap::new();
+        let mut order = Vec::new();
         for row in rows {
             let (kind, name, key, owner) = row?;
             let kind: SpaceKind = kind.parse().map_err(StoreError::Corrupt)?;
             let mut s = Space::from_parts(kind, name, SpaceKey(blob32(key)?), AuthorKey(blob32(owner)?));
             s.epochs = epochs.remove(&s.id).unwrap_or_default();
+            order.push(s.id);
             spaces.insert(s.id, s);
         }
         self.spaces = spaces;
+        self.order = order;
         Ok(())
     }
 
-    /// Joins a space. True if it was new.
+    /// Joins a space, or learns the epochs a ticket carries that the store lacks. True if it
+    /// was new.
     pub fn add_space(&mut self, space: &Space) -> Result<bool, StoreError> {
-        self.refresh()?;
         let tx = self.conn.transaction()?;
         let n = tx.execute(
             "INSERT OR IGNORE INTO spaces (id, kind, name, key, owner, joined_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -282,86 +277,32 @@ impl Db {
         )?;
         // A ticket may carry keys of rotations this store has not seen: keep the ones it lacks.
         let known = self.spaces.get(&space.id).map_or(0, |s| s.epochs.len());
+        let learnt = space.epochs.len() > known;
         for e in space.epochs.iter().skip(known) {
             save_epoch(&tx, &space.id, e)?;
         }
         tx.commit()?;
-        self.reload_spaces()?;
-        Ok(n == 1)
-    }
-
-    /// Mutes or unmutes a space's notifications. False if the space is not joined.
-    pub fn set_muted(&mut self, space: &SpaceId, muted: bool) -> Result<bool, StoreError> {
-        let n = self.conn.execute(
-            "UPDATE spaces SET muted = ?2 WHERE id = ?1",
-            params![space.0, muted as i64],
-        )?;
-        Ok(n == 1)
-    }
-
-    /// Notes that `peer` holds every record of `space` this store had at `upto` (ms).
-    pub fn add_holder(&mut self, space: &SpaceId, peer: &str, upto: u64) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO holders (space, peer, upto) VALUES (?1, ?2, ?3)
-             ON CONFLICT (space, peer) DO UPDATE SET upto = max(upto, excluded.upto)",
-            params![space.0, peer, upto as i64],
-        )?;
-        Ok(())
-    }
-
-    /// The peers known to hold records of `space`, each with the time up to which it holds
-    /// everything this store had.
-    pub fn holders(&mut self, space: &SpaceId) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT peer, upto FROM holders WHERE space = ?1 ORDER BY peer")?;
-        let rows = stmt.query_map(params![space.0], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })?;
-        let mut out = Vec::new();
-        for r in rows {
-            let (p, u) = r?;
-            out.push((p, u.max(0) as u64));
+        if n == 1 || learnt {
+            self.reload_spaces()?;
+            if let Some(s) = self.spaces.get(&space.id) {
+                self.feed.publish(Change::Joined(s.clone()));
+            }
         }
-        Ok(out)
-    }
-
-    /// Ids of the muted spaces.
-    pub fn muted_spaces(&mut self) -> Result<Vec<SpaceId>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT id FROM spaces WHERE muted != 0")?;
-        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
-        let mut out = Vec::new();
-        for id in rows {
-            out.push(SpaceId(blob32(id?)?));
-        }
-        Ok(out)
+        Ok(n == 1)
     }
 
     /// All joined spaces, oldest joined first.
     pub fn spaces(&mut self) -> Result<Vec<Space>, StoreError> {
-        self.reload_spaces()?;
-        let mut ids: Vec<(i64, SpaceId)> = Vec::new();
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, joined_at FROM spaces ORDER BY joined_at, id")?;
-        for row in stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)))? {
-            let (id, at) = row?;
-            ids.push((at, SpaceId(blob32(id)?)));
-        }
-        Ok(ids
-            .into_iter()
-            .filter_map(|(_, id)| self.spaces.get(&id).cloned())
+        Ok(self
+            .order
+            .iter()
+            .filter_map(|id| self.spaces.get(id).cloned())
             .collect())
     }
 
-    /// The joined space with this id; re-reads the table once if another process joined it.
-    pub fn space(&mut self, id: &SpaceId) -> Result<Option<&Space>, StoreError> {
-        if self.spaces.contains_key(id) {
-            self.refresh()?;
-        } else {
-            self.reload_spaces()?;
-        }
-        Ok(self.spaces.get(id))
+    /// The joined space with this id.
+    pub fn space(&self, id: &SpaceId) -> Option<&Space> {
+        self.spaces.get(id)
     }
 
     /// The one space whose hex id starts with `prefix` (case-insensitive).
@@ -370,7 +311,6 @@ impl Db {
         if p.is_empty() || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(StoreError::UnknownSpace(prefix.to_string()));
         }
-        self.reload_spaces()?;
         let found: Vec<&Space> = self
             .spaces
             .values()
@@ -381,41 +321,51 @@ impl Db {
             [] => Err(StoreError::UnknownSpace(prefix.to_string())),
             many => Err(StoreError::AmbiguousSpace {
                 prefix: prefix.to_string(),
-                matches: many
-                    .iter()
-                    .map(|s| s.id.to_string()[..12].to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                matches: many.iter().map(|s| s.id.short()).collect::<Vec<_>>().join(", "),
             }),
         }
     }
 
-    /// Checks and stores a batch in one transaction.
-    pub fn insert(&mut self, records: Vec<Verified>, now_ms: u64) -> Result<InsertReport, StoreError> {
-        self.insert_with_outbox(records, now_ms, false)
-    }
-
-    /// Checks and stores a batch in one transaction; with `outbox`, also queues the new records
-    /// for a running node to announce.
-    pub fn insert_with_outbox(
+    /// Checks and stores a batch in one transaction, then tells the feed what it stored. A
+    /// failed transaction changes nothing, the cached spaces included.
+    pub fn insert(
         &mut self,
         records: Vec<Verified>,
+        origin: Origin,
         now_ms: u64,
-        outbox: bool,
     ) -> Result<InsertReport, StoreError> {
-        let mut report = InsertReport::default();
-        if records.iter().any(|r| !self.spaces.contains_key(&r.space)) {
-            self.reload_spaces()?;
-        } else {
-            self.refresh()?;
+        match self.insert_tx(records, now_ms) {
+            Ok(report) => {
+                if !report.inserted.is_empty() || !report.rekeyed.is_empty() {
+                    let rotated = report
+                        .rekeyed
+                        .iter()
+                        .filter_map(|id| self.spaces.get(id).cloned())
+                        .collect();
+                    self.feed.publish(Change::Stored {
+                        origin,
+                        inserted: report.inserted.clone(),
+                        rotated,
+                        deleted: report.purged,
+                    });
+                }
+                Ok(report)
+            }
+            Err(e) => {
+                // A rotation may have been applied to the cached space before the rollback.
+                self.reload_spaces()?;
+                Err(e)
+            }
         }
+    }
+
+    fn insert_tx(&mut self, records: Vec<Verified>, now_ms: u64) -> Result<InsertReport, StoreError> {
+        let mut report = InsertReport::default();
         let mut rotated: Vec<(Space, u64)> = Vec::new();
         let tx = self.conn.transaction()?;
         let mut max_ts = 0u64;
         {
             let mut ins = tx.prepare_cached(INSERT_RECORD)?;
-            let mut erase = tx
-                .prepare_cached("INSERT OR IGNORE INTO erased (space, target, source) VALUES (?1, ?2, ?3)")?;
             for rec in records {
                 let Some(space) = self.spaces.get(&rec.space) else {
                     report.refused.push((Some(rec.id), Refusal::UnknownSpace(rec.id)));
@@ -432,16 +382,11 @@ impl Db {
                         continue;
                     }
                 };
-                let n = insert_row(&mut ins, &rec)?;
-                if n == 0 {
+                if insert_row(&mut ins, &rec)? == 0 {
                     report.duplicates += 1;
                     continue;
                 }
-                if rec.kind == RecordKind::Erase {
-                    for target in &rec.refs {
-                        erase.execute(params![rec.space.0, target.0, rec.id.0])?;
-                    }
-                }
+                note_erase(&tx, &rec)?;
                 if let Body::Rekey(r) = &body {
                     let space = self.spaces.get_mut(&rec.space).expect("checked above");
                     let before = space.clone();
@@ -461,11 +406,11 @@ impl Db {
                     }
                 }
                 max_ts = max_ts.max(rec.ts.0);
-                report.inserted.push(Inserted::new(&rec, body));
+                Arc::make_mut(&mut report.inserted).push(Inserted::new(rec.into_inner(), body));
             }
         }
         for (before, since) in rotated {
-            recheck_after_rotation(
+            execute_rotation(
                 &tx,
                 &self.spaces[&before.id],
                 self.me.as_ref(),
@@ -477,173 +422,20 @@ impl Db {
         if max_ts > 0 {
             bump_clock(&tx, max_ts)?;
         }
-        if outbox {
-            let mut q =
-                tx.prepare_cached("INSERT OR IGNORE INTO outbox (id, space, added) VALUES (?1, ?2, ?3)")?;
-            for i in &report.inserted {
-                q.execute(params![i.id.0, i.space.0, now_ms as i64])?;
-            }
-        }
         tx.commit()?;
         Ok(report)
     }
 
-    /// The members of a space: the owner, everyone who announced itself or wrote, and who
-    /// was removed. Owner first, then by peer id.
-    pub fn members(&mut self, id: &SpaceId) -> Result<Vec<Member>, StoreError> {
-        self.refresh()?;
-        let space = self
-            .spaces
-            .get(id)
-            .ok_or_else(|| StoreError::UnknownSpace(id.to_string()))?
-            .clone();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT author, COUNT(*), MAX(ts) FROM records WHERE space = ?1 AND kind NOT IN (5, 6) GROUP BY author",
-        )?;
-        let mut counts: HashMap<[u8; 32], (u64, u64)> = HashMap::new();
-        for row in stmt.query_map([id.0], |r| {
-            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-        })? {
-            let (a, n, ts) = row?;
-            counts.insert(blob32(a)?, (n as u64, ts as u64));
-        }
-        let mut authors: std::collections::BTreeSet<[u8; 32]> = counts.keys().copied().collect();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT DISTINCT author FROM records WHERE space = ?1 AND kind = 5")?;
-        for a in stmt.query_map([id.0], |r| r.get::<_, Vec<u8>>(0))? {
-            authors.insert(blob32(a?)?);
-        }
-        for e in &space.epochs {
-            authors.extend(e.removed.iter().map(|a| a.0));
-        }
-        authors.remove(&space.owner.0);
-        let describe = |a: [u8; 32], role: &'static str| {
-            let (records, last) = counts.get(&a).copied().map_or((0, None), |(n, ts)| (n, Some(ts)));
-            Member {
-                peer: AuthorKey(a).peer_id(),
-                author: AuthorKey(a),
-                role,
-                records,
-                last_ms: last.map(|ts| confab_core::Hlc(ts).ms()),
-            }
-        };
-        let mut out = vec![describe(space.owner.0, "owner")];
-        let mut rest: Vec<Member> = authors
-            .into_iter()
-            .map(|a| {
-                let role = if space.removed_since(&AuthorKey(a)).is_some() {
-                    "removed"
-                } else {
-                    "member"
-                };
-                describe(a, role)
-            })
-            .collect();
-        rest.sort_by(|x, y| x.peer.cmp(&y.peer));
-        out.extend(rest);
-        Ok(out)
-    }
-
-    /// Ids of the records `author` wrote in a space (for the kept list of a removal).
-    pub fn author_record_ids(
-        &mut self,
-        space: &SpaceId,
-        author: &AuthorKey,
-    ) -> Result<Vec<confab_core::RecordId>, StoreError> {
-        let mut q = self
-            .conn
-            .prepare_cached("SELECT id FROM records WHERE space = ?1 AND author = ?2")?;
-        let rows = q.query_map(params![space.0, author.0], |r| r.get::<_, Vec<u8>>(0))?;
-        let mut out = Vec::new();
-        for id in rows {
-            out.push(confab_core::RecordId(blob32(id?)?));
-        }
-        Ok(out)
-    }
-
     /// The space a sync id names, and the newest timestamp a peer asking by it may be served
     /// (see [`Space::resolve_sync_id`]).
-    pub fn sync_view(&mut self, sync_id: &SpaceId) -> Result<Option<(Space, Option<u64>)>, StoreError> {
-        self.refresh()?;
+    pub fn sync_view(&self, sync_id: &SpaceId) -> Option<(Space, Option<u64>)> {
         if let Some(s) = self.spaces.get(sync_id) {
             let upto = s.resolve_sync_id(sync_id).and_then(|(_, u)| u);
-            return Ok(Some((s.clone(), upto)));
+            return Some((s.clone(), upto));
         }
-        Ok(self
-            .spaces
+        self.spaces
             .values()
-            .find_map(|s| s.resolve_sync_id(sync_id).map(|(_, upto)| (s.clone(), upto))))
-    }
-
-    /// Takes up to `limit` queued records out of the outbox: (space, encoding).
-    pub fn take_outbox(&mut self, limit: usize) -> Result<Vec<(SpaceId, Vec<u8>)>, StoreError> {
-        let tx = self.conn.transaction()?;
-        let mut out = Vec::new();
-        {
-            let mut q = tx.prepare_cached(
-                "SELECT o.id, o.space, r.raw FROM outbox o LEFT JOIN records r ON r.id = o.id ORDER BY o.added LIMIT ?1",
-            )?;
-            let mut del = tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?;
-            let rows: Vec<OutboxRow> = q
-                .query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<Result<_, _>>()?;
-            for (id, space, raw) in rows {
-                del.execute([&id])?;
-                if let Some(raw) = raw {
-                    out.push((SpaceId(blob32(space)?), raw));
-                }
-            }
-        }
-        tx.commit()?;
-        Ok(out)
-    }
-
-    /// Remembers addresses of a peer (most recent first, at most 16 per peer and 512 peers).
-    pub fn add_peer_addrs(&mut self, peer: &str, addrs: &[String], now_ms: u64) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        {
-            let mut q = tx.prepare_cached(
-                "INSERT INTO peer_addrs (peer, addr, last_seen) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT (peer, addr) DO UPDATE SET last_seen = excluded.last_seen, failures = 0",
-            )?;
-            for a in addrs.iter().take(16) {
-                q.execute(params![peer, a, now_ms as i64])?;
-            }
-        }
-        tx.execute(
-            "DELETE FROM peer_addrs WHERE peer = ?1 AND addr NOT IN \
-             (SELECT addr FROM peer_addrs WHERE peer = ?1 ORDER BY last_seen DESC LIMIT 16)",
-            [peer],
-        )?;
-        tx.execute(
-            "DELETE FROM peer_addrs WHERE peer NOT IN \
-             (SELECT peer FROM peer_addrs GROUP BY peer ORDER BY max(last_seen) DESC LIMIT 512)",
-            [],
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Every remembered peer with its addresses, most recently seen first.
-    pub fn peer_addrs(&mut self) -> Result<Vec<(String, Vec<String>)>, StoreError> {
-        let mut q = self
-            .conn
-            .prepare("SELECT peer, addr FROM peer_addrs ORDER BY peer, last_seen DESC")?;
-        let mut out: Vec<(String, Vec<String>)> = Vec::new();
-        for row in q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
-            let (p, a) = row?;
-            match out.last_mut() {
-                Some((lp, v)) if *lp == p => v.push(a),
-                _ => out.push((p, vec![a])),
-            }
-        }
-        Ok(out)
-    }
-
-    /// SQLite's `data_version`: changes when another connection commits.
-    pub fn data_version(&mut self) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+            .find_map(|s| s.resolve_sync_id(sync_id).map(|(_, upto)| (s.clone(), upto)))
     }
 
     /// Decodes stored rows of one kind and decrypts them with the space key.
@@ -654,7 +446,7 @@ impl Db {
         now_ms: u64,
     ) -> Result<Vec<(Record, Body)>, StoreError> {
         let s = self
-            .space(space)?
+            .space(space)
             .cloned()
             .ok_or_else(|| StoreError::UnknownSpace(space.to_string()))?;
         let mut stmt = self.conn.prepare_cached(sql)?;
@@ -763,6 +555,9 @@ impl Db {
             )?;
         }
         tx.commit()?;
+        if !spaces.is_empty() {
+            self.feed.publish(Change::Expired(spaces.clone()));
+        }
         Ok(spaces)
     }
 

@@ -5,16 +5,23 @@
 //! code can `.await`. Records reach the store only as [`Verified`](confab_core::Verified)
 //! values, and the writer checks each against its space's rules before storing it, so a
 //! refused record is named in the report and nothing of it is stored.
+//!
+//! The process that holds the data dir's lock is the only writer. Every committed
+//! transaction is published as a [`Change`] to the subscribers (the sync index, the node),
+//! on the store thread, before the caller's reply is sent.
 #![deny(missing_docs)]
 
 mod db;
+mod feed;
+mod people;
 mod schema;
 mod views;
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll};
 
 use confab_core::record::verify_all;
@@ -22,7 +29,9 @@ use confab_core::{
     AuthError, AuthorKey, Body, Hlc, RecordError, RecordId, RecordKind, Space, SpaceId, SyncKey, Verified,
 };
 
-pub use db::{Db, Member};
+pub use db::Db;
+pub use feed::{Change, Origin};
+pub use people::Member;
 pub use schema::{migrations, MIN_SQLITE_VERSION, SCHEMA_VERSION};
 pub use views::{ChatMessage, NewsIssue, Stroke};
 
@@ -108,11 +117,13 @@ pub struct Inserted {
     pub key: SyncKey,
     /// Its decrypted body.
     pub body: Body,
+    /// Its signed encoding (what is announced to peers).
+    pub encoded: Vec<u8>,
 }
 
 impl Inserted {
-    /// Describes a stored record and its decrypted body.
-    pub fn new(rec: &confab_core::Record, body: Body) -> Self {
+    /// Describes a stored record and its decrypted body; the record's bytes move in.
+    pub fn new(rec: confab_core::Record, body: Body) -> Self {
         Inserted {
             id: rec.id,
             space: rec.space,
@@ -121,6 +132,7 @@ impl Inserted {
             ts: rec.ts,
             key: rec.sync_key(),
             body,
+            encoded: rec.into_encoded(),
         }
     }
 }
@@ -128,8 +140,9 @@ impl Inserted {
 /// What an insert did with each record.
 #[derive(Debug, Default)]
 pub struct InsertReport {
-    /// Newly stored, in input order.
-    pub inserted: Vec<Inserted>,
+    /// Newly stored, in input order (then any a rotation sealed again). Shared with the
+    /// change feed, not copied.
+    pub inserted: Arc<Vec<Inserted>>,
     /// Already present.
     pub duplicates: usize,
     /// Refused, with the reason.
@@ -172,6 +185,52 @@ impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Store")
     }
+}
+
+/// Decodes and verifies encodings that must belong to `space` (if given) and, if given, have
+/// one of the `wanted` keys: one result per encoding, in order. This is the only check of
+/// bytes from outside; it is CPU-bound (spread over the cores for large batches), so callers
+/// on an async runtime run it on a blocking thread.
+pub fn check(
+    encodings: Vec<Vec<u8>>,
+    space: Option<SpaceId>,
+    wanted: Option<&HashSet<SyncKey>>,
+) -> Vec<Result<Verified, (Option<RecordId>, Refusal)>> {
+    verify_all(encodings)
+        .into_iter()
+        .map(|r| match r {
+            Ok(v)
+                if space.is_some_and(|s| s != v.space)
+                    || wanted.is_some_and(|w| !w.contains(&v.sync_key())) =>
+            {
+                Err((Some(v.id), Refusal::Unrequested(v.id)))
+            }
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let id = match &e {
+                    RecordError::BadSignature(id) | RecordError::Expired(id) => Some(*id),
+                    RecordError::FromTheFuture { id, .. } => Some(*id),
+                    _ => None,
+                };
+                Err((id, Refusal::Record(e)))
+            }
+        })
+        .collect()
+}
+
+/// Splits [`check`]'s results into the records to store and the refusals.
+pub fn split_checked(
+    checked: Vec<Result<Verified, (Option<RecordId>, Refusal)>>,
+) -> (Vec<Verified>, Vec<(Option<RecordId>, Refusal)>) {
+    let mut ok = Vec::with_capacity(checked.len());
+    let mut refused = Vec::new();
+    for c in checked {
+        match c {
+            Ok(v) => ok.push(v),
+            Err(r) => refused.push(r),
+        }
+    }
+    (ok, refused)
 }
 
 impl Store {
@@ -223,7 +282,17 @@ impl Store {
         Pending(rx)
     }
 
-    /// Joins a space (no-op if already joined). True if it was new.
+    /// Calls `f` with every change committed from now on, on the store thread, before the
+    /// reply to the call that made it is sent. `f` must be quick (update a cache, send on a
+    /// channel); it must not call the store.
+    pub fn subscribe(&self, f: impl Fn(&Arc<Change>) + Send + 'static) -> Pending<()> {
+        self.call(move |db| {
+            db.subscribe(Box::new(f));
+            Ok(())
+        })
+    }
+
+    /// Joins a space, or learns epochs a ticket carries that it lacked. True if it was new.
     pub fn add_space(&self, space: Space) -> Pending<bool> {
         self.call(move |db| db.add_space(&space))
     }
@@ -235,7 +304,7 @@ impl Store {
 
     /// The space with this id, if joined.
     pub fn space(&self, id: SpaceId) -> Pending<Option<Space>> {
-        self.call(move |db| Ok(db.space(&id)?.cloned()))
+        self.call(move |db| Ok(db.space(&id).cloned()))
     }
 
     /// The one space whose hex id starts with `prefix`.
@@ -244,14 +313,21 @@ impl Store {
         self.call(move |db| db.resolve_space(&prefix))
     }
 
-    /// Stores records whose signatures were checked, one transaction for the batch.
-    pub fn insert(&self, records: Vec<Verified>) -> Pending<InsertReport> {
-        self.call(move |db| db.insert(records, confab_core::now_ms()))
+    /// Stores records whose signatures were checked (or that were signed here), one
+    /// transaction for the batch; each is checked against its space's rules first.
+    pub fn insert(&self, records: Vec<Verified>, origin: Origin) -> Pending<InsertReport> {
+        self.call(move |db| db.insert(records, origin, confab_core::now_ms()))
     }
 
-    /// Stores records written here; with `outbox`, queues them for a running node to announce.
-    pub fn insert_local(&self, records: Vec<Verified>, outbox: bool) -> Pending<InsertReport> {
-        self.call(move |db| db.insert_with_outbox(records, confab_core::now_ms(), outbox))
+    /// [`check`] on the calling thread, then [`Store::insert`]: for tests and benchmarks. The
+    /// node runs the same two steps with the check on a blocking thread.
+    pub fn ingest(&self, encodings: Vec<Vec<u8>>, origin: Origin) -> Pending<InsertReport> {
+        let (ok, refused) = split_checked(check(encodings, None, None));
+        self.call(move |db| {
+            let mut report = db.insert(ok, origin, confab_core::now_ms())?;
+            report.refused.extend(refused);
+            Ok(report)
+        })
     }
 
     /// Gives the store this member's signing key, which opens the key boxes of rotations.
@@ -271,7 +347,7 @@ impl Store {
 
     /// The space a sync id names and the newest timestamp a peer asking by it may be served.
     pub fn sync_view(&self, sync_id: SpaceId) -> Pending<Option<(Space, Option<u64>)>> {
-        self.call(move |db| db.sync_view(&sync_id))
+        self.call(move |db| Ok(db.sync_view(&sync_id)))
     }
 
     /// Mutes or unmutes a space's notifications; false if the space is not joined.
@@ -294,11 +370,6 @@ impl Store {
         self.call(|db| db.muted_spaces())
     }
 
-    /// Takes queued local records out of the outbox.
-    pub fn take_outbox(&self, limit: usize) -> Pending<Vec<(SpaceId, Vec<u8>)>> {
-        self.call(move |db| db.take_outbox(limit))
-    }
-
     /// Remembers addresses a peer can be reached at.
     pub fn add_peer_addrs(&self, peer: String, addrs: Vec<String>) -> Pending<()> {
         self.call(move |db| db.add_peer_addrs(&peer, &addrs, confab_core::now_ms()))
@@ -307,36 +378,6 @@ impl Store {
     /// Remembered peers and their addresses.
     pub fn peer_addrs(&self) -> Pending<Vec<(String, Vec<String>)>> {
         self.call(|db| db.peer_addrs())
-    }
-
-    /// Changes whenever another connection (another process) commits.
-    pub fn data_version(&self) -> Pending<i64> {
-        self.call(|db| db.data_version())
-    }
-
-    /// Decodes and verifies encodings on the calling thread (spread over the cores), then
-    /// stores the valid ones in one transaction. Refusals are reported, not fatal.
-    pub fn ingest(&self, encodings: Vec<Vec<u8>>) -> Pending<InsertReport> {
-        let mut refused = Vec::new();
-        let mut ok = Vec::with_capacity(encodings.len());
-        for r in verify_all(encodings) {
-            match r {
-                Ok(v) => ok.push(v),
-                Err(e) => {
-                    let id = match &e {
-                        RecordError::BadSignature(id) | RecordError::Expired(id) => Some(*id),
-                        RecordError::FromTheFuture { id, .. } => Some(*id),
-                        _ => None,
-                    };
-                    refused.push((id, Refusal::Record(e)))
-                }
-            }
-        }
-        self.call(move |db| {
-            let mut report = db.insert(ok, confab_core::now_ms())?;
-            report.refused.extend(refused);
-            Ok(report)
-        })
     }
 
     /// Chat messages of a space in (ts, id) order.
@@ -367,7 +408,7 @@ impl Store {
         keys: Vec<SyncKey>,
         max_bytes: usize,
     ) -> Pending<(Vec<Vec<u8>>, usize)> {
-        self.call(move |db| db.records_by_keys(&space, &keys, max_bytes, confab_core::now_ms()))
+        self.records_by_keys_upto(space, keys, max_bytes, None)
     }
 
     /// [`Store::records_by_keys`], treating keys dated after `upto` as unknown.

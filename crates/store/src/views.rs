@@ -30,7 +30,7 @@ pub struct Stroke {
     /// Points.
     pub points: Vec<(f32, f32)>,
     /// RGB colour.
-    pub color: [u8; 3],
+    pub color: confab_core::Color,
     /// Width.
     pub width: f32,
 }

@@ -2,15 +2,15 @@
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use confab_core::record::verify_all;
-use confab_core::{AuthorKey, SpaceId, SyncKey, Verified};
-use confab_store::{InsertReport, Inserted, Refusal, Store, StoreError};
+use confab_core::{Phase, SpaceId, SyncKey};
+use confab_store::{split_checked, InsertReport, Origin, Store, StoreError};
 use negentropy::{Id, Negentropy};
 use serde_bytes::ByteBuf;
 
 use crate::index::SyncIndex;
+use crate::ingest;
 use crate::proto::{
     FrameError, Request, Response, LIMITED_BATCH_BYTES, LIMITED_FETCH_KEYS, LIMITED_NEG_FRAME,
     MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_FETCH_KEYS, NEG_FRAME_LIMIT,
@@ -68,21 +68,8 @@ impl SyncError {
     }
 }
 
-fn neg_err(e: negentropy::Error) -> SyncError {
+pub(crate) fn neg_err(e: negentropy::Error) -> SyncError {
     SyncError::Negentropy(e.to_string())
-}
-
-/// What a session is doing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    /// Finding the differences.
-    Reconciling,
-    /// Sending records the peer lacks.
-    Sending,
-    /// Receiving records this store lacks.
-    Receiving,
-    /// Finished.
-    Done,
 }
 
 /// A progress report, sent after every round trip.
@@ -123,45 +110,22 @@ pub struct SyncStats {
     pub refused: u64,
 }
 
-type ObserverFn = dyn Fn(&[Inserted], bool) + Send + Sync;
-
-/// Told of every batch of records this engine stores, and whether they were written here.
-#[derive(Default)]
-struct Observer(OnceLock<Box<ObserverFn>>);
-
-impl std::fmt::Debug for Observer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.get().is_some() {
-            "Observer(set)"
-        } else {
-            "Observer(none)"
-        })
-    }
-}
-
-/// One store's sync engine: initiates sessions and answers them.
+/// One store's sync engine: initiates sessions and answers them. Its index of keys follows
+/// the store's change feed, so every insert, by any path, is in the next session's snapshot.
 #[derive(Clone, Debug)]
 pub struct Syncer {
-    store: Store,
-    index: Arc<SyncIndex>,
-    observer: Arc<Observer>,
+    pub(crate) store: Store,
+    pub(crate) index: Arc<SyncIndex>,
 }
 
 impl Syncer {
-    /// An engine over a store, with a fresh index.
+    /// An engine over a store, with a fresh index subscribed to the store's changes.
     pub fn new(store: Store) -> Self {
-        Self {
-            store,
-            index: Arc::new(SyncIndex::new()),
-            observer: Arc::new(Observer::default()),
-        }
-    }
-
-    /// Calls `f` with every batch of records stored from now on, by any path (live, sync,
-    /// pushes answered, local writes), and whether they were written here. One observer per
-    /// engine: returns false if one was already set.
-    pub fn observe(&self, f: impl Fn(&[Inserted], bool) + Send + Sync + 'static) -> bool {
-        self.observer.0.set(Box::new(f)).is_ok()
+        let index = Arc::new(SyncIndex::new());
+        let follower = index.clone();
+        // Queued before any later call on this store, so no commit after this line is missed.
+        let _ = store.subscribe(move |c| follower.apply(c));
+        Self { store, index }
     }
 
     /// The store.
@@ -172,82 +136,6 @@ impl Syncer {
     /// The key index.
     pub fn index(&self) -> &Arc<SyncIndex> {
         &self.index
-    }
-
-    /// Stores verified records and keeps the index current.
-    pub async fn insert(&self, records: Vec<Verified>) -> Result<InsertReport, StoreError> {
-        self.store_records(records, false, false).await
-    }
-
-    /// Stores records written on this machine; with `outbox`, queues them for the running
-    /// node (another process) to announce.
-    pub async fn insert_local(
-        &self,
-        records: Vec<Verified>,
-        outbox: bool,
-    ) -> Result<InsertReport, StoreError> {
-        self.store_records(records, outbox, true).await
-    }
-
-    async fn store_records(
-        &self,
-        records: Vec<Verified>,
-        outbox: bool,
-        local: bool,
-    ) -> Result<InsertReport, StoreError> {
-        let report = self.store.insert_local(records, outbox).await?;
-        self.stored(&report, local);
-        Ok(report)
-    }
-
-    /// Keeps the index current and tells the observer, once a batch is stored.
-    fn stored(&self, report: &InsertReport, local: bool) {
-        self.index
-            .note_inserted(report.inserted.iter().map(|i| (&i.space, &i.key)));
-        // A rotation may have deleted records dated after it: reload those spaces' keys.
-        for s in &report.rekeyed {
-            self.index.invalidate(s);
-        }
-        if !report.inserted.is_empty() {
-            if let Some(f) = self.observer.0.get() {
-                f(&report.inserted, local);
-            }
-        }
-    }
-
-    /// Decodes and verifies encodings that must belong to `space` (and to `wanted`): the
-    /// records to store, and the refusals.
-    fn check(
-        space: SpaceId,
-        encodings: Vec<Vec<u8>>,
-        wanted: Option<&HashSet<SyncKey>>,
-    ) -> (Vec<Verified>, Vec<(Option<confab_core::RecordId>, Refusal)>) {
-        let mut ok = Vec::with_capacity(encodings.len());
-        let mut refused = Vec::new();
-        for r in verify_all(encodings) {
-            match r {
-                Ok(v) if v.space != space || wanted.is_some_and(|w| !w.contains(&v.sync_key())) => {
-                    refused.push((Some(v.id), Refusal::Unrequested(v.id)))
-                }
-                Ok(v) => ok.push(v),
-                Err(e) => refused.push((None, Refusal::Record(e))),
-            }
-        }
-        (ok, refused)
-    }
-
-    /// Decodes, verifies and stores encodings that must belong to `space` (and, if given, to
-    /// `wanted`). Anything else is refused and counted.
-    pub async fn ingest(
-        &self,
-        space: SpaceId,
-        encodings: Vec<Vec<u8>>,
-        wanted: Option<&HashSet<SyncKey>>,
-    ) -> Result<InsertReport, StoreError> {
-        let (ok, refused) = Self::check(space, encodings, wanted);
-        let mut report = self.insert(ok).await?;
-        report.refused.extend(refused);
-        Ok(report)
     }
 
     async fn round<T: Transport>(
@@ -309,11 +197,12 @@ impl Syncer {
         // Peers know the space by the id of its current epoch (a hash of the current key).
         let wire = known.sync_id();
         let snap = self.index.snapshot(&self.store, space).await?;
+        // How many records will move is not known until reconciliation ends: none yet.
         progress(Progress {
             space,
             phase: Phase::Reconciling,
             done: 0,
-            total: snap.len() as u64,
+            total: 0,
         });
         let limited = t.limited();
         let frame_limit = if limited {
@@ -496,7 +385,7 @@ impl Syncer {
                 let (e, f) = request(pos, stats);
                 end = e;
                 reply = t.call(f);
-                self.store_fetched(space, encodings, &wanted, &mut storing, stats)
+                self.store_fetched(space, encodings, wanted, &mut storing, stats)
                     .await?;
                 progress(Progress {
                     space,
@@ -505,7 +394,7 @@ impl Syncer {
                     total: done_before + need.len() as u64,
                 });
             } else {
-                self.store_fetched(space, encodings, &wanted, &mut storing, stats)
+                self.store_fetched(space, encodings, wanted, &mut storing, stats)
                     .await?;
                 progress(Progress {
                     space,
@@ -517,126 +406,34 @@ impl Syncer {
             }
         }
         if let Some(prev) = storing {
-            self.finish_fetched(prev.await?, stats);
+            finish_fetched(prev.await?, stats);
         }
         Ok(())
     }
 
-    /// Verifies a fetched batch here while the store thread may still be inserting the one
-    /// before; then hands this one to the store without waiting for it.
+    /// Verifies a fetched batch (on a blocking thread) while the store thread may still be
+    /// inserting the one before; then hands this one to the store without waiting for it.
     async fn store_fetched(
         &self,
         space: SpaceId,
         encodings: Vec<Vec<u8>>,
-        wanted: &HashSet<SyncKey>,
+        wanted: HashSet<SyncKey>,
         storing: &mut Option<confab_store::Pending<InsertReport>>,
         stats: &mut SyncStats,
     ) -> Result<(), SyncError> {
-        let (ok, refused) = Self::check(space, encodings, Some(wanted));
+        let (ok, refused) = split_checked(ingest::verify(encodings, Some(space), Some(wanted)).await);
         stats.refused += refused.len() as u64;
         if let Some(prev) = storing.take() {
-            self.finish_fetched(prev.await?, stats);
+            finish_fetched(prev.await?, stats);
         }
-        *storing = Some(self.store.insert_local(ok, false));
+        *storing = Some(self.store.insert(ok, Origin::Sync));
         Ok(())
     }
+}
 
-    fn finish_fetched(&self, report: InsertReport, stats: &mut SyncStats) {
-        self.stored(&report, false);
-        stats.received += report.inserted.len() as u64;
-        stats.refused += report.refused.len() as u64;
-    }
-
-    /// Answers one request frame from an unnamed peer (in-process tests).
-    pub async fn respond(&self, frame: &[u8]) -> Result<Vec<u8>, SyncError> {
-        self.respond_to(None, false, frame).await
-    }
-
-    /// Answers one request frame from `peer` (its public key, known from the authenticated
-    /// connection). An `Err` means the peer sent something it should not have (a bad frame, a
-    /// broken reconciliation message): the caller drops that peer.
-    ///
-    /// The request names the space by the sync id of an epoch; a member removed from the
-    /// space is refused, and a peer asking by an older epoch's id is served only records dated
-    /// up to the rotation that ended that epoch. On a `limited` connection (a relayed circuit)
-    /// reconciliation replies are kept small, as the asker's own messages are.
-    pub async fn respond_to(
-        &self,
-        peer: Option<AuthorKey>,
-        limited: bool,
-        frame: &[u8],
-    ) -> Result<Vec<u8>, SyncError> {
-        let req = Request::decode(frame)?;
-        let wire = match &req {
-            Request::Reconcile { space, .. }
-            | Request::Fetch { space, .. }
-            | Request::FetchSome { space, .. }
-            | Request::Push { space, .. } => *space,
-        };
-        let refuse = |reason: &str| {
-            Ok(Response::Refused {
-                reason: reason.into(),
-            }
-            .encode())
-        };
-        let Some((known, upto)) = self.store.sync_view(wire).await? else {
-            return refuse("unknown space");
-        };
-        if peer.is_some_and(|p| known.removed_since(&p).is_some()) {
-            return refuse("you were removed from this space");
-        }
-        if !known.is_current_member() {
-            return refuse("this member was removed from the space");
-        }
-        let space = known.id;
-        let resp = match req {
-            Request::Reconcile { msg, .. } => {
-                let mut snap = self.index.snapshot(&self.store, space).await?;
-                if let Some(t) = upto {
-                    snap = snap.upto(t);
-                }
-                let limit = if limited {
-                    LIMITED_NEG_FRAME
-                } else {
-                    NEG_FRAME_LIMIT
-                };
-                let mut neg = Negentropy::borrowed(&snap, limit).map_err(neg_err)?;
-                let out = neg.reconcile(&msg).map_err(neg_err)?;
-                Response::Reconcile {
-                    msg: ByteBuf::from(out),
-                }
-            }
-            Request::Fetch { keys, .. } => {
-                // Keys dated after an older epoch's end are answered as if unknown.
-                let (records, consumed) = self
-                    .store
-                    .records_by_keys_upto(space, keys, MAX_BATCH_BYTES, upto)
-                    .await?;
-                Response::Records {
-                    records: records.into_iter().map(ByteBuf::from).collect(),
-                    consumed: consumed as u32,
-                }
-            }
-            Request::FetchSome { keys, max_bytes, .. } => {
-                let budget = (max_bytes as usize).min(MAX_BATCH_BYTES);
-                let (records, consumed) = self.store.records_by_keys_upto(space, keys, budget, upto).await?;
-                Response::Records {
-                    records: records.into_iter().map(ByteBuf::from).collect(),
-                    consumed: consumed as u32,
-                }
-            }
-            Request::Push { records, .. } => {
-                let report = self
-                    .ingest(space, records.into_iter().map(ByteBuf::into_vec).collect(), None)
-                    .await?;
-                Response::Pushed {
-                    stored: report.inserted.len() as u32,
-                    refused: report.refused.len() as u32,
-                }
-            }
-        };
-        Ok(resp.encode())
-    }
+fn finish_fetched(report: InsertReport, stats: &mut SyncStats) {
+    stats.received += report.inserted.len() as u64;
+    stats.refused += report.refused.len() as u64;
 }
 
 /// An in-process transport: requests go straight to another engine's responder.

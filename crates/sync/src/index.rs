@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use confab_core::{SpaceId, SyncKey};
-use confab_store::{Store, StoreError};
+use confab_store::{Change, Store, StoreError};
 use negentropy::{Bound, Id, Item, NegentropyStorageBase};
 
 /// A frozen, sorted view of one space's keys that negentropy reads from.
@@ -138,8 +138,28 @@ impl SyncIndex {
         }
     }
 
-    /// Forgets a space's keys (after expiry purges or writes by another process), so the next
-    /// snapshot reloads them.
+    /// Follows one committed change of the store: new keys are merged in; a space that lost
+    /// records (a rotation deleted some, or they expired) is reloaded on its next snapshot.
+    pub fn apply(&self, change: &Change) {
+        match change {
+            Change::Stored {
+                inserted, rotated, ..
+            } => {
+                self.note_inserted(inserted.iter().map(|i| (&i.space, &i.key)));
+                for s in rotated {
+                    self.invalidate(&s.id);
+                }
+            }
+            Change::Expired(spaces) => {
+                for s in spaces {
+                    self.invalidate(s);
+                }
+            }
+            Change::Joined(_) | Change::Muted { .. } => {}
+        }
+    }
+
+    /// Forgets a space's keys, so the next snapshot reloads them.
     pub fn invalidate(&self, space: &SpaceId) {
         self.map().remove(space);
     }

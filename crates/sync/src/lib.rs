@@ -10,7 +10,10 @@
 
 mod engine;
 mod index;
+pub mod ingest;
 pub mod proto;
+mod respond;
 
-pub use engine::{Loopback, Phase, Progress, SyncError, SyncStats, Syncer, Transport};
+pub use confab_core::Phase;
+pub use engine::{Loopback, Progress, SyncError, SyncStats, Syncer, Transport};
 pub use index::{Snapshot, SyncIndex};

@@ -49,7 +49,7 @@ fn world() -> &'static World {
             let who = [&a, &b][i as usize % 2];
             let body = Body::Stroke(StrokeBody {
                 points: vec![(i as f32, 1.0), (2.0, i as f32)],
-                color: [i as u8, 0, 9],
+                color: confab_core::Color([i as u8, 0, 9]),
                 width: 1.5,
             });
             let r = board
@@ -142,7 +142,7 @@ fn store_with(records: impl IntoIterator<Item = Record>) -> Syncer {
         store.add_space(s.clone()).wait().unwrap();
     }
     let v: Vec<_> = records.into_iter().map(|r| r.verify().unwrap()).collect();
-    store.insert(v).wait().unwrap();
+    store.insert(v, confab_store::Origin::Sync).wait().unwrap();
     Syncer::new(store)
 }
 
@@ -287,9 +287,12 @@ fn catch_up_in_batches_newest_first() {
     let mk = |rs: Vec<Record>| {
         let st = Store::in_memory().unwrap();
         st.add_space(room.clone()).wait().unwrap();
-        st.insert(rs.into_iter().map(|r| r.verify().unwrap()).collect())
-            .wait()
-            .unwrap();
+        st.insert(
+            rs.into_iter().map(|r| r.verify().unwrap()).collect(),
+            confab_store::Origin::Sync,
+        )
+        .wait()
+        .unwrap();
         Syncer::new(st)
     };
     let full = mk(recs.clone());

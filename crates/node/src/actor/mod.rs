@@ -1,0 +1,656 @@
+//! The running node as one actor: a single task owns the node's state (peers, topics, the
+//! policies, catch-up progress) and selects over four inputs:
+//!
+//! - network events from the task that owns the libp2p swarm (`confab_net`);
+//! - commands from [`NodeHandle`]s (the app's and the CLI's requests that need the network);
+//! - the store's change feed (records stored by any path, spaces joined, keys rotated);
+//! - a timer, on which the policies say what is due;
+//!
+//! and reports from the work it hands out (sync sessions, answers to peers, the gossip
+//! ingest worker). It never waits on the network task or the store: what it sends them is
+//! fire-and-forget, and results come back as messages. The policies are the sans-IO state
+//! machines of [`crate::policy`].
+
+mod network;
+mod tasks;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use confab_core::{AuthorKey, Space, SpaceId, SpaceKind};
+use confab_net::{Multiaddr, NetConfig, NetEvent, NetHandle, PeerId, PeerInfo};
+use confab_store::{Change, Inserted, Origin};
+use confab_sync::{Phase, Progress, SyncError, SyncStats};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tracing::{debug, info, warn};
+
+use crate::config::NodeConfig;
+use crate::engine::{Engine, SELF_ADDRS_SETTING};
+use crate::events::NodeEvent;
+use crate::policy::flood::FloodGate;
+use crate::policy::holders::{Holders, Outcome};
+use crate::policy::live::{LiveGate, LIVE_PER_SECOND};
+use crate::policy::redial::{Dial, Redial};
+use crate::policy::schedule::{Due, Schedule};
+use crate::policy::sessions::{Scope, Sessions};
+use crate::view::{PeerView, ProgressView};
+use crate::NodeError;
+
+pub(crate) use tasks::GossipItem;
+
+/// How often the actor asks its policies what is due.
+const TICK: Duration = Duration::from_millis(250);
+/// A batch of local records larger than this is not announced live: peers fetch it by sync
+/// at their own pace. Well under the default flood burst, so a bulk import never gets its
+/// writer dropped by its peers.
+pub(crate) const ANNOUNCE_MAX: usize = 10_000;
+
+/// Something kept alive until the node shuts down (the data dir's lock, the local socket).
+pub(crate) type Held = Box<dyn Send + 'static>;
+
+/// What handles ask of the actor.
+pub(crate) enum Command {
+    /// The connected peers.
+    Peers(oneshot::Sender<Vec<PeerView>>),
+    /// Listen addresses, peer count and catch-up progress.
+    Status(oneshot::Sender<Status>),
+    /// Dial an address (with or without a peer id).
+    Dial(Multiaddr),
+    /// Dial a peer at any of these addresses.
+    DialPeer(PeerId, Vec<Multiaddr>),
+    /// Publish a frame on a topic (live presence).
+    Publish(String, Vec<u8>),
+    /// Keep this until shutdown.
+    Hold(Held),
+    /// Stop: the network, then what is held; answer when done.
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// The running node's view of itself.
+pub(crate) struct Status {
+    pub listening: Vec<String>,
+    pub peers: usize,
+    pub progress: Vec<ProgressView>,
+}
+
+/// A cloneable handle to the actor.
+#[derive(Clone, Debug)]
+pub(crate) struct NodeHandle {
+    cmd: mpsc::UnboundedSender<Command>,
+    events: broadcast::Sender<NodeEvent>,
+}
+
+impl NodeHandle {
+    fn send(&self, c: Command) -> Result<(), NodeError> {
+        self.cmd
+            .send(c)
+            .map_err(|_| NodeError::Network("the node has stopped".into()))
+    }
+
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T, NodeError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(make(tx))?;
+        rx.await
+            .map_err(|_| NodeError::Network("the node has stopped".into()))
+    }
+
+    pub async fn peers(&self) -> Result<Vec<PeerView>, NodeError> {
+        self.ask(Command::Peers).await
+    }
+
+    pub async fn status(&self) -> Result<Status, NodeError> {
+        self.ask(Command::Status).await
+    }
+
+    pub fn dial(&self, addr: Multiaddr) -> Result<(), NodeError> {
+        self.send(Command::Dial(addr))
+    }
+
+    pub fn dial_peer(&self, peer: PeerId, addrs: Vec<Multiaddr>) -> Result<(), NodeError> {
+        self.send(Command::DialPeer(peer, addrs))
+    }
+
+    pub fn publish(&self, topic: String, data: Vec<u8>) -> Result<(), NodeError> {
+        self.send(Command::Publish(topic, data))
+    }
+
+    pub fn hold(&self, thing: Held) -> Result<(), NodeError> {
+        self.send(Command::Hold(thing))
+    }
+
+    pub fn events(&self) -> broadcast::Receiver<NodeEvent> {
+        self.events.subscribe()
+    }
+
+    /// Stops the node and waits until it has (the lock is released then).
+    pub async fn shutdown(&self) {
+        let _ = self.ask(Command::Shutdown).await;
+    }
+}
+
+/// What the actor's workers report back.
+pub(crate) enum Report {
+    /// A sync session's progress.
+    Progress { peer: PeerId, progress: Progress },
+    /// A pull session over one space ended.
+    Synced {
+        peer: PeerId,
+        space: SpaceId,
+        started_ms: u64,
+        result: Result<SyncStats, SyncError>,
+    },
+    /// A peer's session (all its spaces) ended.
+    SessionEnded(PeerId),
+    /// A first session in a newly joined space (which also pushes) failed.
+    OfferFailed { peer: PeerId, space: SpaceId },
+}
+
+/// The actor's state.
+struct Actor {
+    engine: Engine,
+    net: NetHandle,
+    me: PeerId,
+    events: broadcast::Sender<NodeEvent>,
+    reports: mpsc::UnboundedSender<Report>,
+    gossip: mpsc::Sender<GossipItem>,
+    /// Joined spaces as they are now.
+    spaces: HashMap<SpaceId, Space>,
+    /// Record topics subscribed, and their space.
+    topics: HashMap<String, SpaceId>,
+    /// Live-presence topics of boards, and their space.
+    live_topics: HashMap<String, SpaceId>,
+    peers: HashMap<PeerId, PeerInfo>,
+    listening: Vec<String>,
+    /// Where peers were last reached (persisted in the store as it changes).
+    book: HashMap<PeerId, Vec<Multiaddr>>,
+    static_dials: Vec<(Option<PeerId>, Multiaddr)>,
+    flood: FloodGate<PeerId, SpaceId>,
+    live: LiveGate<SpaceId, AuthorKey>,
+    redial: Redial<PeerId>,
+    schedule: Schedule,
+    holders: Holders<PeerId, SpaceId>,
+    sessions: Sessions<PeerId, SpaceId>,
+    /// Catch-up per peer and space: (fetched, to fetch).
+    progress: HashMap<(PeerId, SpaceId), (u64, u64)>,
+    held: Vec<Held>,
+}
+
+/// Starts the network and the actor on the current tokio runtime.
+pub(crate) async fn spawn(engine: Engine, cfg: NodeConfig) -> Result<NodeHandle, NodeError> {
+    let mut netcfg = NetConfig::new(engine.identity().keypair().clone());
+    if !cfg.listen.is_empty() {
+        netcfg.listen = cfg.listen.clone();
+    }
+    netcfg.dial = cfg.dial.clone();
+    netcfg.relays = cfg.relays.clone();
+    netcfg.mdns = cfg.mdns;
+    netcfg.relay_server = cfg.relay_server;
+    netcfg.circuit_limits = (Duration::from_secs(cfg.circuit_limits.0), cfg.circuit_limits.1);
+    netcfg.max_frame = confab_sync::proto::MAX_FRAME;
+    netcfg.max_gossip = confab_core::record::MAX_RECORD_SIZE + 4096;
+    let (net, net_rx) = confab_net::spawn(netcfg).map_err(|e| NodeError::Network(e.to_string()))?;
+    let store = engine.store().clone();
+    store.set_setting(SELF_ADDRS_SETTING, "[]").await?;
+    // The feed first, then the state it updates: nothing committed after this is missed.
+    let (feed_tx, feed_rx) = mpsc::unbounded_channel::<Arc<Change>>();
+    store
+        .subscribe(move |c| {
+            let _ = feed_tx.send(c.clone());
+        })
+        .await?;
+    let spaces = store.spaces().await?;
+    let book = store
+        .peer_addrs()
+        .await?
+        .into_iter()
+        .filter_map(|(p, addrs)| {
+            let p: PeerId = p.parse().ok()?;
+            Some((p, addrs.iter().filter_map(|a| a.parse().ok()).collect()))
+        })
+        .collect();
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let (events, _) = broadcast::channel(4096);
+    let (reports_tx, reports_rx) = mpsc::unbounded_channel();
+    let (gossip_tx, gossip_rx) = mpsc::channel(8192);
+    tokio::spawn(tasks::gossip_worker(store, net.clone(), gossip_rx));
+    let now = Instant::now();
+    let mut actor = Actor {
+        me: net.local_peer_id(),
+        engine,
+        net,
+        events: events.clone(),
+        reports: reports_tx,
+        gossip: gossip_tx,
+        spaces: HashMap::new(),
+        topics: HashMap::new(),
+        live_topics: HashMap::new(),
+        peers: HashMap::new(),
+        listening: Vec::new(),
+        book,
+        static_dials: cfg
+            .dial
+            .iter()
+            .map(|a| (confab_net::peer_of(a), a.clone()))
+            .collect(),
+        flood: FloodGate::new(cfg.flood),
+        live: LiveGate::new(LIVE_PER_SECOND),
+        redial: Redial::default(),
+        schedule: Schedule::new(cfg.resync, now),
+        holders: Holders::default(),
+        sessions: Sessions::default(),
+        progress: HashMap::new(),
+        held: Vec::new(),
+    };
+    for s in spaces {
+        actor.watch(s);
+    }
+    tokio::spawn(actor.run(cmd_rx, net_rx, feed_rx, reports_rx));
+    Ok(NodeHandle { cmd: cmd_tx, events })
+}
+
+impl Actor {
+    async fn run(
+        mut self,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+        mut net: mpsc::Receiver<NetEvent>,
+        mut feed: mpsc::UnboundedReceiver<Arc<Change>>,
+        mut reports: mpsc::UnboundedReceiver<Report>,
+    ) {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                c = commands.recv() => match c {
+                    Some(Command::Shutdown(done)) => {
+                        self.stop();
+                        let _ = done.send(());
+                        break;
+                    }
+                    Some(c) => self.command(c),
+                    // Every handle is gone: nobody can use or stop the node any more.
+                    None => {
+                        self.stop();
+                        break;
+                    }
+                },
+                Some(ev) = net.recv() => self.network(ev, Instant::now()),
+                Some(c) = feed.recv() => self.change(&c),
+                Some(r) = reports.recv() => self.report(r, Instant::now()),
+                _ = tick.tick() => self.tick(Instant::now()),
+            }
+        }
+    }
+
+    fn emit(&self, ev: NodeEvent) {
+        let _ = self.events.send(ev);
+    }
+
+    fn stop(&mut self) {
+        self.net.shutdown();
+        // The local socket goes, then the lock: another node may now start on this data dir.
+        while let Some(h) = self.held.pop() {
+            drop(h);
+        }
+        info!("node stopped");
+    }
+
+    fn command(&mut self, c: Command) {
+        match c {
+            Command::Peers(reply) => {
+                let _ = reply.send(self.peer_views());
+            }
+            Command::Status(reply) => {
+                let _ = reply.send(self.status());
+            }
+            Command::Dial(addr) => {
+                let r = match confab_net::peer_of(&addr) {
+                    Some(p) => self.net.dial_peer(p, vec![addr]),
+                    None => self.net.dial(addr),
+                };
+                if let Err(e) = r {
+                    warn!("dial: {e}");
+                }
+            }
+            Command::DialPeer(peer, addrs) => {
+                if peer != self.me {
+                    let _ = self.net.dial_peer(peer, addrs);
+                }
+            }
+            Command::Publish(topic, data) => {
+                let _ = self.net.publish_detached(topic, vec![data]);
+            }
+            Command::Hold(h) => self.held.push(h),
+            Command::Shutdown(_) => unreachable!("handled by the loop"),
+        }
+    }
+
+    fn peer_views(&self) -> Vec<PeerView> {
+        let mut v: Vec<PeerView> = self.peers.values().map(peer_view).collect();
+        v.sort_by(|a, b| a.peer_id.cmp(&b.peer_id));
+        v
+    }
+
+    fn status(&self) -> Status {
+        let mut per_space: HashMap<SpaceId, (u64, u64)> = HashMap::new();
+        for ((_, space), (fetched, total)) in &self.progress {
+            let e = per_space.entry(*space).or_default();
+            e.0 += fetched;
+            e.1 += total;
+        }
+        let mut progress: Vec<ProgressView> = per_space
+            .into_iter()
+            .map(|(space, (fetched, total))| ProgressView {
+                space: space.to_string(),
+                fetched,
+                total,
+            })
+            .collect();
+        progress.sort_by(|a, b| a.space.cmp(&b.space));
+        Status {
+            listening: self.listening.clone(),
+            peers: self.peers.len(),
+            progress,
+        }
+    }
+
+    /// What the store committed.
+    fn change(&mut self, c: &Change) {
+        match c {
+            Change::Stored {
+                origin,
+                inserted,
+                rotated,
+                ..
+            } => {
+                if *origin == Origin::Local {
+                    self.announce(inserted);
+                }
+                for s in rotated {
+                    self.on_rotation(s.clone());
+                }
+                if !inserted.is_empty() {
+                    self.emit(NodeEvent::Inserted {
+                        records: inserted.clone(),
+                        local: origin.is_local(),
+                    });
+                }
+            }
+            Change::Joined(space) => {
+                info!("joined space {} ({})", space.id, space.name);
+                self.watch(space.clone());
+                // A first session that also pushes, so the owner learns of a new member's
+                // join record at once; peers met later pull it themselves.
+                let peers: Vec<PeerId> = self.peers.keys().copied().collect();
+                for p in peers {
+                    self.offer(p, space.id);
+                }
+            }
+            Change::Expired(_) | Change::Muted { .. } => {}
+        }
+    }
+
+    /// Publishes records written here on the topic of the key each is sealed with (a
+    /// rotation record is read by the members of the epoch before it).
+    fn announce(&self, inserted: &[Inserted]) {
+        if inserted.len() > ANNOUNCE_MAX {
+            debug!(
+                "not announcing {} records written at once: peers sync them",
+                inserted.len()
+            );
+            return;
+        }
+        let mut by_topic: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
+        for r in inserted {
+            let Some(space) = self.spaces.get(&r.space) else {
+                continue;
+            };
+            let topic = space.topic_at(r.ts.0);
+            match by_topic.iter_mut().find(|(t, _)| *t == topic) {
+                Some((_, v)) => v.push(r.encoded.clone()),
+                None => by_topic.push((topic, vec![r.encoded.clone()])),
+            }
+        }
+        for (topic, messages) in by_topic {
+            let _ = self.net.publish_detached(topic, messages);
+        }
+    }
+
+    /// Follows a space: subscribes to the topics of its current key, leaving those of older
+    /// keys (a rotation moves the space to new topics) and all of them once this member is
+    /// removed. True if anything changed.
+    fn watch(&mut self, space: Space) -> bool {
+        let member = space.is_current_member();
+        let mut changed = false;
+        let topic = space.topic();
+        let live = (space.kind == SpaceKind::Board).then(|| space.live_topic());
+        for (map, want) in [(&mut self.topics, Some(topic)), (&mut self.live_topics, live)] {
+            let stale: Vec<String> = map
+                .iter()
+                .filter(|(t, id)| **id == space.id && (Some(*t) != want.as_ref() || !member))
+                .map(|(t, _)| t.clone())
+                .collect();
+            for t in stale {
+                map.remove(&t);
+                let _ = self.net.unsubscribe(t);
+                changed = true;
+            }
+            if let Some(t) = want.filter(|_| member) {
+                if map.insert(t.clone(), space.id).is_none() {
+                    let _ = self.net.subscribe(t);
+                    changed = true;
+                }
+            }
+        }
+        if !member {
+            self.live.forget(&space.id);
+        }
+        self.spaces.insert(space.id, space);
+        changed
+    }
+
+    /// A key rotation reached the store: follow the space to its new topics and fetch from
+    /// every peer what the new key opens.
+    fn on_rotation(&mut self, space: Space) {
+        let (id, epoch, member) = (space.id, space.epoch(), space.is_current_member());
+        let name = space.name.clone();
+        if self.watch(space) {
+            if member {
+                info!("space {id} ({name}) moved to key epoch {epoch}");
+            } else {
+                warn!("this member was removed from space {id} ({name})");
+            }
+            self.emit(NodeEvent::Rotated {
+                space: id,
+                epoch,
+                member,
+            });
+        }
+        if member {
+            let peers: Vec<PeerId> = self.peers.keys().copied().collect();
+            for p in peers {
+                self.request_sync(p, Scope::Some(BTreeSet::from([id])));
+            }
+        }
+    }
+
+    /// What the workers report.
+    fn report(&mut self, r: Report, now: Instant) {
+        match r {
+            Report::Progress { peer, progress } => {
+                let key = (peer, progress.space);
+                match progress.phase {
+                    Phase::Receiving => {
+                        self.progress.insert(key, (progress.done, progress.total));
+                    }
+                    Phase::Done => {
+                        self.progress.remove(&key);
+                    }
+                    Phase::Reconciling | Phase::Sending => {}
+                }
+                self.emit(NodeEvent::SyncProgress {
+                    peer: peer.to_string(),
+                    progress,
+                });
+            }
+            Report::Synced {
+                peer,
+                space,
+                started_ms,
+                result,
+            } => self.synced(peer, space, started_ms, result, now),
+            Report::SessionEnded(peer) => {
+                let connected = self.peers.contains_key(&peer);
+                if let Some(next) = self.sessions.ended(peer, connected) {
+                    self.start_session(peer, next);
+                }
+            }
+            Report::OfferFailed { peer, space } => self.ended_early(peer, space),
+        }
+    }
+
+    fn synced(
+        &mut self,
+        peer: PeerId,
+        space: SpaceId,
+        started_ms: u64,
+        result: Result<SyncStats, SyncError>,
+        now: Instant,
+    ) {
+        match result {
+            Ok(stats) => {
+                // Reconciliation showed what the peer lacks: if nothing, it holds everything
+                // this store had when the session began ("held by N peers").
+                if let Outcome::Holds(upto) = self
+                    .holders
+                    .session_done(peer, space, stats.have, started_ms, now)
+                {
+                    let _ = self.engine.store().add_holder(space, peer.to_string(), upto);
+                }
+                if stats.have + stats.need > 0 {
+                    info!(
+                        "synced {} with {peer}: sent {}, received {}, refused {}",
+                        space.short(),
+                        stats.pushed,
+                        stats.received,
+                        stats.refused
+                    );
+                    self.emit(NodeEvent::SyncDone {
+                        peer: peer.to_string(),
+                        space,
+                        stats,
+                    });
+                }
+            }
+            Err(e) => {
+                self.ended_early(peer, space);
+                if e.is_peer_fault() {
+                    let _ = self.net.disconnect(peer, format!("sync: {e}"));
+                } else {
+                    debug!("sync of {} with {peer}: {e}", space.short());
+                }
+            }
+        }
+    }
+
+    /// A sync session that ended early: progress watchers learn it is over.
+    fn ended_early(&mut self, peer: PeerId, space: SpaceId) {
+        self.progress.remove(&(peer, space));
+        self.emit(NodeEvent::SyncProgress {
+            peer: peer.to_string(),
+            progress: Progress {
+                space,
+                phase: Phase::Done,
+                done: 0,
+                total: 0,
+            },
+        });
+    }
+
+    /// What the policies say is due at `now`.
+    fn tick(&mut self, now: Instant) {
+        for due in self.schedule.poll(now) {
+            match due {
+                Due::Resync => {
+                    let peers: Vec<PeerId> = self.peers.keys().copied().collect();
+                    for p in peers {
+                        self.request_sync(p, Scope::All);
+                    }
+                }
+                Due::Purge => {
+                    let _ = self.engine.store().purge_expired();
+                }
+                Due::Redial => self.redial(now),
+            }
+        }
+        for (peer, space) in self.holders.due(now) {
+            if self.peers.contains_key(&peer) {
+                self.request_sync(peer, Scope::Some(BTreeSet::from([space])));
+            }
+        }
+    }
+
+    fn redial(&mut self, now: Instant) {
+        let connected: HashSet<PeerId> = self.peers.keys().copied().collect();
+        for d in self
+            .redial
+            .plan(now, &self.me, &connected, &self.static_dials, &self.book)
+        {
+            let _ = match d {
+                Dial::Peer(p, addrs) => self.net.dial_peer(p, addrs),
+                Dial::Addr(a) => self.net.dial(a),
+            };
+        }
+    }
+
+    /// Asks for a sync session with `peer`; one runs per peer at a time.
+    fn request_sync(&mut self, peer: PeerId, scope: Scope<SpaceId>) {
+        if let Some(s) = self.sessions.request(peer, scope) {
+            self.start_session(peer, s);
+        }
+    }
+
+    fn start_session(&mut self, peer: PeerId, scope: Scope<SpaceId>) {
+        let spaces: Vec<SpaceId> = match scope {
+            Scope::All => self.spaces.keys().copied().collect(),
+            Scope::Some(set) => set.into_iter().collect(),
+        };
+        let limited = self.relayed_only(peer);
+        tokio::spawn(tasks::pull_session(
+            self.engine.syncer().clone(),
+            self.net.clone(),
+            peer,
+            limited,
+            spaces,
+            self.reports.clone(),
+        ));
+    }
+
+    /// A first session in a newly joined space with a connected peer, pushing as well.
+    fn offer(&mut self, peer: PeerId, space: SpaceId) {
+        let limited = self.relayed_only(peer);
+        tokio::spawn(tasks::offer_session(
+            self.engine.syncer().clone(),
+            self.net.clone(),
+            peer,
+            limited,
+            space,
+            self.reports.clone(),
+        ));
+    }
+
+    /// True if `peer` is reached only through a relay circuit (no direct connection yet).
+    fn relayed_only(&self, peer: PeerId) -> bool {
+        self.peers
+            .get(&peer)
+            .is_some_and(|i| i.reach == confab_net::Reach::Relay)
+    }
+}
+
+fn peer_view(info: &PeerInfo) -> PeerView {
+    PeerView {
+        peer_id: info.peer.to_string(),
+        how: info.reach.as_str().to_string(),
+        addr: info.addr.to_string(),
+    }
+}

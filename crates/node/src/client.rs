@@ -1,0 +1,355 @@
+//! [`Client`]: the one door to Confab for the app, the `confab` command, tests and benchmarks.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::broadcast;
+use tracing::warn;
+
+use crate::config::{NodeConfig, SavedSettings};
+use crate::engine::{create_private_dir, Engine};
+use crate::events::NodeEvent;
+use crate::lock::DirLock;
+use crate::ops::*;
+use crate::view::*;
+use crate::{actor, ipc, NodeError};
+
+/// How long to wait for a data dir that another process holds (a `confab` command working
+/// directly finishes in well under this; a node that is starting binds its socket).
+const LOCK_WAIT: Duration = Duration::from_secs(15);
+
+/// Confab on one data dir. [`Client::start`] runs a node in this process (the app, `confab
+/// run`); [`Client::open`] reaches the node running on the data dir over its local socket, or,
+/// when none runs, opens the data dir itself and holds its lock until dropped. Every operation
+/// runs the same code either way. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Client {
+    backend: Backend,
+    peer_id: String,
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
+    /// In this process: a running node, or the data dir opened directly under its lock.
+    Local {
+        svc: Service,
+        _lock: Option<Arc<DirLock>>,
+    },
+    /// The node running on this data dir, over its local socket.
+    Remote { dir: PathBuf },
+}
+
+impl Client {
+    /// Starts a node on a data dir in this process: takes the data dir's lock (waiting a
+    /// little if a `confab` command holds it), starts the network and serves the local socket.
+    /// Refused if a node already runs on it.
+    pub async fn start(dir: &Path, cfg: NodeConfig) -> Result<Client, NodeError> {
+        create_private_dir(dir)?;
+        let deadline = Instant::now() + LOCK_WAIT;
+        let lock = loop {
+            if let Some(l) = DirLock::try_acquire(dir)? {
+                break l;
+            }
+            if ipc::connect(dir).await?.is_some() {
+                return Err(NodeError::Running { dir: dir.into() });
+            }
+            if Instant::now() >= deadline {
+                return Err(NodeError::Locked { dir: dir.into() });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let engine = Engine::open(dir).await?;
+        let node = actor::spawn(engine.clone(), cfg).await?;
+        // Held by the node until it stops: released last.
+        node.hold(Box::new(lock))?;
+        let svc = Service {
+            engine,
+            node: Some(node.clone()),
+        };
+        match ipc::serve(dir, svc.clone()) {
+            Ok(server) => node.hold(Box::new(server))?,
+            Err(e) => warn!("local socket: {e}; `confab` commands cannot reach this node"),
+        }
+        Ok(Client {
+            peer_id: svc.engine.me().peer_id(),
+            backend: Backend::Local { svc, _lock: None },
+        })
+    }
+
+    /// Opens a data dir for one command: the running node's, over its socket, if one runs;
+    /// otherwise the data dir itself, whose lock this client holds until it is dropped (so a
+    /// node cannot start in the middle of a write and miss it). A socket left by a node that
+    /// was killed is removed.
+    pub async fn open(dir: &Path) -> Result<Client, NodeError> {
+        create_private_dir(dir)?;
+        let deadline = Instant::now() + LOCK_WAIT;
+        loop {
+            if let Some(mut c) = ipc::connect(dir).await? {
+                let me: MeView = from_json(c.call(Id::METHOD, Value::Null).await?)?;
+                return Ok(Client {
+                    backend: Backend::Remote { dir: dir.into() },
+                    peer_id: me.peer_id,
+                });
+            }
+            if let Some(lock) = DirLock::try_acquire(dir)? {
+                let _ = std::fs::remove_file(ipc::socket_path(dir));
+                let engine = Engine::open(dir).await?;
+                return Ok(Client {
+                    peer_id: engine.me().peer_id(),
+                    backend: Backend::Local {
+                        svc: Service { engine, node: None },
+                        _lock: Some(Arc::new(lock)),
+                    },
+                });
+            }
+            if Instant::now() >= deadline {
+                return Err(NodeError::Locked { dir: dir.into() });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// This identity's peer id.
+    pub fn peer_id(&self) -> &str {
+        &self.peer_id
+    }
+
+    /// True if a node runs on the data dir (in this process or another).
+    pub fn is_running(&self) -> bool {
+        match &self.backend {
+            Backend::Local { svc, .. } => svc.node.is_some(),
+            Backend::Remote { .. } => true,
+        }
+    }
+
+    /// True if this client talks to a node in another process.
+    pub fn is_remote(&self) -> bool {
+        matches!(self.backend, Backend::Remote { .. })
+    }
+
+    /// Events of the node running in this process.
+    pub fn events(&self) -> Result<broadcast::Receiver<NodeEvent>, NodeError> {
+        match &self.backend {
+            Backend::Local { svc, .. } => Ok(svc.node("node events")?.events()),
+            Backend::Remote { .. } => Err(NodeError::Invalid(
+                "node events reach only the process the node runs in".into(),
+            )),
+        }
+    }
+
+    /// Stops the node running in this process and waits until it has: the network is shut,
+    /// the local socket removed and the data dir's lock released. Nothing for other clients.
+    pub async fn shutdown(&self) {
+        if let Backend::Local { svc, .. } = &self.backend {
+            if let Some(node) = &svc.node {
+                node.shutdown().await;
+            }
+        }
+    }
+
+    async fn call<O: Op>(&self, op: O) -> Result<O::Output, NodeError> {
+        match &self.backend {
+            Backend::Local { svc, .. } => op.run(svc).await,
+            Backend::Remote { dir } => {
+                let mut c = ipc::connect(dir).await?.ok_or_else(|| {
+                    NodeError::Protocol(format!("the node on {} has stopped", dir.display()))
+                })?;
+                let params = serde_json::to_value(&op).expect("params serialise");
+                from_json(c.call(O::METHOD, params).await?)
+            }
+        }
+    }
+
+    /// This identity and where the node listens.
+    pub async fn id(&self) -> Result<MeView, NodeError> {
+        self.call(Id {}).await
+    }
+
+    /// The running node: addresses, peers, catch-up progress (`running: false` if none runs).
+    pub async fn status(&self) -> Result<StatusView, NodeError> {
+        self.call(Status {}).await
+    }
+
+    /// Connected peers and how each is reached.
+    pub async fn peers(&self) -> Result<Vec<PeerView>, NodeError> {
+        self.call(Peers {}).await
+    }
+
+    /// Dials an address (with or without `/p2p/<peer id>`).
+    pub async fn dial(&self, addr: &str) -> Result<(), NodeError> {
+        self.call(Dial { addr: addr.into() }).await
+    }
+
+    /// The saved settings and which the environment overrides.
+    pub async fn settings(&self) -> Result<SettingsView, NodeError> {
+        self.call(SettingsGet {}).await
+    }
+
+    /// Checks and saves settings; peers to dial are dialled at once.
+    pub async fn set_settings(&self, settings: SavedSettings) -> Result<(), NodeError> {
+        self.call(SettingsSet { settings }).await
+    }
+
+    /// Joined spaces (of one kind: `chat`, `board`, `news`), oldest joined first.
+    pub async fn spaces(&self, kind: Option<&str>) -> Result<Vec<SpaceView>, NodeError> {
+        self.call(SpaceList {
+            kind: kind.map(str::to_string),
+        })
+        .await
+    }
+
+    /// Creates a space owned by this identity.
+    pub async fn create_space(&self, kind: &str, name: &str) -> Result<CreatedView, NodeError> {
+        self.call(SpaceCreate {
+            kind: kind.into(),
+            name: name.into(),
+        })
+        .await
+    }
+
+    /// Joins the space a ticket invites into and dials the inviter.
+    pub async fn join(&self, ticket: &str) -> Result<SpaceView, NodeError> {
+        self.call(SpaceJoin {
+            ticket: ticket.into(),
+        })
+        .await
+    }
+
+    /// A joined space's ticket. `space` is an id or unique id prefix, here and below.
+    pub async fn ticket(&self, space: &str) -> Result<TicketView, NodeError> {
+        self.call(SpaceTicket { space: space.into() }).await
+    }
+
+    /// A space's members.
+    pub async fn members(&self, space: &str) -> Result<Vec<MemberView>, NodeError> {
+        self.call(SpaceMembers { space: space.into() }).await
+    }
+
+    /// Removes a member (owner only) and rotates the space's key.
+    pub async fn remove_member(&self, space: &str, peer: &str) -> Result<RemovedView, NodeError> {
+        self.call(SpaceRemove {
+            space: space.into(),
+            peer: peer.into(),
+        })
+        .await
+    }
+
+    /// Mutes or unmutes a space's notifications.
+    pub async fn set_muted(&self, space: &str, muted: bool) -> Result<SpaceView, NodeError> {
+        self.call(SpaceMute {
+            space: space.into(),
+            muted,
+        })
+        .await
+    }
+
+    /// The peers known to hold a space's records.
+    pub async fn holders(&self, space: &str) -> Result<Vec<HolderView>, NodeError> {
+        self.call(SpaceHolders { space: space.into() }).await
+    }
+
+    /// Sends a chat message.
+    pub async fn chat_send(&self, space: &str, text: &str) -> Result<WrittenView, NodeError> {
+        self.call(ChatSend {
+            space: space.into(),
+            text: text.into(),
+        })
+        .await
+    }
+
+    /// Sends `count` messages "TEXT #1" … in one transaction (scripting and load tests).
+    pub async fn chat_send_many(
+        &self,
+        space: &str,
+        text: &str,
+        count: u32,
+    ) -> Result<WrittenManyView, NodeError> {
+        self.call(ChatSendMany {
+            space: space.into(),
+            text: text.into(),
+            count,
+        })
+        .await
+    }
+
+    /// A room's messages, oldest first.
+    pub async fn chat_list(&self, space: &str) -> Result<Vec<MessageView>, NodeError> {
+        self.call(ChatList { space: space.into() }).await
+    }
+
+    /// Draws a stroke; `color` is `#rrggbb`.
+    pub async fn board_stroke(
+        &self,
+        space: &str,
+        points: Vec<(f32, f32)>,
+        color: &str,
+        width: f32,
+    ) -> Result<WrittenView, NodeError> {
+        self.call(BoardStroke {
+            space: space.into(),
+            points,
+            color: color.into(),
+            width,
+        })
+        .await
+    }
+
+    /// Erases strokes named by id or unique id prefix.
+    pub async fn board_erase(&self, space: &str, strokes: Vec<String>) -> Result<WrittenView, NodeError> {
+        self.call(BoardErase {
+            space: space.into(),
+            strokes,
+        })
+        .await
+    }
+
+    /// The strokes still on a board.
+    pub async fn board_list(&self, space: &str) -> Result<Vec<StrokeView>, NodeError> {
+        self.call(BoardList { space: space.into() }).await
+    }
+
+    /// Tells a board's members where this pointer is and what is being drawn (never stored).
+    pub async fn board_live(
+        &self,
+        space: &str,
+        cursor: Option<(f32, f32)>,
+        stroke: Option<LiveStrokeView>,
+    ) -> Result<(), NodeError> {
+        self.call(BoardLive {
+            space: space.into(),
+            cursor,
+            stroke,
+        })
+        .await
+    }
+
+    /// Publishes a newsletter issue (owner only).
+    pub async fn news_publish(&self, space: &str, title: &str, body: &str) -> Result<WrittenView, NodeError> {
+        self.call(NewsPublish {
+            space: space.into(),
+            title: title.into(),
+            body: body.into(),
+        })
+        .await
+    }
+
+    /// A newsletter's issues, oldest first.
+    pub async fn news_list(&self, space: &str) -> Result<Vec<IssueView>, NodeError> {
+        self.call(NewsList { space: space.into() }).await
+    }
+
+    /// The service behind an in-process client (the crate's own tests reach the engine).
+    #[cfg(test)]
+    pub(crate) fn service(&self) -> &Service {
+        match &self.backend {
+            Backend::Local { svc, .. } => svc,
+            Backend::Remote { .. } => panic!("a remote client has no service here"),
+        }
+    }
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, NodeError> {
+    serde_json::from_value(v).map_err(|e| NodeError::Protocol(format!("an answer of the wrong shape: {e}")))
+}

@@ -1,0 +1,241 @@
+//! The open data dir: identity, store, sync engine and clock, and the actions on them that need
+//! no network (creating and joining spaces, writing records, removing members). Crate-private:
+//! the app and the CLI reach it only through [`crate::Client`].
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use confab_core::{
+    AuthorKey, Body, Clock, Hlc, Identity, MemberBody, Record, RecordId, Role, Space, SpaceKind, Ticket,
+};
+use confab_store::{Origin, Store};
+use confab_sync::ingest::off_executor;
+use confab_sync::Syncer;
+
+use crate::NodeError;
+
+/// Setting that holds this node's reachable addresses (JSON list), written by a running node
+/// and carried by the tickets it makes.
+pub(crate) const SELF_ADDRS_SETTING: &str = "self_addrs";
+
+/// An open data dir.
+#[derive(Clone, Debug)]
+pub(crate) struct Engine {
+    dir: PathBuf,
+    identity: Identity,
+    syncer: Syncer,
+    clock: Arc<Clock>,
+}
+
+/// A record to write: its body and the records it refers to.
+pub(crate) type Draft = (Body, Vec<RecordId>);
+
+impl Engine {
+    /// Opens a data dir, creating the identity and database on first use.
+    pub async fn open(dir: &Path) -> Result<Engine, NodeError> {
+        create_private_dir(dir)?;
+        let identity = Identity::load_or_create(dir)?;
+        let store = Store::open_dir(dir)?;
+        store.set_me(identity.signing_key().clone()).await?;
+        let floor = store.clock_floor().await?;
+        Ok(Engine {
+            dir: dir.to_path_buf(),
+            identity,
+            syncer: Syncer::new(store),
+            clock: Arc::new(Clock::with_floor(floor)),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    pub fn me(&self) -> AuthorKey {
+        self.identity.author()
+    }
+
+    pub fn store(&self) -> &Store {
+        self.syncer.store()
+    }
+
+    pub fn syncer(&self) -> &Syncer {
+        &self.syncer
+    }
+
+    /// The joined space with this id or unique id prefix.
+    pub async fn space(&self, id_or_prefix: &str) -> Result<Space, NodeError> {
+        Ok(self.store().resolve_space(id_or_prefix.trim()).await?)
+    }
+
+    /// Addresses a running node last reported for this identity.
+    pub async fn self_addrs(&self) -> Result<Vec<String>, NodeError> {
+        Ok(match self.store().get_setting(SELF_ADDRS_SETTING).await? {
+            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+            None => Vec::new(),
+        })
+    }
+
+    /// A ticket for a joined space, carrying this node's known addresses.
+    pub async fn ticket(&self, space: &Space) -> Result<String, NodeError> {
+        let space = &self.current(space).await?;
+        let addrs = self.self_addrs().await?;
+        Ok(Ticket::encode(space, &addrs, self.identity.signing_key()))
+    }
+
+    /// Creates a space owned by this identity and returns it with its ticket.
+    pub async fn create_space(&self, kind: SpaceKind, name: &str) -> Result<(Space, String), NodeError> {
+        let space = Space::create(kind, name, self.me()).map_err(NodeError::Invalid)?;
+        self.store().add_space(space.clone()).await?;
+        let ticket = self.ticket(&space).await?;
+        Ok((space, ticket))
+    }
+
+    /// Joins the space a ticket invites into. A new member announces itself with a join
+    /// record, so that the owner gives it the new key if the key is ever rotated.
+    pub async fn join(&self, ticket: &str) -> Result<Ticket, NodeError> {
+        let t = Ticket::parse(ticket)?;
+        let new = self.store().add_space(t.space.clone()).await?;
+        if new && t.space.owner != self.me() {
+            self.write(&t.space, vec![(Body::Member(MemberBody {}), vec![])])
+                .await?;
+        }
+        if t.inviter != self.me() && !t.addrs.is_empty() {
+            self.store()
+                .add_peer_addrs(t.inviter.peer_id(), t.addrs.clone())
+                .await?;
+        }
+        Ok(t)
+    }
+
+    /// The space as the store knows it now (its key may have been rotated since `space` was
+    /// read). Refused if this member was removed from it.
+    pub async fn current(&self, space: &Space) -> Result<Space, NodeError> {
+        let s = self
+            .store()
+            .space(space.id)
+            .await?
+            .unwrap_or_else(|| space.clone());
+        if !s.is_current_member() {
+            return Err(NodeError::Removed { space: s.name });
+        }
+        Ok(s)
+    }
+
+    /// Signs, encrypts and stores records in one transaction; the store checks each against
+    /// the space's rules like any other, and a refusal is an error naming why. The store's
+    /// change feed tells the running node, which announces them. Sealing runs off the async
+    /// executor.
+    pub async fn write(&self, space: &Space, drafts: Vec<Draft>) -> Result<Vec<Record>, NodeError> {
+        for (body, _) in &drafts {
+            check_body(space, body)?;
+        }
+        let space = self.current(space).await?;
+        // What is written now is dated in the current epoch, under its key.
+        if let Some(e) = space.epochs.last() {
+            self.clock.observe(Hlc(e.since));
+        }
+        let stamped: Vec<(Body, Vec<RecordId>, Hlc)> = drafts
+            .into_iter()
+            .map(|(body, refs)| (body, refs, self.clock.now()))
+            .collect();
+        let signer = self.identity.signing_key().clone();
+        let sealed = off_executor(move || {
+            stamped
+                .into_iter()
+                .map(|(body, refs, ts)| space.seal_verified(&signer, &body, ts, None, refs))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+        let records: Vec<Record> = sealed.iter().map(|v| (**v).clone()).collect();
+        let report = self.store().insert(sealed, Origin::Local).await?;
+        if let Some((_, why)) = report.refused.into_iter().next() {
+            return Err(NodeError::Refused(why.to_string()));
+        }
+        Ok(records)
+    }
+
+    /// Removes a member from a space this identity owns: writes a rotation record that seals
+    /// a new key to every other member the store knows of (anyone who joined or wrote), and
+    /// marks `peer` removed. Records dated after it must use the new key; peers refuse the
+    /// removed member's later records and stop serving it. Returns the rotation record and
+    /// the space as it now is.
+    pub async fn remove_member(&self, space: &Space, peer: &str) -> Result<(Record, Space), NodeError> {
+        let space = self.current(space).await?;
+        let me = self.me();
+        if space.owner != me {
+            return Err(NodeError::Refused(format!(
+                "only the owner of {:?} ({}) can remove members",
+                space.name,
+                space.owner.peer_id()
+            )));
+        }
+        let peer = peer.trim();
+        let target = AuthorKey::from_peer_id(peer)
+            .ok_or_else(|| NodeError::Invalid(format!("{peer:?} is not a peer id")))?;
+        if target == me {
+            return Err(NodeError::Refused("the owner cannot remove itself".into()));
+        }
+        let members = self.store().members(space.id).await?;
+        match members.iter().find(|m| m.author == target) {
+            None => {
+                return Err(NodeError::NotFound(format!(
+                    "{peer} is not a member of {:?} (see `confab space members`)",
+                    space.name
+                )))
+            }
+            Some(m) if m.role == Role::Removed => {
+                return Err(NodeError::Refused(format!(
+                    "{peer} was already removed from {:?}",
+                    space.name
+                )))
+            }
+            Some(_) => {}
+        }
+        let remaining: Vec<AuthorKey> = members
+            .iter()
+            .filter(|m| m.role != Role::Removed && m.author != target)
+            .map(|m| m.author)
+            .collect();
+        // The removed member's records held here are listed as kept: nothing else of theirs,
+        // backdated or not, is accepted afterwards.
+        let kept = self.store().author_record_ids(space.id, target).await?;
+        let (body, _key) = space
+            .make_rekey(&[target], &remaining, &kept)
+            .map_err(NodeError::Refused)?;
+        let rec = self
+            .write(&space, vec![(Body::Rekey(body), vec![])])
+            .await?
+            .remove(0);
+        let updated = self.store().space(space.id).await?.unwrap_or(space);
+        Ok((rec, updated))
+    }
+}
+
+/// Checks a body before anything is signed: its limits, and that the space takes its kind.
+pub(crate) fn check_body(space: &Space, body: &Body) -> Result<(), NodeError> {
+    body.validate()?;
+    if !space.kind.accepts(body.kind()) {
+        return Err(NodeError::Invalid(format!(
+            "a {} space does not take {:?} records",
+            space.kind,
+            body.kind()
+        )));
+    }
+    Ok(())
+}
+
+/// Creates the data dir readable by its owner only: it holds space keys and the identity.
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), NodeError> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir).map_err(|e| NodeError::io(dir, e))
+}

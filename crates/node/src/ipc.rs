@@ -1,0 +1,290 @@
+//! The local socket: how a `confab` command asks the node running on its data dir to do
+//! something. `confab.sock` in the data dir, a Unix domain socket of mode 0600 whose server
+//! also checks that the connecting process runs as the node's own user (`SO_PEERCRED`).
+//!
+//! Frames are a 4-byte big-endian length and a JSON object of at most 1 MiB (tokio-util's
+//! length-delimited codec). A request is `{"v": 1, "id", "method", "params"}`; the reply is
+//! `{"v": 1, "id", "result"}` or `{"v": 1, "id", "error": {"code", "message"}}`. Methods and
+//! their params are the operations of [`crate::Client`] (see `ops`), which run exactly as they
+//! do in the app, through the same checks.
+
+use std::path::{Path, PathBuf};
+
+use futures::{SinkExt, StreamExt};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::net::{UnixListener, UnixStream};
+use tokio_util::codec::{Framed, LengthDelimitedCodec};
+use tracing::{debug, warn};
+
+use crate::ops::{dispatch, Service};
+use crate::NodeError;
+
+/// The socket's file name in the data dir.
+pub const SOCKET_FILE: &str = "confab.sock";
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u64 = 1;
+/// Largest frame in either direction.
+pub const MAX_FRAME: usize = 1024 * 1024;
+
+/// A request frame.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Request {
+    /// Protocol version.
+    pub v: u64,
+    /// Echoed in the reply.
+    #[serde(default)]
+    pub id: Value,
+    /// The operation.
+    pub method: String,
+    /// Its arguments.
+    #[serde(default)]
+    pub params: Value,
+}
+
+/// A failure, as the socket reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplyError {
+    /// Stable code: the node's error codes, or `bad_request`, `bad_version`,
+    /// `unknown_method`, `too_large`, `forbidden` for the socket's own.
+    pub code: String,
+    /// For people.
+    pub message: String,
+}
+
+/// A reply frame.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Reply {
+    /// Protocol version.
+    pub v: u64,
+    /// The request's id.
+    pub id: Value,
+    /// The result, on success.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    /// The failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ReplyError>,
+}
+
+impl Reply {
+    fn error(id: Value, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            v: PROTOCOL_VERSION,
+            id,
+            result: None,
+            error: Some(ReplyError {
+                code: code.into(),
+                message: message.into(),
+            }),
+        }
+    }
+
+    fn encode(&self) -> bytes::Bytes {
+        serde_json::to_vec(self).expect("replies serialise").into()
+    }
+}
+
+fn codec() -> LengthDelimitedCodec {
+    LengthDelimitedCodec::builder()
+        .length_field_length(4)
+        .big_endian()
+        .max_frame_length(MAX_FRAME)
+        .new_codec()
+}
+
+/// The socket's path in a data dir.
+pub fn socket_path(dir: &Path) -> PathBuf {
+    dir.join(SOCKET_FILE)
+}
+
+/// The serving socket; dropping it stops accepting and removes the file.
+pub(crate) struct Server {
+    task: tokio::task::JoinHandle<()>,
+    path: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Binds the data dir's socket (replacing a stale one: the caller holds the lock) with mode
+/// 0600, and serves `svc` on it.
+pub(crate) fn serve(dir: &Path, svc: Service) -> Result<Server, NodeError> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = socket_path(dir);
+    // Bound under a temporary name, made private, then moved into place: there is no moment
+    // at which another user could connect.
+    let tmp = dir.join(format!(".{SOCKET_FILE}.{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let listener = UnixListener::bind(&tmp).map_err(|e| NodeError::io(&tmp, e))?;
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| NodeError::io(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| NodeError::io(&path, e))?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    let task = tokio::spawn(async move {
+        loop {
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    tokio::spawn(connection(stream, svc.clone(), uid));
+                }
+                Err(e) => {
+                    warn!("local socket: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+        }
+    });
+    Ok(Server { task, path })
+}
+
+async fn connection(stream: UnixStream, svc: Service, uid: u32) {
+    let peer_uid = stream.peer_cred().map(|c| c.uid()).ok();
+    let mut framed = Framed::new(stream, codec());
+    if peer_uid != Some(uid) {
+        let why = format!(
+            "the node belongs to another user (uid {uid}); connections from uid {} are refused",
+            peer_uid.map_or("unknown".to_string(), |u| u.to_string())
+        );
+        warn!("local socket: {why}");
+        let _ = framed
+            .send(Reply::error(Value::Null, "forbidden", why).encode())
+            .await;
+        return;
+    }
+    while let Some(frame) = framed.next().await {
+        let reply = match frame {
+            Ok(bytes) => handle(&svc, &bytes).await,
+            Err(e) => {
+                // The stream cannot be read past a frame over the limit: say so and close.
+                debug!("local socket: {e}");
+                let r = Reply::error(
+                    Value::Null,
+                    "too_large",
+                    format!("frame refused: {e} (at most {MAX_FRAME} bytes)"),
+                );
+                let _ = framed.send(r.encode()).await;
+                return;
+            }
+        };
+        if framed.send(reply.encode()).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn handle(svc: &Service, bytes: &[u8]) -> Reply {
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            return Reply::error(
+                Value::Null,
+                "bad_request",
+                format!("the request is not JSON: {e}"),
+            )
+        }
+    };
+    let id = value.get("id").cloned().unwrap_or(Value::Null);
+    match value.get("v").and_then(Value::as_u64) {
+        Some(PROTOCOL_VERSION) => {}
+        other => {
+            let v = other.map_or("missing".to_string(), |v| v.to_string());
+            return Reply::error(
+                id,
+                "bad_version",
+                format!("protocol version {v} is not spoken here (this node speaks {PROTOCOL_VERSION})"),
+            );
+        }
+    }
+    let req: Request = match serde_json::from_value(value) {
+        Ok(r) => r,
+        Err(e) => return Reply::error(id, "bad_request", format!("the request is malformed: {e}")),
+    };
+    match dispatch(svc, &req.method, req.params).await {
+        None => Reply::error(
+            id,
+            "unknown_method",
+            format!("there is no method {:?}", req.method),
+        ),
+        Some(Ok(result)) => Reply {
+            v: PROTOCOL_VERSION,
+            id,
+            result: Some(result),
+            error: None,
+        },
+        Some(Err(e)) => Reply::error(id, e.code(), e.to_string()),
+    }
+}
+
+/// Connects to the node serving a data dir; `None` if none answers (no socket, or a stale
+/// one left by a node that was killed).
+pub(crate) async fn connect(dir: &Path) -> Result<Option<Connection>, NodeError> {
+    let path = socket_path(dir);
+    match UnixStream::connect(&path).await {
+        Ok(s) => Ok(Some(Connection {
+            framed: Framed::new(s, codec()),
+            next_id: 1,
+        })),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(NodeError::io(path, e)),
+    }
+}
+
+/// A connection to the node serving a data dir.
+pub(crate) struct Connection {
+    framed: Framed<UnixStream, LengthDelimitedCodec>,
+    next_id: u64,
+}
+
+impl Connection {
+    /// Calls a method and waits for its result.
+    pub async fn call(&mut self, method: &str, params: Value) -> Result<Value, NodeError> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let req = Request {
+            v: PROTOCOL_VERSION,
+            id: id.into(),
+            method: method.into(),
+            params,
+        };
+        let bytes = serde_json::to_vec(&req).map_err(|e| NodeError::Protocol(e.to_string()))?;
+        if bytes.len() > MAX_FRAME {
+            return Err(NodeError::Invalid(format!(
+                "the request is {} bytes, more than the local socket's limit of {MAX_FRAME}",
+                bytes.len()
+            )));
+        }
+        let gone = |e: std::io::Error| NodeError::Protocol(format!("the node closed the connection: {e}"));
+        self.framed.send(bytes::Bytes::from(bytes)).await.map_err(gone)?;
+        let frame = match self.framed.next().await {
+            Some(f) => f.map_err(gone)?,
+            None => return Err(NodeError::Protocol("the node closed the connection".into())),
+        };
+        let reply: Reply = serde_json::from_slice(&frame)
+            .map_err(|e| NodeError::Protocol(format!("a reply that is not JSON: {e}")))?;
+        if let Some(e) = reply.error {
+            return Err(NodeError::Remote {
+                code: e.code,
+                message: e.message,
+            });
+        }
+        if reply.id != Value::from(id) {
+            return Err(NodeError::Protocol(format!(
+                "a reply to request {} instead of {id}",
+                reply.id
+            )));
+        }
+        Ok(reply.result.unwrap_or(Value::Null))
+    }
+}

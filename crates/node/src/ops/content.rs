@@ -1,0 +1,270 @@
+//! What people write: chat messages, strokes and erases, newsletter issues, live presence.
+
+use confab_core::{
+    Body, ChatBody, Color, EraseBody, Live, LiveStroke, NewsBody, RecordId, SpaceKind, StrokeBody,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{Op, Service};
+use crate::view::{IssueView, LiveStrokeView, MessageView, StrokeView, WrittenManyView, WrittenView};
+use crate::NodeError;
+
+fn color(c: &str) -> Result<Color, NodeError> {
+    c.parse()
+        .map_err(|e: confab_core::color::ColorError| NodeError::Invalid(e.to_string()))
+}
+
+async fn write_one(
+    svc: &Service,
+    space: &str,
+    body: Body,
+    refs: Vec<RecordId>,
+) -> Result<WrittenView, NodeError> {
+    let s = svc.space(space).await?;
+    let rec = svc.engine.write(&s, vec![(body, refs)]).await?.remove(0);
+    Ok(WrittenView {
+        id: rec.id.to_string(),
+    })
+}
+
+/// Sends a chat message.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChatSend {
+    pub space: String,
+    pub text: String,
+}
+
+impl Op for ChatSend {
+    const METHOD: &'static str = "chat.send";
+    type Output = WrittenView;
+    async fn run(self, svc: &Service) -> Result<WrittenView, NodeError> {
+        write_one(svc, &self.space, Body::Chat(ChatBody { text: self.text }), vec![]).await
+    }
+}
+
+/// Sends `count` messages "TEXT #1" … in one transaction (scripting and load tests).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChatSendMany {
+    pub space: String,
+    pub text: String,
+    pub count: u32,
+}
+
+impl Op for ChatSendMany {
+    const METHOD: &'static str = "chat.send_many";
+    type Output = WrittenManyView;
+    async fn run(self, svc: &Service) -> Result<WrittenManyView, NodeError> {
+        let s = svc.space(&self.space).await?;
+        let drafts = (1..=self.count)
+            .map(|i| {
+                let text = format!("{} #{i}", self.text);
+                (Body::Chat(ChatBody { text }), vec![])
+            })
+            .collect();
+        let written = svc.engine.write(&s, drafts).await?.len();
+        Ok(WrittenManyView { written })
+    }
+}
+
+/// A room's messages, oldest first.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChatList {
+    pub space: String,
+}
+
+impl Op for ChatList {
+    const METHOD: &'static str = "chat.list";
+    type Output = Vec<MessageView>;
+    async fn run(self, svc: &Service) -> Result<Vec<MessageView>, NodeError> {
+        let s = svc.space(&self.space).await?;
+        let me = svc.engine.me();
+        let msgs = svc.engine.store().chat_messages(s.id).await?;
+        Ok(msgs.iter().map(|m| MessageView::of(m, &me)).collect())
+    }
+}
+
+/// Draws a stroke.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BoardStroke {
+    pub space: String,
+    pub points: Vec<(f32, f32)>,
+    pub color: String,
+    pub width: f32,
+}
+
+impl Op for BoardStroke {
+    const METHOD: &'static str = "board.stroke";
+    type Output = WrittenView;
+    async fn run(self, svc: &Service) -> Result<WrittenView, NodeError> {
+        let body = Body::Stroke(StrokeBody {
+            points: self.points,
+            color: color(&self.color)?,
+            width: self.width,
+        });
+        write_one(svc, &self.space, body, vec![]).await
+    }
+}
+
+/// Erases strokes, named by id or unique id prefix.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BoardErase {
+    pub space: String,
+    pub strokes: Vec<String>,
+}
+
+impl Op for BoardErase {
+    const METHOD: &'static str = "board.erase";
+    type Output = WrittenView;
+    async fn run(self, svc: &Service) -> Result<WrittenView, NodeError> {
+        if self.strokes.is_empty() {
+            return Err(NodeError::Invalid(
+                "nothing to erase: name at least one stroke".into(),
+            ));
+        }
+        let s = svc.space(&self.space).await?;
+        let on_board = svc.engine.store().board_strokes(s.id).await?;
+        let mut targets = Vec::with_capacity(self.strokes.len());
+        for want in &self.strokes {
+            let w = want.trim().to_ascii_lowercase();
+            if w.is_empty() || !w.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(NodeError::Invalid(format!("{want:?} is not a stroke id")));
+            }
+            let found: Vec<RecordId> = on_board
+                .iter()
+                .filter(|st| st.id.to_string().starts_with(&w))
+                .map(|st| st.id)
+                .collect();
+            match found.as_slice() {
+                [one] => targets.push(*one),
+                [] => {
+                    return Err(NodeError::NotFound(format!(
+                        "no stroke on this board has an id starting with {want:?} (see `confab board list`)"
+                    )))
+                }
+                many => {
+                    return Err(NodeError::Invalid(format!(
+                        "{want:?} matches {} strokes; give more of the id",
+                        many.len()
+                    )))
+                }
+            }
+        }
+        write_one(svc, &self.space, Body::Erase(EraseBody {}), targets).await
+    }
+}
+
+/// The strokes still on a board, oldest first.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BoardList {
+    pub space: String,
+}
+
+impl Op for BoardList {
+    const METHOD: &'static str = "board.list";
+    type Output = Vec<StrokeView>;
+    async fn run(self, svc: &Service) -> Result<Vec<StrokeView>, NodeError> {
+        let s = svc.space(&self.space).await?;
+        let me = svc.engine.me();
+        let strokes = svc.engine.store().board_strokes(s.id).await?;
+        Ok(strokes.iter().map(|x| StrokeView::of(x, &me)).collect())
+    }
+}
+
+/// Tells a board's members where this pointer is and what is being drawn. Never stored.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BoardLive {
+    pub space: String,
+    #[serde(default)]
+    pub cursor: Option<(f32, f32)>,
+    #[serde(default)]
+    pub stroke: Option<LiveStrokeView>,
+}
+
+impl Op for BoardLive {
+    const METHOD: &'static str = "board.live";
+    type Output = ();
+    async fn run(self, svc: &Service) -> Result<(), NodeError> {
+        let s = svc.space(&self.space).await?;
+        if s.kind != SpaceKind::Board {
+            return Err(NodeError::Invalid(format!(
+                "live presence is for whiteboards; {:?} is a {} space",
+                s.name, s.kind
+            )));
+        }
+        let stroke = match self.stroke {
+            Some(st) => Some(LiveStroke {
+                points: st.points,
+                color: color(&st.color)?,
+                width: st.width,
+                erasing: st.erasing,
+            }),
+            None => None,
+        };
+        let live = Live {
+            cursor: self.cursor,
+            stroke,
+        };
+        live.check().map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let node = svc.node("live presence")?;
+        let s = svc.engine.current(&s).await?;
+        let frame = s
+            .seal_live(svc.engine.identity().signing_key(), &live, confab_core::now_ms())
+            .map_err(|e| NodeError::Invalid(e.to_string()))?;
+        node.publish(s.live_topic(), frame)
+    }
+}
+
+/// Publishes a newsletter issue (owner only).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewsPublish {
+    pub space: String,
+    pub title: String,
+    pub body: String,
+}
+
+impl Op for NewsPublish {
+    const METHOD: &'static str = "news.publish";
+    type Output = WrittenView;
+    async fn run(self, svc: &Service) -> Result<WrittenView, NodeError> {
+        let body = Body::News(NewsBody {
+            title: self.title,
+            body: self.body,
+        });
+        write_one(svc, &self.space, body, vec![]).await
+    }
+}
+
+/// A newsletter's issues, oldest first; the owner sees how many peers hold each of its own.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewsList {
+    pub space: String,
+}
+
+impl Op for NewsList {
+    const METHOD: &'static str = "news.list";
+    type Output = Vec<IssueView>;
+    async fn run(self, svc: &Service) -> Result<Vec<IssueView>, NodeError> {
+        let s = svc.space(&self.space).await?;
+        let me = svc.engine.me();
+        let store = svc.engine.store();
+        let issues = store.news_issues(s.id).await?;
+        let holders = if s.owner == me {
+            Some(store.holders(s.id).await?)
+        } else {
+            None
+        };
+        Ok(issues
+            .iter()
+            .map(|n| IssueView::of(n, &me, holders.as_deref()))
+            .collect())
+    }
+}

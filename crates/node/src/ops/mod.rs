@@ -1,0 +1,106 @@
+//! The operations of [`crate::Client`], each written once: the app calls them in process, the
+//! `confab` command in process when no node runs and over the local socket when one does. An
+//! operation is a serde type (its params on the socket) with a method name and an output
+//! view; [`dispatch`] finds one by name.
+
+mod content;
+mod node;
+mod spaces;
+
+use std::future::Future;
+
+use confab_core::Space;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::actor::NodeHandle;
+use crate::engine::Engine;
+use crate::NodeError;
+
+pub(crate) use content::*;
+pub(crate) use node::*;
+pub(crate) use spaces::*;
+
+/// What runs operations in this process: the data dir, and the running node if there is one.
+#[derive(Clone, Debug)]
+pub(crate) struct Service {
+    pub engine: Engine,
+    pub node: Option<NodeHandle>,
+}
+
+impl Service {
+    /// The joined space with this id or unique id prefix.
+    pub async fn space(&self, id: &str) -> Result<Space, NodeError> {
+        self.engine.space(id).await
+    }
+
+    /// The running node, or why the action cannot be done without one.
+    pub fn node(&self, action: &'static str) -> Result<&NodeHandle, NodeError> {
+        self.node.as_ref().ok_or(NodeError::Offline(action))
+    }
+}
+
+/// One operation.
+pub(crate) trait Op: Serialize + DeserializeOwned + Send + 'static {
+    /// Its method name on the local socket.
+    const METHOD: &'static str;
+    /// What it returns.
+    type Output: Serialize + DeserializeOwned + Send + 'static;
+    /// Does it.
+    fn run(self, svc: &Service) -> impl Future<Output = Result<Self::Output, NodeError>> + Send;
+}
+
+async fn run_json<O: Op>(svc: &Service, params: Value) -> Result<Value, NodeError> {
+    let params = if params.is_null() {
+        Value::Object(Default::default())
+    } else {
+        params
+    };
+    let op: O = serde_json::from_value(params)
+        .map_err(|e| NodeError::Invalid(format!("bad params for {}: {e}", O::METHOD)))?;
+    let out = op.run(svc).await?;
+    Ok(serde_json::to_value(out).expect("views serialise"))
+}
+
+macro_rules! methods {
+    ($($op:ty),* $(,)?) => {
+        /// Runs the operation named `method` with JSON params; `None` if there is none.
+        pub(crate) async fn dispatch(svc: &Service, method: &str, params: Value) -> Option<Result<Value, NodeError>> {
+            match method {
+                $(<$op as Op>::METHOD => Some(run_json::<$op>(svc, params).await),)*
+                _ => None,
+            }
+        }
+
+        /// Every method name.
+        #[cfg(test)]
+        pub(crate) const METHODS: &[&str] = &[$(<$op as Op>::METHOD),*];
+    };
+}
+
+methods!(
+    Id,
+    Status,
+    Peers,
+    Dial,
+    SettingsGet,
+    SettingsSet,
+    SpaceList,
+    SpaceCreate,
+    SpaceJoin,
+    SpaceTicket,
+    SpaceMembers,
+    SpaceRemove,
+    SpaceMute,
+    SpaceHolders,
+    ChatSend,
+    ChatSendMany,
+    ChatList,
+    BoardStroke,
+    BoardErase,
+    BoardList,
+    BoardLive,
+    NewsPublish,
+    NewsList,
+);

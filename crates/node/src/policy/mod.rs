@@ -1,0 +1,17 @@
+//! The node's policies as sans-IO state machines: each takes an input and the current time and
+//! returns what to do, so each is tested at simulated time without sockets or sleeps. The
+//! actor (`crate::actor`) owns one of each and carries out their answers.
+//!
+//! - [`flood`]: how many gossip records a peer may send into a space, and when to drop it;
+//! - [`live`]: how many live frames an author may send on a board each second;
+//! - [`redial`]: whom to dial and when, with back-off after failures;
+//! - [`schedule`]: the periodic re-sync and expiry purge;
+//! - [`holders`]: when a peer holds everything a space had, and when to look again;
+//! - [`sessions`]: one sync session per peer at a time, re-run once if asked meanwhile.
+
+pub mod flood;
+pub mod holders;
+pub mod live;
+pub mod redial;
+pub mod schedule;
+pub mod sessions;

@@ -1,0 +1,503 @@
+//! Every JSON shape Confab shows: the `confab` command's `--json` output, the replies of the
+//! local socket and the app's commands and events are these types, serialised. The CLI's
+//! fields are the contract in the README; what only the app needs is added beside them (for
+//! example `author` is the author's peer id, with `author_short` and `me` next to it).
+//! Text from peers travels as data; the UI puts it in text nodes, never HTML.
+
+use confab_core::{AuthorKey, Body, Hlc, Live, Space};
+use confab_store::{ChatMessage, Inserted, Member, NewsIssue, Stroke};
+use serde::{Deserialize, Serialize};
+
+use crate::config::SavedSettings;
+
+/// A joined space.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpaceView {
+    /// Its id (64 hex digits).
+    pub space: String,
+    /// `chat`, `board` or `news`.
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+    /// This identity owns it (publishes in a newsletter, removes members).
+    pub mine: bool,
+    /// Notifications off.
+    pub muted: bool,
+    /// The owner removed this member: it receives nothing written since.
+    pub removed: bool,
+}
+
+impl SpaceView {
+    /// Describes a space as `me` sees it.
+    pub fn of(s: &Space, me: &AuthorKey, muted: bool) -> Self {
+        Self {
+            space: s.id.to_string(),
+            kind: s.kind.as_str().to_string(),
+            name: s.name.clone(),
+            mine: s.owner == *me,
+            muted,
+            removed: !s.is_current_member(),
+        }
+    }
+}
+
+/// A space just created, with the ticket that invites others.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CreatedView {
+    /// The space.
+    #[serde(flatten)]
+    pub space: SpaceView,
+    /// Its ticket.
+    pub ticket: String,
+}
+
+/// A space's ticket.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TicketView {
+    /// The space's id.
+    pub space: String,
+    /// The ticket (`CONFAB1…`, or `CONFAB2…` after a rotation).
+    pub ticket: String,
+}
+
+/// A member of a space.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberView {
+    /// Peer id.
+    pub peer: String,
+    /// Short name.
+    pub short: String,
+    /// `owner`, `member` or `removed`.
+    pub role: String,
+    /// This identity.
+    pub me: bool,
+    /// Records of theirs held here.
+    pub records: u64,
+    /// Newest of them (ms).
+    pub last_ms: Option<u64>,
+}
+
+impl MemberView {
+    /// Describes a member.
+    pub fn of(m: &Member, me: &AuthorKey) -> Self {
+        Self {
+            peer: m.peer.clone(),
+            short: m.author.short(),
+            role: m.role.as_str().to_string(),
+            me: m.author == *me,
+            records: m.records,
+            last_ms: m.last_ms,
+        }
+    }
+}
+
+/// A member removed, and the key rotated.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RemovedView {
+    /// The space.
+    pub space: String,
+    /// The removed member's peer id.
+    pub removed: String,
+    /// The space's new epoch.
+    pub epoch: u32,
+    /// The rotation record's id.
+    pub record: String,
+}
+
+/// A record written.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WrittenView {
+    /// Its id.
+    pub id: String,
+}
+
+/// Many records written in one transaction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WrittenManyView {
+    /// How many.
+    pub written: usize,
+}
+
+/// Who wrote a record, as each view shows it.
+fn who(a: &AuthorKey, me: &AuthorKey) -> (String, String, bool) {
+    (a.peer_id(), a.short(), a == me)
+}
+
+/// A chat message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MessageView {
+    /// Record id.
+    pub id: String,
+    /// The author's peer id.
+    pub author: String,
+    /// The author's short name.
+    pub author_short: String,
+    /// Written by this identity.
+    pub me: bool,
+    /// Milliseconds since the Unix epoch.
+    pub ts: u64,
+    /// The full hybrid-logical-clock value that orders records.
+    pub hlc: u64,
+    /// Text (plain text).
+    pub text: String,
+}
+
+impl MessageView {
+    fn new(id: String, author: &AuthorKey, ts: Hlc, text: String, me: &AuthorKey) -> Self {
+        let (author, author_short, me) = who(author, me);
+        Self {
+            id,
+            author,
+            author_short,
+            me,
+            ts: ts.ms(),
+            hlc: ts.0,
+            text,
+        }
+    }
+
+    /// Describes a stored message.
+    pub fn of(m: &ChatMessage, me: &AuthorKey) -> Self {
+        Self::new(m.id.to_string(), &m.author, m.ts, m.text.clone(), me)
+    }
+}
+
+/// A stroke on a board.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StrokeView {
+    /// Record id.
+    pub id: String,
+    /// The author's peer id.
+    pub author: String,
+    /// The author's short name.
+    pub author_short: String,
+    /// Drawn by this identity.
+    pub me: bool,
+    /// Milliseconds since the Unix epoch.
+    pub ts: u64,
+    /// The full hybrid-logical-clock value.
+    pub hlc: u64,
+    /// Points.
+    pub points: Vec<(f32, f32)>,
+    /// `#rrggbb`.
+    pub color: String,
+    /// Width.
+    pub width: f32,
+}
+
+impl StrokeView {
+    /// Describes a stored stroke.
+    pub fn of(s: &Stroke, me: &AuthorKey) -> Self {
+        let (author, author_short, mine) = who(&s.author, me);
+        Self {
+            id: s.id.to_string(),
+            author,
+            author_short,
+            me: mine,
+            ts: s.ts.ms(),
+            hlc: s.ts.0,
+            points: s.points.clone(),
+            color: s.color.to_string(),
+            width: s.width,
+        }
+    }
+}
+
+/// A newsletter issue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IssueView {
+    /// Record id.
+    pub id: String,
+    /// The author's (the owner's) peer id.
+    pub author: String,
+    /// The author's short name.
+    pub author_short: String,
+    /// Published by this identity.
+    pub me: bool,
+    /// Milliseconds since the Unix epoch.
+    pub ts: u64,
+    /// The full hybrid-logical-clock value.
+    pub hlc: u64,
+    /// Title.
+    pub title: String,
+    /// Body (plain text).
+    pub body: String,
+    /// For the owner's own issues: how many peers are known to hold it (confirmed by a
+    /// completed sync with each); absent for others' issues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<usize>,
+}
+
+impl IssueView {
+    /// Describes a stored issue; for one's own, how many of `holders` (peer, up to when it
+    /// holds everything) hold it.
+    pub fn of(n: &NewsIssue, me: &AuthorKey, holders: Option<&[(String, u64)]>) -> Self {
+        let (author, author_short, mine) = who(&n.author, me);
+        let ts = n.ts.ms();
+        Self {
+            id: n.id.to_string(),
+            author,
+            author_short,
+            me: mine,
+            ts,
+            hlc: n.ts.0,
+            title: n.title.clone(),
+            body: n.body.clone(),
+            held_by: holders
+                .filter(|_| mine)
+                .map(|h| h.iter().filter(|(_, upto)| *upto >= ts).count()),
+        }
+    }
+}
+
+/// A peer known to hold a space's records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HolderView {
+    /// Its peer id.
+    pub peer: String,
+    /// It holds every record of the space this node had at this time (ms).
+    pub upto_ms: u64,
+}
+
+/// A connected peer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerView {
+    /// Its peer id.
+    pub peer_id: String,
+    /// `lan`, `relay` or `direct`.
+    pub how: String,
+    /// The address of the connection.
+    pub addr: String,
+}
+
+/// This node's identity and where it listens.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MeView {
+    /// Peer id.
+    pub peer_id: String,
+    /// Short name.
+    pub short: String,
+    /// The data dir.
+    pub data_dir: String,
+    /// Addresses the running node listens on (empty when none runs).
+    pub listening: Vec<String>,
+}
+
+/// Catch-up in one space: records fetched so far of those found missing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProgressView {
+    /// The space.
+    pub space: String,
+    /// Records fetched so far.
+    pub fetched: u64,
+    /// Records to fetch.
+    pub total: u64,
+}
+
+/// The running node.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StatusView {
+    /// Peer id.
+    pub peer_id: String,
+    /// True if a node runs on the data dir.
+    pub running: bool,
+    /// Addresses it listens on.
+    pub listening: Vec<String>,
+    /// Connected peers.
+    pub peers: usize,
+    /// Catch-ups under way, per space.
+    pub progress: Vec<ProgressView>,
+}
+
+/// Settings as the Settings view shows them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SettingsView {
+    /// What is saved in the data dir.
+    pub saved: SavedSettings,
+    /// Settings the environment overrides (`CONFAB_*`), which win over saved ones.
+    pub from_env: Vec<String>,
+}
+
+/// A stored record, as an event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RecordView {
+    /// A chat message.
+    Chat(MessageView),
+    /// A stroke.
+    Stroke(StrokeView),
+    /// An erase of earlier strokes (the UI reloads the board).
+    Erase {
+        /// Record id.
+        id: String,
+    },
+    /// A newsletter issue.
+    News(IssueView),
+    /// A member announced itself (the member list changed).
+    Member {
+        /// Record id.
+        id: String,
+        /// Who (peer id).
+        author: String,
+    },
+    /// The owner removed members and rotated the key (the member list changed).
+    Rotation {
+        /// Record id.
+        id: String,
+    },
+}
+
+impl RecordView {
+    /// Describes a freshly stored record.
+    pub fn of(i: &Inserted, me: &AuthorKey) -> Self {
+        let id = i.id.to_string();
+        match &i.body {
+            Body::Chat(c) => RecordView::Chat(MessageView::new(id, &i.author, i.ts, c.text.clone(), me)),
+            Body::Stroke(s) => {
+                let (author, author_short, mine) = who(&i.author, me);
+                RecordView::Stroke(StrokeView {
+                    id,
+                    author,
+                    author_short,
+                    me: mine,
+                    ts: i.ts.ms(),
+                    hlc: i.ts.0,
+                    points: s.points.clone(),
+                    color: s.color.to_string(),
+                    width: s.width,
+                })
+            }
+            Body::Erase(_) => RecordView::Erase { id },
+            Body::Member(_) => RecordView::Member {
+                id,
+                author: i.author.peer_id(),
+            },
+            Body::Rekey(_) => RecordView::Rotation { id },
+            Body::News(n) => {
+                let (author, author_short, mine) = who(&i.author, me);
+                RecordView::News(IssueView {
+                    id,
+                    author,
+                    author_short,
+                    me: mine,
+                    ts: i.ts.ms(),
+                    hlc: i.ts.0,
+                    title: n.title.clone(),
+                    body: n.body.clone(),
+                    held_by: None,
+                })
+            }
+        }
+    }
+}
+
+/// A stroke in progress, as the UI draws it (and sends it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LiveStrokeView {
+    /// Points so far.
+    pub points: Vec<(f32, f32)>,
+    /// `#rrggbb`.
+    pub color: String,
+    /// Width.
+    pub width: f32,
+    /// The eraser rather than the pen.
+    #[serde(default)]
+    pub erasing: bool,
+}
+
+/// A member's pointer and stroke in progress on a board.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LiveView {
+    /// Pointer position, if on the board.
+    pub cursor: Option<(f32, f32)>,
+    /// The stroke being drawn, if any.
+    pub stroke: Option<LiveStrokeView>,
+}
+
+impl LiveView {
+    /// Describes a live frame.
+    pub fn of(live: &Live) -> Self {
+        Self {
+            cursor: live.cursor,
+            stroke: live.stroke.as_ref().map(|s| LiveStrokeView {
+                points: s.points.clone(),
+                color: s.color.to_string(),
+                width: s.width,
+                erasing: s.erasing,
+            }),
+        }
+    }
+}
+
+/// Something the node did, as the app receives it (`confab://event`) and `confab run` prints
+/// it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventView {
+    /// Records were stored in a space.
+    Records {
+        /// The space.
+        space: String,
+        /// Written here.
+        local: bool,
+        /// The records (at most the newest [`MAX_EVENT_RECORDS`] of a batch).
+        records: Vec<RecordView>,
+        /// How many were stored in all.
+        count: usize,
+    },
+    /// A space's key was rotated; `member` is false if this member was the one removed.
+    Rotated {
+        /// The space.
+        space: String,
+        /// The new epoch.
+        epoch: u32,
+        /// Still a member.
+        member: bool,
+    },
+    /// The set of connected peers changed.
+    Peers {
+        /// Who is connected now.
+        peers: Vec<PeerView>,
+    },
+    /// Catch-up progress with a peer in a space.
+    Sync {
+        /// The peer.
+        peer: String,
+        /// The space.
+        space: String,
+        /// `reconciling`, `sending`, `receiving`, `done`.
+        phase: String,
+        /// Done so far in this phase.
+        done: u64,
+        /// To do in this phase.
+        total: u64,
+    },
+    /// A listen address.
+    Listening {
+        /// The address.
+        addr: String,
+    },
+    /// A member's pointer and stroke in progress on a board (never stored).
+    Live {
+        /// The board.
+        space: String,
+        /// Who (peer id).
+        author: String,
+        /// Their short name.
+        author_short: String,
+        /// What they are doing.
+        #[serde(flatten)]
+        live: LiveView,
+    },
+    /// A peer was dropped for misbehaving.
+    Dropped {
+        /// The peer.
+        peer: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Most records carried in one event; a bigger batch (a catch-up) carries its newest ones and
+/// its count, and the UI reloads.
+pub const MAX_EVENT_RECORDS: usize = 500;

@@ -1,0 +1,180 @@
+//! What the store knows of people: members of spaces, who holds what, muted spaces, and
+//! where peers were last reached.
+
+use std::collections::{BTreeSet, HashMap};
+
+use confab_core::{AuthorKey, Role, SpaceId};
+use rusqlite::params;
+
+use crate::db::{blob32, Db};
+use crate::feed::Change;
+use crate::StoreError;
+
+/// A member of a space as this store knows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Member {
+    /// Peer id.
+    pub peer: String,
+    /// Its public key.
+    pub author: AuthorKey,
+    /// Owner, member, or removed.
+    pub role: Role,
+    /// Records of theirs this store holds.
+    pub records: u64,
+    /// Newest of them (ms), if any.
+    pub last_ms: Option<u64>,
+}
+
+impl Db {
+    /// Mutes or unmutes a space's notifications. False if the space is not joined.
+    pub fn set_muted(&mut self, space: &SpaceId, muted: bool) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE spaces SET muted = ?2 WHERE id = ?1",
+            params![space.0, muted as i64],
+        )?;
+        if n == 1 {
+            self.publish(Change::Muted { space: *space, muted });
+        }
+        Ok(n == 1)
+    }
+
+    /// Notes that `peer` holds every record of `space` this store had at `upto` (ms).
+    pub fn add_holder(&mut self, space: &SpaceId, peer: &str, upto: u64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO holders (space, peer, upto) VALUES (?1, ?2, ?3)
+             ON CONFLICT (space, peer) DO UPDATE SET upto = max(upto, excluded.upto)",
+            params![space.0, peer, upto as i64],
+        )?;
+        Ok(())
+    }
+
+    /// The peers known to hold records of `space`, each with the time up to which it holds
+    /// everything this store had.
+    pub fn holders(&mut self, space: &SpaceId) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT peer, upto FROM holders WHERE space = ?1 ORDER BY peer")?;
+        let rows = stmt.query_map(params![space.0], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (p, u) = r?;
+            out.push((p, u.max(0) as u64));
+        }
+        Ok(out)
+    }
+
+    /// Ids of the muted spaces.
+    pub fn muted_spaces(&mut self) -> Result<Vec<SpaceId>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT id FROM spaces WHERE muted != 0")?;
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = Vec::new();
+        for id in rows {
+            out.push(SpaceId(blob32(id?)?));
+        }
+        Ok(out)
+    }
+
+    /// The members of a space: the owner, everyone who announced itself or wrote, and who
+    /// was removed. Owner first, then by peer id.
+    pub fn members(&mut self, id: &SpaceId) -> Result<Vec<Member>, StoreError> {
+        let space = self.space_or_err(id)?.clone();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT author, COUNT(*), MAX(ts) FROM records WHERE space = ?1 AND kind NOT IN (5, 6) GROUP BY author",
+        )?;
+        let mut counts: HashMap<[u8; 32], (u64, u64)> = HashMap::new();
+        for row in stmt.query_map([id.0], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        })? {
+            let (a, n, ts) = row?;
+            counts.insert(blob32(a)?, (n as u64, ts as u64));
+        }
+        let mut authors: BTreeSet<[u8; 32]> = counts.keys().copied().collect();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT author FROM records WHERE space = ?1 AND kind = 5")?;
+        for a in stmt.query_map([id.0], |r| r.get::<_, Vec<u8>>(0))? {
+            authors.insert(blob32(a?)?);
+        }
+        for e in &space.epochs {
+            authors.extend(e.removed.iter().map(|a| a.0));
+        }
+        authors.remove(&space.owner.0);
+        let describe = |a: [u8; 32]| {
+            let role = space.role_of(&AuthorKey(a));
+            let (records, last) = counts.get(&a).copied().map_or((0, None), |(n, ts)| (n, Some(ts)));
+            Member {
+                peer: AuthorKey(a).peer_id(),
+                author: AuthorKey(a),
+                role,
+                records,
+                last_ms: last.map(|ts| confab_core::Hlc(ts).ms()),
+            }
+        };
+        let mut out = vec![describe(space.owner.0)];
+        let mut rest: Vec<Member> = authors.into_iter().map(|a| describe(a)).collect();
+        rest.sort_by(|x, y| x.peer.cmp(&y.peer));
+        out.extend(rest);
+        Ok(out)
+    }
+
+    /// Ids of the records `author` wrote in a space (for the kept list of a removal).
+    pub fn author_record_ids(
+        &mut self,
+        space: &SpaceId,
+        author: &AuthorKey,
+    ) -> Result<Vec<confab_core::RecordId>, StoreError> {
+        let mut q = self
+            .conn
+            .prepare_cached("SELECT id FROM records WHERE space = ?1 AND author = ?2")?;
+        let rows = q.query_map(params![space.0, author.0], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = Vec::new();
+        for id in rows {
+            out.push(confab_core::RecordId(blob32(id?)?));
+        }
+        Ok(out)
+    }
+
+    /// Remembers addresses of a peer (most recent first, at most 16 per peer and 512 peers).
+    pub fn add_peer_addrs(&mut self, peer: &str, addrs: &[String], now_ms: u64) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut q = tx.prepare_cached(
+                "INSERT INTO peer_addrs (peer, addr, last_seen) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (peer, addr) DO UPDATE SET last_seen = excluded.last_seen, failures = 0",
+            )?;
+            for a in addrs.iter().take(16) {
+                q.execute(params![peer, a, now_ms as i64])?;
+            }
+        }
+        tx.execute(
+            "DELETE FROM peer_addrs WHERE peer = ?1 AND addr NOT IN \
+             (SELECT addr FROM peer_addrs WHERE peer = ?1 ORDER BY last_seen DESC LIMIT 16)",
+            [peer],
+        )?;
+        tx.execute(
+            "DELETE FROM peer_addrs WHERE peer NOT IN \
+             (SELECT peer FROM peer_addrs GROUP BY peer ORDER BY max(last_seen) DESC LIMIT 512)",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every remembered peer with its addresses, most recently seen first.
+    pub fn peer_addrs(&mut self) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+        let mut q = self
+            .conn
+            .prepare("SELECT peer, addr FROM peer_addrs ORDER BY peer, last_seen DESC")?;
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for row in q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            let (p, a) = row?;
+            match out.last_mut() {
+                Some((lp, v)) if *lp == p => v.push(a),
+                _ => out.push((p, vec![a])),
+            }
+        }
+        Ok(out)
+    }
+}
