@@ -17,6 +17,11 @@ const state = {
   me: null,
 };
 
+// A space as the node describes it (`space` is its id), with `id` for this UI's own use.
+function spaceOf(v) {
+  return { ...v, id: v.space };
+}
+
 function spaceById(id) {
   return state.spaces.find((s) => s.id === id);
 }
@@ -55,7 +60,7 @@ function renderSpaces() {
 }
 
 async function loadSpaces() {
-  state.spaces = await call('spaces');
+  state.spaces = (await call('spaces')).map(spaceOf);
   for (const kind of Object.keys(views)) {
     if (!spaceById(state.selected[kind])) {
       const first = state.spaces.find((s) => s.kind === kind);
@@ -144,8 +149,8 @@ function bindShell() {
       const r = await call('create_space', { kind: state.tab, name });
       $('space-create-name').value = '';
       await loadSpaces();
-      await select(r.space.id);
-      toast(`Created “${r.space.name}”. Invite others with its ticket.`);
+      await select(r.space);
+      toast(`Created “${r.name}”. Invite others with its ticket.`);
     } catch (err) {
       toast(err.message, true);
     }
@@ -155,7 +160,7 @@ function bindShell() {
     const ticket = $('space-join-ticket').value.trim();
     if (!ticket) return;
     try {
-      const s = await call('join_space', { ticket });
+      const s = spaceOf(await call('join_space', { ticket }));
       $('space-join-ticket').value = '';
       await loadSpaces();
       if (s.kind !== state.tab) await switchTab(s.kind);
@@ -215,9 +220,11 @@ function bindShell() {
   });
 }
 
+// Catch-up in the top bar: records fetched of those found missing, per peer and space. (While
+// reconciling, nothing is known to be missing yet: nothing to show.)
 const syncState = new Map();
 function renderSync() {
-  const active = [...syncState.values()].filter((p) => p.phase !== 'done' && p.total > 0);
+  const active = [...syncState.values()].filter((p) => p.phase === 'receiving' && p.total > 0);
   const s = $('sync-status');
   if (!active.length) {
     s.hidden = true;
@@ -256,11 +263,9 @@ async function onNodeEvent(ev) {
     case 'sync': {
       const key = `${ev.peer}/${ev.space}`;
       syncState.set(key, ev);
-      if (ev.phase === 'done') {
-        setTimeout(() => { syncState.delete(key); renderSync(); }, 1500);
-        const s = spaceById(ev.space);
-        if (s && views[state.tab] && state.selected[state.tab] === s.id) await views[s.kind].show(s, state.me);
-      }
+      // What a session stored arrived as `records` events: the end of one changes nothing on
+      // screen but the progress line.
+      if (ev.phase === 'done') setTimeout(() => { syncState.delete(key); renderSync(); }, 1500);
       renderSync();
       break;
     }
@@ -272,7 +277,7 @@ async function onNodeEvent(ev) {
       break;
     }
     case 'live':
-      if (state.tab === 'board') board.onLive(ev);
+      if (state.tab === 'board') board.onLive(ev, state.me);
       break;
     case 'listening':
       peers.addListening(ev.addr);

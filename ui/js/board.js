@@ -221,8 +221,8 @@ async function up(e) {
     drawing = null;
     sendLive(e && e.type === 'pointerup' ? pointOf(e) : null);
     try {
-      const id = await call('board_stroke', { space: space.id, points: s.points, color: s.color, width: s.width });
-      if (!strokes.some((x) => x.id === id)) strokes.push({ id, points: s.points, color: s.color, width: s.width, author: { me: true }, ts: Date.now() });
+      const { id } = await call('board_stroke', { space: space.id, points: s.points, color: s.color, width: s.width });
+      if (!strokes.some((x) => x.id === id)) strokes.push({ id, points: s.points, color: s.color, width: s.width, me: true, ts: Date.now() });
     } catch (err) {
       toast(err.message, true);
     }
@@ -243,7 +243,7 @@ async function up(e) {
 }
 
 async function undo() {
-  const mine = strokes.filter((s) => s.author && s.author.me);
+  const mine = strokes.filter((s) => s.me);
   const last = mine.reduce((a, s) => (!a || s.ts >= a.ts ? s : a), null);
   if (!last) {
     toast('Nothing of yours to undo.');
@@ -343,7 +343,7 @@ export const board = {
       for (const r of ev.records) {
         if (r.kind === 'stroke' && !strokes.some((x) => x.id === r.id)) strokes.push(r);
         // The finished stroke replaces its author's stroke in progress.
-        const o = r.kind === 'stroke' && r.author && others.get(r.author.id);
+        const o = r.kind === 'stroke' && others.get(r.author);
         if (o) o.stroke = null;
       }
     }
@@ -351,11 +351,11 @@ export const board = {
   },
 
   /** Another member's pointer or stroke in progress. */
-  onLive(ev) {
-    if (!space || ev.space !== space.id || ev.author.me) return;
-    others.set(ev.author.id, {
-      id: ev.author.id,
-      short: ev.author.short,
+  onLive(ev, me) {
+    if (!space || ev.space !== space.id || (me && ev.author === me.peer_id)) return;
+    others.set(ev.author, {
+      id: ev.author,
+      short: ev.author_short,
       cursor: ev.cursor,
       stroke: ev.stroke,
       seen: Date.now(),

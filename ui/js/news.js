@@ -38,7 +38,7 @@ function read(id) {
   if (i) {
     $('reader-title').textContent = i.title;
     const h = i.held_by == null ? '' : ` · ${held(i).textContent}`;
-    $('reader-meta').textContent = `${timeOf(i.ts)} · by ${i.author.me ? 'you' : i.author.short}${h}`;
+    $('reader-meta').textContent = `${timeOf(i.ts)} · by ${i.me ? 'you' : i.author_short}${h}`;
     $('reader-body').textContent = i.body;
   }
   render();

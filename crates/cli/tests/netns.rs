@@ -345,8 +345,12 @@ fn newsletter_reaches_a_subscriber_while_the_publisher_is_offline() {
     pp.stop();
 
     // s1 turns bad: it stores an issue it signed itself in p's newsletter, bypassing its own
-    // checks, and queues it for announcement.
+    // checks (written into its stopped node's database), and serves it from then on.
+    let mut ps1 = ps1;
+    ps1.stop();
     inject_forged_issue(&s1, &ticket);
+    let s1_args = ["--no-mdns", "--listen", "/ip4/0.0.0.0/tcp/4102"];
+    let ps1 = Peer::start("s1", &s1_ns, &s1, &s1_args);
     let s1_id = peer_id(&s1);
     let ps2 = Peer::start(
         "s2",
@@ -380,7 +384,8 @@ fn newsletter_reaches_a_subscriber_while_the_publisher_is_offline() {
     drop((ps1, ps2));
 }
 
-/// Writes an issue signed by `dir`'s own key into its database, as a compromised peer would.
+/// Writes an issue signed by `dir`'s own key into its (stopped) node's database, as a
+/// compromised peer would.
 fn inject_forged_issue(dir: &Path, ticket: &str) {
     use confab_core::{Body, NewsBody};
     inject_signed(
@@ -394,7 +399,8 @@ fn inject_forged_issue(dir: &Path, ticket: &str) {
 }
 
 /// Stores a record signed by `dir`'s own key and sealed with the key `ticket` carries, dated
-/// now, straight into its database (bypassing every check) and queues it for announcement.
+/// now, straight into its database, bypassing every check. The node must be stopped: when it
+/// starts again, sync offers the record to its peers.
 fn inject_signed(dir: &Path, ticket: &str, body: confab_core::Body) {
     inject_signed_at(dir, ticket, body, confab_core::now_ms());
 }
@@ -412,11 +418,6 @@ fn inject_signed_at(dir: &Path, ticket: &str, body: confab_core::Body, ms: u64) 
     db.execute(
         "INSERT INTO records (space, ts, id, kind, author, expires, raw) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)",
         rusqlite::params![space.id.0, rec.ts.0 as i64, rec.id.0, rec.kind.code(), rec.author.0, rec.encoded()],
-    )
-    .unwrap();
-    db.execute(
-        "INSERT INTO outbox (id, space, added) VALUES (?1, ?2, 0)",
-        rusqlite::params![rec.id.0, space.id.0],
     )
     .unwrap();
 }
@@ -504,7 +505,7 @@ fn roles(dir: &Path, space: &str) -> Vec<(String, String)> {
 }
 
 /// What a removed member with a patched client would try: a chat message sealed with the key
-/// of the old ticket, dated now, forced into its own store and announced.
+/// of the old ticket, dated now, forced into its own store.
 fn inject_message_with_old_key(dir: &Path, old_ticket: &str, text: &str) {
     use confab_core::{Body, ChatBody};
     inject_signed(dir, old_ticket, Body::Chat(ChatBody { text: text.into() }));
@@ -597,8 +598,10 @@ fn a_removed_member_online_with_the_old_ticket_gets_nothing_new_and_is_not_heard
     assert!(err.contains("you were removed"), "{err}");
     let err = cli_fails(&m, &["space", "ticket", &space]);
     assert!(err.contains("you were removed"), "{err}");
-    // …and a message it forces in with the old key, announced live and served on sync, is
-    // refused by the others.
+    // …and a message it forces in with the old key (into its store while its node is
+    // stopped), served on sync once it is back, is refused by the others.
+    let mut pm = pm;
+    pm.stop();
     inject_message_with_old_key(&m, &old_ticket, "forged after the removal");
     // …and one it backdates by an hour, to before the removal.
     inject_signed_at(
@@ -608,6 +611,13 @@ fn a_removed_member_online_with_the_old_ticket_gets_nothing_new_and_is_not_heard
             text: "backdated by the removed member".into(),
         }),
         confab_core::now_ms() - 3_600_000,
+    );
+    let pm = Peer::start_at(
+        "m",
+        &m_ns,
+        &m,
+        "/ip4/10.213.10.3/tcp/4203",
+        &[at("10.213.10.1", 4201, &o_id), at("10.213.10.2", 4202, &b_id)],
     );
 
     // Someone else holding the old ticket joins now and comes online.

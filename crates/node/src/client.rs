@@ -34,7 +34,7 @@ pub struct Client {
 enum Backend {
     /// In this process: a running node, or the data dir opened directly under its lock.
     Local {
-        svc: Service,
+        svc: Box<Service>,
         _lock: Option<Arc<DirLock>>,
     },
     /// The node running on this data dir, over its local socket.
@@ -74,7 +74,10 @@ impl Client {
         }
         Ok(Client {
             peer_id: svc.engine.me().peer_id(),
-            backend: Backend::Local { svc, _lock: None },
+            backend: Backend::Local {
+                svc: Box::new(svc),
+                _lock: None,
+            },
         })
     }
 
@@ -99,7 +102,7 @@ impl Client {
                 return Ok(Client {
                     peer_id: engine.me().peer_id(),
                     backend: Backend::Local {
-                        svc: Service { engine, node: None },
+                        svc: Box::new(Service { engine, node: None }),
                         _lock: Some(Arc::new(lock)),
                     },
                 });

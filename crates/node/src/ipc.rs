@@ -4,9 +4,12 @@
 //!
 //! Frames are a 4-byte big-endian length and a JSON object of at most 1 MiB (tokio-util's
 //! length-delimited codec). A request is `{"v": 1, "id", "method", "params"}`; the reply is
-//! `{"v": 1, "id", "result"}` or `{"v": 1, "id", "error": {"code", "message"}}`. Methods and
-//! their params are the operations of [`crate::Client`] (see `ops`), which run exactly as they
-//! do in the app, through the same checks.
+//! `{"v": 1, "id", "result"}` or `{"v": 1, "id", "error": {"code", "message"}}`. A result
+//! whose reply would not fit in one frame (a long chat history) comes as frames
+//! `{"v": 1, "id", "part": "…"}` carrying consecutive pieces of the result's JSON text, then
+//! `{"v": 1, "id", "parts": n}`. Methods and their params are the operations of
+//! [`crate::Client`] (see `ops`), which run exactly as they do in the app, through the same
+//! checks.
 
 use std::path::{Path, PathBuf};
 
@@ -65,24 +68,78 @@ pub struct Reply {
     /// The failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ReplyError>,
+    /// A piece of a result too large for one frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
+    /// The last frame of a result sent in pieces: how many there were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<u64>,
 }
 
 impl Reply {
-    fn error(id: Value, code: &str, message: impl Into<String>) -> Self {
+    fn new(id: Value) -> Self {
         Self {
             v: PROTOCOL_VERSION,
             id,
             result: None,
+            error: None,
+            part: None,
+            parts: None,
+        }
+    }
+
+    fn error(id: Value, code: &str, message: impl Into<String>) -> Self {
+        Self {
             error: Some(ReplyError {
                 code: code.into(),
                 message: message.into(),
             }),
+            ..Self::new(id)
         }
     }
 
     fn encode(&self) -> bytes::Bytes {
         serde_json::to_vec(self).expect("replies serialise").into()
     }
+}
+
+/// Text of a large result per part: even escaped at worst (six bytes a character), a part's
+/// frame stays under [`MAX_FRAME`].
+const PART_BYTES: usize = MAX_FRAME / 8;
+
+/// The frames of a reply: one, or a result's JSON text in parts and a closing frame.
+fn frames(reply: Reply) -> Vec<bytes::Bytes> {
+    let whole = reply.encode();
+    if whole.len() <= MAX_FRAME {
+        return vec![whole];
+    }
+    let text = serde_json::to_string(&reply.result).expect("results serialise");
+    let mut out = Vec::new();
+    let mut rest = text.as_str();
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(PART_BYTES);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let (piece, tail) = rest.split_at(cut);
+        out.push(
+            Reply {
+                part: Some(piece.to_string()),
+                ..Reply::new(reply.id.clone())
+            }
+            .encode(),
+        );
+        rest = tail;
+    }
+    let n = out.len() as u64;
+    out.push(
+        Reply {
+            parts: Some(n),
+            ..Reply::new(reply.id)
+        }
+        .encode(),
+    );
+    out
 }
 
 fn codec() -> LengthDelimitedCodec {
@@ -145,21 +202,24 @@ pub(crate) fn serve(dir: &Path, svc: Service) -> Result<Server, NodeError> {
 async fn connection(stream: UnixStream, svc: Service, uid: u32) {
     let peer_uid = stream.peer_cred().map(|c| c.uid()).ok();
     let mut framed = Framed::new(stream, codec());
-    if peer_uid != Some(uid) {
-        let why = format!(
+    let refused = (peer_uid != Some(uid)).then(|| {
+        format!(
             "the node belongs to another user (uid {uid}); connections from uid {} are refused",
             peer_uid.map_or("unknown".to_string(), |u| u.to_string())
-        );
-        warn!("local socket: {why}");
-        let _ = framed
-            .send(Reply::error(Value::Null, "forbidden", why).encode())
-            .await;
-        return;
-    }
+        )
+    });
     while let Some(frame) = framed.next().await {
-        let reply = match frame {
-            Ok(bytes) => handle(&svc, &bytes).await,
-            Err(e) => {
+        let reply = match (frame, &refused) {
+            // Another user: its first request is answered with the refusal, then it is gone.
+            (_, Some(why)) => {
+                warn!("local socket: {why}");
+                let _ = framed
+                    .send(Reply::error(Value::Null, "forbidden", why.clone()).encode())
+                    .await;
+                return;
+            }
+            (Ok(bytes), None) => handle(&svc, &bytes).await,
+            (Err(e), None) => {
                 // The stream cannot be read past a frame over the limit: say so and close.
                 debug!("local socket: {e}");
                 let r = Reply::error(
@@ -171,8 +231,10 @@ async fn connection(stream: UnixStream, svc: Service, uid: u32) {
                 return;
             }
         };
-        if framed.send(reply.encode()).await.is_err() {
-            return;
+        for f in frames(reply) {
+            if framed.send(f).await.is_err() {
+                return;
+            }
         }
     }
 }
@@ -211,10 +273,8 @@ async fn handle(svc: &Service, bytes: &[u8]) -> Reply {
             format!("there is no method {:?}", req.method),
         ),
         Some(Ok(result)) => Reply {
-            v: PROTOCOL_VERSION,
-            id,
             result: Some(result),
-            error: None,
+            ..Reply::new(id)
         },
         Some(Err(e)) => Reply::error(id, e.code(), e.to_string()),
     }
@@ -267,24 +327,75 @@ impl Connection {
         }
         let gone = |e: std::io::Error| NodeError::Protocol(format!("the node closed the connection: {e}"));
         self.framed.send(bytes::Bytes::from(bytes)).await.map_err(gone)?;
-        let frame = match self.framed.next().await {
-            Some(f) => f.map_err(gone)?,
-            None => return Err(NodeError::Protocol("the node closed the connection".into())),
+        let mut text = String::new();
+        let mut pieces = 0u64;
+        loop {
+            let frame = match self.framed.next().await {
+                Some(f) => f.map_err(gone)?,
+                None => return Err(NodeError::Protocol("the node closed the connection".into())),
+            };
+            let reply: Reply = serde_json::from_slice(&frame)
+                .map_err(|e| NodeError::Protocol(format!("a reply that is not JSON: {e}")))?;
+            if let Some(e) = reply.error {
+                return Err(NodeError::Remote {
+                    code: e.code,
+                    message: e.message,
+                });
+            }
+            if reply.id != id {
+                return Err(NodeError::Protocol(format!(
+                    "a reply to request {} instead of {id}",
+                    reply.id
+                )));
+            }
+            if let Some(piece) = reply.part {
+                text.push_str(&piece);
+                pieces += 1;
+                continue;
+            }
+            return match reply.parts {
+                Some(n) if n == pieces => serde_json::from_str(&text)
+                    .map_err(|e| NodeError::Protocol(format!("a result in parts that is not JSON: {e}"))),
+                Some(n) => Err(NodeError::Protocol(format!("{pieces} parts of a result of {n}"))),
+                None => Ok(reply.result.unwrap_or(Value::Null)),
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_result_goes_in_parts_that_fit_a_frame_and_join_up() {
+        // Three megabytes of text that escaping inflates: quotes, control characters, and
+        // multi-byte characters that a cut must not split.
+        let texts: Vec<String> = (0..30_000)
+            .map(|i| format!("message {i} \"quoted\" \u{1} é€𝄞 {}", "x".repeat(60)))
+            .collect();
+        let result = serde_json::to_value(&texts).unwrap();
+        let reply = Reply {
+            result: Some(result.clone()),
+            ..Reply::new(7.into())
         };
-        let reply: Reply = serde_json::from_slice(&frame)
-            .map_err(|e| NodeError::Protocol(format!("a reply that is not JSON: {e}")))?;
-        if let Some(e) = reply.error {
-            return Err(NodeError::Remote {
-                code: e.code,
-                message: e.message,
-            });
+        let fs = frames(reply);
+        assert!(fs.len() > 3, "{} frames", fs.len());
+        assert!(fs.iter().all(|f| f.len() <= MAX_FRAME));
+        let mut text = String::new();
+        for f in &fs[..fs.len() - 1] {
+            let r: Reply = serde_json::from_slice(f).unwrap();
+            assert_eq!(r.id, Value::from(7));
+            text.push_str(&r.part.unwrap());
         }
-        if reply.id != Value::from(id) {
-            return Err(NodeError::Protocol(format!(
-                "a reply to request {} instead of {id}",
-                reply.id
-            )));
-        }
-        Ok(reply.result.unwrap_or(Value::Null))
+        let last: Reply = serde_json::from_slice(fs.last().unwrap()).unwrap();
+        assert_eq!(last.parts, Some(fs.len() as u64 - 1));
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), result);
+        // A small result is one frame.
+        let small = Reply {
+            result: Some(serde_json::json!({"id": "x"})),
+            ..Reply::new(1.into())
+        };
+        assert_eq!(frames(small).len(), 1);
     }
 }

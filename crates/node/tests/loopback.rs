@@ -129,8 +129,7 @@ async fn a_second_node_on_one_data_dir_is_refused() {
     let a = start(d.path(), vec![]).await;
     let err = Client::start(d.path(), cfg(vec![]))
         .await
-        .err()
-        .expect("second node must be refused");
+        .expect_err("second node must be refused");
     assert!(err.to_string().contains("already running"), "{err}");
     assert_eq!(err.code(), "locked");
     a.shutdown().await;

@@ -162,6 +162,11 @@ impl<T> Pending<T> {
     pub fn wait(self) -> Result<T, StoreError> {
         self.0.recv().unwrap_or(Err(StoreError::Closed))
     }
+
+    /// Lets the call run without waiting for its reply: the job is queued already, and its
+    /// result (or failure) is dropped. For writes nobody needs to wait on (a cache of peer
+    /// addresses, a holder note).
+    pub fn detach(self) {}
 }
 
 impl<T> Future for Pending<T> {
@@ -187,6 +192,8 @@ impl std::fmt::Debug for Store {
     }
 }
 
+// The refusals are collected, not propagated with `?`: their size costs nothing here.
+#[allow(clippy::result_large_err)]
 /// Decodes and verifies encodings that must belong to `space` (if given) and, if given, have
 /// one of the `wanted` keys: one result per encoding, in order. This is the only check of
 /// bytes from outside; it is CPU-bound (spread over the cores for large batches), so callers

@@ -113,7 +113,7 @@ impl Db {
             }
         };
         let mut out = vec![describe(space.owner.0)];
-        let mut rest: Vec<Member> = authors.into_iter().map(|a| describe(a)).collect();
+        let mut rest: Vec<Member> = authors.into_iter().map(describe).collect();
         rest.sort_by(|x, y| x.peer.cmp(&y.peer));
         out.extend(rest);
         Ok(out)

@@ -124,7 +124,7 @@ impl Syncer {
         let index = Arc::new(SyncIndex::new());
         let follower = index.clone();
         // Queued before any later call on this store, so no commit after this line is missed.
-        let _ = store.subscribe(move |c| follower.apply(c));
+        store.subscribe(move |c| follower.apply(c)).detach();
         Self { store, index }
     }
 

@@ -525,7 +525,10 @@ impl Actor {
                     .holders
                     .session_done(peer, space, stats.have, started_ms, now)
                 {
-                    let _ = self.engine.store().add_holder(space, peer.to_string(), upto);
+                    self.engine
+                        .store()
+                        .add_holder(space, peer.to_string(), upto)
+                        .detach();
                 }
                 if stats.have + stats.need > 0 {
                     info!(
@@ -578,7 +581,7 @@ impl Actor {
                     }
                 }
                 Due::Purge => {
-                    let _ = self.engine.store().purge_expired();
+                    self.engine.store().purge_expired().detach();
                 }
                 Due::Redial => self.redial(now),
             }

@@ -62,10 +62,10 @@ impl Actor {
                     known.insert(0, a.clone());
                 }
                 known.truncate(ADDRS_PER_PEER);
-                let _ = self
-                    .engine
+                self.engine
                     .store()
-                    .add_peer_addrs(peer.to_string(), addrs.iter().map(|a| a.to_string()).collect());
+                    .add_peer_addrs(peer.to_string(), addrs.iter().map(|a| a.to_string()).collect())
+                    .detach();
             }
             NetEvent::DialFailed { peer: Some(peer), .. } => self.redial.failed(peer, now),
             NetEvent::DialFailed { peer: None, .. } => {}
@@ -98,7 +98,10 @@ impl Actor {
     /// Remembers this node's addresses for the tickets it makes.
     fn save_listening(&self) {
         let json = serde_json::to_string(&self.listening).expect("strings serialise");
-        let _ = self.engine.store().set_setting(SELF_ADDRS_SETTING, &json);
+        self.engine
+            .store()
+            .set_setting(SELF_ADDRS_SETTING, &json)
+            .detach();
     }
 
     /// A gossip message: a live frame is checked here; a record is counted against the

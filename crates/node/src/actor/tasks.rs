@@ -25,6 +25,9 @@ pub(crate) struct GossipItem {
     pub data: Vec<u8>,
 }
 
+/// Where a gossip message came from, its id, and the space of its topic.
+type Meta = (PeerId, MessageId, SpaceId);
+
 /// Verifies and stores gossip in batches: whatever queued up while the last batch was being
 /// stored goes into the next, so a lone message is stored at once and a flood in bulk. Tells
 /// gossipsub what to forward (valid and stored), ignore, or hold against the sender.
@@ -37,7 +40,7 @@ pub(crate) async fn gossip_worker(store: Store, net: NetHandle, mut rx: mpsc::Re
                 Err(_) => break,
             }
         }
-        let (meta, datas): (Vec<(PeerId, MessageId, SpaceId)>, Vec<Vec<u8>>) = batch
+        let (meta, datas): (Vec<Meta>, Vec<Vec<u8>>) = batch
             .into_iter()
             .map(|g| ((g.source, g.id, g.space), g.data))
             .unzip();

@@ -41,10 +41,7 @@ async fn the_owner_removes_a_member_and_the_new_key_reaches_the_others_only() {
 
     let m_peer = m.peer_id().to_string();
     // Only the owner removes, and only members.
-    let err = b
-        .remove_member(&room, &a.peer_id().to_string())
-        .await
-        .unwrap_err();
+    let err = b.remove_member(&room, a.peer_id()).await.unwrap_err();
     assert!(err.to_string().contains("only the owner"), "{err}");
     let err = a.remove_member(&room, "12D3KooWnotapeer").await.unwrap_err();
     assert!(err.to_string().contains("not a peer id"), "{err}");
