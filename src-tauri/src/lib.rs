@@ -44,6 +44,7 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
         .setup(|app| {
             let state = tauri::async_runtime::block_on(AppState::start(app.handle().clone()))?;
             app.manage(state);
+            exit_on_signals(app.handle().clone());
             Ok(())
         })
 }
@@ -57,6 +58,32 @@ pub fn on_run_event<R: tauri::Runtime>(app: &tauri::AppHandle<R>, event: &RunEve
             tracing::info!("the app closed its node on {}", state.dir.display());
         }
     }
+}
+
+/// SIGTERM (a session ending, `kill`), SIGINT (Ctrl-C where it was started) and SIGHUP end the
+/// app the way closing its window does, so its node is shut down cleanly.
+fn exit_on_signals<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
+    #[cfg(unix)]
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
+        ) else {
+            tracing::warn!("cannot listen for signals: the node is not closed on SIGTERM");
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            _ = hup.recv() => {}
+        }
+        tracing::info!("a signal asked the app to exit");
+        app.exit(0);
+    });
+    #[cfg(not(unix))]
+    let _ = app;
 }
 
 /// Entry point for desktop (`main.rs`) and mobile.

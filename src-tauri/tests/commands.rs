@@ -435,3 +435,33 @@ fn bad_arguments_from_the_ui_are_refused_by_name_and_change_nothing() {
         .unwrap()
         .starts_with(std::fs::canonicalize(&home).unwrap()));
 }
+
+#[test]
+fn the_app_exit_stops_the_node_and_releases_the_data_dir() {
+    let App { app, window: w, _dir } = app();
+    let data = _dir.path().join("app");
+    ok(&w, "create_space", json!({"kind": "chat", "name": "Room"}));
+    assert!(
+        confab_node::socket_path(&data).exists(),
+        "the running node serves its socket"
+    );
+    confab_app_lib::on_run_event(app.handle(), &tauri::RunEvent::Exit);
+    assert!(
+        !confab_node::socket_path(&data).exists(),
+        "the node's socket is still there after the app exited"
+    );
+    // The lock is free at once: a command-line client opens the data dir itself, and finds
+    // what the app wrote.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let t = std::time::Instant::now();
+        let c = confab_node::Client::open(&data).await.unwrap();
+        assert!(!c.is_running(), "no node should run on the data dir any more");
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "waited {:?} for the lock",
+            t.elapsed()
+        );
+        assert_eq!(c.spaces(None).await.unwrap()[0].name, "Room");
+    });
+}

@@ -8,147 +8,19 @@
 //! size (the README's come from `docs/screenshots`).
 
 mod support;
+#[path = "support/web.rs"]
+mod web;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
-use support::{free_port, wait_until, Desktop};
-
-fn bin_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_confab-app"))
-        .parent()
-        .expect("binary dir")
-        .to_path_buf()
-}
-
-/// The headless peer's `confab` command on its data dir.
-struct Peer {
-    confab: PathBuf,
-    dir: PathBuf,
-    /// Where `confab run` listens.
-    addr: String,
-    /// Lines `confab run` printed after its first.
-    printed: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-}
-
-impl Peer {
-    fn cmd(&self, args: &[&str]) -> Result<String> {
-        let out = Command::new(&self.confab)
-            .arg("--data")
-            .arg(&self.dir)
-            .args(args)
-            .output()
-            .with_context(|| format!("running {}", self.confab.display()))?;
-        if !out.status.success() {
-            bail!("confab {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-
-    /// Creates a space and returns (id, ticket).
-    fn create(&self, kind: &str, name: &str) -> Result<(String, String)> {
-        let out = self.cmd(&["space", "create", kind, name])?;
-        let field = |k: &str| {
-            out.lines()
-                .find_map(|l| l.strip_prefix(k).map(|v| v.trim().to_string()))
-                .ok_or_else(|| anyhow!("no {k} in {out}"))
-        };
-        let id = field("space:")?;
-        Ok((
-            id.clone(),
-            self.cmd(&["space", "ticket", &id])?.trim().to_string(),
-        ))
-    }
-}
-
-/// Like [`wait_until`], for the async steps: sleeps without holding the runtime thread, so the
-/// overall timeout can fire.
-async fn eventually(what: &str, secs: u64, mut f: impl FnMut() -> Result<bool>) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if f()? {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!("timed out after {secs} s waiting for {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// One WebDriver call, given at most 20 s.
-async fn bounded<T>(what: &str, f: impl std::future::Future<Output = T>) -> Result<T> {
-    tokio::time::timeout(Duration::from_secs(20), f)
-        .await
-        .map_err(|_| anyhow!("{what} took over 20 s"))
-}
-
-async fn find_text(c: &Client, testid: &str, text: &str, secs: u64) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        for e in c
-            .find_all(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
-            .await?
-        {
-            if e.text().await.unwrap_or_default().contains(text) {
-                return Ok(());
-            }
-        }
-        if Instant::now() > deadline {
-            bail!("no {testid} with text {text:?} after {secs} s");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn click(c: &Client, testid: &str) -> Result<()> {
-    c.find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
-        .await
-        .with_context(|| format!("finding {testid}"))?
-        .click()
-        .await
-        .with_context(|| format!("clicking {testid}"))?;
-    Ok(())
-}
-
-async fn type_into(c: &Client, testid: &str, text: &str) -> Result<()> {
-    let e = c
-        .find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
-        .await?;
-    e.clear().await?;
-    e.send_keys(text).await?;
-    Ok(())
-}
-
-async fn join(c: &Client, tab: &str, ticket: &str, name: &str) -> Result<()> {
-    click(c, tab).await?;
-    type_into(c, "space-join-ticket", ticket).await?;
-    click(c, "space-join").await?;
-    find_text(c, "space-item", name, 10).await?;
-    for e in c.find_all(Locator::Css("[data-testid=\"space-item\"]")).await? {
-        if e.text().await?.contains(name) {
-            e.click().await?;
-        }
-    }
-    Ok(())
-}
-
-async fn shoot(c: &Client, name: &str) -> Result<()> {
-    let png = c.screenshot().await?;
-    let dir = match std::env::var_os("CONFAB_SCREENSHOTS") {
-        Some(d) => PathBuf::from(d),
-        None => std::env::temp_dir().join("confab-e2e-screenshots"),
-    };
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join(format!("{name}.png")), png)?;
-    Ok(())
-}
+use fantoccini::{Client, Locator};
+use support::Desktop;
+use web::{
+    bin_dir, bounded, click, driver_log, eventually, find_text, join, open_app, run_peer, shoot, type_into,
+    Peer,
+};
 
 /// Runs the scenario in a fresh PID namespace (`unshare --pid --kill-child`): every process it
 /// starts — Xvfb, the bus, dunst, tauri-driver, WebKitWebDriver, the app, the peer — dies with
@@ -184,9 +56,8 @@ async fn scenario() -> Result<()> {
             confab.display()
         );
     }
-    let app_bin = std::env::var("CONFAB_APP_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_confab-app").into());
     let mut desk = Desktop::start()?;
-    eprintln!("e2e: desktop up; the app is {app_bin}");
+    eprintln!("e2e: desktop up");
 
     // The headless peer: owns a chat room, a board and a newsletter.
     let mut peer = Peer {
@@ -198,66 +69,13 @@ async fn scenario() -> Result<()> {
     let (room, room_ticket) = peer.create("chat", "Lobby")?;
     let (board, board_ticket) = peer.create("board", "Sketches")?;
     let (letter, letter_ticket) = peer.create("news", "Weekly")?;
-    let run = desk.procs.spawn(
-        "confab run",
-        Command::new(&confab)
-            .arg("--data")
-            .arg(&peer.dir)
-            .args(["run", "--no-mdns", "--listen", "/ip4/127.0.0.1/tcp/0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null()),
-    )?;
-    let mut line = String::new();
-    let mut out = BufReader::new(run.stdout.take().expect("piped"));
-    out.read_line(&mut line)?;
-    eprintln!("e2e: peer up: {}", line.trim());
-    // What the peer prints from now on (live frames it receives), for the steps to read.
-    let printed = peer.printed.clone();
-    std::thread::spawn(move || {
-        for l in out.lines().map_while(Result::ok) {
-            printed.lock().unwrap_or_else(|e| e.into_inner()).push(l);
-        }
-    });
-    let peer_addr = line
-        .strip_prefix("listening ")
-        .map(|a| a.trim().to_string())
-        .ok_or_else(|| anyhow!("confab run printed {line:?}"))?;
-    peer.addr = peer_addr.clone();
+    run_peer(&mut desk, &mut peer, &[])?;
+    eprintln!("e2e: peer up: {}", peer.addr);
 
     // The app, started by WebKitWebDriver under tauri-driver, dialling the peer.
-    let port = free_port();
     let app_dir = desk.tmp.path().join("app");
-    let mut driver = desk.driver(port, &app_dir);
-    driver
-        .env("CONFAB_DIAL", &peer_addr)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(desk.tmp.path().join("tauri-driver.log"))?);
-    desk.procs.spawn("tauri-driver", &mut driver)?;
-    wait_until("tauri-driver", 20, || {
-        Ok(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok())
-    })?;
-    eprintln!("e2e: tauri-driver on {port}");
-    let caps = json!({
-        "wdio:enforceWebDriverClassic": true,
-        "tauri:options": { "application": app_bin },
-    });
-    let connect = async {
-        ClientBuilder::native()
-            .capabilities(caps.as_object().expect("object").clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .map_err(|e| anyhow!("{e}"))
-    };
-    let session = tokio::time::timeout(Duration::from_secs(60), connect)
-        .await
-        .unwrap_or_else(|_| Err(anyhow!("no session after 60 s")));
-    let c = match session {
-        Ok(c) => c,
-        Err(e) => {
-            let log = std::fs::read_to_string(desk.tmp.path().join("tauri-driver.log")).unwrap_or_default();
-            bail!("WebDriver session: {e}\ntauri-driver said:\n{log}");
-        }
-    };
+    let dial = peer.addr.clone();
+    let c = open_app(&mut desk, &app_dir, &[("CONFAB_DIAL", &dial)]).await?;
     eprintln!("e2e: WebDriver session open");
     // Every step below has its own bound; this one stops a hung WebDriver call.
     let all = steps(
@@ -275,8 +93,7 @@ async fn scenario() -> Result<()> {
     if let Err(e) = &result {
         eprintln!("e2e: failed: {e:#}");
         let _ = tokio::time::timeout(Duration::from_secs(10), shoot(&c, "failure")).await;
-        let log = std::fs::read_to_string(desk.tmp.path().join("tauri-driver.log")).unwrap_or_default();
-        eprintln!("e2e: tauri-driver and app said:\n{log}");
+        eprintln!("e2e: tauri-driver and app said:\n{}", driver_log(&desk));
     }
     eprintln!("e2e: closing the session");
     let _ = tokio::time::timeout(Duration::from_secs(10), c.close()).await;

@@ -531,13 +531,18 @@ impl Actor {
                         .detach();
                 }
                 if stats.have + stats.need > 0 {
-                    info!(
-                        "synced {} with {peer}: sent {}, received {}, refused {}",
-                        space.short(),
-                        stats.pushed,
-                        stats.received,
-                        stats.refused
-                    );
+                    // A peer that lacks records fetches them itself: worth a line only when
+                    // something arrived here.
+                    if stats.received + stats.refused > 0 {
+                        info!(
+                            "synced {} with {peer}: received {}, refused {}",
+                            space.short(),
+                            stats.received,
+                            stats.refused
+                        );
+                    } else {
+                        debug!("{peer} lacks {} records of {}", stats.have, space.short());
+                    }
                     self.emit(NodeEvent::SyncDone {
                         peer: peer.to_string(),
                         space,

@@ -1,0 +1,288 @@
+//! The reader's place in a long chat, end to end in the real window: someone reading older
+//! messages of a 500-message room stays where they are when a sync stores older messages
+//! (100 at once, then 600 at once, which the UI takes as a reload), when idle re-syncs come
+//! and go (every 3 s here), and when a new message arrives (a "new messages" pill shows
+//! instead). Then the window is closed and the app stops its node cleanly: its socket is
+//! removed and its data dir's lock released.
+//!
+//! Runs in a fresh PID namespace like the other end-to-end test; needs what `scripts/setup.sh`
+//! installs and the `confab` binary built beside the app.
+
+mod support;
+#[path = "support/web.rs"]
+mod web;
+
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Result};
+use fantoccini::Client;
+use serde_json::Value;
+use support::Desktop;
+use web::{bin_dir, click, driver_log, eventually, join, open_app, run_peer, shoot, Peer};
+
+const INNER: &str = "CONFAB_READING_INNER";
+
+#[test]
+fn a_reader_scrolled_up_stays_put_and_the_app_closes_its_node_on_exit() -> Result<()> {
+    if std::env::var_os(INNER).is_some() {
+        return tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?
+            .block_on(scenario());
+    }
+    support::rerun_in_pid_namespace(
+        INNER,
+        &[
+            "a_reader_scrolled_up_stays_put_and_the_app_closes_its_node_on_exit",
+            "--exact",
+            "--nocapture",
+        ],
+    )
+}
+
+fn peer(desk: &Desktop, name: &str) -> Peer {
+    Peer {
+        confab: bin_dir().join("confab"),
+        dir: desk.tmp.path().join(name),
+        addr: String::new(),
+        printed: Default::default(),
+    }
+}
+
+async fn scenario() -> Result<()> {
+    let mut desk = Desktop::start()?;
+    // The room's owner, and two members who wrote while nobody else was online, earlier than
+    // everything the owner wrote: what they bring later sorts above what the reader sees.
+    let mut owner = peer(&desk, "owner");
+    let (room, ticket) = owner.create("chat", "Long room")?;
+    let mut early = Vec::new();
+    for (name, n) in [("early1", "100"), ("early2", "600")] {
+        let p = peer(&desk, name);
+        p.cmd(&["space", "join", &ticket])?;
+        p.cmd(&[
+            "chat",
+            "send",
+            &room,
+            &format!("written early by {name}"),
+            "--count",
+            n,
+        ])?;
+        early.push(p);
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    owner.cmd(&["chat", "send", &room, "message", "--count", "500"])?;
+    run_peer(&mut desk, &mut owner, &[])?;
+
+    let app_dir = desk.tmp.path().join("app");
+    let dial = owner.addr.clone();
+    let c = open_app(
+        &mut desk,
+        &app_dir,
+        &[("CONFAB_DIAL", &dial), ("CONFAB_RESYNC_SECS", "3")],
+    )
+    .await?;
+    let result = match tokio::time::timeout(
+        Duration::from_secs(180),
+        steps(&c, &mut desk, &room, &ticket, &mut early),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(_) => Err(anyhow!("the steps took over 180 s")),
+    };
+    if let Err(e) = &result {
+        eprintln!("reading: failed: {e:#}");
+        let _ = tokio::time::timeout(Duration::from_secs(10), shoot(&c, "reading-failure")).await;
+        eprintln!("reading: tauri-driver and app said:\n{}", driver_log(&desk));
+        let _ = tokio::time::timeout(Duration::from_secs(10), c.close()).await;
+        return result;
+    }
+    closing(c, &desk, &app_dir).await
+}
+
+/// Runs a script in the window and returns its value.
+async fn js(c: &Client, script: &str) -> Result<Value> {
+    Ok(c.execute(script, vec![]).await?)
+}
+
+async fn shown(c: &Client) -> Result<u64> {
+    Ok(js(
+        c,
+        "return document.querySelectorAll('[data-testid=\"chat-message\"]').length",
+    )
+    .await?
+    .as_u64()
+    .unwrap_or(0))
+}
+
+/// The first message visible at the top of the list and how far below the list's top it is.
+async fn place(c: &Client) -> Result<(String, f64)> {
+    let v = js(
+        c,
+        "const l = document.getElementById('messages'); const top = l.getBoundingClientRect().top;
+         for (const li of l.children) { const r = li.getBoundingClientRect();
+           if (r.bottom > top) return [li.dataset.id, r.top - top]; }
+         return null;",
+    )
+    .await?;
+    let id = v[0].as_str().ok_or_else(|| anyhow!("no message in view: {v}"))?;
+    Ok((id.to_string(), v[1].as_f64().unwrap_or(f64::NAN)))
+}
+
+async fn pill(c: &Client) -> Result<Option<String>> {
+    let v = js(
+        c,
+        "const p = document.querySelector('[data-testid=\"new-messages\"]'); return p.hidden ? null : p.textContent;",
+    )
+    .await?;
+    Ok(v.as_str().map(str::to_string))
+}
+
+async fn wait_shown(c: &Client, n: u64, secs: u64) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let now = shown(c).await?;
+        if now == n {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("{now} messages shown after {secs} s, expected {n}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn same_place(before: &(String, f64), after: &(String, f64), what: &str) -> Result<()> {
+    if before.0 != after.0 || (before.1 - after.1).abs() > 2.0 {
+        bail!("the reader was moved by {what}: from {before:?} to {after:?}");
+    }
+    eprintln!("reading: {what}: still at {after:?}");
+    Ok(())
+}
+
+async fn steps(c: &Client, desk: &mut Desktop, room: &str, ticket: &str, early: &mut [Peer]) -> Result<()> {
+    c.set_window_size(1280, 800).await.ok();
+    c.wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(fantoccini::Locator::Css("body[data-ready=\"true\"]"))
+        .await?;
+    join(c, "tab-chat", ticket, "Long room").await?;
+    wait_shown(c, 500, 30).await?;
+    // The reader scrolls up into the history.
+    js(
+        c,
+        "const l = document.getElementById('messages'); l.scrollTop = l.scrollHeight / 2; return 0;",
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let at = place(c).await?;
+    eprintln!("reading: scrolled up to {at:?}");
+
+    // Older messages arrive by sync: 100, then 600 at once.
+    let app_addr = app_address(desk)?;
+    for (p, total) in early.iter_mut().zip([600u64, 1200]) {
+        run_peer(desk, p, &["--dial", &app_addr])?;
+        wait_shown(c, total, 60).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        same_place(
+            &at,
+            &place(c).await?,
+            &format!("a sync that stored older messages ({total} shown)"),
+        )?;
+        if let Some(p) = pill(c).await? {
+            bail!("older messages raised the new-messages pill: {p:?}");
+        }
+    }
+
+    // Idle re-syncs (every 3 s) with three peers, for 8 s.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    same_place(&at, &place(c).await?, "idle re-syncs")?;
+
+    // A new message below: the reader stays, a pill says so; the pill takes them down.
+    early[0].cmd(&["chat", "send", room, "something new"])?;
+    wait_shown(c, 1201, 20).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    same_place(&at, &place(c).await?, "a new message")?;
+    match pill(c).await? {
+        Some(t) if t.contains("1 new message") => {}
+        other => bail!("no new-messages pill after a new message: {other:?}"),
+    }
+    shoot(c, "chat-new-messages-desktop").await?;
+    click(c, "new-messages").await?;
+    let at_bottom = js(
+        c,
+        "const l = document.getElementById('messages'); return l.scrollHeight - l.scrollTop - l.clientHeight;",
+    )
+    .await?
+    .as_f64()
+    .unwrap_or(f64::NAN);
+    if at_bottom > 80.0 {
+        bail!("the pill did not take the reader to the newest message ({at_bottom} px above)");
+    }
+    if pill(c).await?.is_some() {
+        bail!("the pill stayed after it was used");
+    }
+    Ok(())
+}
+
+/// The app's listen address, asked of its node over its local socket.
+fn app_address(desk: &Desktop) -> Result<String> {
+    let app = peer(desk, "app");
+    let status: Value = serde_json::from_str(&app.cmd(&["status", "--json"])?)?;
+    status["listening"]
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .filter_map(Value::as_str)
+                .find(|a| a.contains("127.0.0.1"))
+        })
+        .map(str::to_string)
+        .ok_or_else(|| anyhow!("the app's node listens nowhere: {status}"))
+}
+
+/// Closes the window: the app exits and stops its node first.
+async fn closing(c: Client, desk: &Desktop, app_dir: &std::path::Path) -> Result<()> {
+    let socket = confab_node::socket_path(app_dir);
+    if !socket.exists() {
+        bail!("the app's node serves no socket");
+    }
+    // WebKitWebDriver kills the app when its window closes, which no person's close does: end
+    // it the way a session's logout does, with SIGTERM.
+    let term = std::process::Command::new("pkill")
+        .args(["-TERM", "-x", "confab-app"])
+        .status()?;
+    if !term.success() {
+        bail!("no confab-app process to stop");
+    }
+    let r = eventually("the app to stop its node (socket removed)", 20, || {
+        Ok(!socket.exists())
+    })
+    .await;
+    if r.is_err() {
+        let ps = std::process::Command::new("ps")
+            .args(["-eo", "pid,args"])
+            .output()?;
+        eprintln!(
+            "ps:\n{}\nlog:\n{}",
+            String::from_utf8_lossy(&ps.stdout),
+            driver_log(desk)
+        );
+    }
+    r?;
+    // The lock is free: a command opens the data dir itself at once.
+    let t = Instant::now();
+    let status: Value = serde_json::from_str(&peer(desk, "app").cmd(&["status", "--json"])?)?;
+    if status["running"] != false || t.elapsed() > Duration::from_secs(5) {
+        bail!(
+            "after the app closed, its data dir says {status} ({:?})",
+            t.elapsed()
+        );
+    }
+    let log = driver_log(desk);
+    if !log.contains("the app closed its node") {
+        bail!("the app's log does not say it closed its node:\n{log}");
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(10), c.close()).await;
+    Ok(())
+}

@@ -1,0 +1,216 @@
+//! What the end-to-end tests share beyond the desktop: the headless `confab` peer, a WebDriver
+//! session on the app, and bounded WebDriver steps by `data-testid`.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::support::{free_port, wait_until, Desktop};
+
+pub fn bin_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_confab-app"))
+        .parent()
+        .expect("binary dir")
+        .to_path_buf()
+}
+
+/// The headless peer's `confab` command on its data dir.
+pub struct Peer {
+    pub confab: PathBuf,
+    pub dir: PathBuf,
+    /// Where `confab run` listens.
+    pub addr: String,
+    /// Lines `confab run` printed after its first.
+    pub printed: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Peer {
+    pub fn cmd(&self, args: &[&str]) -> Result<String> {
+        let out = Command::new(&self.confab)
+            .arg("--data")
+            .arg(&self.dir)
+            .args(args)
+            .output()
+            .with_context(|| format!("running {}", self.confab.display()))?;
+        if !out.status.success() {
+            bail!("confab {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Creates a space and returns (id, ticket).
+    pub fn create(&self, kind: &str, name: &str) -> Result<(String, String)> {
+        let out = self.cmd(&["space", "create", kind, name])?;
+        let field = |k: &str| {
+            out.lines()
+                .find_map(|l| l.strip_prefix(k).map(|v| v.trim().to_string()))
+                .ok_or_else(|| anyhow!("no {k} in {out}"))
+        };
+        let id = field("space:")?;
+        Ok((
+            id.clone(),
+            self.cmd(&["space", "ticket", &id])?.trim().to_string(),
+        ))
+    }
+}
+
+/// Like [`wait_until`], for the async steps: sleeps without holding the runtime thread, so the
+/// overall timeout can fire.
+pub async fn eventually(what: &str, secs: u64, mut f: impl FnMut() -> Result<bool>) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if f()? {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("timed out after {secs} s waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// One WebDriver call, given at most 20 s.
+pub async fn bounded<T>(what: &str, f: impl std::future::Future<Output = T>) -> Result<T> {
+    tokio::time::timeout(Duration::from_secs(20), f)
+        .await
+        .map_err(|_| anyhow!("{what} took over 20 s"))
+}
+
+pub async fn find_text(c: &Client, testid: &str, text: &str, secs: u64) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        for e in c
+            .find_all(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
+            .await?
+        {
+            if e.text().await.unwrap_or_default().contains(text) {
+                return Ok(());
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("no {testid} with text {text:?} after {secs} s");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn click(c: &Client, testid: &str) -> Result<()> {
+    c.find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
+        .await
+        .with_context(|| format!("finding {testid}"))?
+        .click()
+        .await
+        .with_context(|| format!("clicking {testid}"))?;
+    Ok(())
+}
+
+pub async fn type_into(c: &Client, testid: &str, text: &str) -> Result<()> {
+    let e = c
+        .find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
+        .await?;
+    e.clear().await?;
+    e.send_keys(text).await?;
+    Ok(())
+}
+
+pub async fn join(c: &Client, tab: &str, ticket: &str, name: &str) -> Result<()> {
+    click(c, tab).await?;
+    type_into(c, "space-join-ticket", ticket).await?;
+    click(c, "space-join").await?;
+    find_text(c, "space-item", name, 10).await?;
+    for e in c.find_all(Locator::Css("[data-testid=\"space-item\"]")).await? {
+        if e.text().await?.contains(name) {
+            e.click().await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn shoot(c: &Client, name: &str) -> Result<()> {
+    let png = c.screenshot().await?;
+    let dir = match std::env::var_os("CONFAB_SCREENSHOTS") {
+        Some(d) => PathBuf::from(d),
+        None => std::env::temp_dir().join("confab-e2e-screenshots"),
+    };
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join(format!("{name}.png")), png)?;
+    Ok(())
+}
+
+/// A WebDriver session on the app (`CONFAB_APP_BIN`, or the one built beside the test),
+/// started by WebKitWebDriver under tauri-driver with its data in `app_dir` and `env` added.
+pub async fn open_app(desk: &mut Desktop, app_dir: &Path, env: &[(&str, &str)]) -> Result<Client> {
+    let app_bin = std::env::var("CONFAB_APP_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_confab-app").into());
+    let port = free_port();
+    let mut driver = desk.driver(port, app_dir);
+    driver
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(desk.tmp.path().join("tauri-driver.log"))?);
+    desk.procs.spawn("tauri-driver", &mut driver)?;
+    wait_until("tauri-driver", 20, || {
+        Ok(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok())
+    })?;
+    eprintln!("e2e: tauri-driver on {port}; the app is {app_bin}");
+    let caps = json!({
+        "wdio:enforceWebDriverClassic": true,
+        "tauri:options": { "application": app_bin },
+    });
+    let connect = async {
+        ClientBuilder::native()
+            .capabilities(caps.as_object().expect("object").clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .map_err(|e| anyhow!("{e}"))
+    };
+    let session = tokio::time::timeout(Duration::from_secs(60), connect)
+        .await
+        .unwrap_or_else(|_| Err(anyhow!("no session after 60 s")));
+    match session {
+        Ok(c) => Ok(c),
+        Err(e) => {
+            let log = driver_log(desk);
+            bail!("WebDriver session: {e}\ntauri-driver said:\n{log}");
+        }
+    }
+}
+
+/// What tauri-driver, WebKitWebDriver and the app wrote to stderr.
+pub fn driver_log(desk: &Desktop) -> String {
+    std::fs::read_to_string(desk.tmp.path().join("tauri-driver.log")).unwrap_or_default()
+}
+
+/// Starts `confab run` for a peer (127.0.0.1, mDNS off, `extra` flags) and collects what it
+/// prints after its first listen address.
+pub fn run_peer(desk: &mut Desktop, peer: &mut Peer, extra: &[&str]) -> Result<()> {
+    use std::io::{BufRead, BufReader};
+    let run = desk.procs.spawn(
+        "confab run",
+        Command::new(&peer.confab)
+            .arg("--data")
+            .arg(&peer.dir)
+            .args(["run", "--no-mdns", "--listen", "/ip4/127.0.0.1/tcp/0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    )?;
+    let mut line = String::new();
+    let mut out = BufReader::new(run.stdout.take().expect("piped"));
+    out.read_line(&mut line)?;
+    let printed = peer.printed.clone();
+    std::thread::spawn(move || {
+        for l in out.lines().map_while(Result::ok) {
+            printed.lock().unwrap_or_else(|e| e.into_inner()).push(l);
+        }
+    });
+    peer.addr = line
+        .strip_prefix("listening ")
+        .map(|a| a.trim().to_string())
+        .ok_or_else(|| anyhow!("confab run printed {line:?}"))?;
+    Ok(())
+}
