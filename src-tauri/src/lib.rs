@@ -44,7 +44,6 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
         .setup(|app| {
             let state = tauri::async_runtime::block_on(AppState::start(app.handle().clone()))?;
             app.manage(state);
-            exit_on_signals(app.handle().clone());
             Ok(())
         })
 }
@@ -89,8 +88,9 @@ fn exit_on_signals<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
 /// Entry point for desktop (`main.rs`) and mobile.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    app_builder(tauri::Builder::default())
+    let app = app_builder(tauri::Builder::default())
         .build(tauri::generate_context!())
-        .expect("error while building the Confab app")
-        .run(|app, event| on_run_event(app, &event));
+        .expect("error while building the Confab app");
+    exit_on_signals(app.handle().clone());
+    app.run(|app, event| on_run_event(app, &event));
 }

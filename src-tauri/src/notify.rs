@@ -109,6 +109,7 @@ mod tests {
             me,
             ts: 1,
             hlc: 1,
+            tick: 0,
             text: text.into(),
         })
     }

@@ -60,7 +60,16 @@ function toBottom(list) {
   showPill();
 }
 
-/** Inserts messages in (ts, id) order; returns how many went below all others. */
+/** True if the shown message `li` comes before `m` in the clock's order: (ts, tick, id). */
+function earlier(li, m) {
+  const ts = Number(li.dataset.ts);
+  if (ts !== m.ts) return ts < m.ts;
+  const tick = Number(li.dataset.tick);
+  if (tick !== m.tick) return tick < m.tick;
+  return li.dataset.id < m.id;
+}
+
+/** Inserts messages in the clock's order; returns how many went below all others. */
 function insert(list, msgs) {
   let below = 0;
   for (const m of msgs) {
@@ -68,10 +77,10 @@ function insert(list, msgs) {
     shown.add(m.id);
     const li = colour(item(m), m);
     li.dataset.ts = String(m.ts);
+    li.dataset.tick = String(m.tick);
     let before = null;
     for (let c = list.lastElementChild; c; c = c.previousElementSibling) {
-      const ts = Number(c.dataset.ts);
-      if (ts < m.ts || (ts === m.ts && c.dataset.id < m.id)) break;
+      if (earlier(c, m)) break;
       before = c;
     }
     list.insertBefore(li, before);

@@ -103,7 +103,7 @@ pub async fn run(dir: &Path, args: RunArgs) -> Result<()> {
                 } if phase != "reconciling" && total > 0 => eprintln!(
                     "sync {} {} {phase} {done}/{total}",
                     short(&peer),
-                    &space[..confab_core::ids::SHORT_ID]
+                    crate::output::short(&space)
                 ),
                 EventView::Dropped { peer, reason } => eprintln!("dropped {peer}: {reason}"),
                 EventView::Live {
@@ -114,7 +114,7 @@ pub async fn run(dir: &Path, args: RunArgs) -> Result<()> {
                     let stroke = live.stroke.as_ref().map_or(0, |s| s.points.len());
                     out(format!(
                         "live {} {author} cursor {cursor} stroke {stroke}",
-                        &space[..confab_core::ids::SHORT_ID]
+                        crate::output::short(&space)
                     ))?;
                 }
                 _ => {}

@@ -17,6 +17,11 @@ impl Hlc {
     pub fn ms(&self) -> u64 {
         self.0 >> 16
     }
+
+    /// The counter that orders timestamps within one millisecond.
+    pub fn counter(&self) -> u16 {
+        (self.0 & 0xffff) as u16
+    }
 }
 
 /// Issues strictly increasing timestamps that never run behind timestamps already seen.

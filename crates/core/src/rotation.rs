@@ -155,3 +155,89 @@ impl Space {
         Ok(plan)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::body::ChatBody;
+    use crate::hlc::Hlc;
+    use crate::identity::Identity;
+    use crate::space::SpaceKind;
+
+    fn chat(t: &str) -> Body {
+        Body::Chat(ChatBody { text: t.into() })
+    }
+
+    /// The owner removes `gone` at t0+1 (keeping its record `kept`), and b and the owner each
+    /// see what the rotation does to what they hold.
+    #[test]
+    fn a_rotation_deletes_what_its_rules_refuse_and_reseals_ones_own() {
+        let (owner, b, gone) = (Identity::generate(), Identity::generate(), Identity::generate());
+        let before = Space::create(SpaceKind::Chat, "room", owner.author()).unwrap();
+        let t0 = 1_000_000_000;
+        let seal = |who: &Identity, s: &Space, text: &str, ms: u64| {
+            s.seal(who.signing_key(), &chat(text), Hlc::new(ms, 0), None, vec![])
+                .unwrap()
+        };
+        let kept = seal(&gone, &before, "gone, kept", t0 - 10);
+        let backdated = seal(&gone, &before, "gone, backdated", t0 - 20);
+        let late = seal(&gone, &before, "gone, late", t0 + 3);
+        let unaware = seal(&b, &before, "b, unaware", t0 + 2);
+        let (body, key) = before
+            .make_rekey(&[gone.author()], &[owner.author(), b.author()], &[kept.id])
+            .unwrap();
+        let mut after = before.clone();
+        assert!(after
+            .apply_rekey(Hlc::new(t0 + 1, 0).0, &body, Some(key))
+            .unwrap());
+        let fine = seal(&owner, &after, "owner, new key", t0 + 4);
+        let candidates = vec![
+            kept.clone(),
+            backdated.clone(),
+            late.clone(),
+            unaware.clone(),
+            fine.clone(),
+        ];
+
+        // For b: the removed member's late and backdated records go, and b's own unaware one,
+        // which comes back sealed with the new key at its original time.
+        let plan = after
+            .plan_rotation(&before, Some(b.signing_key()), candidates.clone())
+            .unwrap();
+        let mut deleted = plan.delete.clone();
+        deleted.sort();
+        let mut want = vec![backdated.id, late.id, unaware.id];
+        want.sort();
+        assert_eq!(deleted, want);
+        assert_eq!(plan.reseal.len(), 1);
+        let (again, body) = &plan.reseal[0];
+        assert_eq!(again.ts, unaware.ts);
+        assert_eq!(body, &chat("b, unaware"));
+        assert!(
+            after.authorize(again).is_ok(),
+            "sealed again under the key of its date"
+        );
+
+        // For the owner the same records go, and nothing of b's is the owner's to reseal.
+        let plan = after
+            .plan_rotation(&before, Some(owner.signing_key()), candidates.clone())
+            .unwrap();
+        assert_eq!(plan.delete.len(), 3);
+        assert!(plan.reseal.is_empty());
+
+        // The removed member itself reseals nothing: it holds no key for the new epoch.
+        let mut theirs = before.clone();
+        theirs
+            .apply_rekey(Hlc::new(t0 + 1, 0).0, &body_of(&before, &owner, &gone), None)
+            .unwrap();
+        let plan = theirs
+            .plan_rotation(&before, Some(gone.signing_key()), vec![late])
+            .unwrap();
+        assert_eq!(plan.delete.len(), 1);
+        assert!(plan.reseal.is_empty());
+    }
+
+    fn body_of(s: &Space, owner: &Identity, gone: &Identity) -> RekeyBody {
+        s.make_rekey(&[gone.author()], &[owner.author()], &[]).unwrap().0
+    }
+}

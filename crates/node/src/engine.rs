@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use confab_core::{
-    AuthorKey, Body, Clock, Hlc, Identity, MemberBody, Record, RecordId, Role, Space, SpaceKind, Ticket,
+    AuthorKey, Body, Clock, Hlc, Identity, MemberBody, RecordId, Role, Space, SpaceKind, Ticket,
 };
 use confab_store::{Origin, Store};
 use confab_sync::ingest::off_executor;
@@ -129,7 +129,7 @@ impl Engine {
     /// the space's rules like any other, and a refusal is an error naming why. The store's
     /// change feed tells the running node, which announces them. Sealing runs off the async
     /// executor.
-    pub async fn write(&self, space: &Space, drafts: Vec<Draft>) -> Result<Vec<Record>, NodeError> {
+    pub async fn write(&self, space: &Space, drafts: Vec<Draft>) -> Result<Vec<RecordId>, NodeError> {
         for (body, _) in &drafts {
             check_body(space, body)?;
         }
@@ -150,20 +150,20 @@ impl Engine {
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
-        let records: Vec<Record> = sealed.iter().map(|v| (**v).clone()).collect();
+        let ids: Vec<RecordId> = sealed.iter().map(|v| v.id).collect();
         let report = self.store().insert(sealed, Origin::Local).await?;
         if let Some((_, why)) = report.refused.into_iter().next() {
             return Err(NodeError::Refused(why.to_string()));
         }
-        Ok(records)
+        Ok(ids)
     }
 
     /// Removes a member from a space this identity owns: writes a rotation record that seals
     /// a new key to every other member the store knows of (anyone who joined or wrote), and
     /// marks `peer` removed. Records dated after it must use the new key; peers refuse the
-    /// removed member's later records and stop serving it. Returns the rotation record and
-    /// the space as it now is.
-    pub async fn remove_member(&self, space: &Space, peer: &str) -> Result<(Record, Space), NodeError> {
+    /// removed member's later records and stop serving it. Returns the rotation record's id
+    /// and the space as it now is.
+    pub async fn remove_member(&self, space: &Space, peer: &str) -> Result<(RecordId, Space), NodeError> {
         let space = self.current(space).await?;
         let me = self.me();
         if space.owner != me {

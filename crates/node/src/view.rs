@@ -138,6 +138,9 @@ pub struct MessageView {
     pub ts: u64,
     /// The full hybrid-logical-clock value that orders records.
     pub hlc: u64,
+    /// The clock's counter within `ts`'s millisecond: (`ts`, `tick`, `id`) orders messages
+    /// where `hlc` is too large for a JavaScript number.
+    pub tick: u16,
     /// Text (plain text).
     pub text: String,
 }
@@ -152,6 +155,7 @@ impl MessageView {
             me,
             ts: ts.ms(),
             hlc: ts.0,
+            tick: ts.counter(),
             text,
         }
     }

@@ -14,6 +14,7 @@
 mod db;
 mod feed;
 mod people;
+mod reconcile;
 mod schema;
 mod views;
 

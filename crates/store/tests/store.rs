@@ -467,3 +467,114 @@ fn a_newsletter_takes_join_records_from_subscribers_and_issues_from_its_owner_on
     assert!(s.news_issues(letter.id).wait().unwrap().is_empty());
     assert_eq!(s.count(letter.id).wait().unwrap(), 0);
 }
+
+#[test]
+fn every_commit_is_told_to_subscribers_before_the_reply() {
+    use confab_store::Change;
+    use std::sync::{Arc, Mutex};
+    let (owner, b) = (Identity::generate(), Identity::generate());
+    let space = Space::create(SpaceKind::Chat, "room", owner.author()).unwrap();
+    let store = Store::in_memory().unwrap();
+    store.set_me(b.signing_key().clone()).wait().unwrap();
+    let seen: Arc<Mutex<Vec<Arc<Change>>>> = Arc::default();
+    let sink = seen.clone();
+    store
+        .subscribe(move |c| sink.lock().unwrap().push(c.clone()))
+        .wait()
+        .unwrap();
+    // Each call's change is there when its reply is.
+    let take = || std::mem::take(&mut *seen.lock().unwrap());
+
+    assert!(store.add_space(space.clone()).wait().unwrap());
+    assert!(matches!(take().as_slice(), [c] if matches!(&**c, Change::Joined(s) if s.id == space.id)));
+    assert!(!store.add_space(space.clone()).wait().unwrap());
+    assert!(take().is_empty(), "joining again changed nothing");
+
+    let t0 = now_ms();
+    let mine = seal(&space, &b, &chat("b, unaware"), Hlc::new(t0 + 2, 0), None, vec![]);
+    let soon = seal(
+        &space,
+        &b,
+        &chat("short-lived"),
+        Hlc::new(t0, 0),
+        Some(t0 + 300),
+        vec![],
+    );
+    store
+        .insert(vec![v(mine.clone()), v(soon)], Origin::Local)
+        .wait()
+        .unwrap();
+    match take().as_slice() {
+        [c] => match &**c {
+            Change::Stored {
+                origin: Origin::Local,
+                inserted,
+                rotated,
+                deleted: 0,
+            } => {
+                assert_eq!(inserted.len(), 2);
+                assert_eq!(inserted[0].encoded, mine.encoded(), "the bytes to announce");
+                assert!(rotated.is_empty());
+            }
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+    // Duplicates and refusals commit nothing to tell.
+    store
+        .insert(vec![v(mine.clone())], Origin::Gossip)
+        .wait()
+        .unwrap();
+    let elsewhere = Space::create(SpaceKind::Chat, "elsewhere", owner.author()).unwrap();
+    let stray = seal(&elsewhere, &b, &chat("x"), Hlc::new(t0, 1), None, vec![]);
+    assert_eq!(
+        store
+            .insert(vec![v(stray)], Origin::Gossip)
+            .wait()
+            .unwrap()
+            .refused
+            .len(),
+        1
+    );
+    assert!(take().is_empty());
+
+    assert!(store.set_muted(space.id, true).wait().unwrap());
+    assert!(matches!(&*take()[0], Change::Muted { muted: true, .. }));
+
+    // A rotation: the space as it now is, what it deleted, and b's own message sealed again.
+    let gone = Identity::generate();
+    let (body, _) = space
+        .make_rekey(&[gone.author()], &[owner.author(), b.author()], &[])
+        .unwrap();
+    let rekey = seal(
+        &space,
+        &owner,
+        &Body::Rekey(body),
+        Hlc::new(t0 + 1, 0),
+        None,
+        vec![],
+    );
+    store.insert(vec![v(rekey)], Origin::Sync).wait().unwrap();
+    match take().as_slice() {
+        [c] => match &**c {
+            Change::Stored {
+                origin: Origin::Sync,
+                inserted,
+                rotated,
+                deleted,
+            } => {
+                assert_eq!(rotated.len(), 1);
+                assert_eq!(rotated[0].epoch(), 1, "the space as the rotation left it");
+                assert_eq!(*deleted, 1, "b's message sealed with the old key");
+                assert_eq!(inserted.len(), 2, "the rotation and b's message sealed again");
+                assert_eq!(inserted[1].ts, mine.ts);
+            }
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    assert_eq!(store.purge_expired().wait().unwrap(), vec![space.id]);
+    assert!(matches!(&*take()[0], Change::Expired(s) if *s == vec![space.id]));
+}

@@ -11,7 +11,9 @@
 //! fire-and-forget, and results come back as messages. The policies are the sans-IO state
 //! machines of [`crate::policy`].
 
+mod handle;
 mod network;
+mod sync;
 mod tasks;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -21,15 +23,15 @@ use std::time::{Duration, Instant};
 use confab_core::{AuthorKey, Space, SpaceId, SpaceKind};
 use confab_net::{Multiaddr, NetConfig, NetEvent, NetHandle, PeerId, PeerInfo};
 use confab_store::{Change, Inserted, Origin};
-use confab_sync::{Phase, Progress, SyncError, SyncStats};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use confab_sync::{Progress, SyncError, SyncStats};
+use tokio::sync::{broadcast, mpsc};
 use tracing::{debug, info, warn};
 
 use crate::config::NodeConfig;
 use crate::engine::{Engine, SELF_ADDRS_SETTING};
 use crate::events::NodeEvent;
 use crate::policy::flood::FloodGate;
-use crate::policy::holders::{Holders, Outcome};
+use crate::policy::holders::Holders;
 use crate::policy::live::{LiveGate, LIVE_PER_SECOND};
 use crate::policy::redial::{Dial, Redial};
 use crate::policy::schedule::{Due, Schedule};
@@ -37,6 +39,7 @@ use crate::policy::sessions::{Scope, Sessions};
 use crate::view::{PeerView, ProgressView};
 use crate::NodeError;
 
+pub(crate) use handle::{Command, Held, NodeHandle, Status};
 pub(crate) use tasks::GossipItem;
 
 /// How often the actor asks its policies what is due.
@@ -45,89 +48,6 @@ const TICK: Duration = Duration::from_millis(250);
 /// at their own pace. Well under the default flood burst, so a bulk import never gets its
 /// writer dropped by its peers.
 pub(crate) const ANNOUNCE_MAX: usize = 10_000;
-
-/// Something kept alive until the node shuts down (the data dir's lock, the local socket).
-pub(crate) type Held = Box<dyn Send + 'static>;
-
-/// What handles ask of the actor.
-pub(crate) enum Command {
-    /// The connected peers.
-    Peers(oneshot::Sender<Vec<PeerView>>),
-    /// Listen addresses, peer count and catch-up progress.
-    Status(oneshot::Sender<Status>),
-    /// Dial an address (with or without a peer id).
-    Dial(Multiaddr),
-    /// Dial a peer at any of these addresses.
-    DialPeer(PeerId, Vec<Multiaddr>),
-    /// Publish a frame on a topic (live presence).
-    Publish(String, Vec<u8>),
-    /// Keep this until shutdown.
-    Hold(Held),
-    /// Stop: the network, then what is held; answer when done.
-    Shutdown(oneshot::Sender<()>),
-}
-
-/// The running node's view of itself.
-pub(crate) struct Status {
-    pub listening: Vec<String>,
-    pub peers: usize,
-    pub progress: Vec<ProgressView>,
-}
-
-/// A cloneable handle to the actor.
-#[derive(Clone, Debug)]
-pub(crate) struct NodeHandle {
-    cmd: mpsc::UnboundedSender<Command>,
-    events: broadcast::Sender<NodeEvent>,
-}
-
-impl NodeHandle {
-    fn send(&self, c: Command) -> Result<(), NodeError> {
-        self.cmd
-            .send(c)
-            .map_err(|_| NodeError::Network("the node has stopped".into()))
-    }
-
-    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T, NodeError> {
-        let (tx, rx) = oneshot::channel();
-        self.send(make(tx))?;
-        rx.await
-            .map_err(|_| NodeError::Network("the node has stopped".into()))
-    }
-
-    pub async fn peers(&self) -> Result<Vec<PeerView>, NodeError> {
-        self.ask(Command::Peers).await
-    }
-
-    pub async fn status(&self) -> Result<Status, NodeError> {
-        self.ask(Command::Status).await
-    }
-
-    pub fn dial(&self, addr: Multiaddr) -> Result<(), NodeError> {
-        self.send(Command::Dial(addr))
-    }
-
-    pub fn dial_peer(&self, peer: PeerId, addrs: Vec<Multiaddr>) -> Result<(), NodeError> {
-        self.send(Command::DialPeer(peer, addrs))
-    }
-
-    pub fn publish(&self, topic: String, data: Vec<u8>) -> Result<(), NodeError> {
-        self.send(Command::Publish(topic, data))
-    }
-
-    pub fn hold(&self, thing: Held) -> Result<(), NodeError> {
-        self.send(Command::Hold(thing))
-    }
-
-    pub fn events(&self) -> broadcast::Receiver<NodeEvent> {
-        self.events.subscribe()
-    }
-
-    /// Stops the node and waits until it has (the lock is released then).
-    pub async fn shutdown(&self) {
-        let _ = self.ask(Command::Shutdown).await;
-    }
-}
 
 /// What the actor's workers report back.
 pub(crate) enum Report {
@@ -379,11 +299,14 @@ impl Actor {
             Change::Joined(space) => {
                 info!("joined space {} ({})", space.id, space.name);
                 self.watch(space.clone());
-                // A first session that also pushes, so the owner learns of a new member's
-                // join record at once; peers met later pull it themselves.
-                let peers: Vec<PeerId> = self.peers.keys().copied().collect();
-                for p in peers {
-                    self.offer(p, space.id);
+                // Joined by ticket: a first session that also pushes, so the owner learns of
+                // the new member's join record at once (peers met later pull it themselves).
+                // A space created here is nobody else's yet.
+                if space.owner != self.engine.me() {
+                    let peers: Vec<PeerId> = self.peers.keys().copied().collect();
+                    for p in peers {
+                        self.offer(p, space.id);
+                    }
                 }
             }
             Change::Expired(_) | Change::Muted { .. } => {}
@@ -474,107 +397,6 @@ impl Actor {
         }
     }
 
-    /// What the workers report.
-    fn report(&mut self, r: Report, now: Instant) {
-        match r {
-            Report::Progress { peer, progress } => {
-                let key = (peer, progress.space);
-                match progress.phase {
-                    Phase::Receiving => {
-                        self.progress.insert(key, (progress.done, progress.total));
-                    }
-                    Phase::Done => {
-                        self.progress.remove(&key);
-                    }
-                    Phase::Reconciling | Phase::Sending => {}
-                }
-                self.emit(NodeEvent::SyncProgress {
-                    peer: peer.to_string(),
-                    progress,
-                });
-            }
-            Report::Synced {
-                peer,
-                space,
-                started_ms,
-                result,
-            } => self.synced(peer, space, started_ms, result, now),
-            Report::SessionEnded(peer) => {
-                let connected = self.peers.contains_key(&peer);
-                if let Some(next) = self.sessions.ended(peer, connected) {
-                    self.start_session(peer, next);
-                }
-            }
-            Report::OfferFailed { peer, space } => self.ended_early(peer, space),
-        }
-    }
-
-    fn synced(
-        &mut self,
-        peer: PeerId,
-        space: SpaceId,
-        started_ms: u64,
-        result: Result<SyncStats, SyncError>,
-        now: Instant,
-    ) {
-        match result {
-            Ok(stats) => {
-                // Reconciliation showed what the peer lacks: if nothing, it holds everything
-                // this store had when the session began ("held by N peers").
-                if let Outcome::Holds(upto) = self
-                    .holders
-                    .session_done(peer, space, stats.have, started_ms, now)
-                {
-                    self.engine
-                        .store()
-                        .add_holder(space, peer.to_string(), upto)
-                        .detach();
-                }
-                if stats.have + stats.need > 0 {
-                    // A peer that lacks records fetches them itself: worth a line only when
-                    // something arrived here.
-                    if stats.received + stats.refused > 0 {
-                        info!(
-                            "synced {} with {peer}: received {}, refused {}",
-                            space.short(),
-                            stats.received,
-                            stats.refused
-                        );
-                    } else {
-                        debug!("{peer} lacks {} records of {}", stats.have, space.short());
-                    }
-                    self.emit(NodeEvent::SyncDone {
-                        peer: peer.to_string(),
-                        space,
-                        stats,
-                    });
-                }
-            }
-            Err(e) => {
-                self.ended_early(peer, space);
-                if e.is_peer_fault() {
-                    let _ = self.net.disconnect(peer, format!("sync: {e}"));
-                } else {
-                    debug!("sync of {} with {peer}: {e}", space.short());
-                }
-            }
-        }
-    }
-
-    /// A sync session that ended early: progress watchers learn it is over.
-    fn ended_early(&mut self, peer: PeerId, space: SpaceId) {
-        self.progress.remove(&(peer, space));
-        self.emit(NodeEvent::SyncProgress {
-            peer: peer.to_string(),
-            progress: Progress {
-                space,
-                phase: Phase::Done,
-                done: 0,
-                total: 0,
-            },
-        });
-    }
-
     /// What the policies say is due at `now`.
     fn tick(&mut self, now: Instant) {
         for due in self.schedule.poll(now) {
@@ -609,42 +431,6 @@ impl Actor {
                 Dial::Addr(a) => self.net.dial(a),
             };
         }
-    }
-
-    /// Asks for a sync session with `peer`; one runs per peer at a time.
-    fn request_sync(&mut self, peer: PeerId, scope: Scope<SpaceId>) {
-        if let Some(s) = self.sessions.request(peer, scope) {
-            self.start_session(peer, s);
-        }
-    }
-
-    fn start_session(&mut self, peer: PeerId, scope: Scope<SpaceId>) {
-        let spaces: Vec<SpaceId> = match scope {
-            Scope::All => self.spaces.keys().copied().collect(),
-            Scope::Some(set) => set.into_iter().collect(),
-        };
-        let limited = self.relayed_only(peer);
-        tokio::spawn(tasks::pull_session(
-            self.engine.syncer().clone(),
-            self.net.clone(),
-            peer,
-            limited,
-            spaces,
-            self.reports.clone(),
-        ));
-    }
-
-    /// A first session in a newly joined space with a connected peer, pushing as well.
-    fn offer(&mut self, peer: PeerId, space: SpaceId) {
-        let limited = self.relayed_only(peer);
-        tokio::spawn(tasks::offer_session(
-            self.engine.syncer().clone(),
-            self.net.clone(),
-            peer,
-            limited,
-            space,
-            self.reports.clone(),
-        ));
     }
 
     /// True if `peer` is reached only through a relay circuit (no direct connection yet).

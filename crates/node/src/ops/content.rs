@@ -22,9 +22,7 @@ async fn write_one(
 ) -> Result<WrittenView, NodeError> {
     let s = svc.space(space).await?;
     let rec = svc.engine.write(&s, vec![(body, refs)]).await?.remove(0);
-    Ok(WrittenView {
-        id: rec.id.to_string(),
-    })
+    Ok(WrittenView { id: rec.to_string() })
 }
 
 /// Sends a chat message.

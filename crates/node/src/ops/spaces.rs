@@ -147,7 +147,7 @@ impl Op for SpaceRemove {
             space: s.id.to_string(),
             removed: self.peer.trim().to_string(),
             epoch: s.epoch(),
-            record: rec.id.to_string(),
+            record: rec.to_string(),
         })
     }
 }

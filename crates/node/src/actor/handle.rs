@@ -1,0 +1,92 @@
+//! The handle to the actor: the commands it takes from the app and the CLI's operations.
+
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use confab_net::{Multiaddr, PeerId};
+
+use crate::events::NodeEvent;
+use crate::view::{PeerView, ProgressView};
+use crate::NodeError;
+
+/// Something kept alive until the node shuts down (the data dir's lock, the local socket).
+pub(crate) type Held = Box<dyn Send + 'static>;
+
+/// What handles ask of the actor.
+pub(crate) enum Command {
+    /// The connected peers.
+    Peers(oneshot::Sender<Vec<PeerView>>),
+    /// Listen addresses, peer count and catch-up progress.
+    Status(oneshot::Sender<Status>),
+    /// Dial an address (with or without a peer id).
+    Dial(Multiaddr),
+    /// Dial a peer at any of these addresses.
+    DialPeer(PeerId, Vec<Multiaddr>),
+    /// Publish a frame on a topic (live presence).
+    Publish(String, Vec<u8>),
+    /// Keep this until shutdown.
+    Hold(Held),
+    /// Stop: the network, then what is held; answer when done.
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// The running node's view of itself.
+pub(crate) struct Status {
+    pub listening: Vec<String>,
+    pub peers: usize,
+    pub progress: Vec<ProgressView>,
+}
+
+/// A cloneable handle to the actor.
+#[derive(Clone, Debug)]
+pub(crate) struct NodeHandle {
+    pub(super) cmd: mpsc::UnboundedSender<Command>,
+    pub(super) events: broadcast::Sender<NodeEvent>,
+}
+
+impl NodeHandle {
+    fn send(&self, c: Command) -> Result<(), NodeError> {
+        self.cmd
+            .send(c)
+            .map_err(|_| NodeError::Network("the node has stopped".into()))
+    }
+
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T, NodeError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(make(tx))?;
+        rx.await
+            .map_err(|_| NodeError::Network("the node has stopped".into()))
+    }
+
+    pub async fn peers(&self) -> Result<Vec<PeerView>, NodeError> {
+        self.ask(Command::Peers).await
+    }
+
+    pub async fn status(&self) -> Result<Status, NodeError> {
+        self.ask(Command::Status).await
+    }
+
+    pub fn dial(&self, addr: Multiaddr) -> Result<(), NodeError> {
+        self.send(Command::Dial(addr))
+    }
+
+    pub fn dial_peer(&self, peer: PeerId, addrs: Vec<Multiaddr>) -> Result<(), NodeError> {
+        self.send(Command::DialPeer(peer, addrs))
+    }
+
+    pub fn publish(&self, topic: String, data: Vec<u8>) -> Result<(), NodeError> {
+        self.send(Command::Publish(topic, data))
+    }
+
+    pub fn hold(&self, thing: Held) -> Result<(), NodeError> {
+        self.send(Command::Hold(thing))
+    }
+
+    pub fn events(&self) -> broadcast::Receiver<NodeEvent> {
+        self.events.subscribe()
+    }
+
+    /// Stops the node and waits until it has (the lock is released then).
+    pub async fn shutdown(&self) {
+        let _ = self.ask(Command::Shutdown).await;
+    }
+}

@@ -1,0 +1,153 @@
+//! The actor's sync sessions: starting them (one per peer at a time), and what their reports
+//! mean for progress, holders and misbehaving peers.
+
+use std::time::Instant;
+
+use confab_core::SpaceId;
+use confab_net::PeerId;
+use confab_sync::{Phase, Progress, SyncError, SyncStats};
+use tracing::{debug, info};
+
+use super::{tasks, Actor, Report};
+use crate::events::NodeEvent;
+use crate::policy::holders::Outcome;
+use crate::policy::sessions::Scope;
+
+impl Actor {
+    /// What the workers report.
+    pub(super) fn report(&mut self, r: Report, now: Instant) {
+        match r {
+            Report::Progress { peer, progress } => {
+                let key = (peer, progress.space);
+                match progress.phase {
+                    Phase::Receiving => {
+                        self.progress.insert(key, (progress.done, progress.total));
+                    }
+                    Phase::Done => {
+                        self.progress.remove(&key);
+                    }
+                    Phase::Reconciling | Phase::Sending => {}
+                }
+                self.emit(NodeEvent::SyncProgress {
+                    peer: peer.to_string(),
+                    progress,
+                });
+            }
+            Report::Synced {
+                peer,
+                space,
+                started_ms,
+                result,
+            } => self.synced(peer, space, started_ms, result, now),
+            Report::SessionEnded(peer) => {
+                let connected = self.peers.contains_key(&peer);
+                if let Some(next) = self.sessions.ended(peer, connected) {
+                    self.start_session(peer, next);
+                }
+            }
+            Report::OfferFailed { peer, space } => self.ended_early(peer, space),
+        }
+    }
+
+    fn synced(
+        &mut self,
+        peer: PeerId,
+        space: SpaceId,
+        started_ms: u64,
+        result: Result<SyncStats, SyncError>,
+        now: Instant,
+    ) {
+        match result {
+            Ok(stats) => {
+                // Reconciliation showed what the peer lacks: if nothing, it holds everything
+                // this store had when the session began ("held by N peers").
+                if let Outcome::Holds(upto) = self
+                    .holders
+                    .session_done(peer, space, stats.have, started_ms, now)
+                {
+                    self.engine
+                        .store()
+                        .add_holder(space, peer.to_string(), upto)
+                        .detach();
+                }
+                if stats.have + stats.need > 0 {
+                    // A peer that lacks records fetches them itself: worth a line only when
+                    // something arrived here.
+                    if stats.received + stats.refused > 0 {
+                        info!(
+                            "synced {} with {peer}: received {}, refused {}",
+                            space.short(),
+                            stats.received,
+                            stats.refused
+                        );
+                    } else {
+                        debug!("{peer} lacks {} records of {}", stats.have, space.short());
+                    }
+                    self.emit(NodeEvent::SyncDone {
+                        peer: peer.to_string(),
+                        space,
+                        stats,
+                    });
+                }
+            }
+            Err(e) => {
+                self.ended_early(peer, space);
+                if e.is_peer_fault() {
+                    let _ = self.net.disconnect(peer, format!("sync: {e}"));
+                } else {
+                    debug!("sync of {} with {peer}: {e}", space.short());
+                }
+            }
+        }
+    }
+
+    /// A sync session that ended early: progress watchers learn it is over.
+    pub(super) fn ended_early(&mut self, peer: PeerId, space: SpaceId) {
+        self.progress.remove(&(peer, space));
+        self.emit(NodeEvent::SyncProgress {
+            peer: peer.to_string(),
+            progress: Progress {
+                space,
+                phase: Phase::Done,
+                done: 0,
+                total: 0,
+            },
+        });
+    }
+
+    /// Asks for a sync session with `peer`; one runs per peer at a time.
+    pub(super) fn request_sync(&mut self, peer: PeerId, scope: Scope<SpaceId>) {
+        if let Some(s) = self.sessions.request(peer, scope) {
+            self.start_session(peer, s);
+        }
+    }
+
+    fn start_session(&mut self, peer: PeerId, scope: Scope<SpaceId>) {
+        let spaces: Vec<SpaceId> = match scope {
+            Scope::All => self.spaces.keys().copied().collect(),
+            Scope::Some(set) => set.into_iter().collect(),
+        };
+        let limited = self.relayed_only(peer);
+        tokio::spawn(tasks::pull_session(
+            self.engine.syncer().clone(),
+            self.net.clone(),
+            peer,
+            limited,
+            spaces,
+            self.reports.clone(),
+        ));
+    }
+
+    /// A first session in a newly joined space with a connected peer, pushing as well.
+    pub(super) fn offer(&mut self, peer: PeerId, space: SpaceId) {
+        let limited = self.relayed_only(peer);
+        tokio::spawn(tasks::offer_session(
+            self.engine.syncer().clone(),
+            self.net.clone(),
+            peer,
+            limited,
+            space,
+            self.reports.clone(),
+        ));
+    }
+}
