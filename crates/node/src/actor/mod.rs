@@ -324,11 +324,17 @@ impl Actor {
             return;
         }
         let mut by_topic: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
+        let mut current: HashMap<SpaceId, String> = HashMap::new();
         for r in inserted {
             let Some(space) = self.spaces.get(&r.space) else {
                 continue;
             };
-            let topic = space.topic_at(r.ts.0);
+            // Almost always the current key's topic: derived once per batch.
+            let topic = if space.epochs.last().is_none_or(|e| r.ts.0 > e.since) {
+                current.entry(r.space).or_insert_with(|| space.topic()).clone()
+            } else {
+                space.topic_at(r.ts.0)
+            };
             match by_topic.iter_mut().find(|(t, _)| *t == topic) {
                 Some((_, v)) => v.push(r.encoded.clone()),
                 None => by_topic.push((topic, vec![r.encoded.clone()])),
