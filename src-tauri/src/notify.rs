@@ -37,16 +37,16 @@ pub fn notification_for(space_name: &str, muted: bool, records: &[RecordView], c
     let wanted: Vec<&RecordView> = records
         .iter()
         .filter(|r| match r {
-            RecordView::Chat(m) => !m.me,
-            RecordView::News(n) => !n.me,
+            RecordView::Chat(m) => !m.by.me,
+            RecordView::News(n) => !n.by.me,
             _ => false,
         })
         .collect();
     let title = space_name.to_string();
     let body = match wanted.as_slice() {
         [] => return None,
-        [RecordView::Chat(m)] if count <= 1 => format!("{}: {}", m.author_short, preview(&m.text)),
-        [RecordView::News(n)] if count <= 1 => format!("{}: {}", n.author_short, preview(&n.title)),
+        [RecordView::Chat(m)] if count <= 1 => format!("{}: {}", m.by.author_short, preview(&m.text)),
+        [RecordView::News(n)] if count <= 1 => format!("{}: {}", n.by.author_short, preview(&n.title)),
         many => {
             let news = many.iter().filter(|r| matches!(r, RecordView::News(_))).count();
             // A batch larger than the event carried: say how many in all.
@@ -99,17 +99,23 @@ pub fn show(note: &Note, on_click: impl FnOnce() + Send + 'static) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use confab_node::view::{IssueView, MessageView, StrokeView};
+    use confab_node::view::{Byline, IssueView, MessageView, StrokeView};
+
+    fn by(short: &str, me: bool) -> Byline {
+        Byline {
+            author: format!("12D3KooW{short}"),
+            author_short: short.into(),
+            me,
+            ts: 1,
+            hlc: 1 << 16,
+            tick: 0,
+        }
+    }
 
     fn chat(text: &str, me: bool) -> RecordView {
         RecordView::Chat(MessageView {
             id: "1".into(),
-            author: "12D3KooWpeer".into(),
-            author_short: "Wpeer1".into(),
-            me,
-            ts: 1,
-            hlc: 1,
-            tick: 0,
+            by: by("Wpeer1", me),
             text: text.into(),
         })
     }
@@ -117,11 +123,7 @@ mod tests {
     fn issue(title: &str) -> RecordView {
         RecordView::News(IssueView {
             id: "2".into(),
-            author: "12D3KooWowner".into(),
-            author_short: "Wowner".into(),
-            me: false,
-            ts: 1,
-            hlc: 1,
+            by: by("Wowner", false),
             title: title.into(),
             body: "long text".into(),
             held_by: None,
@@ -137,11 +139,7 @@ mod tests {
         assert!(notification_for("room", false, &[chat("mine", true)], 1).is_none());
         let stroke = RecordView::Stroke(StrokeView {
             id: "3".into(),
-            author: "p".into(),
-            author_short: "p".into(),
-            me: false,
-            ts: 1,
-            hlc: 1,
+            by: by("p", false),
             points: vec![(0.0, 0.0)],
             color: "#000000".into(),
             width: 1.0,

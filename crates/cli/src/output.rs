@@ -36,7 +36,7 @@ pub fn members(v: &[MemberView]) -> String {
 }
 
 pub fn chat(v: &[MessageView]) -> String {
-    lines(v, |m| format!("{} {}: {}", m.ts, m.author_short, m.text))
+    lines(v, |m| format!("{} {}: {}", m.by.ts, m.by.author_short, m.text))
 }
 
 pub fn strokes(v: &[StrokeView]) -> String {
@@ -44,7 +44,7 @@ pub fn strokes(v: &[StrokeView]) -> String {
         format!(
             "{} {} {} points, {} width {}",
             short(&s.id),
-            s.author_short,
+            s.by.author_short,
             s.points.len(),
             s.color,
             s.width

@@ -5,14 +5,11 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+#[path = "support/cli.rs"]
+mod support_cli;
+
 fn confab(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_confab"))
-        .arg("--data")
-        .arg(dir)
-        .args(args)
-        .env_remove("CONFAB_DATA_DIR")
-        .output()
-        .expect("confab runs")
+    support_cli::run(env!("CARGO_BIN_EXE_confab"), dir, args)
 }
 
 fn ok_json(dir: &Path, args: &[&str]) -> Value {

@@ -13,6 +13,7 @@ use serde_json::Value;
 mod net;
 
 use net::Net;
+use support_cli::wait;
 
 #[path = "support/cli.rs"]
 mod support_cli;
@@ -108,21 +109,6 @@ impl Drop for Peer {
                 self.out.lock().unwrap().join("\n")
             );
         }
-    }
-}
-
-/// Polls `f` every 100 ms for at most `secs` seconds.
-fn wait<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {secs} s waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
     }
 }
 

@@ -11,19 +11,17 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+#[path = "support/net.rs"]
+mod net;
 #[path = "support/cli.rs"]
 mod support_cli;
+
+use support_cli::wait;
 
 const BIN: &str = env!("CARGO_BIN_EXE_confab");
 
 fn confab(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--data")
-        .arg(dir)
-        .args(args)
-        .env_remove("CONFAB_DATA_DIR")
-        .output()
-        .expect("confab runs")
+    support_cli::run(BIN, dir, args)
 }
 
 fn cli(dir: &Path, args: &[&str]) -> Value {
@@ -34,21 +32,6 @@ fn fails(dir: &Path, args: &[&str]) -> String {
     let out = confab(dir, args);
     assert!(!out.status.success(), "{args:?} should fail");
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Polls `f` every 50 ms for at most `secs` seconds.
-fn wait<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {secs} s waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// `confab run` on 127.0.0.1; stopped with SIGTERM when dropped.
@@ -122,6 +105,14 @@ impl Drop for Node {
             eprintln!("--- node log ---\n{}", self.err.lock().unwrap().join("\n"));
         }
     }
+}
+
+/// A data dir with a chat room (made before any node runs on it); the room's id.
+fn room(dir: &Path) -> String {
+    cli(dir, &["space", "create", "chat", "room"])["space"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 fn texts(dir: &Path, space: &str) -> Vec<String> {
@@ -225,10 +216,7 @@ fn every_command_goes_to_the_running_node() {
 fn a_second_cli_writes_while_the_node_runs() {
     let d = tempfile::tempdir().unwrap();
     let a = d.path().join("a");
-    let room = cli(&a, &["space", "create", "chat", "room"])["space"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let room = room(&a);
     let mut node = Node::start(&a, None);
     // Two commands at once, one writing in bulk and one a message at a time, while the node
     // itself runs: each goes to the node, which is the only writer of the data dir.
@@ -263,10 +251,7 @@ fn a_second_cli_writes_while_the_node_runs() {
 fn a_node_killed_with_sigkill_leaves_a_socket_the_next_command_clears() {
     let d = tempfile::tempdir().unwrap();
     let a = d.path().join("a");
-    let room = cli(&a, &["space", "create", "chat", "room"])["space"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let room = room(&a);
     let mut node = Node::start(&a, None);
     cli(&a, &["chat", "send", &room, "before the kill"]);
     node.kill9();
@@ -416,7 +401,7 @@ fn as_nobody(bin: &Path, dir: &Path, args: &[&str]) -> Output {
 #[test]
 fn another_user_is_refused_by_the_socket_mode_and_by_the_uid_check() {
     use std::os::unix::fs::PermissionsExt;
-    if unsafe_free_uid() != 0 {
+    if net::current_uid() != 0 {
         panic!("this test needs root (run the suite as root, as CI does)");
     }
     let d = tempfile::tempdir().unwrap();
@@ -452,15 +437,4 @@ fn another_user_is_refused_by_the_socket_mode_and_by_the_uid_check() {
     assert!(out.stdout.is_empty());
     // Its owner is still served.
     assert_eq!(cli(&a, &["status"])["running"], true);
-}
-
-fn unsafe_free_uid() -> u32 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(u32::MAX)
 }

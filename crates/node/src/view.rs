@@ -118,16 +118,10 @@ pub struct WrittenManyView {
     pub written: usize,
 }
 
-/// Who wrote a record, as each view shows it.
-fn who(a: &AuthorKey, me: &AuthorKey) -> (String, String, bool) {
-    (a.peer_id(), a.short(), a == me)
-}
-
-/// A chat message.
+/// Who wrote a record and when, as every record view shows it (its fields sit in the view's
+/// JSON object itself).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MessageView {
-    /// Record id.
-    pub id: String,
+pub struct Byline {
     /// The author's peer id.
     pub author: String,
     /// The author's short name.
@@ -138,31 +132,45 @@ pub struct MessageView {
     pub ts: u64,
     /// The full hybrid-logical-clock value that orders records.
     pub hlc: u64,
-    /// The clock's counter within `ts`'s millisecond: (`ts`, `tick`, `id`) orders messages
+    /// The clock's counter within `ts`'s millisecond: (`ts`, `tick`, `id`) orders records
     /// where `hlc` is too large for a JavaScript number.
     pub tick: u16,
+}
+
+impl Byline {
+    /// `author`'s record dated `ts`, as `me` sees it.
+    pub fn of(author: &AuthorKey, ts: Hlc, me: &AuthorKey) -> Self {
+        Self {
+            author: author.peer_id(),
+            author_short: author.short(),
+            me: author == me,
+            ts: ts.ms(),
+            hlc: ts.0,
+            tick: ts.counter(),
+        }
+    }
+}
+
+/// A chat message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MessageView {
+    /// Record id.
+    pub id: String,
+    /// Who and when.
+    #[serde(flatten)]
+    pub by: Byline,
     /// Text (plain text).
     pub text: String,
 }
 
 impl MessageView {
-    fn new(id: String, author: &AuthorKey, ts: Hlc, text: String, me: &AuthorKey) -> Self {
-        let (author, author_short, me) = who(author, me);
-        Self {
-            id,
-            author,
-            author_short,
-            me,
-            ts: ts.ms(),
-            hlc: ts.0,
-            tick: ts.counter(),
-            text,
-        }
-    }
-
     /// Describes a stored message.
     pub fn of(m: &ChatMessage, me: &AuthorKey) -> Self {
-        Self::new(m.id.to_string(), &m.author, m.ts, m.text.clone(), me)
+        Self {
+            id: m.id.to_string(),
+            by: Byline::of(&m.author, m.ts, me),
+            text: m.text.clone(),
+        }
     }
 }
 
@@ -171,16 +179,9 @@ impl MessageView {
 pub struct StrokeView {
     /// Record id.
     pub id: String,
-    /// The author's peer id.
-    pub author: String,
-    /// The author's short name.
-    pub author_short: String,
-    /// Drawn by this identity.
-    pub me: bool,
-    /// Milliseconds since the Unix epoch.
-    pub ts: u64,
-    /// The full hybrid-logical-clock value.
-    pub hlc: u64,
+    /// Who and when.
+    #[serde(flatten)]
+    pub by: Byline,
     /// Points.
     pub points: Vec<(f32, f32)>,
     /// `#rrggbb`.
@@ -192,14 +193,9 @@ pub struct StrokeView {
 impl StrokeView {
     /// Describes a stored stroke.
     pub fn of(s: &Stroke, me: &AuthorKey) -> Self {
-        let (author, author_short, mine) = who(&s.author, me);
         Self {
             id: s.id.to_string(),
-            author,
-            author_short,
-            me: mine,
-            ts: s.ts.ms(),
-            hlc: s.ts.0,
+            by: Byline::of(&s.author, s.ts, me),
             points: s.points.clone(),
             color: s.color.to_string(),
             width: s.width,
@@ -212,16 +208,9 @@ impl StrokeView {
 pub struct IssueView {
     /// Record id.
     pub id: String,
-    /// The author's (the owner's) peer id.
-    pub author: String,
-    /// The author's short name.
-    pub author_short: String,
-    /// Published by this identity.
-    pub me: bool,
-    /// Milliseconds since the Unix epoch.
-    pub ts: u64,
-    /// The full hybrid-logical-clock value.
-    pub hlc: u64,
+    /// Who (the owner) and when.
+    #[serde(flatten)]
+    pub by: Byline,
     /// Title.
     pub title: String,
     /// Body (plain text).
@@ -236,20 +225,16 @@ impl IssueView {
     /// Describes a stored issue; for one's own, how many of `holders` (peer, up to when it
     /// holds everything) hold it.
     pub fn of(n: &NewsIssue, me: &AuthorKey, holders: Option<&[(String, u64)]>) -> Self {
-        let (author, author_short, mine) = who(&n.author, me);
-        let ts = n.ts.ms();
+        let by = Byline::of(&n.author, n.ts, me);
+        let held_by = holders
+            .filter(|_| by.me)
+            .map(|h| h.iter().filter(|(_, upto)| *upto >= by.ts).count());
         Self {
             id: n.id.to_string(),
-            author,
-            author_short,
-            me: mine,
-            ts,
-            hlc: n.ts.0,
+            by,
             title: n.title.clone(),
             body: n.body.clone(),
-            held_by: holders
-                .filter(|_| mine)
-                .map(|h| h.iter().filter(|(_, upto)| *upto >= ts).count()),
+            held_by,
         }
     }
 }
@@ -355,42 +340,33 @@ impl RecordView {
     /// Describes a freshly stored record.
     pub fn of(i: &Inserted, me: &AuthorKey) -> Self {
         let id = i.id.to_string();
+        let by = || Byline::of(&i.author, i.ts, me);
         match &i.body {
-            Body::Chat(c) => RecordView::Chat(MessageView::new(id, &i.author, i.ts, c.text.clone(), me)),
-            Body::Stroke(s) => {
-                let (author, author_short, mine) = who(&i.author, me);
-                RecordView::Stroke(StrokeView {
-                    id,
-                    author,
-                    author_short,
-                    me: mine,
-                    ts: i.ts.ms(),
-                    hlc: i.ts.0,
-                    points: s.points.clone(),
-                    color: s.color.to_string(),
-                    width: s.width,
-                })
-            }
+            Body::Chat(c) => RecordView::Chat(MessageView {
+                id,
+                by: by(),
+                text: c.text.clone(),
+            }),
+            Body::Stroke(s) => RecordView::Stroke(StrokeView {
+                id,
+                by: by(),
+                points: s.points.clone(),
+                color: s.color.to_string(),
+                width: s.width,
+            }),
             Body::Erase(_) => RecordView::Erase { id },
             Body::Member(_) => RecordView::Member {
                 id,
                 author: i.author.peer_id(),
             },
             Body::Rekey(_) => RecordView::Rotation { id },
-            Body::News(n) => {
-                let (author, author_short, mine) = who(&i.author, me);
-                RecordView::News(IssueView {
-                    id,
-                    author,
-                    author_short,
-                    me: mine,
-                    ts: i.ts.ms(),
-                    hlc: i.ts.0,
-                    title: n.title.clone(),
-                    body: n.body.clone(),
-                    held_by: None,
-                })
-            }
+            Body::News(n) => RecordView::News(IssueView {
+                id,
+                by: by(),
+                title: n.title.clone(),
+                body: n.body.clone(),
+                held_by: None,
+            }),
         }
     }
 }

@@ -1,9 +1,12 @@
 //! Running the `confab` binary from tests.
 
+#![allow(dead_code)]
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::{Child, Command, Output};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Lines a process printed, collected as they come.
 pub type Lines = Arc<Mutex<Vec<String>>>;
@@ -43,4 +46,30 @@ pub fn cli(bin: &str, dir: &Path, args: &[&str]) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Runs `confab --data DIR ARGS…` (without `CONFAB_DATA_DIR` from the environment).
+pub fn run(bin: &str, dir: &Path, args: &[&str]) -> Output {
+    Command::new(bin)
+        .arg("--data")
+        .arg(dir)
+        .args(args)
+        .env_remove("CONFAB_DATA_DIR")
+        .output()
+        .expect("confab runs")
+}
+
+/// Polls `f` every 50 ms for at most `secs` seconds.
+pub fn wait<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {secs} s waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

@@ -25,7 +25,7 @@ pub struct Net {
 
 impl Net {
     pub fn new(test: &str) -> Net {
-        let uid = unsafe_free_uid();
+        let uid = current_uid();
         assert!(
             std::env::var("USER").map(|u| u == "root").unwrap_or(false) || uid == 0,
             "network-namespace tests need root (run the suite as root, as CI does)"
@@ -104,8 +104,8 @@ impl Net {
     }
 }
 
-fn unsafe_free_uid() -> u32 {
-    // Read our uid from /proc rather than calling libc.
+/// This process's uid, read from /proc rather than through libc.
+pub fn current_uid() -> u32 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
