@@ -153,9 +153,25 @@ async fn wait_shown(c: &Client, n: u64, secs: u64) -> Result<()> {
     }
 }
 
-fn same_place(before: &(String, f64), after: &(String, f64), what: &str) -> Result<()> {
+async fn same_place(c: &Client, before: &(String, f64), what: &str) -> Result<()> {
+    let after = place(c).await?;
     if before.0 != after.0 || (before.1 - after.1).abs() > 2.0 {
-        bail!("the reader was moved by {what}: from {before:?} to {after:?}");
+        // Where the list is and where both messages are in it, to tell a jump from a shift.
+        let geometry = js(
+            c,
+            &format!(
+                "const l = document.getElementById('messages'); const ids = [...l.children].map((x) => x.dataset.id);
+                 return [l.scrollTop, l.scrollHeight, l.clientHeight, window.innerWidth, window.innerHeight,
+                         ids.length, ids.indexOf({:?}), ids.indexOf({:?}),
+                         [...l.children].slice(-2).map((x) => x.textContent)];",
+                before.0, after.0
+            ),
+        )
+        .await?;
+        bail!(
+            "the reader was moved by {what}: from {before:?} to {after:?} \
+             (scrollTop, scrollHeight, clientHeight, window, messages, index before, index after, last two: {geometry})"
+        );
     }
     eprintln!("reading: {what}: still at {after:?}");
     Ok(())
@@ -186,10 +202,11 @@ async fn steps(c: &Client, desk: &mut Desktop, room: &str, ticket: &str, early: 
         wait_shown(c, total, 60).await?;
         tokio::time::sleep(Duration::from_millis(300)).await;
         same_place(
+            c,
             &at,
-            &place(c).await?,
             &format!("a sync that stored older messages ({total} shown)"),
-        )?;
+        )
+        .await?;
         if let Some(p) = pill(c).await? {
             bail!("older messages raised the new-messages pill: {p:?}");
         }
@@ -197,13 +214,13 @@ async fn steps(c: &Client, desk: &mut Desktop, room: &str, ticket: &str, early: 
 
     // Idle re-syncs (every 3 s) with three peers, for 8 s.
     tokio::time::sleep(Duration::from_secs(8)).await;
-    same_place(&at, &place(c).await?, "idle re-syncs")?;
+    same_place(c, &at, "idle re-syncs").await?;
 
     // A new message below: the reader stays, a pill says so; the pill takes them down.
     early[0].cmd(&["chat", "send", room, "something new"])?;
     wait_shown(c, 1201, 20).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    same_place(&at, &place(c).await?, "a new message")?;
+    same_place(c, &at, "a new message").await?;
     match pill(c).await? {
         Some(t) if t.contains("1 new message") => {}
         other => bail!("no new-messages pill after a new message: {other:?}"),

@@ -20,7 +20,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use confab_core::{AuthorKey, Space, SpaceId, SpaceKind};
+use confab_core::{AuthorKey, RecordKind, Space, SpaceId, SpaceKind};
 use confab_net::{Multiaddr, NetConfig, NetEvent, NetHandle, PeerId, PeerInfo};
 use confab_store::{Change, Inserted, Origin};
 use confab_sync::{Progress, SyncError, SyncStats};
@@ -285,6 +285,7 @@ impl Actor {
             } => {
                 if *origin == Origin::Local {
                     self.announce(inserted);
+                    self.offer_joins(inserted);
                 }
                 for s in rotated {
                     self.on_rotation(s.clone());
@@ -299,15 +300,6 @@ impl Actor {
             Change::Joined(space) => {
                 info!("joined space {} ({})", space.id, space.name);
                 self.watch(space.clone());
-                // Joined by ticket: a first session that also pushes, so the owner learns of
-                // the new member's join record at once (peers met later pull it themselves).
-                // A space created here is nobody else's yet.
-                if space.owner != self.engine.me() {
-                    let peers: Vec<PeerId> = self.peers.keys().copied().collect();
-                    for p in peers {
-                        self.offer(p, space.id);
-                    }
-                }
             }
             Change::Expired(_) | Change::Muted { .. } => {}
         }
@@ -342,6 +334,24 @@ impl Actor {
         }
         for (topic, messages) in by_topic {
             let _ = self.net.publish_detached(topic, messages);
+        }
+    }
+
+    /// This member's join record, just written (it joined a space by ticket): a first
+    /// session with every connected peer that also pushes, so the owner learns of the new
+    /// member at once, and its history is fetched. (Announced live too, but the topic was only
+    /// just joined: there is no gossip mesh yet.) Peers met later pull it themselves.
+    fn offer_joins(&mut self, inserted: &[Inserted]) {
+        let joined: BTreeSet<SpaceId> = inserted
+            .iter()
+            .filter(|r| r.kind == RecordKind::Member)
+            .map(|r| r.space)
+            .collect();
+        let peers: Vec<PeerId> = self.peers.keys().copied().collect();
+        for space in joined {
+            for p in &peers {
+                self.offer(*p, space);
+            }
         }
     }
 
