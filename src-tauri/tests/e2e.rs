@@ -18,8 +18,8 @@ use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON
 use fantoccini::{Client, Locator};
 use support::Desktop;
 use web::{
-    bin_dir, bounded, click, driver_log, eventually, find_text, join, open_app, run_peer, shoot, type_into,
-    Peer,
+    bin_dir, bounded, click, driver_log, eventually, find_text, join, open_app, peer_log, run_peer, shoot,
+    type_into, Peer,
 };
 
 /// Runs the scenario in a fresh PID namespace (`unshare --pid --kill-child`): every process it
@@ -75,7 +75,15 @@ async fn scenario() -> Result<()> {
     // The app, started by WebKitWebDriver under tauri-driver, dialling the peer.
     let app_dir = desk.tmp.path().join("app");
     let dial = peer.addr.clone();
-    let c = open_app(&mut desk, &app_dir, &[("CONFAB_DIAL", &dial)]).await?;
+    let c = open_app(
+        &mut desk,
+        &app_dir,
+        &[
+            ("CONFAB_DIAL", &dial),
+            ("RUST_LOG", "info,confab_node=debug,confab_sync=debug"),
+        ],
+    )
+    .await?;
     eprintln!("e2e: WebDriver session open");
     // Every step below has its own bound; this one stops a hung WebDriver call.
     let all = steps(
@@ -94,6 +102,7 @@ async fn scenario() -> Result<()> {
         eprintln!("e2e: failed: {e:#}");
         let _ = tokio::time::timeout(Duration::from_secs(10), shoot(&c, "failure")).await;
         eprintln!("e2e: tauri-driver and app said:\n{}", driver_log(&desk));
+        eprintln!("e2e: the peer said:\n{}", peer_log(&peer));
     }
     eprintln!("e2e: closing the session");
     let _ = tokio::time::timeout(Duration::from_secs(10), c.close()).await;
@@ -108,9 +117,10 @@ async fn members_step(c: &Client, peer: &Peer) -> Result<()> {
     type_into(c, "space-create-name", "Team").await?;
     click(c, "space-create").await?;
     find_text(c, "space-item", "Team", 10).await?;
+    // The invite panel's ticket, once it is the new room's (it showed the newsletter's before).
     let mut ticket = String::new();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !ticket.starts_with("CONFAB1") {
+    while !confab_core::Ticket::parse(&ticket).is_ok_and(|t| t.space.name == "Team") {
         ticket = c
             .find(Locator::Css("[data-testid=\"space-ticket\"]"))
             .await?

@@ -74,6 +74,9 @@ async function select(id) {
   state.selected[state.tab] = id;
   state.unread.delete(id);
   $('share-panel').hidden = true;
+  // Never show another space's ticket while this one's loads.
+  $('space-ticket').value = '';
+  $('ticket-qr').removeAttribute('src');
   members.close();
   renderSpaces();
   await showContent();

@@ -180,6 +180,11 @@ pub async fn open_app(desk: &mut Desktop, app_dir: &Path, env: &[(&str, &str)]) 
     }
 }
 
+/// What a peer's `confab run` logged.
+pub fn peer_log(peer: &Peer) -> String {
+    std::fs::read_to_string(peer.dir.with_extension("log")).unwrap_or_default()
+}
+
 /// What tauri-driver, WebKitWebDriver and the app wrote to stderr.
 pub fn driver_log(desk: &Desktop) -> String {
     std::fs::read_to_string(desk.tmp.path().join("tauri-driver.log")).unwrap_or_default()
@@ -196,8 +201,9 @@ pub fn run_peer(desk: &mut Desktop, peer: &mut Peer, extra: &[&str]) -> Result<(
             .arg(&peer.dir)
             .args(["run", "--no-mdns", "--listen", "/ip4/127.0.0.1/tcp/0"])
             .args(extra)
+            .env("RUST_LOG", "info,confab_node=debug,confab_sync=debug")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null()),
+            .stderr(std::fs::File::create(peer.dir.with_extension("log"))?),
     )?;
     let mut line = String::new();
     let mut out = BufReader::new(run.stdout.take().expect("piped"));

@@ -123,9 +123,11 @@ impl Actor {
     }
 
     fn start_session(&mut self, peer: PeerId, scope: Scope<SpaceId>) {
-        let spaces: Vec<SpaceId> = match scope {
-            Scope::All => self.spaces.keys().copied().collect(),
-            Scope::Some(set) => set.into_iter().collect(),
+        // Every joined space as the store has it when the session starts: a space joined a
+        // moment ago may not have reached the actor through the feed yet.
+        let spaces: Option<Vec<SpaceId>> = match scope {
+            Scope::All => None,
+            Scope::Some(set) => Some(set.into_iter().collect()),
         };
         let limited = self.relayed_only(peer);
         tokio::spawn(tasks::pull_session(

@@ -119,17 +119,28 @@ fn progress_reports(peer: PeerId, reports: &mpsc::UnboundedSender<Report>) -> im
     }
 }
 
-/// Fetches what this node lacks of `spaces` from `peer`, space by space. Both sides of a
-/// connection run their own pull, so whoever is behind drives and reports its catch-up. A
-/// space the peer declines is skipped; any other failure ends the session.
+/// Fetches what this node lacks of `spaces` (every joined one if `None`) from `peer`, space
+/// by space. Both sides of a connection run their own pull, so whoever is behind drives and
+/// reports its catch-up. A space the peer declines is skipped; any other failure ends the
+/// session.
 pub(crate) async fn pull_session(
     syncer: Syncer,
     net: NetHandle,
     peer: PeerId,
     limited: bool,
-    spaces: Vec<SpaceId>,
+    spaces: Option<Vec<SpaceId>>,
     reports: mpsc::UnboundedSender<Report>,
 ) {
+    let spaces = match spaces {
+        Some(v) => v,
+        None => match syncer.store().spaces().await {
+            Ok(all) => all.into_iter().map(|s| s.id).collect(),
+            Err(e) => {
+                warn!("listing spaces for a session with {peer}: {e}");
+                Vec::new()
+            }
+        },
+    };
     let mut t = NetTransport { net, peer, limited };
     for space in spaces {
         let started_ms = confab_core::now_ms();
