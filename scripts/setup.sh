@@ -13,7 +13,7 @@ APT_PACKAGES=(
   build-essential pkg-config file libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   # network-namespace tests
-  iproute2
+  iproute2 iptables
   # end-to-end tests: a display, a notification daemon on a private bus, WebDriver
   xvfb dbus dunst webkit2gtk-driver imagemagick
 )

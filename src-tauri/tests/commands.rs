@@ -22,6 +22,8 @@ fn app() -> App {
     // Each test runs in its own process under nextest: the environment is this test's own.
     std::env::set_var("CONFAB_DATA_DIR", dir.path().join("app"));
     std::env::set_var("CONFAB_MDNS", "0");
+    std::env::set_var("CONFAB_DHT", "0");
+    std::env::set_var("CONFAB_UPNP", "0");
     std::env::set_var("CONFAB_LISTEN", "/ip4/127.0.0.1/tcp/0");
     std::env::set_var("HOME", dir.path());
     let mut app = confab_app_lib::app_builder(mock_builder())
@@ -237,6 +239,8 @@ fn a_peer_message_reaches_the_app_and_its_events() {
         let cfg = confab_node::NodeConfig {
             listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
             mdns: false,
+            dht: false,
+            upnp: false,
             ..Default::default()
         };
         let peer = confab_node::Client::start(&peer_dir, cfg).await.unwrap();

@@ -197,6 +197,8 @@ async fn third_member(desk: &Desktop, peer: &str, ticket: &str) -> Result<(confa
         listen: vec!["/ip4/127.0.0.1/tcp/0".parse()?],
         dial: vec![peer.parse()?],
         mdns: false,
+        dht: false,
+        upnp: false,
         ..Default::default()
     };
     Ok((confab_node::Client::start(&dir, cfg).await?, board))

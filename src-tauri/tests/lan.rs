@@ -47,6 +47,8 @@ fn two_apps_on_a_lan_find_each_other_with_no_settings() -> Result<()> {
         cmd.args(["netns", "exec", host, app])
             .env("CONFAB_DATA_DIR", &dir)
             .env_remove("CONFAB_MDNS")
+            .env("CONFAB_DHT", "0")
+            .env("CONFAB_UPNP", "0")
             .env_remove("CONFAB_LISTEN")
             .env_remove("CONFAB_DIAL")
             .env_remove("CONFAB_RELAY")

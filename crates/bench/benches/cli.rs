@@ -140,6 +140,8 @@ async fn measure(bin: &Path, sends: usize) -> Vec<Duration> {
     let cfg = NodeConfig {
         listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("addr")],
         mdns: false,
+        dht: false,
+        upnp: false,
         ..Default::default()
     };
     let node_b = Client::start(&b, cfg).await.expect("start b");
@@ -176,6 +178,8 @@ async fn measure(bin: &Path, sends: usize) -> Vec<Duration> {
         .args([
             "run",
             "--no-mdns",
+            "--no-dht",
+            "--no-upnp",
             "--listen",
             "/ip4/127.0.0.1/tcp/0",
             "--dial",

@@ -64,6 +64,8 @@ fn cfg(dial: Vec<Multiaddr>) -> NodeConfig {
         listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("addr")],
         dial,
         mdns: false,
+        dht: false,
+        upnp: false,
         ..Default::default()
     }
 }

@@ -79,6 +79,22 @@ pub struct RunArgs {
     /// Serve as a circuit relay for other peers.
     #[arg(long)]
     pub relay_server: bool,
+    /// DHT bootstrap peer, ending in /p2p/<id> (repeatable): replaces the public DHT's list
+    /// and turns the DHT on even with --no-dht.
+    #[arg(long, value_name = "MULTIADDR")]
+    pub bootstrap: Vec<String>,
+    /// Do not join a DHT (no rendezvous beyond the LAN and the peers given).
+    #[arg(long)]
+    pub no_dht: bool,
+    /// Serve the DHT from the start (a host known to be publicly reachable).
+    #[arg(long)]
+    pub dht_server: bool,
+    /// Do not map a port on the home router with UPnP.
+    #[arg(long)]
+    pub no_upnp: bool,
+    /// Count private address ranges as reachable (a group whose own network uses them).
+    #[arg(long)]
+    pub private_network: bool,
     /// As a relay: most seconds one relayed connection may last (default 1800).
     #[arg(long, value_name = "SECS", requires = "relay_server", value_parser = clap::value_parser!(u64).range(1..))]
     pub circuit_secs: Option<u64>,

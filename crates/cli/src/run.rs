@@ -41,6 +41,17 @@ fn config(dir: &Path, args: &RunArgs) -> Result<NodeConfig> {
         cfg.mdns = false;
     }
     cfg.relay_server |= args.relay_server;
+    if !args.bootstrap.is_empty() {
+        cfg.bootstrap = parse_all("--bootstrap", &args.bootstrap)?;
+    }
+    if args.no_dht {
+        cfg.dht = false;
+    }
+    cfg.dht_server |= args.dht_server;
+    if args.no_upnp {
+        cfg.upnp = false;
+    }
+    cfg.private_network |= args.private_network;
     if let Some(s) = args.circuit_secs {
         cfg.circuit_limits.0 = s;
     }

@@ -313,12 +313,16 @@ fn bad_input_at_every_door_is_named_and_changes_nothing() {
     // A settings file that is not JSON, and a bad address in the environment: `confab run`
     // refuses to start and names the file or the variable.
     std::fs::write(a.join("settings.json"), b"{ this is not json").unwrap();
-    fails(&a, &["run", "--no-mdns"], "settings.json");
+    fails(
+        &a,
+        &["run", "--no-mdns", "--no-dht", "--no-upnp"],
+        "settings.json",
+    );
     std::fs::remove_file(a.join("settings.json")).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_confab"))
         .arg("--data")
         .arg(&a)
-        .args(["run", "--no-mdns"])
+        .args(["run", "--no-mdns", "--no-dht", "--no-upnp"])
         .env("CONFAB_DIAL", "garbage")
         .output()
         .unwrap();

@@ -43,6 +43,8 @@ impl Peer {
             .env_remove("CONFAB_DIAL")
             .env_remove("CONFAB_RELAY")
             .env_remove("CONFAB_MDNS")
+            .env("CONFAB_DHT", "0")
+            .env("CONFAB_UPNP", "0")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -58,7 +60,7 @@ impl Peer {
 
     /// A node with mDNS off listening on `listen` and dialling each of `dials`.
     fn start_at(name: &str, ns: &str, dir: &Path, listen: &str, dials: &[String]) -> Peer {
-        let mut args = vec!["--no-mdns", "--listen", listen];
+        let mut args = vec!["--no-mdns", "--no-dht", "--no-upnp", "--listen", listen];
         for d in dials {
             args.extend(["--dial", d.as_str()]);
         }
@@ -198,7 +200,14 @@ fn relay_joins_peers_that_cannot_route_to_each_other() {
         "relay",
         &r,
         &rd,
-        &["--relay-server", "--no-mdns", "--listen", "/ip4/0.0.0.0/tcp/4001"],
+        &[
+            "--relay-server",
+            "--no-mdns",
+            "--no-dht",
+            "--no-upnp",
+            "--listen",
+            "/ip4/0.0.0.0/tcp/4001",
+        ],
     );
     relay.listen_addr(|s| s.contains("10.213.2.1"), "its a-side address");
     let r_id = peer_id(&rd);
@@ -208,6 +217,8 @@ fn relay_joins_peers_that_cannot_route_to_each_other() {
         &a,
         &[
             "--no-mdns",
+            "--no-dht",
+            "--no-upnp",
             "--listen",
             "/ip4/0.0.0.0/tcp/0",
             "--relay",
@@ -246,6 +257,8 @@ fn relay_joins_peers_that_cannot_route_to_each_other() {
         &b,
         &[
             "--no-mdns",
+            "--no-dht",
+            "--no-upnp",
             "--listen",
             "/ip4/0.0.0.0/tcp/0",
             "--dial",
@@ -310,7 +323,13 @@ fn newsletter_reaches_a_subscriber_while_the_publisher_is_offline() {
         "publisher",
         &p_ns,
         &p,
-        &["--no-mdns", "--listen", "/ip4/10.213.4.1/tcp/4101"],
+        &[
+            "--no-mdns",
+            "--no-dht",
+            "--no-upnp",
+            "--listen",
+            "/ip4/10.213.4.1/tcp/4101",
+        ],
     );
     let ps1 = Peer::start(
         "s1",
@@ -318,6 +337,8 @@ fn newsletter_reaches_a_subscriber_while_the_publisher_is_offline() {
         &s1,
         &[
             "--no-mdns",
+            "--no-dht",
+            "--no-upnp",
             "--listen",
             "/ip4/0.0.0.0/tcp/4102",
             "--dial",
@@ -335,7 +356,13 @@ fn newsletter_reaches_a_subscriber_while_the_publisher_is_offline() {
     let mut ps1 = ps1;
     ps1.stop();
     inject_forged_issue(&s1, &ticket);
-    let s1_args = ["--no-mdns", "--listen", "/ip4/0.0.0.0/tcp/4102"];
+    let s1_args = [
+        "--no-mdns",
+        "--no-dht",
+        "--no-upnp",
+        "--listen",
+        "/ip4/0.0.0.0/tcp/4102",
+    ];
     let ps1 = Peer::start("s1", &s1_ns, &s1, &s1_args);
     let s1_id = peer_id(&s1);
     let ps2 = Peer::start(
@@ -344,6 +371,8 @@ fn newsletter_reaches_a_subscriber_while_the_publisher_is_offline() {
         &s2,
         &[
             "--no-mdns",
+            "--no-dht",
+            "--no-upnp",
             "--listen",
             "/ip4/0.0.0.0/tcp/0",
             "--dial",
@@ -423,7 +452,13 @@ fn catch_up_of_ten_thousand_records_with_progress() {
         "x",
         &x_ns,
         &x,
-        &["--no-mdns", "--listen", "/ip4/10.213.7.1/tcp/4201"],
+        &[
+            "--no-mdns",
+            "--no-dht",
+            "--no-upnp",
+            "--listen",
+            "/ip4/10.213.7.1/tcp/4201",
+        ],
     );
     // y is offline while x's room fills up.
     let written = cli(&x, &["chat", "send", &space, "busy", "--count", "10000"]);
@@ -435,6 +470,8 @@ fn catch_up_of_ten_thousand_records_with_progress() {
         &y,
         &[
             "--no-mdns",
+            "--no-dht",
+            "--no-upnp",
             "--listen",
             "/ip4/0.0.0.0/tcp/0",
             "--dial",
@@ -685,6 +722,8 @@ fn catch_up_resumes_across_a_stingy_relays_short_circuits() {
             "--circuit-secs",
             "120",
             "--no-mdns",
+            "--no-dht",
+            "--no-upnp",
             "--listen",
             "/ip4/0.0.0.0/tcp/4011",
         ],
@@ -701,6 +740,8 @@ fn catch_up_resumes_across_a_stingy_relays_short_circuits() {
         &a,
         &[
             "--no-mdns",
+            "--no-dht",
+            "--no-upnp",
             "--listen",
             "/ip4/0.0.0.0/tcp/0",
             "--relay",

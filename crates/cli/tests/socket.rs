@@ -46,7 +46,14 @@ impl Node {
         let mut cmd = Command::new(BIN);
         cmd.arg("--data")
             .arg(dir)
-            .args(["run", "--no-mdns", "--listen", "/ip4/127.0.0.1/tcp/0"])
+            .args([
+                "run",
+                "--no-mdns",
+                "--no-dht",
+                "--no-upnp",
+                "--listen",
+                "/ip4/127.0.0.1/tcp/0",
+            ])
             .env_remove("CONFAB_DIAL")
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())

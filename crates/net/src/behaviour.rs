@@ -6,21 +6,27 @@ use libp2p::identity::Keypair;
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::{
-    connection_limits, dcutr, gossipsub, identify, mdns, ping, relay, request_response, StreamProtocol,
+    autonat, connection_limits, dcutr, gossipsub, identify, kad, mdns, ping, relay, request_response, upnp,
+    StreamProtocol,
 };
 
 use crate::codec::FrameCodec;
-use crate::{NetConfig, NetError, SYNC_PROTOCOL};
+use crate::guard::Guard;
+use crate::{NetConfig, NetError, KAD_PROTOCOL, SYNC_PROTOCOL};
 
 #[derive(NetworkBehaviour)]
 pub(crate) struct Behaviour {
     pub limits: connection_limits::Behaviour,
+    pub guard: Guard,
     pub relay_client: relay::client::Behaviour,
     pub relay_server: Toggle<relay::Behaviour>,
     pub dcutr: dcutr::Behaviour,
     pub identify: identify::Behaviour,
     pub ping: ping::Behaviour,
     pub mdns: Toggle<mdns::tokio::Behaviour>,
+    pub kad: Toggle<kad::Behaviour<kad::store::MemoryStore>>,
+    pub autonat: autonat::Behaviour,
+    pub upnp: Toggle<upnp::tokio::Behaviour>,
     pub gossipsub: gossipsub::Behaviour,
     pub sync: request_response::Behaviour<FrameCodec>,
 }
@@ -37,10 +43,9 @@ pub(crate) fn build(
     cfg: &NetConfig,
 ) -> Result<Behaviour, NetError> {
     let peer_id = key.public().to_peer_id();
-    let limits = connection_limits::ConnectionLimits::default()
-        .with_max_pending_incoming(Some(128))
-        .with_max_established(Some(512))
-        .with_max_established_per_peer(Some(4));
+    // Established connections are the guard's business (room kept for members); this only
+    // bounds handshakes in flight.
+    let limits = connection_limits::ConnectionLimits::default().with_max_pending_incoming(Some(128));
 
     let gossip_cfg = gossipsub::ConfigBuilder::default()
         .validation_mode(gossipsub::ValidationMode::Anonymous)
@@ -94,6 +99,50 @@ pub(crate) fn build(
     } else {
         None
     };
+    let kad = cfg.dht.as_ref().map(|dht| {
+        let mut kc = kad::Config::new(StreamProtocol::new(KAD_PROTOCOL));
+        // Provider records hold addresses, which go stale: renewed by the node's rendezvous
+        // policy (every few hours and on every address change), kept by others for a day.
+        kc.set_provider_record_ttl(Some(Duration::from_secs(24 * 60 * 60)))
+            .set_provider_publication_interval(Some(Duration::from_secs(12 * 60 * 60)))
+            .set_query_timeout(Duration::from_secs(30))
+            .set_periodic_bootstrap_interval(Some(Duration::from_secs(5 * 60)));
+        // What this node keeps for others: a few thousand provider keys, twenty providers
+        // each, a thousand small records (Confab itself stores none).
+        let store = kad::store::MemoryStore::with_config(
+            peer_id,
+            kad::store::MemoryStoreConfig {
+                max_records: 1024,
+                max_value_bytes: 16 * 1024,
+                max_providers_per_key: 20,
+                max_provided_keys: 4096,
+            },
+        );
+        let mut k = kad::Behaviour::with_config(peer_id, store, kc);
+        // Client until AutoNAT says this node is reachable (or it is told it is): the mode
+        // follows reachability, not any confirmed address (a relay circuit is one too).
+        k.set_mode(Some(if dht.server {
+            kad::Mode::Server
+        } else {
+            kad::Mode::Client
+        }));
+        k
+    });
+    let autonat = autonat::Behaviour::new(
+        peer_id,
+        autonat::Config {
+            only_global_ips: !cfg.private_network,
+            boot_delay: Duration::from_secs(5),
+            retry_interval: Duration::from_secs(60),
+            throttle_server_period: Duration::from_secs(30),
+            // Answer few probes: 3 a second in all, 2 a second from one peer.
+            throttle_clients_global_max: 3,
+            throttle_clients_peer_max: 2,
+            throttle_clients_period: Duration::from_secs(1),
+            ..Default::default()
+        },
+    );
+    let upnp = cfg.upnp.then(upnp::tokio::Behaviour::default);
     let sync = request_response::Behaviour::with_codec(
         FrameCodec::new(cfg.max_frame),
         [(
@@ -106,6 +155,7 @@ pub(crate) fn build(
     );
     Ok(Behaviour {
         limits: connection_limits::Behaviour::new(limits),
+        guard: Guard::new(cfg.connections),
         relay_client,
         relay_server: Toggle::from(relay_server),
         dcutr: dcutr::Behaviour::new(peer_id),
@@ -115,6 +165,9 @@ pub(crate) fn build(
         ),
         ping: ping::Behaviour::new(ping::Config::new()),
         mdns: Toggle::from(mdns),
+        kad: Toggle::from(kad),
+        autonat,
+        upnp: Toggle::from(upnp),
         gossipsub,
         sync,
     })

@@ -15,11 +15,13 @@ use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
 use crate::behaviour::{self, Behaviour, BehaviourEvent};
+use crate::discovery::Discovery;
 use crate::{Command, NetConfig, NetError, NetEvent, PeerInfo, Reach};
 
 /// Owns the swarm; driven by [`EventLoop::run`].
 pub struct EventLoop {
-    swarm: Swarm<Behaviour>,
+    pub(crate) swarm: Swarm<Behaviour>,
+    pub(crate) disc: Discovery,
     commands: mpsc::UnboundedReceiver<Command>,
     events: mpsc::Sender<NetEvent>,
     pending_requests: HashMap<OutboundRequestId, oneshot::Sender<Result<Vec<u8>, NetError>>>,
@@ -29,12 +31,12 @@ pub struct EventLoop {
     connections: HashMap<PeerId, HashMap<ConnectionId, (Reach, Multiaddr)>>,
     announced: HashMap<PeerId, Reach>,
     relays: Vec<Multiaddr>,
-    relay_listeners: HashMap<ListenerId, Multiaddr>,
+    pub(crate) relay_listeners: HashMap<ListenerId, Multiaddr>,
     listening: Vec<Multiaddr>,
     relay_server: bool,
 }
 
-fn is_circuit(a: &Multiaddr) -> bool {
+pub(crate) fn is_circuit(a: &Multiaddr) -> bool {
     a.iter().any(|p| matches!(p, Protocol::P2pCircuit))
 }
 
@@ -69,6 +71,8 @@ impl EventLoop {
             )
             .map_err(|e| setup(&e))?
             .with_quic()
+            .with_dns()
+            .map_err(|e| setup(&e))?
             .with_relay_client(noise::Config::new, yamux::Config::default)
             .map_err(|e| setup(&e))?
             .with_behaviour(|key, relay_client| behaviour::build(key, relay_client, &cfg).map_err(Box::from))
@@ -85,8 +89,10 @@ impl EventLoop {
                 warn!("cannot dial {addr}: {e}");
             }
         }
+        let disc = Discovery::new(&cfg);
         let mut el = EventLoop {
             swarm,
+            disc,
             commands,
             events,
             pending_requests: HashMap::new(),
@@ -101,12 +107,13 @@ impl EventLoop {
             relay_server: cfg.relay_server,
         };
         el.reserve_relays();
+        el.start_dht();
         Ok(el)
     }
 
     /// Listens on a circuit through every configured relay that has no listener: the relay
     /// client dials the relay and asks for a reservation.
-    fn reserve_relays(&mut self) {
+    pub(crate) fn reserve_relays(&mut self) {
         let active: HashSet<Multiaddr> = self.relay_listeners.values().cloned().collect();
         for relay in self.relays.clone() {
             if active.contains(&relay) {
@@ -124,7 +131,7 @@ impl EventLoop {
 
     /// Runs until shut down or every handle is dropped.
     pub async fn run(mut self) {
-        let mut maintenance = tokio::time::interval(Duration::from_secs(10));
+        let mut maintenance = tokio::time::interval(Duration::from_secs(2));
         maintenance.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
@@ -133,7 +140,7 @@ impl EventLoop {
                     Some(Command::Shutdown) | None => break,
                     Some(c) => self.on_command(c),
                 },
-                _ = maintenance.tick() => self.reserve_relays(),
+                _ = maintenance.tick() => self.maintain().await,
             }
         }
         debug!("network task stopped");
@@ -141,7 +148,7 @@ impl EventLoop {
 
     /// Sends an event; waits when the node is behind (bounded memory), without borrowing
     /// the loop across the wait.
-    fn emit(&self, ev: NetEvent) -> impl std::future::Future<Output = ()> + Send + 'static {
+    pub(crate) fn emit(&self, ev: NetEvent) -> impl std::future::Future<Output = ()> + Send + 'static {
         let tx = self.events.clone();
         async move {
             let _ = tx.send(ev).await;
@@ -154,7 +161,7 @@ impl EventLoop {
             .values()
             .min_by_key(|(r, _)| match r {
                 Reach::Lan => 0,
-                Reach::Direct => 1,
+                Reach::HolePunched | Reach::Direct => 1,
                 Reach::Relay => 2,
             })
             .cloned()
@@ -278,8 +285,40 @@ impl EventLoop {
             Command::Listening(reply) => {
                 let _ = reply.send(self.listening.clone());
             }
+            Command::Status(reply) => {
+                let _ = reply.send(self.status());
+            }
+            Command::Provide(key) => self.provide(key),
+            Command::Unprovide(key) => self.unprovide(key),
+            Command::FindProviders(key) => self.find_providers(key),
+            Command::Protect(peers) => self.swarm.behaviour_mut().guard.rules.protect(peers),
             Command::Shutdown => {}
         }
+    }
+
+    /// The best connection to `peer` changed (or is new): say so if it differs from what
+    /// was last said.
+    pub(crate) async fn announce_best(&mut self, peer: PeerId) {
+        if let Some((best, addr)) = self.best(&peer) {
+            if self.announced.get(&peer) != Some(&best) {
+                self.announced.insert(peer, best);
+                info!("connected {peer} via {}", best.as_str());
+                self.emit(NetEvent::Connected(PeerInfo {
+                    peer,
+                    reach: best,
+                    addr,
+                }))
+                .await;
+            }
+        }
+    }
+
+    /// Marks a connection as made by hole punching.
+    pub(crate) async fn hole_punched(&mut self, peer: PeerId, conn: ConnectionId) {
+        if let Some((reach, _)) = self.connections.get_mut(&peer).and_then(|c| c.get_mut(&conn)) {
+            *reach = Reach::HolePunched;
+        }
+        self.announce_best(peer).await;
     }
 
     async fn on_swarm(&mut self, ev: SwarmEvent<BehaviourEvent>) {
@@ -307,6 +346,7 @@ impl EventLoop {
             } => {
                 if let Some(relay) = self.relay_listeners.remove(&listener_id) {
                     info!("relay listener via {relay} closed ({reason:?}); will retry");
+                    self.disc.relay_closed(&relay);
                 }
                 for a in addresses {
                     let full = with_p2p(&a, *self.swarm.local_peer_id());
@@ -331,21 +371,14 @@ impl EventLoop {
                 } else {
                     Reach::Direct
                 };
+                if let ConnectedPoint::Dialer { address, .. } = &endpoint {
+                    self.disc.dialled(peer_id, address);
+                }
                 self.connections
                     .entry(peer_id)
                     .or_default()
                     .insert(connection_id, (reach, addr));
-                let (best, addr) = self.best(&peer_id).expect("just inserted");
-                if self.announced.get(&peer_id) != Some(&best) {
-                    self.announced.insert(peer_id, best);
-                    info!("connected {peer_id} via {}", best.as_str());
-                    self.emit(NetEvent::Connected(PeerInfo {
-                        peer: peer_id,
-                        reach: best,
-                        addr,
-                    }))
-                    .await;
-                }
+                self.announce_best(peer_id).await;
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
@@ -359,16 +392,8 @@ impl EventLoop {
                         self.announced.remove(&peer_id);
                         info!("disconnected {peer_id}");
                         self.emit(NetEvent::Disconnected(peer_id)).await;
-                    } else if let Some((best, addr)) = self.best(&peer_id) {
-                        if self.announced.get(&peer_id) != Some(&best) {
-                            self.announced.insert(peer_id, best);
-                            self.emit(NetEvent::Connected(PeerInfo {
-                                peer: peer_id,
-                                reach: best,
-                                addr,
-                            }))
-                            .await;
-                        }
+                    } else {
+                        self.announce_best(peer_id).await;
                     }
                 }
             }
@@ -384,6 +409,11 @@ impl EventLoop {
                 })
                 .await;
             }
+            SwarmEvent::ExternalAddrConfirmed { address } => {
+                info!("others can reach this node at {address}");
+                self.publish_status().await;
+            }
+            SwarmEvent::ExternalAddrExpired { .. } => self.publish_status().await,
             SwarmEvent::Behaviour(b) => self.on_behaviour(b).await,
             _ => {}
         }
@@ -442,18 +472,30 @@ impl EventLoop {
             }
             BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }) => {
                 let addrs: Vec<Multiaddr> = info.listen_addrs.into_iter().take(32).collect();
+                self.identified(peer_id, &info.protocols, &addrs);
                 self.emit(NetEvent::PeerAddrs { peer: peer_id, addrs }).await;
             }
             BehaviourEvent::RelayClient(relay::client::Event::ReservationReqAccepted {
                 relay_peer_id,
+                renewal,
                 ..
             }) => {
-                info!("reservation accepted by relay {relay_peer_id}");
+                if !renewal {
+                    info!("reservation accepted by relay {relay_peer_id}");
+                }
+                self.disc.reserved(relay_peer_id);
+                self.publish_status().await;
             }
             BehaviourEvent::Dcutr(ev) => match ev.result {
-                Ok(_) => info!("hole punch to {} succeeded", ev.remote_peer_id),
+                Ok(conn) => {
+                    info!("hole punch to {} succeeded", ev.remote_peer_id);
+                    self.hole_punched(ev.remote_peer_id, conn).await;
+                }
                 Err(e) => debug!("hole punch to {} failed: {e}", ev.remote_peer_id),
             },
+            BehaviourEvent::Autonat(ev) => self.on_autonat(ev).await,
+            BehaviourEvent::Kad(ev) => self.on_kad(ev).await,
+            BehaviourEvent::Upnp(ev) => debug!("upnp: {ev:?}"),
             BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source,
                 message_id,

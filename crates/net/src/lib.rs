@@ -9,12 +9,15 @@
 
 mod behaviour;
 mod codec;
+mod discovery;
 mod event_loop;
+pub mod guard;
 
 use std::time::Duration;
 
 pub use codec::{FrameCodec, Inbound};
 pub use event_loop::{peer_of, EventLoop};
+pub use guard::Limits;
 pub use libp2p::gossipsub::{MessageAcceptance, MessageId};
 pub use libp2p::{Multiaddr, PeerId};
 
@@ -24,6 +27,40 @@ use tokio::sync::mpsc;
 
 /// Name of the sync request-response protocol.
 pub const SYNC_PROTOCOL: &str = "/confab/sync/1";
+/// The Kademlia protocol: the public IPFS DHT's, so Confab nodes join that network.
+pub const KAD_PROTOCOL: &str = "/ipfs/kad/1.0.0";
+
+/// The public DHT's bootstrap peers, as published by the libp2p project. Written only as DNS
+/// addresses: a machine that cannot resolve them contacts nothing.
+pub const PUBLIC_BOOTSTRAP: &[&str] = &[
+    "/dnsaddr/bootstrap.libp2p.io/p2p/QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGAJN",
+    "/dnsaddr/bootstrap.libp2p.io/p2p/QmQCU2EcMqAqQPR2i9bChDtGNJchTbq5TbXJJ16u19uLTa",
+    "/dnsaddr/bootstrap.libp2p.io/p2p/QmbLHAnMoJPWSCR5Zhtx6BHJX9KiKNN6tpvbUcqanj75Nb",
+    "/dnsaddr/bootstrap.libp2p.io/p2p/QmcZf59bWwK5XFi76CZX8cbJ4BhTzzA3gU1ZjYZcYW3dwt",
+];
+
+/// How this node takes part in the DHT.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DhtConfig {
+    /// Peers to join through (full addresses ending in `/p2p/<id>`).
+    pub bootstrap: Vec<Multiaddr>,
+    /// Serve the DHT from the start (a node known to be publicly reachable); otherwise client
+    /// mode until AutoNAT finds this node reachable.
+    pub server: bool,
+}
+
+impl DhtConfig {
+    /// The public DHT through its published bootstrap peers.
+    pub fn public() -> Self {
+        Self {
+            bootstrap: PUBLIC_BOOTSTRAP
+                .iter()
+                .map(|a| a.parse().expect("valid bootstrap address"))
+                .collect(),
+            server: false,
+        }
+    }
+}
 
 /// How a node is set up.
 #[derive(Clone, Debug)]
@@ -48,6 +85,18 @@ pub struct NetConfig {
     pub max_gossip: usize,
     /// How long a request may take.
     pub request_timeout: Duration,
+    /// The DHT, or `None` for none.
+    pub dht: Option<DhtConfig>,
+    /// Map a port on the home router with UPnP (its gateway search is a multicast).
+    pub upnp: bool,
+    /// Count private address ranges as reachable when AutoNAT asks (a group whose own network
+    /// uses them; the NAT tests).
+    pub private_network: bool,
+    /// The connection budget (room is kept for members: [`guard`]).
+    pub connections: guard::Limits,
+    /// Reserve on relays found by identify while not publicly reachable, up to this many in
+    /// all (configured relays count).
+    pub auto_relays: usize,
 }
 
 impl NetConfig {
@@ -68,6 +117,11 @@ impl NetConfig {
             max_frame: 4 * 1024 * 1024,
             max_gossip: 300 * 1024,
             request_timeout: Duration::from_secs(60),
+            dht: None,
+            upnp: false,
+            private_network: false,
+            connections: guard::Limits::default(),
+            auto_relays: 2,
         }
     }
 }
@@ -79,19 +133,60 @@ pub enum Reach {
     Lan,
     /// Through a circuit relay.
     Relay,
-    /// A direct connection (dialled, or upgraded from a relayed one by hole punching).
+    /// A direct connection that was dialled or accepted.
     Direct,
+    /// A direct connection made by hole punching (DCUtR) from a relayed one.
+    HolePunched,
 }
 
 impl Reach {
-    /// `lan`, `relay` or `direct`.
+    /// `lan`, `relay`, `direct` or `holepunched`.
     pub fn as_str(self) -> &'static str {
         match self {
             Reach::Lan => "lan",
             Reach::Relay => "relay",
             Reach::Direct => "direct",
+            Reach::HolePunched => "holepunched",
         }
     }
+}
+
+/// Whether others can dial this node, as AutoNAT found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Reachability {
+    /// Not known yet (or no one to ask).
+    #[default]
+    Unknown,
+    /// Reachable at a public address.
+    Public,
+    /// Behind a NAT or firewall: reached through relays and hole punching.
+    Private,
+}
+
+impl Reachability {
+    /// `unknown`, `public` or `private`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reachability::Unknown => "unknown",
+            Reachability::Public => "public",
+            Reachability::Private => "private",
+        }
+    }
+}
+
+/// What the network task knows of this node's place in the network.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetStatus {
+    /// Whether others can dial it.
+    pub reachability: Reachability,
+    /// Relays it holds a reservation on (their addresses).
+    pub reservations: Vec<Multiaddr>,
+    /// Addresses others were told (confirmed external addresses, relay circuits included).
+    pub external: Vec<Multiaddr>,
+    /// `None` with the DHT off; else `client` or `server`.
+    pub dht_mode: Option<&'static str>,
+    /// Peers in the DHT routing table.
+    pub dht_peers: usize,
 }
 
 /// A connected peer.
@@ -150,6 +245,16 @@ pub enum NetEvent {
         /// The frame.
         frame: Vec<u8>,
     },
+    /// This node's reachability, reservations, external addresses or DHT state changed
+    /// (checked every two seconds and after each event that may change them).
+    Status(NetStatus),
+    /// Peers that announced themselves under a key (they are being dialled).
+    Providers {
+        /// The key.
+        key: Vec<u8>,
+        /// Who announced.
+        peers: Vec<PeerId>,
+    },
     /// A peer broke the protocol and was disconnected.
     Dropped {
         /// The peer.
@@ -193,6 +298,11 @@ pub(crate) enum Command {
     Disconnect(PeerId, String),
     Peers(oneshot::Sender<Vec<PeerInfo>>),
     Listening(oneshot::Sender<Vec<Multiaddr>>),
+    Status(oneshot::Sender<NetStatus>),
+    Provide(Vec<u8>),
+    Unprovide(Vec<u8>),
+    FindProviders(Vec<u8>),
+    Protect(std::collections::HashSet<PeerId>),
     Shutdown,
 }
 
@@ -308,6 +418,35 @@ impl NetHandle {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Listening(tx))?;
         rx.await.map_err(|_| NetError::Closed)
+    }
+
+    /// Reachability, reservations, external addresses and DHT state.
+    pub async fn status(&self) -> Result<NetStatus, NetError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Status(tx))?;
+        rx.await.map_err(|_| NetError::Closed)
+    }
+
+    /// Announces this node in the DHT under `key` (a provider record with its external
+    /// addresses), renewed until [`NetHandle::unprovide`]. Nothing happens with the DHT off.
+    pub fn provide(&self, key: Vec<u8>) -> Result<(), NetError> {
+        self.send(Command::Provide(key))
+    }
+
+    /// Stops renewing an announcement.
+    pub fn unprovide(&self, key: Vec<u8>) -> Result<(), NetError> {
+        self.send(Command::Unprovide(key))
+    }
+
+    /// Looks up who announced under `key`: each is dialled, and reported in
+    /// [`NetEvent::Providers`].
+    pub fn find_providers(&self, key: Vec<u8>) -> Result<(), NetError> {
+        self.send(Command::FindProviders(key))
+    }
+
+    /// The peers that are never refused or closed for lack of room (members).
+    pub fn protect(&self, peers: std::collections::HashSet<PeerId>) -> Result<(), NetError> {
+        self.send(Command::Protect(peers))
     }
 
     /// Stops the network task.

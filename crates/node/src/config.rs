@@ -1,6 +1,7 @@
 //! Node settings, from the command line or the environment (`CONFAB_LISTEN`, `CONFAB_DIAL`,
-//! `CONFAB_RELAY` comma-separated, `CONFAB_MDNS=0`, `CONFAB_RESYNC_SECS`), shared by
-//! `confab run` and the app.
+//! `CONFAB_RELAY`, `CONFAB_BOOTSTRAP` comma-separated, `CONFAB_MDNS=0`, `CONFAB_DHT=0`,
+//! `CONFAB_UPNP=0`, `CONFAB_DHT_SERVER=1`, `CONFAB_PRIVATE_NETWORK=1`, `CONFAB_RESYNC_SECS`),
+//! shared by `confab run` and the app.
 
 use std::path::Path;
 use std::time::Duration;
@@ -19,6 +20,11 @@ pub const ENV_SETTINGS: &[&str] = &[
     "CONFAB_DIAL",
     "CONFAB_RELAY",
     "CONFAB_MDNS",
+    "CONFAB_BOOTSTRAP",
+    "CONFAB_DHT",
+    "CONFAB_DHT_SERVER",
+    "CONFAB_UPNP",
+    "CONFAB_PRIVATE_NETWORK",
     "CONFAB_RESYNC_SECS",
 ];
 
@@ -36,6 +42,12 @@ pub struct SavedSettings {
     pub mdns: Option<bool>,
     /// Serve as a relay.
     pub relay_server: bool,
+    /// DHT bootstrap peers replacing the public DHT's (empty: the public DHT).
+    pub bootstrap: Vec<String>,
+    /// The DHT (absent means on).
+    pub dht: Option<bool>,
+    /// UPnP port mapping on the home router (absent means on).
+    pub upnp: Option<bool>,
 }
 
 /// How a node connects.
@@ -51,6 +63,16 @@ pub struct NodeConfig {
     pub mdns: bool,
     /// Act as a relay for others.
     pub relay_server: bool,
+    /// DHT bootstrap peers; empty: the public DHT's.
+    pub bootstrap: Vec<Multiaddr>,
+    /// Join the DHT. A bootstrap list given explicitly turns it on whatever this says.
+    pub dht: bool,
+    /// Serve the DHT from the start (a node known to be publicly reachable).
+    pub dht_server: bool,
+    /// Map a port on the home router with UPnP.
+    pub upnp: bool,
+    /// Count private address ranges as reachable (a group whose own network uses them).
+    pub private_network: bool,
     /// How many records one peer may send by gossip into one space.
     pub flood: FloodLimits,
     /// As a relay: most seconds and bytes one relayed connection may carry.
@@ -93,6 +115,11 @@ impl Default for NodeConfig {
             relays: Vec::new(),
             mdns: true,
             relay_server: false,
+            bootstrap: Vec::new(),
+            dht: true,
+            dht_server: false,
+            upnp: true,
+            private_network: false,
             flood: FloodLimits::default(),
             circuit_limits: DEFAULT_CIRCUIT_LIMITS,
             resync: crate::policy::schedule::RESYNC_EVERY,
@@ -160,6 +187,9 @@ impl NodeConfig {
             relays: list("relays", &saved.relays)?,
             mdns: saved.mdns.unwrap_or(true),
             relay_server: saved.relay_server,
+            bootstrap: list("bootstrap", &saved.bootstrap)?,
+            dht: saved.dht.unwrap_or(true),
+            upnp: saved.upnp.unwrap_or(true),
             ..Self::default()
         })
     }
@@ -173,6 +203,9 @@ impl NodeConfig {
             relays: text(&self.relays),
             mdns: Some(self.mdns),
             relay_server: self.relay_server,
+            bootstrap: text(&self.bootstrap),
+            dht: Some(self.dht),
+            upnp: Some(self.upnp),
         }
     }
 
@@ -196,18 +229,24 @@ impl NodeConfig {
         if let Some(v) = get("CONFAB_RELAY") {
             c.relays = parse_list("CONFAB_RELAY", &v)?;
         }
-        if let Some(v) = get("CONFAB_MDNS") {
-            c.mdns = match v.trim() {
-                "0" | "false" | "off" | "no" => false,
-                "1" | "true" | "on" | "yes" | "" => true,
-                other => {
-                    return Err(NodeError::setting(
-                        "CONFAB_MDNS",
-                        format!("{other:?} is not 0 or 1"),
-                    ))
-                }
-            };
+        if let Some(v) = get("CONFAB_BOOTSTRAP") {
+            c.bootstrap = parse_list("CONFAB_BOOTSTRAP", &v)?;
         }
+        let switch = |name: &str, current: bool| -> Result<bool, NodeError> {
+            match get(name) {
+                None => Ok(current),
+                Some(v) => match v.trim() {
+                    "0" | "false" | "off" | "no" => Ok(false),
+                    "1" | "true" | "on" | "yes" | "" => Ok(true),
+                    other => Err(NodeError::setting(name, format!("{other:?} is not 0 or 1"))),
+                },
+            }
+        };
+        c.mdns = switch("CONFAB_MDNS", c.mdns)?;
+        c.dht = switch("CONFAB_DHT", c.dht)?;
+        c.dht_server = switch("CONFAB_DHT_SERVER", c.dht_server)?;
+        c.upnp = switch("CONFAB_UPNP", c.upnp)?;
+        c.private_network = switch("CONFAB_PRIVATE_NETWORK", c.private_network)?;
         if let Some(v) = get("CONFAB_RESYNC_SECS") {
             match v.trim().parse::<u64>() {
                 Ok(n) if n > 0 => c.resync = Duration::from_secs(n),
@@ -220,6 +259,24 @@ impl NodeConfig {
             }
         }
         Ok(c)
+    }
+
+    /// The DHT this node joins, if any: the bootstrap list given (which wins over a switch
+    /// that turns the DHT off), else the public DHT unless switched off.
+    pub fn dht_config(&self) -> Option<confab_net::DhtConfig> {
+        if !self.bootstrap.is_empty() {
+            Some(confab_net::DhtConfig {
+                bootstrap: self.bootstrap.clone(),
+                server: self.dht_server,
+            })
+        } else if self.dht {
+            Some(confab_net::DhtConfig {
+                server: self.dht_server,
+                ..confab_net::DhtConfig::public()
+            })
+        } else {
+            None
+        }
     }
 }
 
@@ -246,6 +303,35 @@ mod tests {
         assert_eq!(c.resync, Duration::from_secs(5));
         let e = NodeConfig::from_vars(|k| (k == "CONFAB_RESYNC_SECS").then(|| "0".to_string())).unwrap_err();
         assert!(e.to_string().contains("CONFAB_RESYNC_SECS"), "{e}");
+    }
+
+    #[test]
+    fn the_dht_is_public_by_default_off_when_asked_and_a_bootstrap_list_wins() {
+        let public = NodeConfig::from_vars(|_| None).unwrap().dht_config().unwrap();
+        assert!(!public.bootstrap.is_empty() && !public.server);
+        assert!(
+            public
+                .bootstrap
+                .iter()
+                .all(|a| a.to_string().starts_with("/dnsaddr/")),
+            "the built-in list names hosts, never raw addresses"
+        );
+        let off = NodeConfig::from_vars(|k| (k == "CONFAB_DHT").then(|| "0".into())).unwrap();
+        assert_eq!(off.dht_config(), None);
+        let own = format!("/ip4/198.51.100.7/tcp/4001/p2p/{}", confab_net::PeerId::random());
+        let mine = NodeConfig::from_vars(|k| match k {
+            "CONFAB_DHT" => Some("0".into()),
+            "CONFAB_BOOTSTRAP" => Some(own.clone()),
+            "CONFAB_DHT_SERVER" => Some("1".into()),
+            _ => None,
+        })
+        .unwrap()
+        .dht_config()
+        .unwrap();
+        assert_eq!(mine.bootstrap, vec![own.parse().unwrap()]);
+        assert!(mine.server);
+        let e = NodeConfig::from_vars(|k| (k == "CONFAB_UPNP").then(|| "perhaps".into())).unwrap_err();
+        assert!(e.to_string().contains("CONFAB_UPNP"), "{e}");
     }
 
     #[test]

@@ -59,6 +59,8 @@ pub enum NodeEvent {
         /// What they are doing.
         live: Live,
     },
+    /// This node's reachability, relay reservations or DHT state changed (ask for the status).
+    NetworkChanged,
     /// A peer misbehaved and was dropped.
     PeerDropped {
         /// The peer.
@@ -118,6 +120,7 @@ impl NodeEvent {
                 epoch: *epoch,
                 member: *member,
             }],
+            NodeEvent::NetworkChanged => vec![EventView::Network],
             NodeEvent::PeerDropped { peer, reason } => vec![EventView::Dropped {
                 peer: peer.clone(),
                 reason: reason.clone(),

@@ -296,6 +296,34 @@ pub struct StatusView {
     pub peers: usize,
     /// Catch-ups under way, per space.
     pub progress: Vec<ProgressView>,
+    /// Whether others can dial this node: `public`, `private` (behind a NAT) or `unknown`.
+    pub reachability: String,
+    /// Relays this node holds a reservation on.
+    pub reservations: Vec<String>,
+    /// Its place in the DHT.
+    pub dht: DhtView,
+    /// Where it announces itself and looks for the members of each space.
+    pub rendezvous: Vec<RendezvousView>,
+}
+
+/// This node in the DHT.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DhtView {
+    /// `off`, `client` (not reachable: asks, does not serve) or `server`.
+    pub mode: String,
+    /// Peers in its routing table.
+    pub peers: usize,
+}
+
+/// One space's rendezvous.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RendezvousView {
+    /// The space id.
+    pub space: String,
+    /// When this node last announced itself there (ms since the epoch), if it has.
+    pub last_announce_ms: Option<u64>,
+    /// Members found there.
+    pub found: usize,
 }
 
 /// Settings as the Settings view shows them.
@@ -434,6 +462,8 @@ pub enum EventView {
         /// Still a member.
         member: bool,
     },
+    /// Reachability, relay reservations or the DHT changed: the status has news.
+    Network,
     /// The set of connected peers changed.
     Peers {
         /// Who is connected now.

@@ -161,6 +161,8 @@ impl Desktop {
         ])
         .env("CONFAB_DATA_DIR", data)
         .env("CONFAB_MDNS", "0")
+        .env("CONFAB_DHT", "0")
+        .env("CONFAB_UPNP", "0")
         .env("CONFAB_LISTEN", "/ip4/127.0.0.1/tcp/0");
         c
     }

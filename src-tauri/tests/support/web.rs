@@ -199,7 +199,14 @@ pub fn run_peer(desk: &mut Desktop, peer: &mut Peer, extra: &[&str]) -> Result<(
         Command::new(&peer.confab)
             .arg("--data")
             .arg(&peer.dir)
-            .args(["run", "--no-mdns", "--listen", "/ip4/127.0.0.1/tcp/0"])
+            .args([
+                "run",
+                "--no-mdns",
+                "--no-dht",
+                "--no-upnp",
+                "--listen",
+                "/ip4/127.0.0.1/tcp/0",
+            ])
             .args(extra)
             .env("RUST_LOG", "info,confab_node=debug,confab_sync=debug")
             .stdout(Stdio::piped())

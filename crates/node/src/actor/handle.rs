@@ -5,7 +5,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use confab_net::{Multiaddr, PeerId};
 
 use crate::events::NodeEvent;
-use crate::view::{PeerView, ProgressView};
+use crate::view::{DhtView, PeerView, ProgressView, RendezvousView};
 use crate::NodeError;
 
 /// Something kept alive until the node shuts down (the data dir's lock, the local socket).
@@ -34,6 +34,10 @@ pub(crate) struct Status {
     pub listening: Vec<String>,
     pub peers: usize,
     pub progress: Vec<ProgressView>,
+    pub reachability: String,
+    pub reservations: Vec<String>,
+    pub dht: DhtView,
+    pub rendezvous: Vec<RendezvousView>,
 }
 
 /// A cloneable handle to the actor.

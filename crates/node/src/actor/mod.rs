@@ -20,8 +20,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use confab_core::{AuthorKey, RecordKind, Space, SpaceId, SpaceKind};
-use confab_net::{Multiaddr, NetConfig, NetEvent, NetHandle, PeerId, PeerInfo};
+use confab_core::{AuthorKey, RecordKind, RendezvousKey, Role, Space, SpaceId, SpaceKind};
+use confab_net::{Multiaddr, NetConfig, NetEvent, NetHandle, NetStatus, PeerId, PeerInfo};
 use confab_store::{Change, Inserted, Origin};
 use confab_sync::{Progress, SyncError, SyncStats};
 use tokio::sync::{broadcast, mpsc};
@@ -34,9 +34,10 @@ use crate::policy::flood::FloodGate;
 use crate::policy::holders::Holders;
 use crate::policy::live::{LiveGate, LIVE_PER_SECOND};
 use crate::policy::redial::{Dial, Redial};
+use crate::policy::rendezvous::{self, Rendezvous};
 use crate::policy::schedule::{Due, Schedule};
 use crate::policy::sessions::{Scope, Sessions};
-use crate::view::{PeerView, ProgressView};
+use crate::view::{DhtView, PeerView, ProgressView, RendezvousView};
 use crate::NodeError;
 
 pub(crate) use handle::{Command, Held, NodeHandle, Status};
@@ -94,7 +95,22 @@ struct Actor {
     /// Catch-up per peer and space: (fetched, to fetch).
     progress: HashMap<(PeerId, SpaceId), (u64, u64)>,
     held: Vec<Held>,
+    /// When to announce and look up each space in the DHT.
+    rendezvous: Rendezvous<SpaceId, RendezvousKey, PeerId>,
+    /// The space each looked-up key belongs to.
+    lookups: HashMap<Vec<u8>, SpaceId>,
+    /// What the network task last said of reachability, relays and the DHT.
+    net_status: NetStatus,
+    /// Peers this node shares a space with (kept room for; their addresses are remembered).
+    members: HashSet<PeerId>,
+    /// The members set changed since the network task was told.
+    members_changed: bool,
+    /// Addresses of peers not (yet) known to be members, until they are (bounded).
+    unbooked: HashMap<PeerId, Vec<Multiaddr>>,
 }
+
+/// Most peers whose addresses are held until they turn out to be members.
+const UNBOOKED_MAX: usize = 1024;
 
 /// Starts the network and the actor on the current tokio runtime.
 pub(crate) async fn spawn(engine: Engine, cfg: NodeConfig) -> Result<NodeHandle, NodeError> {
@@ -109,6 +125,9 @@ pub(crate) async fn spawn(engine: Engine, cfg: NodeConfig) -> Result<NodeHandle,
     netcfg.circuit_limits = (Duration::from_secs(cfg.circuit_limits.0), cfg.circuit_limits.1);
     netcfg.max_frame = confab_sync::proto::MAX_FRAME;
     netcfg.max_gossip = confab_core::record::MAX_RECORD_SIZE + 4096;
+    netcfg.dht = cfg.dht_config();
+    netcfg.upnp = cfg.upnp;
+    netcfg.private_network = cfg.private_network;
     let (net, net_rx) = confab_net::spawn(netcfg).map_err(|e| NodeError::Network(e.to_string()))?;
     let store = engine.store().clone();
     store.set_setting(SELF_ADDRS_SETTING, "[]").await?;
@@ -120,6 +139,14 @@ pub(crate) async fn spawn(engine: Engine, cfg: NodeConfig) -> Result<NodeHandle,
         })
         .await?;
     let spaces = store.spaces().await?;
+    let mut members: HashSet<PeerId> = HashSet::new();
+    for s in &spaces {
+        for m in store.members(s.id).await? {
+            if m.role != Role::Removed {
+                members.extend(m.peer.parse::<PeerId>().ok());
+            }
+        }
+    }
     let book = store
         .peer_addrs()
         .await?
@@ -161,6 +188,12 @@ pub(crate) async fn spawn(engine: Engine, cfg: NodeConfig) -> Result<NodeHandle,
         sessions: Sessions::default(),
         progress: HashMap::new(),
         held: Vec::new(),
+        rendezvous: Rendezvous::new(now),
+        lookups: HashMap::new(),
+        net_status: NetStatus::default(),
+        members,
+        members_changed: true,
+        unbooked: HashMap::new(),
     };
     for s in spaces {
         actor.watch(s);
@@ -267,10 +300,27 @@ impl Actor {
             })
             .collect();
         progress.sort_by(|a, b| a.space.cmp(&b.space));
+        let ns = &self.net_status;
         Status {
             listening: self.listening.clone(),
             peers: self.peers.len(),
             progress,
+            reachability: ns.reachability.as_str().to_string(),
+            reservations: ns.reservations.iter().map(|a| a.to_string()).collect(),
+            dht: DhtView {
+                mode: ns.dht_mode.unwrap_or("off").to_string(),
+                peers: ns.dht_peers,
+            },
+            rendezvous: self
+                .rendezvous
+                .summary()
+                .into_iter()
+                .map(|r| RendezvousView {
+                    space: r.space.to_string(),
+                    last_announce_ms: r.last_announce_ms,
+                    found: r.found,
+                })
+                .collect(),
         }
     }
 
@@ -286,6 +336,15 @@ impl Actor {
                 if *origin == Origin::Local {
                     self.announce(inserted);
                     self.offer_joins(inserted);
+                }
+                for r in inserted.iter() {
+                    let removed = self
+                        .spaces
+                        .get(&r.space)
+                        .is_some_and(|s| s.role_of(&r.author) == Role::Removed);
+                    if !removed {
+                        self.add_member(r.author);
+                    }
                 }
                 for s in rotated {
                     self.on_rotation(s.clone());
@@ -391,6 +450,13 @@ impl Actor {
     /// A key rotation reached the store: follow the space to its new topics and fetch from
     /// every peer what the new key opens.
     fn on_rotation(&mut self, space: Space) {
+        for e in &space.epochs {
+            for a in &e.removed {
+                if let Ok(p) = a.peer_id().parse::<PeerId>() {
+                    self.members_changed |= self.members.remove(&p);
+                }
+            }
+        }
         let (id, epoch, member) = (space.id, space.epoch(), space.is_current_member());
         let name = space.name.clone();
         if self.watch(space) {
@@ -433,6 +499,55 @@ impl Actor {
             if self.peers.contains_key(&peer) {
                 self.request_sync(peer, Scope::Some(BTreeSet::from([space])));
             }
+        }
+        self.meet(now);
+        if self.members_changed {
+            self.members_changed = false;
+            let _ = self.net.protect(self.members.clone());
+        }
+    }
+
+    /// Carries out what the rendezvous policy says is due.
+    fn meet(&mut self, now: Instant) {
+        let now_ms = confab_core::now_ms();
+        let spaces: Vec<(SpaceId, Option<RendezvousKey>, Vec<RendezvousKey>)> = self
+            .spaces
+            .values()
+            .map(|s| (s.id, s.announce_key(now_ms), s.lookup_keys(now_ms)))
+            .collect();
+        for action in self.rendezvous.poll(now, now_ms, &spaces) {
+            match action {
+                rendezvous::Action::Announce { space, key } => {
+                    debug!("announcing in space {}", space.short());
+                    let _ = self.net.provide(key.to_multihash_bytes());
+                }
+                rendezvous::Action::Withdraw { key } => {
+                    let _ = self.net.unprovide(key.to_multihash_bytes());
+                }
+                rendezvous::Action::Lookup { space, key } => {
+                    let bytes = key.to_multihash_bytes();
+                    if self.lookups.len() > 4096 {
+                        self.lookups.clear();
+                    }
+                    self.lookups.insert(bytes.clone(), space);
+                    let _ = self.net.find_providers(bytes);
+                }
+            }
+        }
+    }
+
+    /// `author` writes in one of this node's spaces: a member, kept room for, its addresses
+    /// remembered.
+    fn add_member(&mut self, author: AuthorKey) {
+        let Ok(peer) = author.peer_id().parse::<PeerId>() else {
+            return;
+        };
+        if peer == self.me || !self.members.insert(peer) {
+            return;
+        }
+        self.members_changed = true;
+        if let Some(addrs) = self.unbooked.remove(&peer) {
+            self.book_addrs(peer, addrs);
         }
     }
 

@@ -36,6 +36,7 @@ impl Actor {
                 }
                 let first = self.peers.insert(peer, info.clone()).is_none();
                 self.redial.connected(&peer);
+                self.rendezvous.connected(peer);
                 self.emit(NodeEvent::PeerConnected(peer_view(&info)));
                 if first {
                     self.request_sync(peer, Scope::All);
@@ -46,6 +47,7 @@ impl Actor {
                 self.holders.disconnected(&peer);
                 self.progress.retain(|(p, _), _| *p != peer);
                 self.peers.remove(&peer);
+                self.rendezvous.disconnected(&peer, now);
                 self.emit(NodeEvent::PeerDisconnected(peer.to_string()));
             }
             NetEvent::PeerAddrs { peer, addrs } => {
@@ -56,16 +58,33 @@ impl Actor {
                 if addrs.is_empty() || peer == self.me {
                     return;
                 }
-                let known = self.book.entry(peer).or_default();
-                for a in addrs.iter().rev() {
-                    known.retain(|k| k != a);
-                    known.insert(0, a.clone());
+                if self.members.contains(&peer) || self.book.contains_key(&peer) {
+                    self.book_addrs(peer, addrs);
+                } else {
+                    // Not known to share a space (a DHT peer, a relay, a member whose records
+                    // have not arrived yet): held, not remembered, until it turns out to.
+                    if self.unbooked.len() >= super::UNBOOKED_MAX {
+                        self.unbooked.clear();
+                    }
+                    self.unbooked.insert(peer, addrs);
                 }
-                known.truncate(ADDRS_PER_PEER);
-                self.engine
-                    .store()
-                    .add_peer_addrs(peer.to_string(), addrs.iter().map(|a| a.to_string()).collect())
-                    .detach();
+            }
+            NetEvent::Status(s) => {
+                if s.external != self.net_status.external {
+                    self.rendezvous.addresses_changed(now);
+                }
+                self.rendezvous.set_ready(s.dht_peers > 0);
+                self.net_status = s;
+                self.emit(NodeEvent::NetworkChanged);
+            }
+            NetEvent::Providers { key, peers } => {
+                if let Some(space) = self.lookups.get(&key).copied() {
+                    debug!("found {} peers in space {}", peers.len(), space.short());
+                    for p in &peers {
+                        self.members_changed |= self.members.insert(*p);
+                    }
+                    self.rendezvous.found(space, peers);
+                }
             }
             NetEvent::DialFailed { peer: Some(peer), .. } => self.redial.failed(peer, now),
             NetEvent::DialFailed { peer: None, .. } => {}
@@ -93,6 +112,20 @@ impl Actor {
                 });
             }
         }
+    }
+
+    /// Remembers where a member was reached.
+    pub(super) fn book_addrs(&mut self, peer: PeerId, addrs: Vec<confab_net::Multiaddr>) {
+        let known = self.book.entry(peer).or_default();
+        for a in addrs.iter().rev() {
+            known.retain(|k| k != a);
+            known.insert(0, a.clone());
+        }
+        known.truncate(ADDRS_PER_PEER);
+        self.engine
+            .store()
+            .add_peer_addrs(peer.to_string(), addrs.iter().map(|a| a.to_string()).collect())
+            .detach();
     }
 
     /// Remembers this node's addresses for the tickets it makes.

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Op, Service};
 use crate::config::{parse_addr, NodeConfig, SavedSettings, ENV_SETTINGS};
-use crate::view::{MeView, PeerView, SettingsView, StatusView};
+use crate::view::{DhtView, MeView, PeerView, SettingsView, StatusView};
 use crate::NodeError;
 
 /// This node's identity and listen addresses.
@@ -49,6 +49,10 @@ impl Op for Status {
                     listening: s.listening,
                     peers: s.peers,
                     progress: s.progress,
+                    reachability: s.reachability,
+                    reservations: s.reservations,
+                    dht: s.dht,
+                    rendezvous: s.rendezvous,
                 }
             }
             None => StatusView {
@@ -57,6 +61,13 @@ impl Op for Status {
                 listening: Vec::new(),
                 peers: 0,
                 progress: Vec::new(),
+                reachability: "unknown".into(),
+                reservations: Vec::new(),
+                dht: DhtView {
+                    mode: "off".into(),
+                    peers: 0,
+                },
+                rendezvous: Vec::new(),
             },
         })
     }

@@ -5,6 +5,7 @@
 //! - [`flood`]: how many gossip records a peer may send into a space, and when to drop it;
 //! - [`live`]: how many live frames an author may send on a board each second;
 //! - [`redial`]: whom to dial and when, with back-off after failures;
+//! - [`rendezvous`]: when to announce this node under a space's DHT key and when to look it up;
 //! - [`schedule`]: the periodic re-sync and expiry purge;
 //! - [`holders`]: when a peer holds everything a space had, and when to look again;
 //! - [`sessions`]: one sync session per peer at a time, re-run once if asked meanwhile.
@@ -13,5 +14,6 @@ pub mod flood;
 pub mod holders;
 pub mod live;
 pub mod redial;
+pub mod rendezvous;
 pub mod schedule;
 pub mod sessions;

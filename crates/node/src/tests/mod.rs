@@ -17,6 +17,8 @@ pub(crate) fn cfg(dial: Vec<Multiaddr>) -> NodeConfig {
         listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
         dial,
         mdns: false,
+        dht: false,
+        upnp: false,
         ..Default::default()
     }
 }
