@@ -3,11 +3,8 @@
 //! it fails. mDNS runs only inside these namespaces. Needs root (CI runs as root).
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-use serde_json::Value;
 
 #[path = "support/net.rs"]
 mod net;
@@ -18,126 +15,10 @@ use support_cli::wait;
 #[path = "support/cli.rs"]
 mod support_cli;
 
-const BIN: &str = env!("CARGO_BIN_EXE_confab");
+#[path = "support/peer.rs"]
+mod peer;
 
-/// A `confab run` process inside a namespace. Stopped with SIGTERM when dropped.
-struct Peer {
-    name: String,
-    child: Child,
-    out: Arc<Mutex<Vec<String>>>,
-    err: Arc<Mutex<Vec<String>>>,
-}
-
-impl Peer {
-    fn start(name: &str, ns: &str, dir: &Path, args: &[&str]) -> Peer {
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", ns, BIN, "--data"])
-            .arg(dir)
-            .arg("run")
-            .args(args)
-            .env(
-                "RUST_LOG",
-                "info,libp2p_gossipsub=warn,libp2p_mdns=debug,libp2p_swarm=warn",
-            )
-            .env_remove("CONFAB_LISTEN")
-            .env_remove("CONFAB_DIAL")
-            .env_remove("CONFAB_RELAY")
-            .env_remove("CONFAB_MDNS")
-            .env("CONFAB_DHT", "0")
-            .env("CONFAB_UPNP", "0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("confab run starts");
-        let (out, err) = support_cli::collect(&mut child);
-        Peer {
-            name: name.into(),
-            child,
-            out,
-            err,
-        }
-    }
-
-    /// A node with mDNS off listening on `listen` and dialling each of `dials`.
-    fn start_at(name: &str, ns: &str, dir: &Path, listen: &str, dials: &[String]) -> Peer {
-        let mut args = vec!["--no-mdns", "--no-dht", "--no-upnp", "--listen", listen];
-        for d in dials {
-            args.extend(["--dial", d.as_str()]);
-        }
-        Peer::start(name, ns, dir, &args)
-    }
-
-    /// Waits for a `listening` line whose address satisfies `f`.
-    fn listen_addr(&self, f: impl Fn(&str) -> bool, what: &str) -> String {
-        wait(20, &format!("{} listening on {what}", self.name), || {
-            self.out
-                .lock()
-                .unwrap()
-                .iter()
-                .filter_map(|l| l.strip_prefix("listening "))
-                .find(|a| f(a))
-                .map(str::to_string)
-        })
-    }
-
-    fn log(&self) -> String {
-        self.err.lock().unwrap().join("\n")
-    }
-
-    fn stop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        self.stop();
-        if std::thread::panicking() {
-            eprintln!(
-                "--- log of {} ---\n{}\n--- stdout ---\n{}",
-                self.name,
-                self.log(),
-                self.out.lock().unwrap().join("\n")
-            );
-        }
-    }
-}
-
-fn cli(dir: &Path, args: &[&str]) -> Value {
-    support_cli::cli(BIN, dir, args)
-}
-
-fn texts(dir: &Path, space: &str) -> Vec<String> {
-    cli(dir, &["chat", "list", space])
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["text"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn peer_id(dir: &Path) -> String {
-    cli(dir, &["id"])["peer_id"].as_str().unwrap().to_string()
-}
-
-fn create(dir: &Path, kind: &str, name: &str) -> (String, String) {
-    let v = cli(dir, &["space", "create", kind, name]);
-    (
-        v["space"].as_str().unwrap().into(),
-        v["ticket"].as_str().unwrap().into(),
-    )
-}
+use peer::{cli, create, peer_id, texts, Peer, BIN};
 
 #[test]
 fn lan_peers_find_each_other_by_mdns_alone() {

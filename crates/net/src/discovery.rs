@@ -18,6 +18,8 @@ const MAX_CANDIDATES: usize = 32;
 const REJOIN_FIRST: Duration = Duration::from_secs(10);
 /// Longest such wait.
 const REJOIN_MAX: Duration = Duration::from_secs(10 * 60);
+/// How long a node waits for AutoNAT's verdict before reserving relays anyway.
+const UNKNOWN_GRACE: Duration = Duration::from_secs(3);
 
 /// The network task's discovery state.
 pub(crate) struct Discovery {
@@ -36,6 +38,9 @@ pub(crate) struct Discovery {
     queries: HashMap<kad::QueryId, Vec<u8>>,
     ready: bool,
     said: NetStatus,
+    started: Instant,
+    /// This node relays for others or serves the DHT from the start: it is meant to be public.
+    public_role: bool,
     rejoin: (Instant, Duration),
 }
 
@@ -78,6 +83,8 @@ impl Discovery {
             queries: HashMap::new(),
             ready: false,
             said: NetStatus::default(),
+            started: Instant::now(),
+            public_role: cfg.relay_server || cfg.dht.as_ref().is_some_and(|d| d.server),
             rejoin: (Instant::now(), REJOIN_FIRST),
         }
     }
@@ -170,9 +177,16 @@ impl EventLoop {
     }
 
     /// While not publicly reachable, keeps reservations on relays found by identify, up to
-    /// the configured number in all.
+    /// the configured number in all: once AutoNAT says this node is private, or has said
+    /// nothing for [`UNKNOWN_GRACE`]. Never for a node meant to be public (a relay, a DHT
+    /// server).
     fn reserve_auto_relays(&mut self) {
-        if self.disc.reachability == Reachability::Public || self.disc.auto_relays == 0 {
+        let wanted = match self.disc.reachability {
+            Reachability::Public => false,
+            Reachability::Private => true,
+            Reachability::Unknown => self.disc.started.elapsed() >= UNKNOWN_GRACE,
+        };
+        if !wanted || self.disc.public_role || self.disc.auto_relays == 0 {
             return;
         }
         let active: HashSet<PeerId> = self.relay_listeners.values().filter_map(peer_of).collect();
@@ -240,7 +254,10 @@ impl EventLoop {
                 info!("reachable at {addr}");
                 Reachability::Public
             }
-            autonat::NatStatus::Private => Reachability::Private,
+            autonat::NatStatus::Private => {
+                info!("not reachable from outside: behind a NAT or firewall");
+                Reachability::Private
+            }
             autonat::NatStatus::Unknown => Reachability::Unknown,
         };
         if r == self.disc.reachability {

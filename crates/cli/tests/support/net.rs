@@ -54,8 +54,9 @@ impl Net {
         sw
     }
 
-    /// Links host namespace `host` to switch `sw` with address `cidr` on the host side.
-    pub fn plug(&mut self, host: &str, sw: &str, cidr: &str) {
+    /// Links host namespace `host` to switch `sw` with address `cidr` on the host side;
+    /// returns the host side's interface name.
+    pub fn plug(&mut self, host: &str, sw: &str, cidr: &str) -> String {
         let (a, b) = self.veth_names();
         sh(&["link", "add", &a, "type", "veth", "peer", "name", &b]);
         sh(&["link", "set", &a, "netns", host]);
@@ -64,6 +65,60 @@ impl Net {
         sh(&["-n", host, "link", "set", &a, "up"]);
         sh(&["-n", sw, "link", "set", &b, "master", "br0"]);
         sh(&["-n", sw, "link", "set", &b, "up"]);
+        a
+    }
+
+    /// A home network `name` behind its own router: the router's WAN side is plugged into
+    /// `internet` (a switch) at `public_cidr`; the home is `{lan}.0/24`, its one host at
+    /// `{lan}.2` with a default route through the router at `{lan}.1`. The router does NAT
+    /// (`MASQUERADE`; `--random-fully` for a symmetric NAT that picks a new port for every
+    /// destination) and drops unsolicited packets from the internet, as home routers do.
+    pub fn home(&mut self, name: &str, internet: &str, public_cidr: &str, lan: &str, nat: Nat) -> Home {
+        let router = self.ns(&format!("{name}r"));
+        let host = self.ns(name);
+        let wan = self.plug(&router, internet, public_cidr);
+        self.link(&host, &format!("{lan}.2/24"), &router, &format!("{lan}.1/24"));
+        sh(&["-n", &host, "route", "add", "default", "via", &format!("{lan}.1")]);
+        in_ns(&router, &["sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"]);
+        let mut masq = vec![
+            "iptables",
+            "-t",
+            "nat",
+            "-A",
+            "POSTROUTING",
+            "-o",
+            &wan,
+            "-j",
+            "MASQUERADE",
+        ];
+        if nat == Nat::Symmetric {
+            masq.push("--random-fully");
+        }
+        in_ns(&router, &masq);
+        for chain in ["INPUT", "FORWARD"] {
+            in_ns(
+                &router,
+                &[
+                    "iptables",
+                    "-A",
+                    chain,
+                    "-i",
+                    &wan,
+                    "-m",
+                    "conntrack",
+                    "--ctstate",
+                    "NEW,INVALID",
+                    "-j",
+                    "DROP",
+                ],
+            );
+        }
+        Home {
+            host,
+            router,
+            wan,
+            addr: format!("{lan}.2"),
+        }
     }
 
     /// A point-to-point link between two namespaces.
@@ -102,6 +157,42 @@ impl Net {
         let base = format!("v{}{n}", std::process::id() % 1_000_000);
         (format!("{base}a"), format!("{base}b"))
     }
+}
+
+/// How a home router maps ports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nat {
+    /// The same public port for every destination (endpoint-independent): hole punching works.
+    EndpointIndependent,
+    /// A random public port per connection: hole punching fails.
+    Symmetric,
+}
+
+/// A home network made by [`Net::home`].
+pub struct Home {
+    /// The namespace of the host in the home.
+    pub host: String,
+    /// The router's namespace.
+    pub router: String,
+    /// The router's interface to the internet.
+    pub wan: String,
+    /// The host's private address.
+    pub addr: String,
+}
+
+/// Runs a command inside a namespace; it must succeed.
+pub fn in_ns(ns: &str, cmd: &[&str]) {
+    let out = Command::new("ip")
+        .args(["netns", "exec", ns])
+        .args(cmd)
+        .output()
+        .expect("ip netns exec runs");
+    assert!(
+        out.status.success(),
+        "in {ns}: {}: {}",
+        cmd.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// This process's uid, read from /proc rather than through libc.

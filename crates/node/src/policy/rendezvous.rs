@@ -7,7 +7,8 @@
 //! - **Look up** a space's keys (current and previous window) on start and on joining, then
 //!   with back-off ([`FIRST_BACKOFF`] doubling to [`MAX_BACKOFF`]) while a member it found is
 //!   not connected or none was found, and every [`MAX_BACKOFF`] once all are. Losing a peer
-//!   found there, or this node's addresses changing, looks again within [`SOON`].
+//!   found there, or this node's addresses changing, looks again within [`SOON`]; announcing
+//!   while someone is missing looks again [`SETTLE`] later.
 //! - At most [`LOOKUPS_PER_MINUTE`] lookups a minute in all: the DHT is shared.
 //!
 //! `S` is a space id, `K` a rendezvous key, `P` a peer id.
