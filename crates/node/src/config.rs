@@ -1,6 +1,7 @@
 //! Node settings, from the command line or the environment (`CONFAB_LISTEN`, `CONFAB_DIAL`,
 //! `CONFAB_RELAY`, `CONFAB_BOOTSTRAP` comma-separated, `CONFAB_MDNS=0`, `CONFAB_DHT=0`,
-//! `CONFAB_UPNP=0`, `CONFAB_DHT_SERVER=1`, `CONFAB_PRIVATE_NETWORK=1`, `CONFAB_RESYNC_SECS`),
+//! `CONFAB_UPNP=0`, `CONFAB_DHT_SERVER=1`, `CONFAB_PRIVATE_NETWORK=1`, `CONFAB_MAX_CONNECTIONS`,
+//! `CONFAB_RESYNC_SECS`),
 //! shared by `confab run` and the app.
 
 use std::path::Path;
@@ -25,6 +26,7 @@ pub const ENV_SETTINGS: &[&str] = &[
     "CONFAB_DHT_SERVER",
     "CONFAB_UPNP",
     "CONFAB_PRIVATE_NETWORK",
+    "CONFAB_MAX_CONNECTIONS",
     "CONFAB_RESYNC_SECS",
 ];
 
@@ -73,6 +75,9 @@ pub struct NodeConfig {
     pub upnp: bool,
     /// Count private address ranges as reachable (a group whose own network uses them).
     pub private_network: bool,
+    /// Most established connections; members of this node's spaces get in even past it, and
+    /// others are closed to make room for them.
+    pub max_connections: usize,
     /// How many records one peer may send by gossip into one space.
     pub flood: FloodLimits,
     /// As a relay: most seconds and bytes one relayed connection may carry.
@@ -120,6 +125,7 @@ impl Default for NodeConfig {
             dht_server: false,
             upnp: true,
             private_network: false,
+            max_connections: 512,
             flood: FloodLimits::default(),
             circuit_limits: DEFAULT_CIRCUIT_LIMITS,
             resync: crate::policy::schedule::RESYNC_EVERY,
@@ -247,6 +253,17 @@ impl NodeConfig {
         c.dht_server = switch("CONFAB_DHT_SERVER", c.dht_server)?;
         c.upnp = switch("CONFAB_UPNP", c.upnp)?;
         c.private_network = switch("CONFAB_PRIVATE_NETWORK", c.private_network)?;
+        if let Some(v) = get("CONFAB_MAX_CONNECTIONS") {
+            match v.trim().parse::<usize>() {
+                Ok(n) if n >= 16 => c.max_connections = n,
+                _ => {
+                    return Err(NodeError::setting(
+                        "CONFAB_MAX_CONNECTIONS",
+                        format!("{v:?} is not a whole number of at least 16"),
+                    ))
+                }
+            }
+        }
         if let Some(v) = get("CONFAB_RESYNC_SECS") {
             match v.trim().parse::<u64>() {
                 Ok(n) if n > 0 => c.resync = Duration::from_secs(n),

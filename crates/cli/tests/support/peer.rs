@@ -24,8 +24,20 @@ pub struct Peer {
 
 impl Peer {
     pub fn start(name: &str, ns: &str, dir: &Path, args: &[&str]) -> Peer {
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", ns, BIN, "--data"])
+        Peer::start_env(name, ns, dir, args, &[])
+    }
+
+    /// [`Peer::start`] with more environment (`None` removes a variable). An empty `ns` runs
+    /// the node in this process's own namespace.
+    pub fn start_env(name: &str, ns: &str, dir: &Path, args: &[&str], env: &[(&str, Option<&str>)]) -> Peer {
+        let mut cmd = if ns.is_empty() {
+            Command::new(BIN)
+        } else {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns, BIN]);
+            c
+        };
+        cmd.arg("--data")
             .arg(dir)
             .arg("run")
             .args(args)
@@ -40,9 +52,14 @@ impl Peer {
             .env("CONFAB_DHT", "0")
             .env("CONFAB_UPNP", "0")
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("confab run starts");
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        let mut child = cmd.spawn().expect("confab run starts");
         let (out, err) = support_cli::collect(&mut child);
         Peer {
             name: name.into(),

@@ -128,6 +128,7 @@ pub(crate) async fn spawn(engine: Engine, cfg: NodeConfig) -> Result<NodeHandle,
     netcfg.dht = cfg.dht_config();
     netcfg.upnp = cfg.upnp;
     netcfg.private_network = cfg.private_network;
+    netcfg.connections = confab_net::Limits::with_max(cfg.max_connections);
     let (net, net_rx) = confab_net::spawn(netcfg).map_err(|e| NodeError::Network(e.to_string()))?;
     let store = engine.store().clone();
     store.set_setting(SELF_ADDRS_SETTING, "[]").await?;
