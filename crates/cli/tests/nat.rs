@@ -303,3 +303,112 @@ fn wait_or(secs: u64, mut ok: impl FnMut() -> bool, why: impl FnOnce() -> String
     }
     panic!("after {secs} s: {}", why())
 }
+
+/// Packets leaving namespace `ns` counted by rule `n` of its OUTPUT chain.
+fn packets(ns: &str, n: usize) -> u64 {
+    let out = std::process::Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            ns,
+            "iptables",
+            "-L",
+            "OUTPUT",
+            "-v",
+            "-x",
+            "-n",
+            "--line-numbers",
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| {
+            let mut f = l.split_whitespace();
+            (f.next()? == n.to_string()).then(|| f.next()?.parse().ok())?
+        })
+        .expect("the rule's counter")
+}
+
+#[test]
+fn with_the_dht_off_a_node_contacts_only_the_peer_it_was_told_to_dial() {
+    let mut net = Net::new("quiet");
+    let (x, y) = (net.ns("x"), net.ns("y"));
+    net.link(&x, "10.42.0.1/24", &y, "10.42.0.2/24");
+    net::sh(&["-n", &x, "route", "add", "default", "via", "10.42.0.2"]);
+    // Whatever x would resolve or dial goes to y, where the test sees it (and where it ends:
+    // y routes nowhere).
+    net.resolver(&x, "10.42.0.2");
+    // x's outgoing packets: (1) loopback, (2) the peer it is told to dial, (3) anything else.
+    net::in_ns(&x, &["iptables", "-A", "OUTPUT", "-o", "lo", "-j", "ACCEPT"]);
+    net::in_ns(
+        &x,
+        &[
+            "iptables",
+            "-A",
+            "OUTPUT",
+            "-d",
+            "10.42.0.2",
+            "-p",
+            "tcp",
+            "--dport",
+            "4001",
+            "-j",
+            "ACCEPT",
+        ],
+    );
+    net::in_ns(&x, &["iptables", "-A", "OUTPUT", "-j", "ACCEPT"]);
+    let d = tempfile::tempdir().unwrap();
+    let (told, node) = (d.path().join("told"), d.path().join("node"));
+    let _p = Peer::start(
+        "told",
+        &y,
+        &told,
+        &[
+            "--no-mdns",
+            "--no-dht",
+            "--no-upnp",
+            "--listen",
+            "/ip4/10.42.0.2/tcp/4001",
+        ],
+    );
+    let dial = format!("/ip4/10.42.0.2/tcp/4001/p2p/{}", peer_id(&told));
+    let told_id = peer_id(&told);
+    let mut run = |dht: &str| -> (u64, u64) {
+        net::in_ns(&x, &["iptables", "-Z", "OUTPUT"]);
+        let p = Peer::start_env(
+            "node",
+            &x,
+            &node,
+            &["--no-mdns", "--no-upnp", "--dial", &dial],
+            &[("CONFAB_DHT", Some(dht))],
+        );
+        wait_or(
+            20,
+            || how(&node, &told_id).is_some(),
+            || {
+                format!(
+                    "the node did not reach the peer it was told to dial:\n{}",
+                    p.log()
+                )
+            },
+        );
+        std::thread::sleep(Duration::from_secs(8));
+        drop(p);
+        (packets(&x, 2), packets(&x, 3))
+    };
+    let (to_peer, other) = run("0");
+    assert!(to_peer > 0, "the counters count");
+    assert_eq!(
+        other, 0,
+        "with CONFAB_DHT=0 the node sent {other} packets to anyone but its peer"
+    );
+    // The same node with the DHT on tries to resolve the public bootstrap peers' names: the
+    // counter would see it.
+    let (_, other) = run("1");
+    assert!(
+        other > 0,
+        "with the DHT on the node looks for the public DHT (seen {other} packets)"
+    );
+    eprintln!("DHT off: 0 packets beyond the peer; DHT on: {other} packets elsewhere in 8 s");
+}

@@ -21,6 +21,7 @@ pub fn sh(args: &[&str]) {
 pub struct Net {
     tag: String,
     namespaces: Vec<String>,
+    files: Vec<std::path::PathBuf>,
 }
 
 impl Net {
@@ -33,6 +34,7 @@ impl Net {
         Net {
             tag: format!("{test}{}", std::process::id() % 100_000),
             namespaces: Vec::new(),
+            files: Vec::new(),
         }
     }
 
@@ -44,6 +46,16 @@ impl Net {
         sh(&["-n", &full, "link", "set", "lo", "up"]);
         self.namespaces.push(full.clone());
         full
+    }
+
+    /// Gives processes run in `ns` (by `ip netns exec`) their own resolver configuration
+    /// naming `nameserver`, so DNS lookups go where the test can see them.
+    pub fn resolver(&mut self, ns: &str, nameserver: &str) {
+        let dir = std::path::PathBuf::from(format!("/etc/netns/{ns}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("resolv.conf");
+        std::fs::write(&file, format!("nameserver {nameserver}\n")).unwrap();
+        self.files.push(dir);
     }
 
     /// A bridge inside a new switch namespace.
@@ -209,6 +221,9 @@ pub fn current_uid() -> u32 {
 
 impl Drop for Net {
     fn drop(&mut self) {
+        for dir in &self.files {
+            let _ = std::fs::remove_dir_all(dir);
+        }
         for ns in self.namespaces.iter().rev() {
             let _ = Command::new("ip").args(["netns", "del", ns]).output();
         }
