@@ -24,8 +24,8 @@ use peer::{cli, create, peer_id, texts, Peer};
 /// (from the start: they know they are public) and relaying.
 struct Internet {
     sw: String,
-    /// Kept running until the test ends.
-    _nodes: Vec<Peer>,
+    /// Kept running until the test ends (or stops one).
+    nodes: Vec<Option<Peer>>,
     bootstrap: Vec<String>,
 }
 
@@ -41,7 +41,7 @@ fn internet(net: &mut Net, d: &Path, n: usize, extra: &[&str]) -> Internet {
         hosts.push((ns, dir, format!("/ip4/{ip}/tcp/4001/p2p/{id}")));
     }
     let bootstrap: Vec<String> = hosts.iter().map(|h| h.2.clone()).collect();
-    let nodes = hosts
+    let nodes: Vec<Peer> = hosts
         .iter()
         .enumerate()
         .map(|(i, (ns, dir, me))| {
@@ -65,7 +65,7 @@ fn internet(net: &mut Net, d: &Path, n: usize, extra: &[&str]) -> Internet {
         .collect();
     Internet {
         sw,
-        _nodes: nodes,
+        nodes: nodes.into_iter().map(Some).collect(),
         bootstrap,
     }
 }
@@ -116,6 +116,8 @@ struct TwoHomes {
     h: Homes,
     a_ns: String,
     b_ns: String,
+    a_router: String,
+    a_wan: String,
     space: String,
     a_id: String,
     b_id: String,
@@ -155,6 +157,8 @@ impl TwoHomes {
             h,
             a_ns: home_a.host,
             b_ns: home_b.host,
+            a_router: home_a.router,
+            a_wan: home_a.wan,
             space,
             a_id,
             b_id,
@@ -288,6 +292,88 @@ fn behind_symmetric_nats_peers_stay_on_limited_relays_and_catch_up() {
         "symmetric NATs: {N}-message catch-up through limited relays after {} ms",
         (caught_up - t0).as_millis()
     );
+    drop((pa, pb));
+}
+
+#[test]
+fn after_an_address_change_a_peer_is_found_again_through_the_rendezvous() {
+    let mut s = TwoHomes::new("move", Nat::EndpointIndependent, &[], 0);
+    let (pa, pb) = s.start();
+    let h = &s.h;
+    wait_or(
+        90,
+        || how(&h.b, &s.a_id).is_some() && how(&h.a, &s.b_id).is_some(),
+        || s.diagnose("a and b did not meet"),
+    );
+    let st = status(&h.a);
+    // A moves: its router gets a new public address (every mapping through the old one is
+    // gone), and the relays it held reservations on go away, so nothing B remembers works.
+    let gone: Vec<usize> = st["reservations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| {
+            let r = r.as_str()?;
+            (11..14)
+                .find(|i| r.contains(&format!("/203.0.113.{i}/")))
+                .map(|i| i - 11)
+        })
+        .collect();
+    assert!(
+        !gone.is_empty() && gone.len() < 3,
+        "a holds one or two reservations: {st}"
+    );
+    for i in &gone {
+        s.inet.nodes[*i] = None;
+    }
+    let t0 = Instant::now();
+    net::sh(&[
+        "-n",
+        &s.a_router,
+        "addr",
+        "del",
+        "203.0.113.21/24",
+        "dev",
+        &s.a_wan,
+    ]);
+    net::sh(&[
+        "-n",
+        &s.a_router,
+        "addr",
+        "add",
+        "203.0.113.31/24",
+        "dev",
+        &s.a_wan,
+    ]);
+    let old: Vec<String> = st["reservations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_string())
+        .collect();
+    wait_or(
+        120,
+        || {
+            let b_peers = cli(&h.b, &["peers"]);
+            let via_new = b_peers.as_array().unwrap().iter().any(|p| {
+                p["peer_id"] == s.a_id.as_str()
+                    && !old
+                        .iter()
+                        .any(|o| p["addr"].as_str().unwrap_or("").contains(o.as_str()))
+                    && !p["addr"].as_str().unwrap_or("").contains("203.0.113.21")
+            });
+            via_new
+        },
+        || s.diagnose("b did not find a again after it moved"),
+    );
+    let found = t0.elapsed();
+    cli(&h.b, &["chat", "send", &s.space, "found you"]);
+    wait_or(
+        30,
+        || texts(&h.a, &s.space).contains(&"found you".to_string()),
+        || s.diagnose("chat after the move"),
+    );
+    eprintln!("address change: b reached a again after {} ms", found.as_millis());
     drop((pa, pb));
 }
 

@@ -163,7 +163,12 @@ pub(crate) fn build(
             identify::Config::new("/confab/1.0.0".into(), key.public())
                 .with_agent_version(format!("confab/{}", env!("CARGO_PKG_VERSION"))),
         ),
-        ping: ping::Behaviour::new(ping::Config::new()),
+        // A ping every 10 s, 20 s to answer: a dead connection is noticed within 30 s.
+        ping: ping::Behaviour::new(
+            ping::Config::new()
+                .with_interval(Duration::from_secs(10))
+                .with_timeout(Duration::from_secs(20)),
+        ),
         mdns: Toggle::from(mdns),
         kad: Toggle::from(kad),
         autonat,

@@ -95,10 +95,13 @@ impl Discovery {
         }
     }
 
+    /// A relay listener closed: the relay is dropped from the candidates (identify adds it
+    /// back when it is met again), so another is tried.
     pub fn relay_closed(&mut self, relay: &Multiaddr) {
         self.auto.remove(relay);
         if let Some(p) = peer_of(relay) {
             self.reserved.remove(&p);
+            self.candidates.retain(|(c, _)| *c != p);
         }
     }
 

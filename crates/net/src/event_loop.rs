@@ -10,7 +10,7 @@ use libp2p::core::ConnectedPoint;
 use libp2p::multiaddr::Protocol;
 use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
 use libp2p::swarm::{dial_opts::DialOpts, ConnectionId, SwarmEvent};
-use libp2p::{gossipsub, identify, mdns, noise, relay, tcp, yamux, Multiaddr, PeerId, Swarm};
+use libp2p::{gossipsub, identify, mdns, noise, ping, relay, tcp, yamux, Multiaddr, PeerId, Swarm};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
@@ -464,6 +464,16 @@ impl EventLoop {
                         }
                     }
                 }
+            }
+            BehaviourEvent::Ping(ping::Event {
+                peer,
+                connection,
+                result: Err(e),
+            }) => {
+                // A connection that stopped answering (the other side moved, a NAT mapping
+                // expired) is closed, so the peer is sought again; libp2p leaves this to us.
+                info!("closing a connection to {peer} that stopped answering: {e}");
+                self.swarm.close_connection(connection);
             }
             BehaviourEvent::Mdns(mdns::Event::Expired(list)) => {
                 for (p, _) in list {
