@@ -6,7 +6,7 @@
 
 use confab_node::view::{
     CreatedView, IssueView, LiveStrokeView, MeView, MemberView, MessageView, PeerView, SettingsView,
-    SpaceView, StrokeView, TicketView, WrittenView,
+    SpaceView, StatusView, StrokeView, TicketView, WrittenView,
 };
 use confab_node::SavedSettings;
 use serde::Serialize;
@@ -139,6 +139,12 @@ pub async fn news_publish(
 #[tauri::command]
 pub async fn peers(state: State<'_, AppState>) -> Res<Vec<PeerView>> {
     Ok(state.client.peers().await?)
+}
+
+/// This node's reachability, relay reservations, DHT state and rendezvous per space.
+#[tauri::command]
+pub async fn status(state: State<'_, AppState>) -> Res<StatusView> {
+    Ok(state.client.status().await?)
 }
 
 #[tauri::command]

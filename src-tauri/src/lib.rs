@@ -37,6 +37,7 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
             commands::news_list,
             commands::news_publish,
             commands::peers,
+            commands::status,
             commands::settings_get,
             commands::settings_set,
             commands::save_export,

@@ -250,6 +250,10 @@ async fn steps(
     // The app reaches the peer it was told to dial.
     click(c, "tab-peers").await?;
     find_text(c, "peer-item", "Direct", 20).await?;
+    // The node's place in the network, as the status says (the suite runs with the DHT off).
+    find_text(c, "dht", "off", 10).await?;
+    find_text(c, "reachability", "Not known yet", 10).await?;
+    find_text(c, "reservations", "none", 10).await?;
 
     eprintln!("e2e: peer connected");
     // Chat: a message typed in the app reaches the peer.

@@ -285,6 +285,9 @@ async function onNodeEvent(ev) {
     case 'listening':
       peers.addListening(ev.addr);
       break;
+    case 'network':
+      if (state.tab === 'peers') await peers.refreshStatus();
+      break;
     case 'reload':
       await loadSpaces();
       await showContent();

@@ -1,9 +1,14 @@
-// The Peers tab: who is connected and how (LAN, relay, direct), this device's addresses, and
-// the network settings.
+// The Peers tab: who is connected and how (LAN, relay, direct, hole-punched), whether this
+// device is reachable, its relays, DHT and rendezvous, its addresses, and the network settings.
 import { call } from './api.js';
 import { $, el, toast } from './util.js';
 
-const HOW = { lan: 'LAN', relay: 'Relay', direct: 'Direct' };
+const HOW = { lan: 'LAN', relay: 'Relay', direct: 'Direct', holepunched: 'Hole-punched' };
+const REACH = {
+  public: 'Yes: others dial it directly',
+  private: 'No: behind a NAT, reached through relays and hole punching',
+  unknown: 'Not known yet',
+};
 const listening = new Set();
 
 function lines(text) {
@@ -15,7 +20,10 @@ async function loadSettings() {
   $('set-listen').value = s.saved.listen.join('\n');
   $('set-dial').value = s.saved.dial.join('\n');
   $('set-relays').value = s.saved.relays.join('\n');
+  $('set-bootstrap').value = (s.saved.bootstrap || []).join('\n');
   $('set-mdns').checked = s.saved.mdns !== false;
+  $('set-dht').checked = s.saved.dht !== false;
+  $('set-upnp').checked = s.saved.upnp !== false;
   $('set-relay-server').checked = Boolean(s.saved.relay_server);
   $('settings-note').textContent = s.from_env.length
     ? `Set by the environment, which wins: ${s.from_env.join(', ')}`
@@ -37,6 +45,9 @@ export const peers = {
         relays: lines($('set-relays').value),
         mdns: $('set-mdns').checked,
         relay_server: $('set-relay-server').checked,
+        bootstrap: lines($('set-bootstrap').value),
+        dht: $('set-dht').checked,
+        upnp: $('set-upnp').checked,
       };
       try {
         await call('settings_set', { settings });
@@ -53,7 +64,26 @@ export const peers = {
     for (const a of me.listening) listening.add(a);
     renderAddrs();
     this.update(await call('peers'));
+    await this.refreshStatus();
     await loadSettings();
+  },
+
+  async refreshStatus() {
+    const s = await call('status');
+    $('reachability').textContent = REACH[s.reachability] || s.reachability;
+    $('reachability').dataset.value = s.reachability;
+    $('reservations').textContent = s.reservations.length
+      ? s.reservations.map((r) => r.split('/p2p/')[0]).join(', ')
+      : 'none';
+    $('dht').textContent = s.dht.mode === 'off'
+      ? 'off'
+      : `${s.dht.mode === 'server' ? 'serving' : 'asking (client)'}, ${s.dht.peers} peers known`;
+    $('dht').dataset.mode = s.dht.mode;
+    const announced = s.rendezvous.filter((r) => r.last_announce_ms).length;
+    const found = s.rendezvous.reduce((n, r) => n + r.found, 0);
+    $('rendezvous').textContent = s.rendezvous.length
+      ? `announced in ${announced} of ${s.rendezvous.length} spaces, ${found} members found`
+      : '—';
   },
 
   update(list) {
