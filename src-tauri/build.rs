@@ -18,6 +18,7 @@ const COMMANDS: &[&str] = &[
     "news_list",
     "news_publish",
     "peers",
+    "status",
     "settings_get",
     "settings_set",
     "save_export",

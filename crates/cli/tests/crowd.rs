@@ -45,7 +45,8 @@ fn node(name: &str, dir: &Path, dials: &[String]) -> Peer {
 }
 
 /// `n` libp2p identities that each dial `addr` and hold whatever connection they get, on one
-/// runtime; returns how many are connected after `settle`.
+/// runtime; once every dial has had its answer (at most a minute) and `settle` has passed,
+/// returns how many are connected.
 fn crowd(addr: Multiaddr, n: usize, settle: Duration) -> (tokio::runtime::Runtime, usize) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -53,9 +54,11 @@ fn crowd(addr: Multiaddr, n: usize, settle: Duration) -> (tokio::runtime::Runtim
         .build()
         .unwrap();
     let connected = std::sync::Arc::new(std::sync::atomic::AtomicIsize::new(0));
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     for _ in 0..n {
         let addr = addr.clone();
         let connected = connected.clone();
+        let answered = answered.clone();
         rt.spawn(async move {
             let mut swarm = libp2p::SwarmBuilder::with_new_identity()
                 .with_tokio()
@@ -66,8 +69,19 @@ fn crowd(addr: Multiaddr, n: usize, settle: Duration) -> (tokio::runtime::Runtim
                 .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
                 .build();
             swarm.dial(addr).unwrap();
+            let mut first = true;
             while let Some(ev) = swarm.next().await {
+                let answer = matches!(
+                    ev,
+                    SwarmEvent::ConnectionEstablished { .. } | SwarmEvent::OutgoingConnectionError { .. }
+                );
+                if answer && std::mem::take(&mut first) {
+                    answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
                 match ev {
+                    SwarmEvent::OutgoingConnectionError { error, .. } => {
+                        eprintln!("a stranger's dial failed: {error}");
+                    }
                     SwarmEvent::ConnectionEstablished { .. } => {
                         connected.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     }
@@ -80,6 +94,10 @@ fn crowd(addr: Multiaddr, n: usize, settle: Duration) -> (tokio::runtime::Runtim
         });
         // A crowd arrives over a few seconds, not in one instant.
         std::thread::sleep(Duration::from_millis(5));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while answered.load(std::sync::atomic::Ordering::SeqCst) < n && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(settle);
     let n = connected.load(std::sync::atomic::Ordering::SeqCst).max(0) as usize;
@@ -106,7 +124,7 @@ fn a_member_gets_into_a_node_crowded_by_strangers() {
     let before = rss_kib(n.child.id());
 
     let t0 = Instant::now();
-    let (rt, held) = crowd(addr.parse().unwrap(), STRANGERS, Duration::from_secs(5));
+    let (rt, held) = crowd(addr.parse().unwrap(), STRANGERS, Duration::from_secs(2));
     let peers = cli(&n_dir, &["peers"]).as_array().unwrap().len();
     eprintln!(
         "{STRANGERS} strangers in {:.1} s: {held} hold a connection; the node counts {peers} peers",

@@ -468,10 +468,11 @@ impl EventLoop {
             BehaviourEvent::Ping(ping::Event {
                 peer,
                 connection,
-                result: Err(e),
+                result: Err(e @ (ping::Failure::Timeout | ping::Failure::Other { .. })),
             }) => {
                 // A connection that stopped answering (the other side moved, a NAT mapping
                 // expired) is closed, so the peer is sought again; libp2p leaves this to us.
+                // (A peer that does not speak ping at all is no reason.)
                 info!("closing a connection to {peer} that stopped answering: {e}");
                 self.swarm.close_connection(connection);
             }
