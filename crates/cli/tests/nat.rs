@@ -392,6 +392,38 @@ fn wait_or(secs: u64, mut ok: impl FnMut() -> bool, why: impl FnOnce() -> String
     panic!("after {secs} s: {}", why())
 }
 
+#[test]
+fn a_ticket_made_on_a_groups_own_network_brings_the_invitee_there() {
+    let s = TwoHomes::new("own", Nat::EndpointIndependent, &[], 0);
+    let h = &s.h;
+    // A runs on the group's own bootstrap nodes; the ticket it makes names them.
+    let pa = home_node("a", &s.a_ns, &h.a, &s.inet.bootstrap);
+    wait_or(
+        30,
+        || status(&h.a)["dht"]["peers"].as_u64() >= Some(1),
+        || s.diagnose("a joined no DHT"),
+    );
+    let (room, ticket) = create(&h.a, "chat", "group room");
+    assert!(ticket.starts_with("CONFAB3"), "{ticket}");
+    cli(&h.a, &["chat", "send", &room, "welcome to our network"]);
+    // B is given nothing but the ticket (and the suite's CONFAB_DHT=0: the public DHT is off,
+    // the group's own network is not).
+    cli(&h.b, &["space", "join", &ticket]);
+    let pb = Peer::start(
+        "b",
+        &s.b_ns,
+        &h.b,
+        &["--no-mdns", "--no-upnp", "--private-network"],
+    );
+    wait_or(
+        90,
+        || texts(&h.b, &room).contains(&"welcome to our network".to_string()),
+        || s.diagnose("b did not reach a through the network its ticket named"),
+    );
+    assert!(status(&h.b)["dht"]["peers"].as_u64() >= Some(1));
+    drop((pa, pb));
+}
+
 /// Packets leaving namespace `ns` counted by rule `n` of its OUTPUT chain.
 fn packets(ns: &str, n: usize) -> u64 {
     let out = std::process::Command::new("ip")

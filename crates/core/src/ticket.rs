@@ -17,6 +17,9 @@ pub const TICKET_PREFIX: &str = "CONFAB";
 pub const TICKET_VERSION: u8 = 1;
 /// Ticket version for a space with key rotations: it also carries each epoch's start and key.
 pub const TICKET_VERSION_EPOCHS: u8 = 2;
+/// Ticket version made while the inviter's node uses its group's own DHT bootstrap nodes: it
+/// carries the epochs (possibly none) and that list, so the invitee finds the same network.
+pub const TICKET_VERSION_BOOTSTRAP: u8 = 3;
 /// Most addresses a ticket carries.
 pub const MAX_TICKET_ADDRS: usize = 16;
 /// Longest address text.
@@ -30,7 +33,7 @@ pub enum TicketError {
     #[error("not a Confab ticket: it must start with \"CONFAB1\"")]
     NotATicket,
     /// A newer ticket version.
-    #[error("ticket version {0} is not supported (this build reads versions 1 and 2)")]
+    #[error("ticket version {0} is not supported (this build reads versions 1 to 3)")]
     UnsupportedVersion(String),
     /// Not valid base32.
     #[error("ticket is damaged: {0}")]
@@ -60,6 +63,14 @@ struct FieldsV2 {
     epochs: Vec<(u64, [u8; 32])>,
 }
 
+#[derive(Serialize, Deserialize)]
+struct FieldsV3 {
+    base: Fields,
+    epochs: Vec<(u64, [u8; 32])>,
+    /// DHT bootstrap peers (multiaddrs).
+    bootstrap: Vec<String>,
+}
+
 /// A parsed, verified ticket.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ticket {
@@ -69,6 +80,17 @@ pub struct Ticket {
     pub inviter: AuthorKey,
     /// Addresses (multiaddrs) where the inviter could be reached.
     pub addrs: Vec<String>,
+    /// The DHT bootstrap peers the inviter's group uses (empty: the public DHT).
+    pub bootstrap: Vec<String>,
+}
+
+fn bounded(addrs: &[String]) -> Vec<String> {
+    addrs
+        .iter()
+        .filter(|a| a.len() <= MAX_ADDR_LEN)
+        .take(MAX_TICKET_ADDRS)
+        .cloned()
+        .collect()
 }
 
 impl Ticket {
@@ -76,12 +98,14 @@ impl Ticket {
     /// rotated gets a version-2 ticket carrying every epoch's key the signer holds (a removed
     /// member's ticket stops at the last key it was given).
     pub fn encode(space: &Space, addrs: &[String], signer: &SigningKey) -> String {
-        let addrs: Vec<String> = addrs
-            .iter()
-            .filter(|a| a.len() <= MAX_ADDR_LEN)
-            .take(MAX_TICKET_ADDRS)
-            .cloned()
-            .collect();
+        Self::encode_with(space, addrs, &[], signer)
+    }
+
+    /// [`Ticket::encode`] naming the DHT bootstrap peers the group uses: with any, a version-3
+    /// ticket.
+    pub fn encode_with(space: &Space, addrs: &[String], bootstrap: &[String], signer: &SigningKey) -> String {
+        let addrs = bounded(addrs);
+        let bootstrap = bounded(bootstrap);
         let fields = Fields {
             kind: space.kind.code(),
             name: space.name.clone(),
@@ -95,7 +119,16 @@ impl Ticket {
             .iter()
             .map_while(|e| e.key.as_ref().map(|k| (e.since, k.0)))
             .collect();
-        let (version, bytes) = if epochs.is_empty() {
+        let (version, bytes) = if !bootstrap.is_empty() {
+            (
+                TICKET_VERSION_BOOTSTRAP,
+                postcard::to_stdvec(&FieldsV3 {
+                    base: fields,
+                    epochs,
+                    bootstrap,
+                }),
+            )
+        } else if epochs.is_empty() {
             (TICKET_VERSION, postcard::to_stdvec(&fields))
         } else {
             (
@@ -125,7 +158,7 @@ impl Ticket {
             return Err(TicketError::NotATicket);
         }
         let version = match digits.parse::<u8>() {
-            Ok(v @ (TICKET_VERSION | TICKET_VERSION_EPOCHS)) => v,
+            Ok(v @ (TICKET_VERSION | TICKET_VERSION_EPOCHS | TICKET_VERSION_BOOTSTRAP)) => v,
             _ => return Err(TicketError::UnsupportedVersion(digits)),
         };
         let b32 = &rest[digits.len()..];
@@ -137,12 +170,24 @@ impl Ticket {
         }
         let (body, sig) = bytes.split_at(bytes.len() - 64);
         let bad = |e: postcard::Error| TicketError::BadContents(e.to_string());
-        let (f, epochs, extra) = if version == TICKET_VERSION {
-            let (f, extra) = postcard::take_from_bytes::<Fields>(body).map_err(bad)?;
-            (f, Vec::new(), extra)
-        } else {
-            let (f, extra) = postcard::take_from_bytes::<FieldsV2>(body).map_err(bad)?;
-            (f.base, f.epochs, extra)
+        let (f, epochs, bootstrap, extra) = match version {
+            TICKET_VERSION => {
+                let (f, extra) = postcard::take_from_bytes::<Fields>(body).map_err(bad)?;
+                (f, Vec::new(), Vec::new(), extra)
+            }
+            TICKET_VERSION_EPOCHS => {
+                let (f, extra) = postcard::take_from_bytes::<FieldsV2>(body).map_err(bad)?;
+                (f.base, f.epochs, Vec::new(), extra)
+            }
+            _ => {
+                let (f, extra) = postcard::take_from_bytes::<FieldsV3>(body).map_err(bad)?;
+                if f.bootstrap.is_empty() {
+                    return Err(TicketError::BadContents(
+                        "a version-3 ticket names no bootstrap peers".into(),
+                    ));
+                }
+                (f.base, f.epochs, f.bootstrap, extra)
+            }
         };
         if !extra.is_empty() {
             return Err(TicketError::BadContents("trailing bytes".into()));
@@ -167,7 +212,8 @@ impl Ticket {
         let kind = SpaceKind::from_code(f.kind)
             .ok_or_else(|| TicketError::BadContents(format!("unknown space kind {}", f.kind)))?;
         check_name(&f.name).map_err(TicketError::BadContents)?;
-        if f.addrs.len() > MAX_TICKET_ADDRS || f.addrs.iter().any(|a| a.len() > MAX_ADDR_LEN) {
+        let too_many = |v: &[String]| v.len() > MAX_TICKET_ADDRS || v.iter().any(|a| a.len() > MAX_ADDR_LEN);
+        if too_many(&f.addrs) || too_many(&bootstrap) {
             return Err(TicketError::BadContents("too many or too long addresses".into()));
         }
         let mut space = Space::from_parts(kind, f.name, SpaceKey(f.key), AuthorKey(f.owner));
@@ -186,6 +232,7 @@ impl Ticket {
             space,
             inviter: AuthorKey(f.inviter),
             addrs: f.addrs,
+            bootstrap,
         })
     }
 }
@@ -194,6 +241,23 @@ impl Ticket {
 mod tests {
     use super::*;
     use crate::identity::Identity;
+
+    #[test]
+    fn a_ticket_carries_the_groups_bootstrap_peers() {
+        let id = Identity::generate();
+        let space = Space::create(SpaceKind::Chat, "Team", id.author()).unwrap();
+        let boot = vec!["/ip4/198.51.100.7/tcp/4001/p2p/12D3KooWA".to_string()];
+        let t = Ticket::encode_with(&space, &[], &boot, id.signing_key());
+        assert!(t.starts_with("CONFAB3"), "{t}");
+        let p = Ticket::parse(&t).unwrap();
+        assert_eq!((p.space, p.bootstrap, p.addrs), (space.clone(), boot, vec![]));
+        // Relabelled as an older version it no longer parses or verifies.
+        for v in ["CONFAB1", "CONFAB2"] {
+            assert!(Ticket::parse(&t.replacen("CONFAB3", v, 1)).is_err());
+        }
+        // Without a list, the old versions.
+        assert!(Ticket::encode_with(&space, &[], &[], id.signing_key()).starts_with("CONFAB1"));
+    }
 
     #[test]
     fn roundtrip_and_tamper() {
@@ -217,7 +281,7 @@ mod tests {
         }
         assert_eq!(Ticket::parse("hello"), Err(TicketError::NotATicket));
         assert!(matches!(
-            Ticket::parse("CONFAB3AAAA"),
+            Ticket::parse("CONFAB4AAAA"),
             Err(TicketError::UnsupportedVersion(_))
         ));
         assert!(matches!(

@@ -202,6 +202,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             Ticket::encode(&chat, &["/ip4/127.0.0.1/tcp/4001".into()], &sk).into_bytes(),
             Ticket::encode(&board, &[], &sk).into_bytes(),
             Ticket::encode(&rotated, &[], &sk).into_bytes(),
+            Ticket::encode_with(&rotated, &[], &["/ip4/198.51.100.7/tcp/4001".into()], &sk).into_bytes(),
         ],
         "sync_request" => vec![
             Request::Reconcile {

@@ -135,6 +135,27 @@ impl EventLoop {
         }
     }
 
+    /// More bootstrap peers: kept for rejoining, added to the routing table, dialled.
+    pub(crate) fn add_bootstrap(&mut self, addrs: Vec<Multiaddr>) {
+        match self.disc.dht.as_mut() {
+            Some(d) => {
+                for a in &addrs {
+                    if !d.bootstrap.contains(a) {
+                        d.bootstrap.push(a.clone());
+                    }
+                }
+                self.start_dht();
+            }
+            None => {
+                for a in addrs {
+                    if let Err(e) = self.swarm.dial(a.clone()) {
+                        debug!("dial {a}: {e}");
+                    }
+                }
+            }
+        }
+    }
+
     /// Periodic work: configured relays, relays found automatically, the connection budget,
     /// and the DHT's readiness.
     pub(crate) async fn maintain(&mut self) {

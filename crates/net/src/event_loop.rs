@@ -292,6 +292,7 @@ impl EventLoop {
             Command::Unprovide(key) => self.unprovide(key),
             Command::FindProviders(key) => self.find_providers(key),
             Command::Protect(peers) => self.swarm.behaviour_mut().guard.rules.protect(peers),
+            Command::AddBootstrap(addrs) => self.add_bootstrap(addrs),
             Command::Shutdown => {}
         }
     }

@@ -303,6 +303,7 @@ pub(crate) enum Command {
     Unprovide(Vec<u8>),
     FindProviders(Vec<u8>),
     Protect(std::collections::HashSet<PeerId>),
+    AddBootstrap(Vec<Multiaddr>),
     Shutdown,
 }
 
@@ -442,6 +443,12 @@ impl NetHandle {
     /// [`NetEvent::Providers`].
     pub fn find_providers(&self, key: Vec<u8>) -> Result<(), NetError> {
         self.send(Command::FindProviders(key))
+    }
+
+    /// More DHT bootstrap peers (a group's own network, named by a ticket): added to the
+    /// routing table and dialled; with the DHT off, just dialled.
+    pub fn add_bootstrap(&self, addrs: Vec<Multiaddr>) -> Result<(), NetError> {
+        self.send(Command::AddBootstrap(addrs))
     }
 
     /// The peers that are never refused or closed for lack of room (members).

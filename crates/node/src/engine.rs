@@ -17,6 +17,11 @@ use crate::NodeError;
 /// Setting that holds this node's reachable addresses (JSON list), written by a running node
 /// and carried by the tickets it makes.
 pub(crate) const SELF_ADDRS_SETTING: &str = "self_addrs";
+/// Store setting: the DHT bootstrap list the node last ran with, when given explicitly (a
+/// group's own network), for the tickets it makes.
+pub(crate) const BOOTSTRAP_SETTING: &str = "bootstrap";
+/// Store setting: bootstrap peers learnt from tickets joined (a group's own network).
+pub(crate) const TICKET_BOOTSTRAP_SETTING: &str = "ticket_bootstrap";
 
 /// An open data dir.
 #[derive(Clone, Debug)]
@@ -79,11 +84,26 @@ impl Engine {
         })
     }
 
-    /// A ticket for a joined space, carrying this node's known addresses.
+    /// A list of strings kept as JSON in a store setting (empty if unset or unreadable).
+    pub(crate) async fn list_setting(&self, key: &str) -> Result<Vec<String>, NodeError> {
+        Ok(match self.store().get_setting(key).await? {
+            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+            None => Vec::new(),
+        })
+    }
+
+    /// A ticket for a joined space, carrying this node's known addresses and, when the node
+    /// runs on its group's own DHT bootstrap nodes, their list.
     pub async fn ticket(&self, space: &Space) -> Result<String, NodeError> {
         let space = &self.current(space).await?;
         let addrs = self.self_addrs().await?;
-        Ok(Ticket::encode(space, &addrs, self.identity.signing_key()))
+        let bootstrap = self.list_setting(BOOTSTRAP_SETTING).await?;
+        Ok(Ticket::encode_with(
+            space,
+            &addrs,
+            &bootstrap,
+            self.identity.signing_key(),
+        ))
     }
 
     /// Creates a space owned by this identity and returns it with its ticket.
@@ -107,6 +127,17 @@ impl Engine {
             self.store()
                 .add_peer_addrs(t.inviter.peer_id(), t.addrs.clone())
                 .await?;
+        }
+        if !t.bootstrap.is_empty() {
+            let mut known = self.list_setting(TICKET_BOOTSTRAP_SETTING).await?;
+            for a in &t.bootstrap {
+                if !known.contains(a) {
+                    known.insert(0, a.clone());
+                }
+            }
+            known.truncate(confab_core::ticket::MAX_TICKET_ADDRS);
+            let json = serde_json::to_string(&known).expect("strings serialise");
+            self.store().set_setting(TICKET_BOOTSTRAP_SETTING, &json).await?;
         }
         Ok(t)
     }

@@ -21,6 +21,8 @@ pub(crate) enum Command {
     Dial(Multiaddr),
     /// Dial a peer at any of these addresses.
     DialPeer(PeerId, Vec<Multiaddr>),
+    /// DHT bootstrap peers a joined ticket named.
+    AddBootstrap(Vec<Multiaddr>),
     /// Publish a frame on a topic (live presence).
     Publish(String, Vec<u8>),
     /// Keep this until shutdown.
@@ -75,6 +77,10 @@ impl NodeHandle {
 
     pub fn dial_peer(&self, peer: PeerId, addrs: Vec<Multiaddr>) -> Result<(), NodeError> {
         self.send(Command::DialPeer(peer, addrs))
+    }
+
+    pub fn add_bootstrap(&self, addrs: Vec<Multiaddr>) -> Result<(), NodeError> {
+        self.send(Command::AddBootstrap(addrs))
     }
 
     pub fn publish(&self, topic: String, data: Vec<u8>) -> Result<(), NodeError> {

@@ -28,7 +28,7 @@ use tokio::sync::{broadcast, mpsc};
 use tracing::{debug, info, warn};
 
 use crate::config::NodeConfig;
-use crate::engine::{Engine, SELF_ADDRS_SETTING};
+use crate::engine::{Engine, BOOTSTRAP_SETTING, SELF_ADDRS_SETTING, TICKET_BOOTSTRAP_SETTING};
 use crate::events::NodeEvent;
 use crate::policy::flood::FloodGate;
 use crate::policy::holders::Holders;
@@ -126,6 +126,36 @@ pub(crate) async fn spawn(engine: Engine, cfg: NodeConfig) -> Result<NodeHandle,
     netcfg.max_frame = confab_sync::proto::MAX_FRAME;
     netcfg.max_gossip = confab_core::record::MAX_RECORD_SIZE + 4096;
     netcfg.dht = cfg.dht_config();
+    // A group's own network: named by tickets joined (used beside the public DHT unless a list
+    // was given explicitly), and put in the tickets this node makes when given explicitly.
+    let learnt: Vec<Multiaddr> = engine
+        .list_setting(TICKET_BOOTSTRAP_SETTING)
+        .await?
+        .iter()
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    if cfg.bootstrap.is_empty() && !learnt.is_empty() {
+        match netcfg.dht.as_mut() {
+            Some(d) => {
+                d.bootstrap.splice(0..0, learnt);
+            }
+            // The public DHT is switched off, not the group's own network.
+            None => {
+                netcfg.dht = Some(confab_net::DhtConfig {
+                    bootstrap: learnt,
+                    server: cfg.dht_server,
+                })
+            }
+        }
+    }
+    let own: Vec<String> = cfg.bootstrap.iter().map(|a| a.to_string()).collect();
+    engine
+        .store()
+        .set_setting(
+            BOOTSTRAP_SETTING,
+            &serde_json::to_string(&own).expect("strings serialise"),
+        )
+        .await?;
     netcfg.upnp = cfg.upnp;
     netcfg.private_network = cfg.private_network;
     netcfg.connections = confab_net::Limits::with_max(cfg.max_connections);
@@ -270,6 +300,9 @@ impl Actor {
                 if peer != self.me {
                     let _ = self.net.dial_peer(peer, addrs);
                 }
+            }
+            Command::AddBootstrap(addrs) => {
+                let _ = self.net.add_bootstrap(addrs);
             }
             Command::Publish(topic, data) => {
                 let _ = self.net.publish_detached(topic, vec![data]);

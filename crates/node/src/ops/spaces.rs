@@ -76,6 +76,11 @@ impl Op for SpaceJoin {
             if t.inviter != svc.engine.me() && !addrs.is_empty() {
                 node.dial_peer(inviter, addrs)?;
             }
+            // The group's own DHT, if the ticket names one.
+            let boot: Vec<_> = t.bootstrap.iter().filter_map(|a| a.parse().ok()).collect();
+            if !boot.is_empty() {
+                node.add_bootstrap(boot)?;
+            }
         }
         let muted = svc.engine.store().muted_spaces().await?;
         Ok(SpaceView::of(
