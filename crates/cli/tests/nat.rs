@@ -424,6 +424,113 @@ fn a_ticket_made_on_a_groups_own_network_brings_the_invitee_there() {
     drop((pa, pb));
 }
 
+#[test]
+fn a_removed_member_finds_nothing_announced_after_its_removal() {
+    let mut net = Net::new("rmv");
+    let pubdir = tempfile::tempdir().unwrap();
+    let inet = internet(&mut net, pubdir.path(), 3, &[]);
+    let d = tempfile::tempdir().unwrap();
+    let names = ["owner", "b", "m"];
+    let dirs: Vec<PathBuf> = names.iter().map(|n| d.path().join(n)).collect();
+    let hosts: Vec<String> = names
+        .iter()
+        .zip(41..)
+        .map(|(n, i)| {
+            let ns = net.ns(n);
+            net.plug(&ns, &inet.sw, &format!("203.0.113.{i}/24"));
+            ns
+        })
+        .collect();
+    let (o, b, m) = (&dirs[0], &dirs[1], &dirs[2]);
+    let (space, ticket) = create(o, "chat", "until removed");
+    cli(b, &["space", "join", &ticket]);
+    cli(m, &["space", "join", &ticket]);
+    let start = |i: usize| {
+        let mut args = vec!["--no-mdns", "--no-upnp", "--private-network"];
+        for x in &inet.bootstrap {
+            args.extend(["--bootstrap", x.as_str()]);
+        }
+        Peer::start(names[i], &hosts[i], &dirs[i], &args)
+    };
+    let mut nodes: Vec<Option<Peer>> = (0..3).map(|i| Some(start(i))).collect();
+    let ids: Vec<String> = dirs.iter().map(|x| peer_id(x)).collect();
+    let diagnose = |what: &str| {
+        let st: Vec<String> = dirs.iter().map(|x| status(x).to_string()).collect();
+        format!("{what}\n{}", st.join("\n"))
+    };
+    // They find each other by rendezvous alone (the space was made offline).
+    wait_or(
+        90,
+        || how(o, &ids[1]).is_some() && how(o, &ids[2]).is_some() && how(b, &ids[2]).is_some(),
+        || diagnose("the three did not meet"),
+    );
+    cli(o, &["space", "remove", &space, &ids[2]]);
+    let removed_at = now_ms();
+    wait_or(
+        30,
+        || {
+            cli(b, &["space", "members", &space])
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["peer"] == ids[2].as_str() && x["role"] == "removed")
+        },
+        || diagnose("b did not learn of the removal"),
+    );
+    let announced = |dir: &Path| {
+        status(dir)["rendezvous"][0]["last_announce_ms"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    // Owner and b move to the new key's rendezvous.
+    wait_or(
+        30,
+        || announced(o) > removed_at && announced(b) > removed_at,
+        || diagnose("owner and b did not announce under the new key"),
+    );
+    // Everyone restarts: owner and b on new ports, so nothing m remembers reaches them.
+    for n in nodes.iter_mut() {
+        *n = None;
+    }
+    nodes[0] = Some(start(0));
+    nodes[1] = Some(start(1));
+    wait_or(
+        90,
+        || how(b, &ids[0]).is_some(),
+        || diagnose("b did not find the owner again"),
+    );
+    nodes[2] = Some(start(2));
+    cli(o, &["chat", "send", &space, "after the removal"]);
+    wait_or(
+        30,
+        || texts(b, &space).contains(&"after the removal".to_string()),
+        || diagnose("b did not get the owner's message"),
+    );
+    std::thread::sleep(Duration::from_secs(30));
+    // m may meet the others as DHT peers (the DHT is one network); it cannot compute the
+    // space's rendezvous key, announces nothing, finds no one there, and gets nothing.
+    let st = status(m);
+    let r = &st["rendezvous"][0];
+    assert!(
+        r["last_announce_ms"].as_u64().is_none_or(|t| t <= removed_at),
+        "{st}"
+    );
+    assert_eq!(r["found"], 0, "{st}");
+    assert!(
+        !texts(m, &space).contains(&"after the removal".to_string()),
+        "{}",
+        diagnose("m got a message written after its removal")
+    );
+    drop((nodes, inet.nodes));
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
 /// Packets leaving namespace `ns` counted by rule `n` of its OUTPUT chain.
 fn packets(ns: &str, n: usize) -> u64 {
     let out = std::process::Command::new("ip")

@@ -452,6 +452,15 @@ impl Actor {
     /// keys (a rotation moves the space to new topics) and all of them once this member is
     /// removed. True if anything changed.
     fn watch(&mut self, space: Space) -> bool {
+        // Members the owner removed are neither kept room for nor redialled.
+        for e in &space.epochs {
+            for a in &e.removed {
+                if let Ok(p) = a.peer_id().parse::<PeerId>() {
+                    self.members_changed |= self.members.remove(&p);
+                    self.book.remove(&p);
+                }
+            }
+        }
         let member = space.is_current_member();
         let mut changed = false;
         let topic = space.topic();
@@ -484,13 +493,6 @@ impl Actor {
     /// A key rotation reached the store: follow the space to its new topics and fetch from
     /// every peer what the new key opens.
     fn on_rotation(&mut self, space: Space) {
-        for e in &space.epochs {
-            for a in &e.removed {
-                if let Ok(p) = a.peer_id().parse::<PeerId>() {
-                    self.members_changed |= self.members.remove(&p);
-                }
-            }
-        }
         let (id, epoch, member) = (space.id, space.epoch(), space.is_current_member());
         let name = space.name.clone();
         if self.watch(space) {
