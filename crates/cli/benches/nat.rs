@@ -5,8 +5,8 @@
 //! - two homes behind endpoint-independent NATs, `RUNS` times (default 10): time from start to
 //!   the first message delivered and to the hole-punched connection, and how many runs punched
 //!   a hole;
-//! - behind symmetric NATs, a 1,000-message catch-up through relays that cut circuits at
-//!   128 KiB / 2 min: its time and the bytes the relays sent;
+//! - behind symmetric NATs, a catch-up of `CATCHUP` messages (default 2,000) through relays
+//!   that cut circuits at 128 KiB / 2 min: its time and the bytes the relays sent;
 //! - one node's idle DHT traffic among 20 public nodes for `IDLE_SECS` (default 600): bytes a
 //!   minute up and down.
 
@@ -109,19 +109,18 @@ fn two_homes(runs: u64) {
     );
 }
 
-fn symmetric_catch_up() {
-    const N: usize = 1000;
+fn symmetric_catch_up(n: usize) {
     let limits = ["--circuit-bytes", "131072", "--circuit-secs", "120"];
-    let s = TwoHomes::new("bsym", Nat::Symmetric, &limits, N);
+    let s = TwoHomes::new("bsym", Nat::Symmetric, &limits, n);
     let (h, space) = (&s.h, &s.space);
     let relays: Vec<String> = (0..3).map(|i| s.inet_ns(i)).collect();
     let before: u64 = relays.iter().map(|r| bytes(r).0).sum();
     let t0 = Instant::now();
     let (pa, pb) = s.start();
-    let t = until(600, || texts(&h.b, space).len() >= N);
+    let t = until(600, || texts(&h.b, space).len() >= n);
     let after: u64 = relays.iter().map(|r| bytes(r).0).sum();
     println!(
-        "symmetric NATs: {N}-message catch-up through 128 KiB / 2 min relays: {:?} s; \
+        "symmetric NATs: {n}-message catch-up through 128 KiB / 2 min relays: {:?} s; \
          the relays sent {:.0} KiB in all (relayed and DHT traffic)",
         t.map(|t| (t - t0).as_secs_f64()),
         (after - before) as f64 / 1024.0
@@ -157,7 +156,7 @@ fn main() {
         two_homes(env_num("RUNS", 10));
     }
     if which == "all" || which == "symmetric" {
-        symmetric_catch_up();
+        symmetric_catch_up(env_num("CATCHUP", 2000) as usize);
     }
     if which == "all" || which == "idle" {
         idle_dht(env_num("IDLE_SECS", 600));

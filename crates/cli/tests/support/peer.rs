@@ -43,7 +43,9 @@ impl Peer {
             .args(args)
             .env(
                 "RUST_LOG",
-                "info,libp2p_gossipsub=warn,libp2p_mdns=debug,libp2p_swarm=warn",
+                std::env::var("CONFAB_TEST_RUST_LOG").unwrap_or_else(|_| {
+                    "info,libp2p_gossipsub=warn,libp2p_mdns=debug,libp2p_swarm=warn".into()
+                }),
             )
             .env_remove("CONFAB_LISTEN")
             .env_remove("CONFAB_DIAL")

@@ -587,7 +587,7 @@ impl Actor {
         }
     }
 
-    fn redial(&mut self, now: Instant) {
+    pub(super) fn redial(&mut self, now: Instant) {
         let connected: HashSet<PeerId> = self.peers.keys().copied().collect();
         for d in self
             .redial

@@ -46,9 +46,19 @@ impl Actor {
                 self.flood.disconnected(&peer, now);
                 self.holders.disconnected(&peer);
                 self.progress.retain(|(p, _), _| *p != peer);
-                self.peers.remove(&peer);
+                let relayed = self
+                    .peers
+                    .remove(&peer)
+                    .is_some_and(|i| i.reach == confab_net::Reach::Relay);
                 self.rendezvous.disconnected(&peer, now);
                 self.emit(NodeEvent::PeerDisconnected(peer.to_string()));
+                // A relay ends circuits at its limits (rust-libp2p's default: 128 KiB or two
+                // minutes): a member reached that way is dialled again at once, not after a
+                // back-off, and the catch-up goes on over the next circuit.
+                if relayed && (self.members.contains(&peer) || self.book.contains_key(&peer)) {
+                    self.redial.connected(&peer);
+                    self.redial(now);
+                }
             }
             NetEvent::PeerAddrs { peer, addrs } => {
                 let addrs: Vec<_> = addrs
