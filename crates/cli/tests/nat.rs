@@ -55,6 +55,12 @@ fn two_homes_find_each_other_by_rendezvous_and_punch_a_hole() {
         (first - t0).as_millis(),
         (punched - t0).as_millis()
     );
+    // One found the other at the rendezvous (the other may have been dialled first).
+    let found: u64 = [&h.a, &h.b]
+        .iter()
+        .map(|d| status(d)["rendezvous"][0]["found"].as_u64().unwrap_or(0))
+        .sum();
+    assert!(found >= 1, "{}", s.diagnose("nobody was found at the rendezvous"));
     for dir in [&h.a, &h.b] {
         let st = status(dir);
         // AutoNAT says private once a probe's dial-back has failed (it may not have concluded
@@ -64,10 +70,7 @@ fn two_homes_find_each_other_by_rendezvous_and_punch_a_hole() {
         assert!(st["dht"]["peers"].as_u64().unwrap() >= 1, "{st}");
         let r = &st["rendezvous"][0];
         assert_eq!(r["space"].as_str(), Some(&space[..]), "{st}");
-        assert!(
-            r["last_announce_ms"].as_u64().is_some() && r["found"].as_u64() >= Some(1),
-            "{st}"
-        );
+        assert!(r["last_announce_ms"].as_u64().is_some(), "{st}");
         assert!(
             !st["reservations"].as_array().unwrap().is_empty(),
             "a node behind a NAT reserves on relays it found: {st}"
