@@ -28,14 +28,7 @@ fn run(dir: &Path, args: &[&str]) -> (Child, support_cli::Lines, support_cli::Li
     let mut child = Command::new(BIN)
         .arg("--data")
         .arg(dir)
-        .args([
-            "run",
-            "--no-mdns",
-            "--no-dht",
-            "--no-upnp",
-            "--listen",
-            "/ip4/127.0.0.1/tcp/0",
-        ])
+        .args(support_cli::RUN_LOCAL)
         .args(args)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())

@@ -46,14 +46,7 @@ impl Node {
         let mut cmd = Command::new(BIN);
         cmd.arg("--data")
             .arg(dir)
-            .args([
-                "run",
-                "--no-mdns",
-                "--no-dht",
-                "--no-upnp",
-                "--listen",
-                "/ip4/127.0.0.1/tcp/0",
-            ])
+            .args(support_cli::RUN_LOCAL)
             .env_remove("CONFAB_DIAL")
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
@@ -123,12 +116,7 @@ fn room(dir: &Path) -> String {
 }
 
 fn texts(dir: &Path, space: &str) -> Vec<String> {
-    cli(dir, &["chat", "list", space])
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["text"].as_str().unwrap().to_string())
-        .collect()
+    support_cli::texts(BIN, dir, space)
 }
 
 #[test]

@@ -8,6 +8,26 @@ use std::process::{Child, Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// `confab run` on 127.0.0.1 with nothing beyond it: no mDNS, no DHT, no UPnP.
+pub const RUN_LOCAL: &[&str] = &[
+    "run",
+    "--no-mdns",
+    "--no-dht",
+    "--no-upnp",
+    "--listen",
+    "/ip4/127.0.0.1/tcp/0",
+];
+
+/// The texts of a chat space's messages, oldest first.
+pub fn texts(bin: &str, dir: &Path, space: &str) -> Vec<String> {
+    cli(bin, dir, &["chat", "list", space])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// Lines a process printed, collected as they come.
 pub type Lines = Arc<Mutex<Vec<String>>>;
 

@@ -132,12 +132,7 @@ pub fn cli(dir: &Path, args: &[&str]) -> Value {
 }
 
 pub fn texts(dir: &Path, space: &str) -> Vec<String> {
-    cli(dir, &["chat", "list", space])
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["text"].as_str().unwrap().to_string())
-        .collect()
+    support_cli::texts(BIN, dir, space)
 }
 
 pub fn peer_id(dir: &Path) -> String {
