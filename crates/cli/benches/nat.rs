@@ -117,11 +117,16 @@ fn symmetric_catch_up(n: usize) {
     let before: u64 = relays.iter().map(|r| bytes(r).0).sum();
     let t0 = Instant::now();
     let (pa, pb) = s.start();
+    // Found: the two are connected (through a relay); from then on the catch-up is measured.
+    let found = until(120, || how(&h.b, &s.a_id).is_some());
     let t = until(600, || texts(&h.b, space).len() >= n);
     let after: u64 = relays.iter().map(|r| bytes(r).0).sum();
     println!(
-        "symmetric NATs: {n}-message catch-up through 128 KiB / 2 min relays: {:?} s; \
-         the relays sent {:.0} KiB in all (relayed and DHT traffic)",
+        "symmetric NATs: start -> connected {:?} s; {n}-message catch-up through 128 KiB / \
+         2 min relays: {:?} s after connecting ({:?} s from start); the relays sent {:.0} KiB \
+         in all (relayed and DHT traffic)",
+        found.map(|f| (f - t0).as_secs_f64()),
+        t.zip(found).map(|(t, f)| (t - f).as_secs_f64()),
         t.map(|t| (t - t0).as_secs_f64()),
         (after - before) as f64 / 1024.0
     );

@@ -1,7 +1,7 @@
 //! The task that owns the swarm.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::channel::oneshot;
 use futures::StreamExt;
@@ -9,13 +9,15 @@ use libp2p::core::transport::ListenerId;
 use libp2p::core::ConnectedPoint;
 use libp2p::multiaddr::Protocol;
 use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
-use libp2p::swarm::{dial_opts::DialOpts, ConnectionId, SwarmEvent};
+use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
+use libp2p::swarm::{ConnectionId, SwarmEvent};
 use libp2p::{gossipsub, identify, mdns, noise, ping, relay, tcp, yamux, Multiaddr, PeerId, Swarm};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
 use crate::behaviour::{self, Behaviour, BehaviourEvent};
 use crate::discovery::Discovery;
+use crate::liveness::Liveness;
 use crate::{Command, NetConfig, NetError, NetEvent, PeerInfo, Reach};
 
 /// Owns the swarm; driven by [`EventLoop::run`].
@@ -34,6 +36,7 @@ pub struct EventLoop {
     pub(crate) relay_listeners: HashMap<ListenerId, Multiaddr>,
     listening: Vec<Multiaddr>,
     relay_server: bool,
+    liveness: Liveness<ConnectionId>,
 }
 
 pub(crate) fn is_circuit(a: &Multiaddr) -> bool {
@@ -105,6 +108,7 @@ impl EventLoop {
             relay_listeners: HashMap::new(),
             listening: Vec::new(),
             relay_server: cfg.relay_server,
+            liveness: Liveness::default(),
         };
         el.reserve_relays();
         el.start_dht();
@@ -140,7 +144,13 @@ impl EventLoop {
                     Some(Command::Shutdown) | None => break,
                     Some(c) => self.on_command(c),
                 },
-                _ = maintenance.tick() => self.maintain().await,
+                _ = maintenance.tick() => {
+                    for c in self.liveness.silent(Instant::now()) {
+                        info!("closing a connection that stopped answering pings");
+                        self.swarm.close_connection(c);
+                    }
+                    self.maintain().await
+                }
             }
         }
         debug!("network task stopped");
@@ -183,7 +193,13 @@ impl EventLoop {
                 if self.swarm.is_connected(&peer) || peer == *self.swarm.local_peer_id() {
                     return;
                 }
-                let opts = DialOpts::peer_id(peer).addresses(addrs).build();
+                // Not held back by a dial already under way: DCUtR's hole-punching dials to
+                // the peer's direct addresses can take 10 s to time out behind a symmetric NAT,
+                // while the relay circuit among these addresses connects at once.
+                let opts = DialOpts::peer_id(peer)
+                    .addresses(addrs)
+                    .condition(PeerCondition::Disconnected)
+                    .build();
                 if let Err(e) = self.swarm.dial(opts) {
                     debug!("dial {peer}: {e}");
                 }
@@ -386,6 +402,7 @@ impl EventLoop {
                 connection_id,
                 ..
             } => {
+                self.liveness.closed(&connection_id);
                 if let Some(conns) = self.connections.get_mut(&peer_id) {
                     conns.remove(&connection_id);
                     if conns.is_empty() {
@@ -466,6 +483,11 @@ impl EventLoop {
                     }
                 }
             }
+            BehaviourEvent::Ping(ping::Event {
+                connection,
+                result: Ok(_),
+                ..
+            }) => self.liveness.answered(connection, Instant::now()),
             BehaviourEvent::Ping(ping::Event {
                 peer,
                 connection,

@@ -12,6 +12,7 @@ mod codec;
 mod discovery;
 mod event_loop;
 pub mod guard;
+pub mod liveness;
 
 use std::time::Duration;
 

@@ -57,13 +57,14 @@ impl Actor {
         result: Result<SyncStats, SyncError>,
         now: Instant,
     ) {
+        let limited = self.relayed_only(peer);
         match result {
             Ok(stats) => {
                 // Reconciliation showed what the peer lacks: if nothing, it holds everything
                 // this store had when the session began ("held by N peers").
                 if let Outcome::Holds(upto) = self
                     .holders
-                    .session_done(peer, space, stats.have, started_ms, now)
+                    .session_done(peer, space, stats.have, started_ms, limited, now)
                 {
                     self.engine
                         .store()
@@ -92,6 +93,13 @@ impl Actor {
             }
             Err(e) => {
                 self.ended_early(peer, space);
+                if matches!(e, SyncError::Transport(_)) && self.peers.contains_key(&peer) {
+                    // The connection closed under the session (a relay cut its circuit) while
+                    // another stays up: go on over that one as soon as this session ends.
+                    if let Some(scope) = self.sessions.retry(peer, Scope::All, now) {
+                        self.start_session(peer, scope);
+                    }
+                }
                 if e.is_peer_fault() {
                     let _ = self.net.disconnect(peer, format!("sync: {e}"));
                 } else {

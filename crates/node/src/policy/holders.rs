@@ -1,7 +1,9 @@
 //! "Held by N peers": after a sync session in which reconciliation shows a peer lacks none of
 //! this node's records of a space, the peer holds everything the space had when the session
 //! began. When it lacked some it is fetching them itself (each side pulls), so the node looks
-//! again a little later, a few times in a row, then leaves it to the periodic re-sync.
+//! again a little later, a few times in a row, then leaves it to the periodic re-sync. A peer
+//! reached only through a relay is not looked at again: every look reconciles over a circuit
+//! that the relay may cut after 128 KiB, which its catch-up needs more.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -46,11 +48,24 @@ impl<P: Copy + Eq + Hash, S: Copy + Eq + Hash> Holders<P, S> {
     }
 
     /// A session over `space` with `peer` that began at `started_ms` ended at `now`; `lacked`
-    /// is how many of this node's records reconciliation found the peer lacking.
-    pub fn session_done(&mut self, peer: P, space: S, lacked: u64, started_ms: u64, now: Instant) -> Outcome {
+    /// is how many of this node's records reconciliation found the peer lacking; `limited` says
+    /// the peer is reached only through a relay circuit.
+    pub fn session_done(
+        &mut self,
+        peer: P,
+        space: S,
+        lacked: u64,
+        started_ms: u64,
+        limited: bool,
+        now: Instant,
+    ) -> Outcome {
         if lacked == 0 {
             self.rechecks.remove(&(peer, space));
             return Outcome::Holds(started_ms);
+        }
+        if limited {
+            self.rechecks.remove(&(peer, space));
+            return Outcome::Wait;
         }
         let e = self.rechecks.entry((peer, space)).or_insert((0, None));
         if e.0 >= self.limit {
@@ -91,7 +106,7 @@ mod tests {
     fn a_fetching_peer_is_looked_at_again_then_noted(limit: u32) {
         let t0 = Instant::now();
         let mut h: Holders<u8, u8> = Holders::new(limit);
-        let at = match h.session_done(1, 9, 1, 1_000, t0) {
+        let at = match h.session_done(1, 9, 1, 1_000, false, t0) {
             Outcome::RecheckAt(at) => at,
             other => panic!("a lacking peer should be looked at again, got {other:?}"),
         };
@@ -99,16 +114,23 @@ mod tests {
         assert!(h.due(t0 + Duration::from_secs(1)).is_empty());
         assert_eq!(h.due(at), vec![(1, 9)]);
         assert!(h.due(at).is_empty(), "a recheck is due once");
-        assert_eq!(h.session_done(1, 9, 0, 3_000, at), Outcome::Holds(3_000));
+        assert_eq!(h.session_done(1, 9, 0, 3_000, false, at), Outcome::Holds(3_000));
         // Never catching up: three rechecks, then wait.
         let outcomes: Vec<Outcome> = (0..5)
-            .map(|i| h.session_done(2, 9, 5, 0, t0 + Duration::from_secs(3 * i)))
+            .map(|i| h.session_done(2, 9, 5, 0, false, t0 + Duration::from_secs(3 * i)))
             .collect();
         assert!(matches!(outcomes[2], Outcome::RecheckAt(_)));
         assert_eq!(outcomes[3], Outcome::Wait);
         assert_eq!(outcomes[4], Outcome::Wait);
         h.disconnected(&2);
-        assert!(matches!(h.session_done(2, 9, 5, 0, t0), Outcome::RecheckAt(_)));
+        assert!(matches!(
+            h.session_done(2, 9, 5, 0, false, t0),
+            Outcome::RecheckAt(_)
+        ));
+        // Reached through a relay: not looked at again; a holder all the same.
+        assert_eq!(h.session_done(3, 9, 5, 0, true, t0), Outcome::Wait);
+        assert!(h.due(t0 + RECHECK_AFTER).iter().all(|(p, _)| *p != 3));
+        assert_eq!(h.session_done(3, 9, 0, 7, true, t0), Outcome::Holds(7));
     }
 
     #[test]
