@@ -12,8 +12,9 @@ APT_PACKAGES=(
   # building the app
   build-essential pkg-config file libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
-  # network-namespace tests
-  iproute2 iptables
+  # network-namespace tests; a home router that maps ports (the miniupnpd daemon alone, not
+  # the `miniupnpd` package, which would install and start a service)
+  iproute2 iptables nftables miniupnpd-nftables
   # end-to-end tests: a display, a notification daemon on a private bus, WebDriver
   xvfb dbus dunst webkit2gtk-driver imagemagick
 )

@@ -254,6 +254,7 @@ async fn steps(
     find_text(c, "dht", "off", 10).await?;
     find_text(c, "reachability", "Not known yet", 10).await?;
     find_text(c, "reservations", "none", 10).await?;
+    find_text(c, "external", "—", 10).await?;
 
     eprintln!("e2e: peer connected");
     // Chat: a message typed in the app reaches the peer.

@@ -75,6 +75,11 @@ export const peers = {
     $('reservations').textContent = s.reservations.length
       ? s.reservations.map((r) => r.split('/p2p/')[0]).join(', ')
       : 'none';
+    // Direct addresses first (a port the router mapped, one AutoNAT dialled back), then circuits.
+    const ext = [...s.external].sort((a, b) => a.includes('/p2p-circuit') - b.includes('/p2p-circuit'));
+    $('external').textContent = ext.length
+      ? ext.map((a) => (a.includes('/p2p-circuit') ? `via relay ${a.split('/p2p/')[0]}` : a)).join(', ')
+      : '—';
     $('dht').textContent = s.dht.mode === 'off'
       ? 'off'
       : `${s.dht.mode === 'server' ? 'serving' : 'asking (client)'}, ${s.dht.peers} peers known`;

@@ -300,6 +300,9 @@ pub struct StatusView {
     pub reachability: String,
     /// Relays this node holds a reservation on.
     pub reservations: Vec<String>,
+    /// Addresses others can reach this node at, as confirmed (a port mapped on the router by
+    /// UPnP, an address AutoNAT dialled back, relay circuits).
+    pub external: Vec<String>,
     /// Its place in the DHT.
     pub dht: DhtView,
     /// Where it announces itself and looks for the members of each space.

@@ -16,6 +16,8 @@ pub struct Internet {
     pub sw: String,
     /// The public nodes' namespaces.
     pub hosts: Vec<String>,
+    /// Their interfaces to the switch.
+    pub ifaces: Vec<String>,
     /// Kept running until the test ends (or stops one).
     pub nodes: Vec<Option<Peer>>,
     pub bootstrap: Vec<String>,
@@ -24,10 +26,11 @@ pub struct Internet {
 pub fn internet(net: &mut Net, d: &Path, n: usize, extra: &[&str]) -> Internet {
     let sw = net.switch("inet");
     let mut hosts = Vec::new();
+    let mut ifaces = Vec::new();
     for i in 0..n {
         let ns = net.ns(&format!("pub{i}"));
         let ip = format!("203.0.113.{}", 11 + i);
-        net.plug(&ns, &sw, &format!("{ip}/24"));
+        ifaces.push(net.plug(&ns, &sw, &format!("{ip}/24")));
         let dir = d.join(format!("pub{i}"));
         let id = peer_id(&dir);
         hosts.push((ns, dir, format!("/ip4/{ip}/tcp/4001/p2p/{id}")));
@@ -57,6 +60,7 @@ pub fn internet(net: &mut Net, d: &Path, n: usize, extra: &[&str]) -> Internet {
         .collect();
     Internet {
         hosts: hosts.iter().map(|h| h.0.clone()).collect(),
+        ifaces,
         sw,
         nodes: nodes.into_iter().map(Some).collect(),
         bootstrap,

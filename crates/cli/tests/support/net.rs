@@ -22,6 +22,8 @@ pub struct Net {
     tag: String,
     namespaces: Vec<String>,
     files: Vec<std::path::PathBuf>,
+    /// Daemons run inside the namespaces (miniupnpd), stopped before they are deleted.
+    daemons: Vec<std::process::Child>,
 }
 
 impl Net {
@@ -35,6 +37,7 @@ impl Net {
             tag: format!("{test}{}", std::process::id() % 100_000),
             namespaces: Vec::new(),
             files: Vec::new(),
+            daemons: Vec::new(),
         }
     }
 
@@ -133,6 +136,119 @@ impl Net {
         }
     }
 
+    /// A home like [`Net::home`] (endpoint-independent NAT) whose router also runs miniupnpd,
+    /// which maps ports for the hosts of the home on request (UPnP IGD and NAT-PMP), writing
+    /// its rules into nftables beside the iptables ones. miniupnpd refuses to serve from a
+    /// reserved public address (documentation ranges included), and so does rust-libp2p's UPnP:
+    /// `public_cidr` must be an ordinary one.
+    pub fn upnp_home(&mut self, name: &str, internet: &str, public_cidr: &str, lan: &str) -> Home {
+        let home = self.home(name, internet, public_cidr, lan, Nat::EndpointIndependent);
+        // What the router forwards to a mapped port gets through the drop of unsolicited packets.
+        in_ns(
+            &home.router,
+            &[
+                "iptables",
+                "-I",
+                "FORWARD",
+                "1",
+                "-i",
+                &home.wan,
+                "-m",
+                "conntrack",
+                "--ctstate",
+                "DNAT",
+                "-j",
+                "ACCEPT",
+            ],
+        );
+        let dir = std::env::temp_dir().join(format!("cf-{}-{name}-upnp", self.tag));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        self.files.push(dir.clone());
+        // The chains miniupnpd fills, hooked in with policy accept: the iptables rules above
+        // do the filtering.
+        let nft = dir.join("miniupnpd.nft");
+        std::fs::write(
+            &nft,
+            "table inet miniupnpd {\n\
+             chain forward { type filter hook forward priority 0; policy accept; jump upnp_forward; }\n\
+             chain upnp_forward { }\n\
+             chain prerouting { type nat hook prerouting priority -100; policy accept; jump upnp_pre; }\n\
+             chain upnp_pre { }\n\
+             chain postrouting { type nat hook postrouting priority 100; policy accept; jump upnp_post; }\n\
+             chain upnp_post { }\n\
+             }\n",
+        )
+        .unwrap();
+        in_ns(&home.router, &["nft", "-f", nft.to_str().unwrap()]);
+        let lan_if = String::from_utf8(
+            Command::new("ip")
+                .args([
+                    "-n",
+                    &home.router,
+                    "-o",
+                    "-4",
+                    "addr",
+                    "show",
+                    "to",
+                    &format!("{lan}.1"),
+                ])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .expect("the router's LAN interface")
+        .to_string();
+        let conf = dir.join("miniupnpd.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "ext_ifname={wan}\nlistening_ip={lan_if}\nenable_upnp=yes\nenable_natpmp=yes\n\
+                 secure_mode=yes\nuuid=6d1b7c2e-3f4a-4b5c-8d6e-7f8091a2b3c4\n\
+                 upnp_table_name=miniupnpd\nupnp_nat_table_name=miniupnpd\n\
+                 upnp_forward_chain=upnp_forward\nupnp_nat_chain=upnp_pre\nupnp_nat_postrouting_chain=upnp_post\n\
+                 allow 1024-65535 {lan}.0/24 1024-65535\ndeny 0-65535 0.0.0.0/0 0-65535\n",
+                wan = home.wan
+            ),
+        )
+        .unwrap();
+        let log = std::fs::File::create(dir.join("miniupnpd.log")).unwrap();
+        let child = Command::new("ip")
+            .args(["netns", "exec", &home.router, "miniupnpd", "-d", "-f"])
+            .arg(&conf)
+            .arg("-P")
+            .arg(dir.join("miniupnpd.pid"))
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("miniupnpd is installed (scripts/setup.sh installs it)");
+        self.daemons.push(child);
+        // Ready when it answers SSDP searches.
+        for _ in 0..100 {
+            let out = Command::new("ip")
+                .args(["netns", "exec", &home.router, "ss", "-lun"])
+                .output()
+                .unwrap();
+            if String::from_utf8_lossy(&out.stdout).contains(":1900 ") {
+                return home;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!(
+            "miniupnpd did not start: {}",
+            std::fs::read_to_string(dir.join("miniupnpd.log")).unwrap_or_default()
+        );
+    }
+
+    /// The log of the miniupnpd running for home `name`.
+    pub fn upnp_log(&self, name: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("cf-{}-{name}-upnp", self.tag));
+        std::fs::read_to_string(dir.join("miniupnpd.log")).unwrap_or_default()
+    }
+
     /// A point-to-point link between two namespaces.
     pub fn link(&mut self, x: &str, x_cidr: &str, y: &str, y_cidr: &str) {
         let (a, b) = self.veth_names();
@@ -221,6 +337,10 @@ pub fn current_uid() -> u32 {
 
 impl Drop for Net {
     fn drop(&mut self) {
+        for d in &mut self.daemons {
+            let _ = d.kill();
+            let _ = d.wait();
+        }
         for dir in &self.files {
             let _ = std::fs::remove_dir_all(dir);
         }

@@ -38,6 +38,7 @@ pub(crate) struct Status {
     pub progress: Vec<ProgressView>,
     pub reachability: String,
     pub reservations: Vec<String>,
+    pub external: Vec<String>,
     pub dht: DhtView,
     pub rendezvous: Vec<RendezvousView>,
 }

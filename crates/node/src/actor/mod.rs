@@ -341,6 +341,7 @@ impl Actor {
             progress,
             reachability: ns.reachability.as_str().to_string(),
             reservations: ns.reservations.iter().map(|a| a.to_string()).collect(),
+            external: ns.external.iter().map(|a| a.to_string()).collect(),
             dht: DhtView {
                 mode: ns.dht_mode.unwrap_or("off").to_string(),
                 peers: ns.dht_peers,

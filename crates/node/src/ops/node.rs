@@ -51,6 +51,7 @@ impl Op for Status {
                     progress: s.progress,
                     reachability: s.reachability,
                     reservations: s.reservations,
+                    external: s.external,
                     dht: s.dht,
                     rendezvous: s.rendezvous,
                 }
@@ -63,6 +64,7 @@ impl Op for Status {
                 progress: Vec::new(),
                 reachability: "unknown".into(),
                 reservations: Vec::new(),
+                external: Vec::new(),
                 dht: DhtView {
                     mode: "off".into(),
                     peers: 0,
