@@ -296,6 +296,18 @@ fn a_removed_member_finds_nothing_announced_after_its_removal() {
         || how(o, &ids[1]).is_some() && how(o, &ids[2]).is_some() && how(b, &ids[2]).is_some(),
         || diagnose("the three did not meet"),
     );
+    // The owner has m's join record (by sync) before it can remove m.
+    wait_or(
+        30,
+        || {
+            cli(o, &["space", "members", &space])
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["peer"] == ids[2].as_str())
+        },
+        || diagnose("the owner never learnt that m joined"),
+    );
     cli(o, &["space", "remove", &space, &ids[2]]);
     let removed_at = now_ms();
     wait_or(

@@ -25,7 +25,7 @@ pub(crate) struct Behaviour {
     pub ping: ping::Behaviour,
     pub mdns: Toggle<mdns::tokio::Behaviour>,
     pub kad: Toggle<kad::Behaviour<kad::store::MemoryStore>>,
-    pub autonat: autonat::Behaviour,
+    pub autonat: crate::probe::Probe,
     pub upnp: Toggle<upnp::tokio::Behaviour>,
     pub gossipsub: gossipsub::Behaviour,
     pub sync: request_response::Behaviour<FrameCodec>,
@@ -128,7 +128,7 @@ pub(crate) fn build(
         }));
         k
     });
-    let autonat = autonat::Behaviour::new(
+    let autonat = crate::probe::Probe(autonat::Behaviour::new(
         peer_id,
         autonat::Config {
             only_global_ips: !cfg.private_network,
@@ -141,7 +141,7 @@ pub(crate) fn build(
             throttle_clients_period: Duration::from_secs(1),
             ..Default::default()
         },
-    );
+    ));
     let upnp = cfg.upnp.then(upnp::tokio::Behaviour::default);
     let sync = request_response::Behaviour::with_codec(
         FrameCodec::new(cfg.max_frame),

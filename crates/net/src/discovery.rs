@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use libp2p::multiaddr::Protocol;
-use libp2p::swarm::dial_opts::DialOpts;
+use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::{autonat, kad, relay, Multiaddr, PeerId, StreamProtocol};
 use tracing::{debug, info, warn};
 
@@ -19,7 +19,7 @@ const REJOIN_FIRST: Duration = Duration::from_secs(10);
 /// Longest such wait.
 const REJOIN_MAX: Duration = Duration::from_secs(10 * 60);
 /// How long a node waits for AutoNAT's verdict before reserving relays anyway.
-const UNKNOWN_GRACE: Duration = Duration::from_secs(3);
+const UNKNOWN_GRACE: Duration = Duration::from_secs(1);
 
 /// The network task's discovery state.
 pub(crate) struct Discovery {
@@ -35,7 +35,8 @@ pub(crate) struct Discovery {
     reserved: HashSet<PeerId>,
     /// Where each peer was dialled (the address that worked).
     dialled: HashMap<PeerId, Multiaddr>,
-    queries: HashMap<kad::QueryId, Vec<u8>>,
+    /// Lookups under way: the key, and the providers already dialled for it.
+    queries: HashMap<kad::QueryId, (Vec<u8>, HashSet<PeerId>)>,
     ready: bool,
     said: NetStatus,
     started: Instant,
@@ -126,7 +127,7 @@ impl EventLoop {
                 k.add_address(&peer, bare.clone());
             }
             // Bootstrap peers are asked whether this node is reachable.
-            b.autonat.add_server(peer, Some(bare));
+            b.autonat.0.add_server(peer, Some(bare));
             if !self.swarm.is_connected(&peer) {
                 if let Err(e) = self.swarm.dial(addr.clone()) {
                     debug!("dial bootstrap {addr}: {e}");
@@ -265,7 +266,7 @@ impl EventLoop {
             }
         }
         if self.disc.private_network && has("/libp2p/autonat/1.0.0") {
-            self.swarm.behaviour_mut().autonat.add_server(peer, None);
+            self.swarm.behaviour_mut().autonat.0.add_server(peer, None);
         }
     }
 
@@ -320,16 +321,23 @@ impl EventLoop {
                     kad::QueryResult::GetProviders(Ok(kad::GetProvidersOk::FoundProviders { providers, .. })),
                 ..
             } => {
-                let Some(key) = self.disc.queries.get(&id).cloned() else {
+                let me = *self.swarm.local_peer_id();
+                let Some((key, dialled)) = self.disc.queries.get_mut(&id) else {
                     return;
                 };
-                let me = *self.swarm.local_peer_id();
+                let key = key.clone();
                 let peers: Vec<PeerId> = providers.into_iter().filter(|p| *p != me).collect();
-                for p in &peers {
-                    if !self.swarm.is_connected(p) {
+                let fresh: Vec<PeerId> = peers.iter().copied().filter(|p| dialled.insert(*p)).collect();
+                for p in fresh {
+                    if !self.swarm.is_connected(&p) {
                         // The query holds the addresses the provider record carried: dial
-                        // now, while it does.
-                        if let Err(e) = self.swarm.dial(DialOpts::peer_id(*p).build()) {
+                        // now, while it does, once per lookup, and whatever other dial to the
+                        // peer is under way (a redial of addresses it had before it moved
+                        // can take 10 s to fail).
+                        let opts = DialOpts::peer_id(p)
+                            .condition(PeerCondition::Disconnected)
+                            .build();
+                        if let Err(e) = self.swarm.dial(opts) {
                             debug!("dial provider {p}: {e}");
                         }
                     }
@@ -338,11 +346,26 @@ impl EventLoop {
                     self.emit(NetEvent::Providers { key, peers }).await;
                 }
             }
-            kad::Event::OutboundQueryProgressed { id, step, result, .. } => {
+            kad::Event::OutboundQueryProgressed {
+                id,
+                step,
+                result,
+                stats,
+            } => {
                 if step.last {
                     self.disc.queries.remove(&id);
                 }
                 match result {
+                    kad::QueryResult::StartProviding(Ok(_)) => debug!(
+                        "announced to {} peers in {:?}",
+                        stats.num_successes(),
+                        stats.duration().unwrap_or_default()
+                    ),
+                    kad::QueryResult::GetProviders(Ok(_)) if step.last => debug!(
+                        "lookup done: {} peers asked in {:?}",
+                        stats.num_successes(),
+                        stats.duration().unwrap_or_default()
+                    ),
                     kad::QueryResult::StartProviding(Err(e)) => debug!("announce: {e}"),
                     kad::QueryResult::Bootstrap(Err(e)) => debug!("DHT bootstrap: {e}"),
                     _ => {}
@@ -374,7 +397,8 @@ impl EventLoop {
     pub(crate) fn find_providers(&mut self, key: Vec<u8>) {
         if let Some(k) = self.swarm.behaviour_mut().kad.as_mut() {
             let id = k.get_providers(kad::RecordKey::new(&key));
-            self.disc.queries.insert(id, key);
+            debug!("looking up a rendezvous key");
+            self.disc.queries.insert(id, (key, HashSet::new()));
         }
     }
 

@@ -80,7 +80,14 @@ impl EventLoop {
             .map_err(|e| setup(&e))?
             .with_behaviour(|key, relay_client| behaviour::build(key, relay_client, &cfg).map_err(Box::from))
             .map_err(|e| setup(&e))?
-            .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
+            // Every known address of a peer at once: a peer that moved leaves stale addresses
+            // (dead relays' circuits, whose QUIC handshakes take 10 s to fail) ahead of the
+            // fresh one its rendezvous record gave, and libp2p's default of 8 at a time made
+            // the fresh one wait for them.
+            .with_swarm_config(|c| {
+                c.with_idle_connection_timeout(Duration::from_secs(3600))
+                    .with_dial_concurrency_factor(std::num::NonZeroU8::new(32).expect("not zero"))
+            })
             .build();
         for addr in &cfg.listen {
             swarm

@@ -13,6 +13,7 @@ mod discovery;
 mod event_loop;
 pub mod guard;
 pub mod liveness;
+mod probe;
 
 use std::time::Duration;
 

@@ -84,6 +84,7 @@ impl Actor {
                     self.rendezvous.addresses_changed(now);
                 }
                 self.rendezvous.set_ready(s.dht_peers > 0);
+                self.rendezvous.set_addressable(!s.external.is_empty());
                 self.net_status = s;
                 self.emit(NodeEvent::NetworkChanged);
             }

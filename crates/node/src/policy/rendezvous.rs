@@ -1,6 +1,8 @@
 //! When to announce this node under a space's rendezvous key and when to look the key up.
 //!
-//! - **Announce** a space's current key when the DHT first has peers, when the key changes (a
+//! - **Announce** a space's current key — once this node has an address others can reach (a
+//!   provider record without addresses is of no use to whoever finds it) — when the DHT first
+//!   has peers, when the key changes (a
 //!   new window, a key rotation), [`SETTLE`] after this node's addresses last changed (so a
 //!   burst of new addresses is one announcement), and every [`REANNOUNCE_EVERY`] (a provider
 //!   record holds addresses, which grow stale). A key no longer current is withdrawn.
@@ -18,7 +20,7 @@ use std::hash::Hash;
 use std::time::{Duration, Instant};
 
 /// How long addresses must be quiet before they are announced.
-pub const SETTLE: Duration = Duration::from_secs(3);
+pub const SETTLE: Duration = Duration::from_secs(2);
 /// How often an unchanged announcement is renewed.
 pub const REANNOUNCE_EVERY: Duration = Duration::from_secs(6 * 60 * 60);
 /// First wait between lookups while someone is missing.
@@ -81,6 +83,7 @@ pub struct Rendezvous<S, K, P> {
     spaces: BTreeMap<S, SpaceState<K, P>>,
     connected: HashSet<P>,
     ready: bool,
+    addressable: bool,
     addrs_changed: Option<Instant>,
     lookups: (Instant, u32),
     per_minute: u32,
@@ -100,6 +103,7 @@ impl<S: Copy + Ord, K: Copy + Eq, P: Copy + Eq + Hash> Rendezvous<S, K, P> {
             spaces: BTreeMap::new(),
             connected: HashSet::new(),
             ready: false,
+            addressable: false,
             addrs_changed: None,
             lookups: (now, 0),
             reannounce,
@@ -109,6 +113,12 @@ impl<S: Copy + Ord, K: Copy + Eq, P: Copy + Eq + Hash> Rendezvous<S, K, P> {
     /// Whether the DHT has peers to ask (nothing is done until it has).
     pub fn set_ready(&mut self, ready: bool) {
         self.ready = ready;
+    }
+
+    /// Whether this node has an address others can reach (confirmed public, mapped by the
+    /// router, or a relay circuit): nothing is announced until it has.
+    pub fn set_addressable(&mut self, yes: bool) {
+        self.addressable = yes;
     }
 
     /// This node's addresses changed at `now`.
@@ -208,7 +218,8 @@ impl<S: Copy + Ord, K: Copy + Eq, P: Copy + Eq + Hash> Rendezvous<S, K, P> {
                 }
                 _ => {}
             }
-            if let Some(key) = announce {
+            let mut announced_now = false;
+            if let (Some(key), true) = (announce, self.addressable) {
                 let due = match s.announced {
                     None => settled,
                     Some((_, at)) => {
@@ -222,6 +233,7 @@ impl<S: Copy + Ord, K: Copy + Eq, P: Copy + Eq + Hash> Rendezvous<S, K, P> {
                     });
                     s.announced = Some((*key, now));
                     s.announced_ms = Some(now_ms);
+                    announced_now = true;
                 }
             }
             if now >= s.next_lookup && budget as usize >= lookups.len() && !lookups.is_empty() {
@@ -240,6 +252,12 @@ impl<S: Copy + Ord, K: Copy + Eq, P: Copy + Eq + Hash> Rendezvous<S, K, P> {
                 } else {
                     s.next_lookup = now + MAX_BACKOFF;
                 }
+            }
+            // Members that came up with this node announce about when it does: look for them
+            // again once their announcements have had time to land.
+            let missing = s.found.is_empty() || s.found.iter().any(|p| !self.connected.contains(p));
+            if announced_now && missing {
+                s.next_lookup = s.next_lookup.min(now + SETTLE);
             }
         }
         out
@@ -261,6 +279,14 @@ mod tests {
     use super::*;
 
     type R = Rendezvous<u8, u32, u16>;
+
+    /// A schedule whose DHT has peers and whose node has an address to announce.
+    fn ready(t0: Instant) -> R {
+        let mut r = R::new(t0);
+        r.set_ready(true);
+        r.set_addressable(true);
+        r
+    }
 
     fn lookups(a: &[Action<u8, u32>]) -> Vec<u32> {
         a.iter()
@@ -305,18 +331,35 @@ mod tests {
         let spaces = vec![(1, Some(10), vec![10, 9])];
         assert!(r.poll(t0, 0, &spaces).is_empty());
         r.set_ready(true);
+        // No address to announce yet: look up only.
         let a = r.poll(t0 + Duration::from_secs(1), 5, &spaces);
-        assert_eq!(announces(&a), vec![10]);
+        assert_eq!(announces(&a), Vec::<u32>::new());
         assert_eq!(lookups(&a), vec![10, 9], "the current and the previous window");
-        assert_eq!(r.summary()[0].last_announce_ms, Some(5));
-        assert!(r.poll(t0 + Duration::from_secs(2), 6, &spaces).is_empty());
+        // A relay reservation: announced once the addresses settle, and looked up again a
+        // little later, when those who came up at the same time have announced too.
+        r.set_addressable(true);
+        r.addresses_changed(t0 + Duration::from_secs(4));
+        let mut announced = Vec::new();
+        let mut looked = Vec::new();
+        for q in 17..48u64 {
+            let now = t0 + Duration::from_millis(q * 250);
+            let a = r.poll(now, q, &spaces);
+            if !announces(&a).is_empty() {
+                announced.push(q);
+            }
+            if !lookups(&a).is_empty() {
+                looked.push(q);
+            }
+        }
+        assert_eq!(announced, vec![24], "2 s after the addresses changed");
+        assert_eq!(looked, vec![24, 32], "2 s after the change, 2 s after announcing");
+        assert_eq!(r.summary()[0].last_announce_ms, Some(24));
     }
 
     #[test]
     fn a_new_window_withdraws_the_old_key_and_announces_the_new() {
         let t0 = Instant::now();
-        let mut r = R::new(t0);
-        r.set_ready(true);
+        let mut r = ready(t0);
         r.poll(t0, 0, &[(1, Some(10), vec![10, 9])]);
         let a = r.poll(t0 + Duration::from_secs(1), 0, &[(1, Some(11), vec![11, 10])]);
         assert!(a.contains(&Action::Withdraw { key: 10 }));
@@ -333,8 +376,7 @@ mod tests {
     #[test]
     fn address_changes_settle_before_one_announcement() {
         let t0 = Instant::now();
-        let mut r = R::new(t0);
-        r.set_ready(true);
+        let mut r = ready(t0);
         let spaces = vec![(1, Some(10), vec![])];
         r.poll(t0, 0, &spaces);
         let mut count = 0;
@@ -354,12 +396,11 @@ mod tests {
     #[test]
     fn lookups_back_off_and_lost_peers_are_sought_soon() {
         let t0 = Instant::now();
-        let mut r = R::new(t0);
-        r.set_ready(true);
+        let mut r = ready(t0);
         let spaces = vec![(1, Some(10), vec![10])];
-        // Nobody found: 0, 10, 30, 70, 150, 310 s …
+        // Nobody found: 0, 2 (after announcing), then backing off: 22, 62, 142, 302 s …
         let at = lookup_times(&mut r, t0, 0, 320, &spaces);
-        assert_eq!(at, vec![0, 10, 30, 70, 150, 310], "lookups back off");
+        assert_eq!(at, vec![0, 2, 22, 62, 142, 302], "lookups back off");
         // Found and connected: the next lookup is ten minutes on.
         r.found(1, [7]);
         r.connected(7);
@@ -376,6 +417,7 @@ mod tests {
         let t0 = Instant::now();
         let mut r = R::with_limits(REANNOUNCE_EVERY, per_minute, t0);
         r.set_ready(true);
+        r.set_addressable(true);
         let spaces: Vec<_> = (0..100u8)
             .map(|s| (s, Some(s as u32), vec![s as u32, 1000 + s as u32]))
             .collect();
