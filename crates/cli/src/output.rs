@@ -68,6 +68,28 @@ pub fn status(s: &StatusView) -> String {
     for a in &s.listening {
         out.push_str(&format!("\nlistening {a}"));
     }
+    out.push_str(&format!(
+        "\nreachability {}; DHT {} ({} peers)",
+        s.reachability, s.dht.mode, s.dht.peers
+    ));
+    for a in &s.external {
+        out.push_str(&format!("\nothers reach it at {a}"));
+    }
+    for r in &s.reservations {
+        out.push_str(&format!("\nrelay reservation {r}"));
+    }
+    for r in &s.rendezvous {
+        let announced = if r.last_announce_ms.is_some() {
+            "announced"
+        } else {
+            "not announced"
+        };
+        out.push_str(&format!(
+            "\nrendezvous {} {announced}, {} found",
+            short(&r.space),
+            r.found
+        ));
+    }
     for p in &s.progress {
         out.push_str(&format!(
             "\ncatching up {} {}/{}",

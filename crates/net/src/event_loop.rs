@@ -9,7 +9,7 @@ use libp2p::core::transport::ListenerId;
 use libp2p::core::ConnectedPoint;
 use libp2p::multiaddr::Protocol;
 use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
-use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
+use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::swarm::{ConnectionId, SwarmEvent};
 use libp2p::{gossipsub, identify, mdns, noise, ping, relay, tcp, yamux, Multiaddr, PeerId, Swarm};
 use tokio::sync::mpsc;
@@ -24,19 +24,19 @@ use crate::{Command, NetConfig, NetError, NetEvent, PeerInfo, Reach};
 pub struct EventLoop {
     pub(crate) swarm: Swarm<Behaviour>,
     pub(crate) disc: Discovery,
-    commands: mpsc::UnboundedReceiver<Command>,
-    events: mpsc::Sender<NetEvent>,
-    pending_requests: HashMap<OutboundRequestId, oneshot::Sender<Result<Vec<u8>, NetError>>>,
-    inbound: HashMap<u64, ResponseChannel<Vec<u8>>>,
-    next_inbound: u64,
-    mdns_peers: HashSet<PeerId>,
-    connections: HashMap<PeerId, HashMap<ConnectionId, (Reach, Multiaddr)>>,
-    announced: HashMap<PeerId, Reach>,
-    relays: Vec<Multiaddr>,
+    pub(crate) commands: mpsc::UnboundedReceiver<Command>,
+    pub(crate) events: mpsc::Sender<NetEvent>,
+    pub(crate) pending_requests: HashMap<OutboundRequestId, oneshot::Sender<Result<Vec<u8>, NetError>>>,
+    pub(crate) inbound: HashMap<u64, ResponseChannel<Vec<u8>>>,
+    pub(crate) next_inbound: u64,
+    pub(crate) mdns_peers: HashSet<PeerId>,
+    pub(crate) connections: HashMap<PeerId, HashMap<ConnectionId, (Reach, Multiaddr)>>,
+    pub(crate) announced: HashMap<PeerId, Reach>,
+    pub(crate) relays: Vec<Multiaddr>,
     pub(crate) relay_listeners: HashMap<ListenerId, Multiaddr>,
-    listening: Vec<Multiaddr>,
-    relay_server: bool,
-    liveness: Liveness<ConnectionId>,
+    pub(crate) listening: Vec<Multiaddr>,
+    pub(crate) relay_server: bool,
+    pub(crate) liveness: Liveness<ConnectionId>,
 }
 
 pub(crate) fn is_circuit(a: &Multiaddr) -> bool {
@@ -172,7 +172,7 @@ impl EventLoop {
         }
     }
 
-    fn best(&self, peer: &PeerId) -> Option<(Reach, Multiaddr)> {
+    pub(crate) fn best(&self, peer: &PeerId) -> Option<(Reach, Multiaddr)> {
         let conns = self.connections.get(peer)?;
         conns
             .values()
@@ -182,142 +182,6 @@ impl EventLoop {
                 Reach::Relay => 2,
             })
             .cloned()
-    }
-
-    fn on_command(&mut self, c: Command) {
-        match c {
-            Command::Dial(addr) => {
-                if let Some(p) = peer_of(&addr) {
-                    if self.swarm.is_connected(&p) || p == *self.swarm.local_peer_id() {
-                        return;
-                    }
-                }
-                if let Err(e) = self.swarm.dial(addr.clone()) {
-                    debug!("dial {addr}: {e}");
-                }
-            }
-            Command::DialPeer(peer, addrs) => {
-                if self.swarm.is_connected(&peer) || peer == *self.swarm.local_peer_id() {
-                    return;
-                }
-                // Not held back by a dial already under way: DCUtR's hole-punching dials to
-                // the peer's direct addresses can take 10 s to time out behind a symmetric NAT,
-                // while the relay circuit among these addresses connects at once.
-                let opts = DialOpts::peer_id(peer)
-                    .addresses(addrs)
-                    .condition(PeerCondition::Disconnected)
-                    .build();
-                if let Err(e) = self.swarm.dial(opts) {
-                    debug!("dial {peer}: {e}");
-                }
-            }
-            Command::Request(peer, frame, reply) => {
-                let id = self
-                    .swarm
-                    .behaviour_mut()
-                    .sync
-                    .send_request(&peer, crate::codec::Inbound::Frame(frame));
-                self.pending_requests.insert(id, reply);
-            }
-            Command::Respond(id, frame) => {
-                if let Some(ch) = self.inbound.remove(&id) {
-                    let _ = self.swarm.behaviour_mut().sync.send_response(ch, frame);
-                }
-            }
-            Command::Subscribe(topic) => {
-                let t = gossipsub::IdentTopic::new(topic);
-                let gs = &mut self.swarm.behaviour_mut().gossipsub;
-                if let Err(e) = gs.subscribe(&t) {
-                    warn!("subscribe: {e}");
-                }
-                // rust-libp2p's default topic parameters are placeholders: time in the mesh
-                // earns up to +1800 within seconds (a 1 ms quantum), which outweighs any
-                // penalty for invalid messages, and the mesh-delivery deficit penalty (20
-                // messages per 10 ms window expected) would push honest peers in a quiet room
-                // below the graylist once that bonus is gone. Here: a small bonus for time
-                // in the mesh and first deliveries (at most +46), no delivery-rate penalty,
-                // and -100 × (invalid messages)² decaying by 1 % a second — one bad message is
-                // forgiven, two put the sender below the graylist for about a minute.
-                let params = gossipsub::TopicScoreParams {
-                    topic_weight: 1.0,
-                    time_in_mesh_weight: 0.01,
-                    time_in_mesh_quantum: Duration::from_secs(1),
-                    time_in_mesh_cap: 3600.0,
-                    first_message_deliveries_weight: 0.5,
-                    first_message_deliveries_decay: 0.9,
-                    first_message_deliveries_cap: 20.0,
-                    mesh_message_deliveries_weight: 0.0,
-                    mesh_failure_penalty_weight: 0.0,
-                    invalid_message_deliveries_weight: -100.0,
-                    invalid_message_deliveries_decay: 0.99,
-                    ..Default::default()
-                };
-                if let Err(e) = gs.set_topic_params(t, params) {
-                    warn!("topic score params: {e}");
-                }
-            }
-            Command::Unsubscribe(topic) => {
-                self.swarm
-                    .behaviour_mut()
-                    .gossipsub
-                    .unsubscribe(&gossipsub::IdentTopic::new(topic));
-            }
-            Command::Publish(topic, messages, reply) => {
-                let topic = gossipsub::IdentTopic::new(topic);
-                let mut result = Ok(());
-                for data in messages {
-                    match self.swarm.behaviour_mut().gossipsub.publish(topic.clone(), data) {
-                        // Nobody on the topic yet, or already seen: sync delivers it later anyway.
-                        Ok(_)
-                        | Err(gossipsub::PublishError::NoPeersSubscribedToTopic)
-                        | Err(gossipsub::PublishError::Duplicate)
-                        | Err(gossipsub::PublishError::AllQueuesFull(_)) => {}
-                        Err(e) => result = Err(NetError::Publish(e.to_string())),
-                    }
-                }
-                if let Err(e) = &result {
-                    debug!("publish: {e}");
-                }
-                let _ = reply.send(result);
-            }
-            Command::Report(id, source, acceptance) => {
-                self.swarm
-                    .behaviour_mut()
-                    .gossipsub
-                    .report_message_validation_result(&id, &source, acceptance);
-            }
-            Command::Disconnect(peer, reason) => {
-                warn!("dropping peer {peer}: {reason}");
-                let _ = self.swarm.disconnect_peer_id(peer);
-                let _ = self.events.try_send(NetEvent::Dropped { peer, reason });
-            }
-            Command::Peers(reply) => {
-                let list = self
-                    .connections
-                    .keys()
-                    .filter_map(|p| {
-                        self.best(p).map(|(reach, addr)| PeerInfo {
-                            peer: *p,
-                            reach,
-                            addr,
-                        })
-                    })
-                    .collect();
-                let _ = reply.send(list);
-            }
-            Command::Listening(reply) => {
-                let _ = reply.send(self.listening.clone());
-            }
-            Command::Status(reply) => {
-                let _ = reply.send(self.status());
-            }
-            Command::Provide(key) => self.provide(key),
-            Command::Unprovide(key) => self.unprovide(key),
-            Command::FindProviders(key) => self.find_providers(key),
-            Command::Protect(peers) => self.swarm.behaviour_mut().guard.rules.protect(peers),
-            Command::AddBootstrap(addrs) => self.add_bootstrap(addrs),
-            Command::Shutdown => {}
-        }
     }
 
     /// The best connection to `peer` changed (or is new): say so if it differs from what

@@ -9,6 +9,7 @@
 
 mod behaviour;
 mod codec;
+mod commands;
 mod discovery;
 mod event_loop;
 pub mod guard;

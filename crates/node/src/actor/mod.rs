@@ -13,6 +13,7 @@
 
 mod handle;
 mod network;
+mod periodic;
 mod sync;
 mod tasks;
 
@@ -33,9 +34,9 @@ use crate::events::NodeEvent;
 use crate::policy::flood::FloodGate;
 use crate::policy::holders::Holders;
 use crate::policy::live::{LiveGate, LIVE_PER_SECOND};
-use crate::policy::redial::{Dial, Redial};
-use crate::policy::rendezvous::{self, Rendezvous};
-use crate::policy::schedule::{Due, Schedule};
+use crate::policy::redial::Redial;
+use crate::policy::rendezvous::Rendezvous;
+use crate::policy::schedule::Schedule;
 use crate::policy::sessions::{Scope, Sessions};
 use crate::view::{DhtView, PeerView, ProgressView, RendezvousView};
 use crate::NodeError;
@@ -516,63 +517,6 @@ impl Actor {
         }
     }
 
-    /// What the policies say is due at `now`.
-    fn tick(&mut self, now: Instant) {
-        for due in self.schedule.poll(now) {
-            match due {
-                Due::Resync => {
-                    let peers: Vec<PeerId> = self.peers.keys().copied().collect();
-                    for p in peers {
-                        self.request_sync(p, Scope::All);
-                    }
-                }
-                Due::Purge => {
-                    self.engine.store().purge_expired().detach();
-                }
-                Due::Redial => self.redial(now),
-            }
-        }
-        for (peer, space) in self.holders.due(now) {
-            if self.peers.contains_key(&peer) {
-                self.request_sync(peer, Scope::Some(BTreeSet::from([space])));
-            }
-        }
-        self.meet(now);
-        if self.members_changed {
-            self.members_changed = false;
-            let _ = self.net.protect(self.members.clone());
-        }
-    }
-
-    /// Carries out what the rendezvous policy says is due.
-    fn meet(&mut self, now: Instant) {
-        let now_ms = confab_core::now_ms();
-        let spaces: Vec<(SpaceId, Option<RendezvousKey>, Vec<RendezvousKey>)> = self
-            .spaces
-            .values()
-            .map(|s| (s.id, s.announce_key(now_ms), s.lookup_keys(now_ms)))
-            .collect();
-        for action in self.rendezvous.poll(now, now_ms, &spaces) {
-            match action {
-                rendezvous::Action::Announce { space, key } => {
-                    debug!("announcing in space {}", space.short());
-                    let _ = self.net.provide(key.to_multihash_bytes());
-                }
-                rendezvous::Action::Withdraw { key } => {
-                    let _ = self.net.unprovide(key.to_multihash_bytes());
-                }
-                rendezvous::Action::Lookup { space, key } => {
-                    let bytes = key.to_multihash_bytes();
-                    if self.lookups.len() > 4096 {
-                        self.lookups.clear();
-                    }
-                    self.lookups.insert(bytes.clone(), space);
-                    let _ = self.net.find_providers(bytes);
-                }
-            }
-        }
-    }
-
     /// `author` writes in one of this node's spaces: a member, kept room for, its addresses
     /// remembered.
     fn add_member(&mut self, author: AuthorKey) {
@@ -585,19 +529,6 @@ impl Actor {
         self.members_changed = true;
         if let Some(addrs) = self.unbooked.remove(&peer) {
             self.book_addrs(peer, addrs);
-        }
-    }
-
-    pub(super) fn redial(&mut self, now: Instant) {
-        let connected: HashSet<PeerId> = self.peers.keys().copied().collect();
-        for d in self
-            .redial
-            .plan(now, &self.me, &connected, &self.static_dials, &self.book)
-        {
-            let _ = match d {
-                Dial::Peer(p, addrs) => self.net.dial_peer(p, addrs),
-                Dial::Addr(a) => self.net.dial(a),
-            };
         }
     }
 

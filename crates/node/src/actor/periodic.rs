@@ -1,0 +1,87 @@
+//! The actor's periodic work: what the schedule, the holder rechecks, the rendezvous and the
+//! redial policies say is due at each tick.
+
+use std::collections::{BTreeSet, HashSet};
+use std::time::Instant;
+
+use confab_core::{RendezvousKey, SpaceId};
+use confab_net::PeerId;
+use tracing::debug;
+
+use super::Actor;
+use crate::policy::redial::Dial;
+use crate::policy::rendezvous;
+use crate::policy::schedule::Due;
+use crate::policy::sessions::Scope;
+
+impl Actor {
+    /// What the policies say is due at `now`.
+    pub(super) fn tick(&mut self, now: Instant) {
+        for due in self.schedule.poll(now) {
+            match due {
+                Due::Resync => {
+                    let peers: Vec<PeerId> = self.peers.keys().copied().collect();
+                    for p in peers {
+                        self.request_sync(p, Scope::All);
+                    }
+                }
+                Due::Purge => {
+                    self.engine.store().purge_expired().detach();
+                }
+                Due::Redial => self.redial(now),
+            }
+        }
+        for (peer, space) in self.holders.due(now) {
+            if self.peers.contains_key(&peer) {
+                self.request_sync(peer, Scope::Some(BTreeSet::from([space])));
+            }
+        }
+        self.meet(now);
+        if self.members_changed {
+            self.members_changed = false;
+            let _ = self.net.protect(self.members.clone());
+        }
+    }
+
+    /// Carries out what the rendezvous policy says is due.
+    fn meet(&mut self, now: Instant) {
+        let now_ms = confab_core::now_ms();
+        let spaces: Vec<(SpaceId, Option<RendezvousKey>, Vec<RendezvousKey>)> = self
+            .spaces
+            .values()
+            .map(|s| (s.id, s.announce_key(now_ms), s.lookup_keys(now_ms)))
+            .collect();
+        for action in self.rendezvous.poll(now, now_ms, &spaces) {
+            match action {
+                rendezvous::Action::Announce { space, key } => {
+                    debug!("announcing in space {}", space.short());
+                    let _ = self.net.provide(key.to_multihash_bytes());
+                }
+                rendezvous::Action::Withdraw { key } => {
+                    let _ = self.net.unprovide(key.to_multihash_bytes());
+                }
+                rendezvous::Action::Lookup { space, key } => {
+                    let bytes = key.to_multihash_bytes();
+                    if self.lookups.len() > 4096 {
+                        self.lookups.clear();
+                    }
+                    self.lookups.insert(bytes.clone(), space);
+                    let _ = self.net.find_providers(bytes);
+                }
+            }
+        }
+    }
+
+    pub(super) fn redial(&mut self, now: Instant) {
+        let connected: HashSet<PeerId> = self.peers.keys().copied().collect();
+        for d in self
+            .redial
+            .plan(now, &self.me, &connected, &self.static_dials, &self.book)
+        {
+            let _ = match d {
+                Dial::Peer(p, addrs) => self.net.dial_peer(p, addrs),
+                Dial::Addr(a) => self.net.dial(a),
+            };
+        }
+    }
+}
