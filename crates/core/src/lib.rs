@@ -28,6 +28,8 @@ pub use ids::{AuthorKey, RecordId, SpaceId, SyncKey};
 pub use key::SpaceKey;
 pub use live::{Live, LiveError, LiveStroke};
 pub use phase::Phase;
+#[doc(hidden)]
+pub use record::resign_with_kind;
 pub use record::{Record, RecordError, RecordKind, Verified};
 pub use rendezvous::RendezvousKey;
 pub use rotation::RotationPlan;

@@ -68,6 +68,33 @@ fn signature_and_body_tampering_named() {
     assert!(err.to_string().contains("bad signature"));
 }
 
+/// A record of a kind from a later version is named as such — only when its author signed it:
+/// the same bytes with a flipped signature are a bad signature, not news from the future.
+#[test]
+fn a_later_versions_kind_is_named_only_when_signed() {
+    let me = Identity::generate();
+    let space = Space::create(SpaceKind::Chat, "room", me.author()).unwrap();
+    let rec = space
+        .seal(me.signing_key(), &chat("from the future"), now(), None, vec![])
+        .unwrap();
+    let later = confab_core::resign_with_kind(rec.encoded(), 99, me.signing_key());
+    let err = Record::decode(&later).unwrap_err();
+    assert!(matches!(err, RecordError::UnknownKind(99)), "{err}");
+    assert!(err.to_string().contains("unknown to this version"));
+    let mut forged = later.clone();
+    let n = forged.len();
+    forged[n - 1] ^= 1;
+    let err = Record::decode(&forged).unwrap_err();
+    assert!(matches!(err, RecordError::BadSignature(_)), "{err}");
+    // Signed by someone else (the header still names `me` as the author): a bad signature too.
+    let other = Identity::generate();
+    let stolen = confab_core::resign_with_kind(rec.encoded(), 99, other.signing_key());
+    assert!(matches!(
+        Record::decode(&stolen),
+        Err(RecordError::BadSignature(_))
+    ));
+}
+
 #[test]
 fn size_truncation_and_version() {
     assert!(matches!(

@@ -514,3 +514,85 @@ async fn a_peer_that_gossips_invalid_records_loses_its_standing() {
     rogue.shutdown();
     victim.shutdown().await;
 }
+
+/// A peer on a later version gossips records of a kind this version does not know: they are
+/// ignored — not stored, not passed on to the node's other peers — and the sender keeps its
+/// standing (the test above shows the same number of invalid records costing it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_of_a_later_versions_kind_are_ignored_without_penalty() {
+    let d = tempfile::tempdir().unwrap();
+    let victim = start(&d.path().join("victim"), vec![]).await;
+    let made = victim.create_space("chat", "room").await.unwrap();
+    let (room_id, room) = (made.space.space.clone(), space_of(&made.ticket));
+    let addr = first_addr(&victim).await;
+    let raw_peer = |id: &Identity| {
+        let mut c = NetConfig::new(id.keypair().clone());
+        c.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()];
+        c.mdns = false;
+        confab_net::spawn(c).unwrap()
+    };
+    // The newer peer, and an observer that hears the room only through the node.
+    let newer_id = Identity::generate();
+    let (newer, mut newer_events) = raw_peer(&newer_id);
+    let (observer, mut observer_events) = raw_peer(&Identity::generate());
+    for (p, ev) in [(&newer, &mut newer_events), (&observer, &mut observer_events)] {
+        p.dial(addr.clone()).unwrap();
+        wait_connected(ev).await;
+        p.subscribe(room.topic()).unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let valid = |text: &str| {
+        room.seal(
+            newer_id.signing_key(),
+            &Body::Chat(ChatBody { text: text.into() }),
+            Hlc::new(confab_core::now_ms(), 0),
+            None,
+            vec![],
+        )
+        .unwrap()
+        .into_encoded()
+    };
+    newer.publish(room.topic(), valid("before")).await.unwrap();
+    let later: Vec<Vec<u8>> = (0..5)
+        .map(|i| confab_core::resign_with_kind(&valid(&format!("later {i}")), 99, newer_id.signing_key()))
+        .collect();
+    for r in &later {
+        newer.publish(room.topic(), r.clone()).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    newer.publish(room.topic(), valid("after")).await.unwrap();
+    eventually(
+        10,
+        "the newer peer still heard after its unknown records",
+        || async { texts(&victim, &room_id).await == vec!["before".to_string(), "after".to_string()] },
+    )
+    .await;
+    // The observer got what the node passed on: the two chat records, none of the others.
+    let mut heard = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while heard.len() < 2 && tokio::time::Instant::now() < deadline {
+        if let Ok(Some(NetEvent::Gossip { data, .. })) =
+            tokio::time::timeout(Duration::from_millis(200), observer_events.recv()).await
+        {
+            heard.push(data);
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    while let Ok(ev) = observer_events.try_recv() {
+        if let NetEvent::Gossip { data, .. } = ev {
+            heard.push(data);
+        }
+    }
+    assert_eq!(
+        heard.len(),
+        2,
+        "the observer should hear exactly the two chat records"
+    );
+    assert!(
+        heard.iter().all(|h| !later.contains(h)),
+        "a record of an unknown kind was passed on"
+    );
+    newer.shutdown();
+    observer.shutdown();
+    victim.shutdown().await;
+}

@@ -3,9 +3,9 @@
 
 use std::collections::HashSet;
 
-use confab_core::{AuthorKey, RecordId, SpaceId};
+use confab_core::{AuthorKey, RecordError, RecordId, SpaceId};
 use confab_net::{MessageAcceptance, MessageId, NetHandle, PeerId};
-use confab_store::{Origin, Store};
+use confab_store::{Origin, Refusal, Store};
 use confab_sync::proto::Response;
 use confab_sync::{ingest, Progress, SyncError, Syncer, Transport};
 use tokio::sync::mpsc;
@@ -59,6 +59,13 @@ pub(crate) async fn gossip_worker(store: Store, net: NetHandle, mut rx: mpsc::Re
                     debug!("gossip from {source}: record {} of another space", v.id);
                     ids.push(None);
                     verdicts.push(MessageAcceptance::Reject);
+                }
+                Err((_, Refusal::Record(RecordError::UnknownKind(code)))) => {
+                    // A later version's record: not for this node to judge, nor to pass on;
+                    // whoever sent it keeps its standing (peers on different versions mix).
+                    debug!("gossip from {source}: a record of kind {code}, unknown here, ignored");
+                    ids.push(None);
+                    verdicts.push(MessageAcceptance::Ignore);
                 }
                 Err((_, why)) => {
                     debug!("gossip from {source}: {why}");
