@@ -173,10 +173,16 @@ pub enum ChatCmd {
         #[arg(long)]
         json: bool,
     },
-    /// List messages, oldest first.
+    /// List messages, oldest first: every one, or a page of the newest.
     List {
         /// Space id or unique prefix.
         space: String,
+        /// Only the newest N (before --before).
+        #[arg(long, value_name = "N")]
+        limit: Option<u32>,
+        /// Only messages before this one (a message id or unique prefix; it is not listed).
+        #[arg(long, value_name = "MSG")]
+        before: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -238,10 +244,16 @@ pub enum NewsCmd {
         #[arg(long)]
         json: bool,
     },
-    /// List issues, oldest first.
+    /// List issues, oldest first: every one, or a page of the newest.
     List {
         /// Space id or unique prefix.
         space: String,
+        /// Only the newest N (before --before).
+        #[arg(long, value_name = "N")]
+        limit: Option<u32>,
+        /// Only issues before this one (an issue id or unique prefix; it is not listed).
+        #[arg(long, value_name = "ISSUE")]
+        before: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,

@@ -115,7 +115,14 @@ async fn chat(c: &Client, cmd: ChatCmd) -> Result<()> {
         } => output::emit(json, &c.chat_send_many(&space, &text, n).await?, |w| {
             format!("wrote {} messages", w.written)
         }),
-        ChatCmd::List { space, json } => output::emit(json, &c.chat_list(&space).await?, |m| output::chat(m)),
+        ChatCmd::List {
+            space,
+            limit,
+            before,
+            json,
+        } => output::emit(json, &c.chat_page(&space, limit, before.as_deref()).await?, |m| {
+            output::chat(m)
+        }),
     }
     Ok(())
 }
@@ -154,7 +161,14 @@ async fn news(c: &Client, cmd: NewsCmd) -> Result<()> {
         } => output::emit(json, &c.news_publish(&space, &title, &body).await?, |w| {
             w.id.clone()
         }),
-        NewsCmd::List { space, json } => output::emit(json, &c.news_list(&space).await?, |n| output::news(n)),
+        NewsCmd::List {
+            space,
+            limit,
+            before,
+            json,
+        } => output::emit(json, &c.news_page(&space, limit, before.as_deref()).await?, |n| {
+            output::news(n)
+        }),
     }
     Ok(())
 }

@@ -334,3 +334,111 @@ fn bad_input_at_every_door_is_named_and_changes_nothing() {
     let msgs = ok_json(&a, &["chat", "list", &room, "--json"]);
     assert_eq!(msgs[0]["text"], "kept");
 }
+
+/// Long histories page by (ts, id): the newest N, then the N before the oldest shown, down to
+/// the first; `--before` takes an id or a unique prefix; bad bounds are refused by name.
+#[test]
+fn chat_and_news_list_in_pages() {
+    let d = tempfile::tempdir().unwrap();
+    let a = d.path().join("a");
+    let chat = ok_json(&a, &["space", "create", "chat", "c", "--json"])["space"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = confab(&a, &["chat", "send", &chat, "m", "--count", "25"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let all = ok_json(&a, &["chat", "list", &chat, "--json"]);
+    let all: Vec<Value> = all.as_array().unwrap().clone();
+    assert_eq!(all.len(), 25);
+    // Pages of 10 from the newest: 10, 10, 5, then nothing; together, everything in order.
+    let mut pages = Vec::new();
+    let mut before: Option<String> = None;
+    loop {
+        let mut args = vec!["chat", "list", &chat, "--limit", "10", "--json"];
+        let prefix;
+        if let Some(b) = &before {
+            prefix = b[..12].to_string();
+            args.extend(["--before", &prefix]);
+        }
+        let page = ok_json(&a, &args).as_array().unwrap().clone();
+        if page.is_empty() {
+            break;
+        }
+        before = Some(page[0]["id"].as_str().unwrap().to_string());
+        pages.push(page);
+    }
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [10, 10, 5]);
+    let joined: Vec<Value> = pages.into_iter().rev().flatten().collect();
+    assert_eq!(joined, all, "the pages are the whole history, oldest first");
+    // Without a limit, everything before the message named.
+    let tenth = all[10]["id"].as_str().unwrap();
+    let head = ok_json(&a, &["chat", "list", &chat, "--before", tenth, "--json"]);
+    assert_eq!(head.as_array().unwrap().as_slice(), &all[..10]);
+    fails(&a, &["chat", "list", &chat, "--limit", "0"], "at least 1");
+    fails(
+        &a,
+        &["chat", "list", &chat, "--before", "not-hex"],
+        "is not a message id",
+    );
+    fails(
+        &a,
+        &["chat", "list", &chat, "--before", "", "--limit", "3"],
+        "is not a message id",
+    );
+    let missing = if tenth.starts_with('0') {
+        "ffffffffffff"
+    } else {
+        "000000000000"
+    };
+    fails(
+        &a,
+        &["chat", "list", &chat, "--before", missing],
+        "no message here",
+    );
+    // One hex digit matches more than one of 25 ids (16 possible digits).
+    let digit = (0..16)
+        .map(|d| format!("{d:x}"))
+        .find(|d| {
+            all.iter()
+                .filter(|m| m["id"].as_str().unwrap().starts_with(d.as_str()))
+                .count()
+                > 1
+        })
+        .unwrap();
+    fails(
+        &a,
+        &["chat", "list", &chat, "--before", &digit],
+        "more than one message",
+    );
+
+    // The same for a newsletter's issues.
+    let news = ok_json(&a, &["space", "create", "news", "n", "--json"])["space"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for i in 0..4 {
+        let title = format!("issue {i}");
+        let out = confab(
+            &a,
+            &["news", "publish", &news, "--title", &title, "--body", "body"],
+        );
+        assert!(out.status.success());
+    }
+    let issues = ok_json(&a, &["news", "list", &news, "--json"])
+        .as_array()
+        .unwrap()
+        .clone();
+    let last2 = ok_json(&a, &["news", "list", &news, "--limit", "2", "--json"]);
+    assert_eq!(last2.as_array().unwrap().as_slice(), &issues[2..]);
+    let id2 = issues[2]["id"].as_str().unwrap();
+    let first2 = ok_json(
+        &a,
+        &["news", "list", &news, "--limit", "5", "--before", id2, "--json"],
+    );
+    assert_eq!(first2.as_array().unwrap().as_slice(), &issues[..2]);
+    fails(
+        &a,
+        &["news", "list", &news, "--before", &chat[..12]],
+        "no issue here",
+    );
+}

@@ -279,7 +279,27 @@ impl Client {
 
     /// A room's messages, oldest first.
     pub async fn chat_list(&self, space: &str) -> Result<Vec<MessageView>, NodeError> {
-        self.call(ChatList { space: space.into() }).await
+        self.call(ChatList {
+            space: space.into(),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// The `limit` newest messages of a room before `before` (a message id or unique prefix,
+    /// exclusive; from the newest if `None`), oldest first; every one without a limit.
+    pub async fn chat_page(
+        &self,
+        space: &str,
+        limit: Option<u32>,
+        before: Option<&str>,
+    ) -> Result<Vec<MessageView>, NodeError> {
+        self.call(ChatList {
+            space: space.into(),
+            limit,
+            before: before.map(str::to_string),
+        })
+        .await
     }
 
     /// Draws a stroke; `color` is `#rrggbb`.
@@ -340,7 +360,22 @@ impl Client {
 
     /// A newsletter's issues, oldest first.
     pub async fn news_list(&self, space: &str) -> Result<Vec<IssueView>, NodeError> {
-        self.call(NewsList { space: space.into() }).await
+        self.news_page(space, None, None).await
+    }
+
+    /// [`Client::chat_page`] for a newsletter's issues.
+    pub async fn news_page(
+        &self,
+        space: &str,
+        limit: Option<u32>,
+        before: Option<&str>,
+    ) -> Result<Vec<IssueView>, NodeError> {
+        self.call(NewsList {
+            space: space.into(),
+            limit,
+            before: before.map(str::to_string),
+        })
+        .await
     }
 
     /// The service behind an in-process client (the crate's own tests reach the engine).

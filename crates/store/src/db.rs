@@ -431,12 +431,26 @@ impl Db {
         sql: &str,
         now_ms: u64,
     ) -> Result<Vec<(Record, Body)>, StoreError> {
+        self.bodies_with(space, sql, now_ms, &[])
+    }
+
+    /// [`Db::bodies`] with more parameters, bound from `?3` on.
+    pub(crate) fn bodies_with(
+        &mut self,
+        space: &SpaceId,
+        sql: &str,
+        now_ms: u64,
+        more: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<(Record, Body)>, StoreError> {
         let s = self
             .space(space)
             .cloned()
             .ok_or_else(|| StoreError::UnknownSpace(space.to_string()))?;
         let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(params![space.0, now_ms as i64], |r| r.get::<_, Vec<u8>>(0))?;
+        let now = now_ms as i64;
+        let mut all: Vec<&dyn rusqlite::ToSql> = vec![&space.0, &now];
+        all.extend_from_slice(more);
+        let rows = stmt.query_map(all.as_slice(), |r| r.get::<_, Vec<u8>>(0))?;
         let mut out = Vec::new();
         for raw in rows {
             let rec = Record::decode(&raw?).map_err(|e| StoreError::Corrupt(e.to_string()))?;

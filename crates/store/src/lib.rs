@@ -34,7 +34,7 @@ pub use db::Db;
 pub use feed::{Change, Origin};
 pub use people::Member;
 pub use schema::{migrations, MIN_SQLITE_VERSION, SCHEMA_VERSION};
-pub use views::{ChatMessage, NewsIssue, Stroke};
+pub use views::{ChatMessage, NewsIssue, Page, Stroke};
 
 /// File name of the database inside a data dir.
 pub const DB_FILE: &str = "confab.sqlite";
@@ -391,6 +391,27 @@ impl Store {
     /// Chat messages of a space in (ts, id) order.
     pub fn chat_messages(&self, space: SpaceId) -> Pending<Vec<ChatMessage>> {
         self.call(move |db| db.chat_messages(&space, confab_core::now_ms()))
+    }
+
+    /// A page of a room's messages, oldest first (see [`Page`]).
+    pub fn chat_page(&self, space: SpaceId, page: Page) -> Pending<Vec<ChatMessage>> {
+        self.call(move |db| db.chat_page(&space, confab_core::now_ms(), page))
+    }
+
+    /// A page of a newsletter's issues, oldest first.
+    pub fn news_page(&self, space: SpaceId, page: Page) -> Pending<Vec<NewsIssue>> {
+        self.call(move |db| db.news_page(&space, confab_core::now_ms(), page))
+    }
+
+    /// Up to two records of `kind` in `space` whose id starts with the hex `prefix`, with
+    /// their timestamps.
+    pub fn ids_with_prefix(
+        &self,
+        space: SpaceId,
+        kind: RecordKind,
+        prefix: String,
+    ) -> Pending<Vec<(Hlc, RecordId)>> {
+        self.call(move |db| db.ids_with_prefix(&space, kind.code(), &prefix))
     }
 
     /// Strokes of a board that no erase has removed, in (ts, id) order.

@@ -52,7 +52,113 @@ pub struct NewsIssue {
 
 const LIVE: &str = "(expires IS NULL OR expires > ?2)";
 
+/// Where a page of a listing ends: the `limit` newest records before a record (exclusive),
+/// or before the end; returned oldest first. Keyset pagination on (ts, id), which is the
+/// records table's own order: a page costs the same at the millionth message as at the first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Page {
+    /// At most this many (every one if `None`).
+    pub limit: Option<u32>,
+    /// Before this record's (ts, id); from the newest if `None`.
+    pub before: Option<(Hlc, RecordId)>,
+}
+
+impl Page {
+    /// The SQL that selects a page of `kind` in `space` (`?1`, `?2` the clock, `?3`…`?5` the
+    /// bounds) and its parameters.
+    fn sql(&self, kind: u8) -> (String, i64, Vec<u8>, i64) {
+        let (ts, id) = match self.before {
+            Some((ts, id)) => (ts.0 as i64, id.0.to_vec()),
+            None => (i64::MAX, vec![0xff; 33]),
+        };
+        let limit = self.limit.map_or(-1, i64::from);
+        let sql = format!(
+            "SELECT raw FROM (SELECT raw, ts, id FROM records WHERE space = ?1 AND kind = {kind} \
+             AND {LIVE} AND (ts < ?3 OR (ts = ?3 AND id < ?4)) ORDER BY ts DESC, id DESC \
+             LIMIT ?5) ORDER BY ts, id"
+        );
+        (sql, ts, id, limit)
+    }
+}
+
 impl Db {
+    /// A page of chat messages, in (ts, id) order.
+    pub fn chat_page(
+        &mut self,
+        space: &SpaceId,
+        now_ms: u64,
+        page: Page,
+    ) -> Result<Vec<ChatMessage>, StoreError> {
+        let (sql, ts, id, limit) = page.sql(1);
+        Ok(self
+            .bodies_with(space, &sql, now_ms, &[&ts, &id, &limit])?
+            .into_iter()
+            .filter_map(|(r, b)| match b {
+                Body::Chat(c) => Some(ChatMessage {
+                    id: r.id,
+                    author: r.author,
+                    ts: r.ts,
+                    text: c.text,
+                }),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// A page of newsletter issues, oldest first.
+    pub fn news_page(
+        &mut self,
+        space: &SpaceId,
+        now_ms: u64,
+        page: Page,
+    ) -> Result<Vec<NewsIssue>, StoreError> {
+        let (sql, ts, id, limit) = page.sql(4);
+        Ok(self
+            .bodies_with(space, &sql, now_ms, &[&ts, &id, &limit])?
+            .into_iter()
+            .filter_map(|(r, b)| match b {
+                Body::News(n) => Some(NewsIssue {
+                    id: r.id,
+                    author: r.author,
+                    ts: r.ts,
+                    title: n.title,
+                    body: n.body,
+                }),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// The records of `kind` in `space` whose id starts with the hex `prefix` (at most two: one
+    /// is an answer, two say the prefix is ambiguous), by the id index.
+    pub fn ids_with_prefix(
+        &mut self,
+        space: &SpaceId,
+        kind: u8,
+        prefix: &str,
+    ) -> Result<Vec<(Hlc, RecordId)>, StoreError> {
+        let lo = RecordId::from_hex(&format!("{prefix:0<64}"));
+        let hi = RecordId::from_hex(&format!("{prefix:f<64}"));
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT ts, id FROM records WHERE id BETWEEN ?1 AND ?2 AND space = ?3 AND kind = ?4 LIMIT 2",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![lo.0, hi.0, space.0, kind], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (ts, id) = row?;
+            let id: [u8; 32] = id
+                .try_into()
+                .map_err(|_| StoreError::Corrupt("a record id is not 32 bytes".into()))?;
+            out.push((Hlc(ts as u64), RecordId(id)));
+        }
+        Ok(out)
+    }
+
     /// Chat messages in (ts, id) order.
     pub fn chat_messages(&mut self, space: &SpaceId, now_ms: u64) -> Result<Vec<ChatMessage>, StoreError> {
         let sql = format!("SELECT raw FROM records WHERE space = ?1 AND kind = 1 AND {LIVE} ORDER BY ts, id");

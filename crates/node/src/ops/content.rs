@@ -1,8 +1,10 @@
 //! What people write: chat messages, strokes and erases, newsletter issues, live presence.
 
 use confab_core::{
-    Body, ChatBody, Color, EraseBody, Live, LiveStroke, NewsBody, RecordId, SpaceKind, StrokeBody,
+    Body, ChatBody, Color, EraseBody, Live, LiveStroke, NewsBody, RecordId, RecordKind, SpaceId, SpaceKind,
+    StrokeBody,
 };
+use confab_store::Page;
 use serde::{Deserialize, Serialize};
 
 use super::{Op, Service};
@@ -66,11 +68,16 @@ impl Op for ChatSendMany {
     }
 }
 
-/// A room's messages, oldest first.
-#[derive(Debug, Serialize, Deserialize)]
+/// A room's messages, oldest first: every one, or the `limit` newest before `before` (a
+/// message id or a unique prefix of it, exclusive).
+#[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ChatList {
     pub space: String,
+    #[serde(default)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub before: Option<String>,
 }
 
 impl Op for ChatList {
@@ -79,9 +86,65 @@ impl Op for ChatList {
     async fn run(self, svc: &Service) -> Result<Vec<MessageView>, NodeError> {
         let s = svc.space(&self.space).await?;
         let me = svc.engine.me();
-        let msgs = svc.engine.store().chat_messages(s.id).await?;
+        let page = page(
+            svc,
+            s.id,
+            RecordKind::ChatMessage,
+            self.limit,
+            self.before.as_deref(),
+        )
+        .await?;
+        let msgs = svc.engine.store().chat_page(s.id, page).await?;
         Ok(msgs.iter().map(|m| MessageView::of(m, &me)).collect())
     }
+}
+
+/// The page a listing asked for: `limit` at least 1; `before` one record of `kind` in the
+/// space, named by its id or a unique prefix.
+async fn page(
+    svc: &Service,
+    space: SpaceId,
+    kind: RecordKind,
+    limit: Option<u32>,
+    before: Option<&str>,
+) -> Result<Page, NodeError> {
+    if limit == Some(0) {
+        return Err(NodeError::Invalid("limit must be at least 1".into()));
+    }
+    let what = if kind == RecordKind::NewsIssue {
+        "issue"
+    } else {
+        "message"
+    };
+    let before = match before {
+        None => None,
+        Some(want) => {
+            let w = want.trim().to_ascii_lowercase();
+            if w.is_empty() || w.len() > 64 || !w.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(NodeError::Invalid(format!("{want:?} is not a {what} id")));
+            }
+            match svc
+                .engine
+                .store()
+                .ids_with_prefix(space, kind, w)
+                .await?
+                .as_slice()
+            {
+                [one] => Some(*one),
+                [] => {
+                    return Err(NodeError::NotFound(format!(
+                        "no {what} here has an id starting with {want:?}"
+                    )))
+                }
+                _ => {
+                    return Err(NodeError::Invalid(format!(
+                        "{want:?} matches more than one {what}; give more of the id"
+                    )))
+                }
+            }
+        }
+    };
+    Ok(Page { limit, before })
 }
 
 /// Draws a stroke.
@@ -245,6 +308,10 @@ impl Op for NewsPublish {
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewsList {
     pub space: String,
+    #[serde(default)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub before: Option<String>,
 }
 
 impl Op for NewsList {
@@ -254,7 +321,15 @@ impl Op for NewsList {
         let s = svc.space(&self.space).await?;
         let me = svc.engine.me();
         let store = svc.engine.store();
-        let issues = store.news_issues(s.id).await?;
+        let page = page(
+            svc,
+            s.id,
+            RecordKind::NewsIssue,
+            self.limit,
+            self.before.as_deref(),
+        )
+        .await?;
+        let issues = store.news_page(s.id, page).await?;
         let holders = if s.owner == me {
             Some(store.holders(s.id).await?)
         } else {
