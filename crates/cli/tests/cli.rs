@@ -27,6 +27,14 @@ fn ok_json(dir: &Path, args: &[&str]) -> Value {
     })
 }
 
+/// Creates a space; returns its id.
+fn create(dir: &Path, kind: &str, name: &str) -> String {
+    ok_json(dir, &["space", "create", kind, name, "--json"])["space"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 fn fails(dir: &Path, args: &[&str], needle: &str) {
     let out = confab(dir, args);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -86,10 +94,7 @@ fn id_spaces_and_tickets() {
 fn chat_board_news_round_trip() {
     let d = tempfile::tempdir().unwrap();
     let a = d.path().join("a");
-    let chat = ok_json(&a, &["space", "create", "chat", "c", "--json"])["space"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let chat = create(&a, "chat", "c");
     let out = confab(&a, &["chat", "send", &chat[..10], "first <b>hello</b>"]);
     assert!(out.status.success());
     confab(&a, &["chat", "send", &chat, "second"]);
@@ -107,10 +112,7 @@ fn chat_board_news_round_trip() {
     fails(&a, &["chat", "send", &chat, "  "], "empty");
     fails(&a, &["chat", "send", "ffff0000", "x"], "no space matches");
 
-    let board = ok_json(&a, &["space", "create", "board", "b", "--json"])["space"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let board = create(&a, "board", "b");
     let s1 = ok_json(
         &a,
         &[
@@ -171,10 +173,7 @@ fn chat_board_news_round_trip() {
     fails(&a, &["board", "erase", &board, "abcdef"], "no stroke");
     fails(&a, &["chat", "send", &board, "hi"], "does not take");
 
-    let news = ok_json(&a, &["space", "create", "news", "n", "--json"])["space"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let news = create(&a, "news", "n");
     confab(
         &a,
         &[
@@ -270,14 +269,8 @@ fn fingerprint(dir: &Path) -> Vec<String> {
 fn bad_input_at_every_door_is_named_and_changes_nothing() {
     let d = tempfile::tempdir().unwrap();
     let a = d.path().join("a");
-    let room = ok_json(&a, &["space", "create", "chat", "room", "--json"])["space"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let board = ok_json(&a, &["space", "create", "board", "board", "--json"])["space"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let room = create(&a, "chat", "room");
+    let board = create(&a, "board", "board");
     ok_json(&a, &["chat", "send", &room, "kept", "--json"]);
     let before = fingerprint(&a);
     let long = "x".repeat(20_000);
@@ -341,10 +334,7 @@ fn bad_input_at_every_door_is_named_and_changes_nothing() {
 fn chat_and_news_list_in_pages() {
     let d = tempfile::tempdir().unwrap();
     let a = d.path().join("a");
-    let chat = ok_json(&a, &["space", "create", "chat", "c", "--json"])["space"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let chat = create(&a, "chat", "c");
     let out = confab(&a, &["chat", "send", &chat, "m", "--count", "25"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let all = ok_json(&a, &["chat", "list", &chat, "--json"]);
@@ -412,10 +402,7 @@ fn chat_and_news_list_in_pages() {
     );
 
     // The same for a newsletter's issues.
-    let news = ok_json(&a, &["space", "create", "news", "n", "--json"])["space"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let news = create(&a, "news", "n");
     for i in 0..4 {
         let title = format!("issue {i}");
         let out = confab(

@@ -127,7 +127,7 @@ impl EventLoop {
                 k.add_address(&peer, bare.clone());
             }
             // Bootstrap peers are asked whether this node is reachable.
-            b.autonat.0.add_server(peer, Some(bare));
+            b.autonat.add_server(peer, Some(bare));
             if !self.swarm.is_connected(&peer) {
                 if let Err(e) = self.swarm.dial(addr.clone()) {
                     debug!("dial bootstrap {addr}: {e}");
@@ -266,7 +266,7 @@ impl EventLoop {
             }
         }
         if self.disc.private_network && has("/libp2p/autonat/1.0.0") {
-            self.swarm.behaviour_mut().autonat.0.add_server(peer, None);
+            self.swarm.behaviour_mut().autonat.add_server(peer, None);
         }
     }
 

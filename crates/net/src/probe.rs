@@ -27,6 +27,13 @@ fn is_circuit(a: &Multiaddr) -> bool {
 /// [`autonat::Behaviour`], told of every listen address but relay circuits.
 pub(crate) struct Probe(pub autonat::Behaviour);
 
+impl Probe {
+    /// A peer to ask whether this node is reachable (see [`autonat::Behaviour::add_server`]).
+    pub fn add_server(&mut self, peer: PeerId, addr: Option<Multiaddr>) {
+        self.0.add_server(peer, addr)
+    }
+}
+
 impl NetworkBehaviour for Probe {
     type ConnectionHandler = <autonat::Behaviour as NetworkBehaviour>::ConnectionHandler;
     type ToSwarm = autonat::Event;

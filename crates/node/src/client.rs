@@ -279,11 +279,7 @@ impl Client {
 
     /// A room's messages, oldest first.
     pub async fn chat_list(&self, space: &str) -> Result<Vec<MessageView>, NodeError> {
-        self.call(ChatList {
-            space: space.into(),
-            ..Default::default()
-        })
-        .await
+        self.chat_page(space, None, None).await
     }
 
     /// The `limit` newest messages of a room before `before` (a message id or unique prefix,

@@ -67,6 +67,28 @@ fn space_of(ticket: &str) -> confab_core::Space {
     confab_core::Ticket::parse(ticket).unwrap().space
 }
 
+/// A bare libp2p peer on 127.0.0.1 (no Confab node behind it), for peers that misbehave or
+/// run another version.
+fn raw_peer(id: &Identity) -> (confab_net::NetHandle, tokio::sync::mpsc::Receiver<NetEvent>) {
+    let mut c = NetConfig::new(id.keypair().clone());
+    c.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()];
+    c.mdns = false;
+    confab_net::spawn(c).unwrap()
+}
+
+/// A chat record `id` writes into `room` now.
+fn chat_record(room: &confab_core::Space, id: &Identity, text: &str) -> Vec<u8> {
+    room.seal(
+        id.signing_key(),
+        &Body::Chat(ChatBody { text: text.into() }),
+        Hlc::new(confab_core::now_ms(), 0),
+        None,
+        vec![],
+    )
+    .unwrap()
+    .into_encoded()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_chat_both_ways_and_offline_writes_on_reconnect() {
     let d = tempfile::tempdir().unwrap();
@@ -483,25 +505,12 @@ async fn a_peer_that_gossips_invalid_records_loses_its_standing() {
 
     // A raw libp2p peer that holds the room's key, so it can write valid records too.
     let rogue_id = Identity::generate();
-    let mut rc = NetConfig::new(rogue_id.keypair().clone());
-    rc.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()];
-    rc.mdns = false;
-    let (rogue, mut rogue_events) = confab_net::spawn(rc).unwrap();
+    let (rogue, mut rogue_events) = raw_peer(&rogue_id);
     rogue.dial(addr).unwrap();
     wait_connected(&mut rogue_events).await;
     rogue.subscribe(room.topic()).unwrap();
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    let valid = |text: &str| {
-        room.seal(
-            rogue_id.signing_key(),
-            &Body::Chat(ChatBody { text: text.into() }),
-            Hlc::new(confab_core::now_ms(), 0),
-            None,
-            vec![],
-        )
-        .unwrap()
-        .into_encoded()
-    };
+    let valid = |text: &str| chat_record(&room, &rogue_id, text);
 
     // While in good standing, its valid record is taken live.
     rogue.publish(room.topic(), valid("before")).await.unwrap();
@@ -540,12 +549,6 @@ async fn records_of_a_later_versions_kind_are_ignored_without_penalty() {
     let made = victim.create_space("chat", "room").await.unwrap();
     let (room_id, room) = (made.space.space.clone(), space_of(&made.ticket));
     let addr = first_addr(&victim).await;
-    let raw_peer = |id: &Identity| {
-        let mut c = NetConfig::new(id.keypair().clone());
-        c.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()];
-        c.mdns = false;
-        confab_net::spawn(c).unwrap()
-    };
     // The newer peer, and an observer that hears the room only through the node.
     let newer_id = Identity::generate();
     let (newer, mut newer_events) = raw_peer(&newer_id);
@@ -556,17 +559,7 @@ async fn records_of_a_later_versions_kind_are_ignored_without_penalty() {
         p.subscribe(room.topic()).unwrap();
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let valid = |text: &str| {
-        room.seal(
-            newer_id.signing_key(),
-            &Body::Chat(ChatBody { text: text.into() }),
-            Hlc::new(confab_core::now_ms(), 0),
-            None,
-            vec![],
-        )
-        .unwrap()
-        .into_encoded()
-    };
+    let valid = |text: &str| chat_record(&room, &newer_id, text);
     newer.publish(room.topic(), valid("before")).await.unwrap();
     let later: Vec<Vec<u8>> = (0..5)
         .map(|i| confab_core::resign_with_kind(&valid(&format!("later {i}")), 99, newer_id.signing_key()))

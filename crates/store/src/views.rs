@@ -72,11 +72,18 @@ impl Page {
             None => (i64::MAX, vec![0xff; 33]),
         };
         let limit = self.limit.map_or(-1, i64::from);
-        let sql = format!(
-            "SELECT raw FROM (SELECT raw, ts, id FROM records WHERE space = ?1 AND kind = {kind} \
-             AND {LIVE} AND (ts < ?3 OR (ts = ?3 AND id < ?4)) ORDER BY ts DESC, id DESC \
-             LIMIT ?5) ORDER BY ts, id"
+        let wanted = format!(
+            "SELECT raw, ts, id FROM records WHERE space = ?1 AND kind = {kind} AND {LIVE} \
+             AND (ts < ?3 OR (ts = ?3 AND id < ?4))"
         );
+        // Only a limited page needs the newest first, then turning round; the rest is read
+        // in the table's own order, with no sort.
+        let sql = match self.limit {
+            Some(_) => {
+                format!("SELECT raw FROM ({wanted} ORDER BY ts DESC, id DESC LIMIT ?5) ORDER BY ts, id")
+            }
+            None => format!("SELECT raw FROM ({wanted} ORDER BY ts, id LIMIT ?5)"),
+        };
         (sql, ts, id, limit)
     }
 }
@@ -161,20 +168,7 @@ impl Db {
 
     /// Chat messages in (ts, id) order.
     pub fn chat_messages(&mut self, space: &SpaceId, now_ms: u64) -> Result<Vec<ChatMessage>, StoreError> {
-        let sql = format!("SELECT raw FROM records WHERE space = ?1 AND kind = 1 AND {LIVE} ORDER BY ts, id");
-        Ok(self
-            .bodies(space, &sql, now_ms)?
-            .into_iter()
-            .filter_map(|(r, b)| match b {
-                Body::Chat(c) => Some(ChatMessage {
-                    id: r.id,
-                    author: r.author,
-                    ts: r.ts,
-                    text: c.text,
-                }),
-                _ => None,
-            })
-            .collect())
+        self.chat_page(space, now_ms, Page::default())
     }
 
     /// Strokes minus erased ones (an erase counts while it is itself live).
@@ -204,20 +198,6 @@ impl Db {
 
     /// Newsletter issues, oldest first.
     pub fn news_issues(&mut self, space: &SpaceId, now_ms: u64) -> Result<Vec<NewsIssue>, StoreError> {
-        let sql = format!("SELECT raw FROM records WHERE space = ?1 AND kind = 4 AND {LIVE} ORDER BY ts, id");
-        Ok(self
-            .bodies(space, &sql, now_ms)?
-            .into_iter()
-            .filter_map(|(r, b)| match b {
-                Body::News(n) => Some(NewsIssue {
-                    id: r.id,
-                    author: r.author,
-                    ts: r.ts,
-                    title: n.title,
-                    body: n.body,
-                }),
-                _ => None,
-            })
-            .collect())
+        self.news_page(space, now_ms, Page::default())
     }
 }
