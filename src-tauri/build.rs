@@ -22,6 +22,19 @@ const COMMANDS: &[&str] = &[
     "settings_get",
     "settings_set",
     "save_export",
+    "profile_set",
+    "profile_get",
+    "profiles",
+    "chat_write",
+    "chat_react",
+    "chat_edit",
+    "chat_delete",
+    "chat_window",
+    "chat_message",
+    "mark_read",
+    "reading",
+    "search",
+    "chat_typing",
 ];
 
 fn main() {

@@ -7,6 +7,7 @@ mod app;
 mod commands;
 mod error;
 mod notify;
+mod talk;
 
 pub use app::{AppState, EVENT};
 pub use error::UiError;
@@ -41,6 +42,19 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
             commands::settings_get,
             commands::settings_set,
             commands::save_export,
+            talk::profile_set,
+            talk::profile_get,
+            talk::profiles,
+            talk::chat_write,
+            talk::chat_react,
+            talk::chat_edit,
+            talk::chat_delete,
+            talk::chat_window,
+            talk::chat_message,
+            talk::mark_read,
+            talk::reading,
+            talk::search,
+            talk::chat_typing,
         ])
         .setup(|app| {
             let state = tauri::async_runtime::block_on(AppState::start(app.handle().clone()))?;

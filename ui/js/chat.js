@@ -1,38 +1,53 @@
-// The Chat tab: history, sending, live messages, and a reading position that stays put.
+// The Chat tab: a window on a room's history, and a reading position that stays put.
 //
-// A reader at the bottom follows new messages. A reader who scrolled up stays where they are
-// whatever arrives: older messages brought by sync are inserted above without moving the
-// visible ones (the view is anchored to the first visible message, since WebKit has no CSS
-// scroll anchoring), and newer ones below raise a "new messages" pill instead of pulling the
-// view down.
+// The DOM holds at most MAX messages: a page of PAGE is loaded when the reader nears the top
+// (older) or the bottom (newer), and what then exceeds MAX is dropped at the far end. Every
+// change keeps the first visible message where it was on screen (WebKit has no CSS scroll
+// anchoring). A reader at the newest message follows new ones; a reader scrolled up, or
+// reading older history, stays where they are and a "new messages" pill counts what arrived.
 import { call } from './api.js';
-import { $, el, toast, colorFor, timeOf } from './util.js';
+import { $, el, toast, debounce, flash } from './util.js';
+import { renderMessage, ensureActions, togglePalette } from './message.js';
+import { composer } from './compose.js';
 
-let space = null;
-const shown = new Set();
-let unseen = 0; // messages that arrived below while the reader was scrolled up
+const PAGE = 50;
+const MAX = 150;
+const TYPING_MS = 5000;
 
-function nearBottom(list) {
-  return list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+const st = {
+  space: null,
+  me: null,
+  msgs: new Map(), // id → MessageView of what is in the DOM
+  atNewest: true, // the window holds the room's newest message
+  atOldest: false, // … and its oldest
+  busy: false,
+  unseen: 0, // messages that arrived below while the reader was elsewhere
+  gen: 0, // bumped when the room changes; a load for an older generation is dropped
+  readUpto: null,
+  pendingJump: null,
+  typers: new Map(), // author → { label, timer }
+};
+
+let onRead = () => {}; // the app refreshes the room list's badges
+
+const list = () => $('messages');
+const msgEls = () => list().querySelectorAll('.msg');
+const firstMsg = () => list().querySelector('.msg');
+function lastMsg() {
+  const all = msgEls();
+  return all.length ? all[all.length - 1] : null;
 }
+const byId = (id) => list().querySelector(`.msg[data-id="${CSS.escape(id)}"]`);
+const ctx = () => ({ me: st.me, owner: Boolean(st.space && st.space.mine) });
 
-function item(m) {
-  return el('li', { 'data-testid': 'chat-message', 'data-id': m.id, class: m.me ? 'mine' : '' },
-    el('div', { class: 'meta' },
-      el('span', { class: 'who', title: m.author, style: null }, m.me ? 'You' : m.author_short),
-      el('time', { class: 'when', datetime: new Date(m.ts).toISOString() }, timeOf(m.ts))),
-    el('div', { class: 'text' }, m.text));
-}
-
-function colour(li, m) {
-  if (!m.me) li.querySelector('.who').style.color = colorFor(m.author);
-  return li;
+function nearBottom(l) {
+  return l.scrollHeight - l.scrollTop - l.clientHeight < 80;
 }
 
 /** The first message whose bottom is below the top of the list's viewport, and its offset. */
-function anchor(list) {
-  const top = list.getBoundingClientRect().top;
-  for (const li of list.children) {
+function anchor(l) {
+  const top = l.getBoundingClientRect().top;
+  for (const li of msgEls()) {
     const r = li.getBoundingClientRect();
     if (r.bottom > top) return { id: li.dataset.id, offset: r.top - top };
   }
@@ -40,27 +55,36 @@ function anchor(list) {
 }
 
 /** Scrolls so that the anchored message is where it was. */
-function restore(list, a) {
+function restore(l, a) {
   if (!a) return;
-  const li = list.querySelector(`li[data-id="${a.id}"]`);
+  const li = byId(a.id);
   if (!li) return;
-  const top = list.getBoundingClientRect().top;
-  list.scrollTop += li.getBoundingClientRect().top - top - a.offset;
+  l.scrollTop += li.getBoundingClientRect().top - l.getBoundingClientRect().top - a.offset;
 }
 
 function showPill() {
   const pill = $('new-pill');
-  pill.hidden = unseen === 0;
-  pill.textContent = unseen === 1 ? '1 new message' : `${unseen} new messages`;
+  pill.hidden = st.unseen === 0;
+  pill.textContent = st.unseen === 1 ? '1 new message ↓' : `${st.unseen} new messages ↓`;
+  $('jump-latest').hidden = st.atNewest || st.unseen > 0;
 }
 
-function toBottom(list) {
-  list.scrollTop = list.scrollHeight;
-  unseen = 0;
+function toBottom(l) {
+  l.scrollTop = l.scrollHeight;
+  st.unseen = 0;
   showPill();
 }
 
-/** True if the shown message `li` comes before `m` in the clock's order: (ts, tick, id). */
+/** Scrolls a message into the middle of the list and flashes it. */
+function reveal(li) {
+  const l = list();
+  const r = li.getBoundingClientRect();
+  const lr = l.getBoundingClientRect();
+  l.scrollTop += r.top - lr.top - Math.max(0, (l.clientHeight - r.height) / 2);
+  flash(li);
+}
+
+/** True if the element `li` comes before message `m` in the clock's order: (ts, tick, id). */
 function earlier(li, m) {
   const ts = Number(li.dataset.ts);
   if (ts !== m.ts) return ts < m.ts;
@@ -69,112 +93,557 @@ function earlier(li, m) {
   return li.dataset.id < m.id;
 }
 
-/** Inserts messages in the clock's order; returns how many went below all others. */
-function insert(list, msgs) {
-  let below = 0;
-  for (const m of msgs) {
-    if (shown.has(m.id)) continue;
-    shown.add(m.id);
-    const li = colour(item(m), m);
-    li.dataset.ts = String(m.ts);
-    li.dataset.tick = String(m.tick);
-    let before = null;
-    for (let c = list.lastElementChild; c; c = c.previousElementSibling) {
-      if (earlier(c, m)) break;
-      before = c;
-    }
-    list.insertBefore(li, before);
-    if (!before) below += 1;
+/** Puts a message in its place; returns true if it went below all others. */
+function insert(m) {
+  const l = list();
+  const li = renderMessage(m, ctx());
+  st.msgs.set(m.id, m);
+  let before = null;
+  for (let c = l.lastElementChild; c; c = c.previousElementSibling) {
+    if (!c.classList.contains('msg')) continue;
+    if (earlier(c, m)) break;
+    before = c;
   }
-  return below;
+  l.insertBefore(li, before);
+  return !before;
 }
 
-function append(msgs, forceScroll) {
-  const list = $('messages');
-  const follow = forceScroll || nearBottom(list);
-  const a = follow ? null : anchor(list);
-  const below = insert(list, msgs);
-  if (follow) {
-    toBottom(list);
-  } else {
-    restore(list, a);
-    unseen += below;
-    showPill();
-  }
+function drop(li) {
+  st.msgs.delete(li.dataset.id);
+  li.remove();
 }
 
-/** Loads the whole room again (after a large batch), keeping the reader where they were. */
-async function reload(s) {
-  const list = $('messages');
-  const follow = nearBottom(list);
-  const a = follow ? null : anchor(list);
-  const msgs = await call('chat_list', { space: s.id });
-  if (!space || space.id !== s.id) return;
-  const fresh = msgs.filter((m) => !shown.has(m.id)).length;
-  const below = insert(list, msgs);
-  if (follow) {
-    toBottom(list);
-  } else {
-    restore(list, a);
-    unseen += Math.min(below, fresh);
-    showPill();
+/** Drops messages over MAX at the end farther from the anchored (visible) one. */
+function trim(a, side) {
+  const all = [...msgEls()];
+  const extra = all.length - MAX;
+  if (extra <= 0) return;
+  let from = side;
+  if (!from) {
+    const i = a ? all.findIndex((x) => x.dataset.id === a.id) : all.length;
+    from = i >= all.length / 2 ? 'top' : 'bottom';
+  }
+  const gone = from === 'top' ? all.slice(0, extra) : all.slice(all.length - extra);
+  gone.forEach(drop);
+  if (from === 'top') st.atOldest = false;
+  else st.atNewest = false;
+  // A divider left at an edge marks nothing any more.
+  const l = list();
+  for (const edge of [l.firstElementChild, l.lastElementChild]) {
+    if (edge && !edge.classList.contains('msg')) edge.remove();
   }
 }
 
-async function send() {
-  const input = $('chat-input');
-  const text = input.value;
-  if (!text.trim() || !space) return;
+function divider(beforeId) {
+  const li = beforeId && byId(beforeId);
+  if (!li) return null;
+  const d = el('li', { class: 'unread-divider', role: 'separator', 'data-testid': 'unread-divider' },
+    el('span', {}, 'New since you were here'));
+  li.before(d);
+  return d;
+}
+
+/** Replaces the window with `page` (oldest first). */
+function fillWith(page) {
+  st.msgs.clear();
+  list().replaceChildren();
+  for (const m of page) insert(m);
+}
+
+/** After a page that was not the newest or oldest: asks whether anything lies beyond it. */
+async function probeEnds(g) {
+  const first = firstMsg();
+  const last = lastMsg();
+  if (!first) {
+    st.atOldest = true;
+    st.atNewest = true;
+    return;
+  }
+  const space = st.space.id;
+  const [older, newer] = await Promise.all([
+    call('chat_window', { space, limit: 1, before: first.dataset.id }),
+    call('chat_window', { space, limit: 1, after: last.dataset.id }),
+  ]);
+  if (g !== st.gen) return;
+  st.atOldest = older.length === 0;
+  st.atNewest = newer.length === 0;
+}
+
+/** Loads more while the window does not fill the list (nothing to scroll yet). */
+async function topUp() {
+  const l = list();
+  for (let i = 0; i < 4 && l.scrollHeight <= l.clientHeight + 8; i++) {
+    if (!st.atOldest) await older();
+    else if (!st.atNewest) await newer();
+    else break;
+  }
+  scheduleRead();
+}
+
+async function older() {
+  const first = firstMsg();
+  if (st.busy || st.atOldest || !first) return;
+  st.busy = true;
+  const g = st.gen;
   try {
-    await call('chat_send', { space: space.id, text });
-    input.value = '';
-    input.style.height = '';
+    const page = await call('chat_window', { space: st.space.id, limit: PAGE, before: first.dataset.id });
+    if (g !== st.gen) return;
+    if (page.length < PAGE) st.atOldest = true;
+    const l = list();
+    const a = anchor(l);
+    for (const m of page) if (!st.msgs.has(m.id)) insert(m);
+    trim(a, 'bottom');
+    restore(l, a);
+    showPill();
   } catch (e) {
     toast(e.message, true);
+  } finally {
+    st.busy = false;
   }
+}
+
+async function newer() {
+  const last = lastMsg();
+  if (st.busy || st.atNewest || !last) return;
+  st.busy = true;
+  const g = st.gen;
+  try {
+    const page = await call('chat_window', { space: st.space.id, limit: PAGE, after: last.dataset.id });
+    if (g !== st.gen) return;
+    if (page.length < PAGE) st.atNewest = true;
+    const l = list();
+    const a = anchor(l);
+    for (const m of page) if (!st.msgs.has(m.id)) insert(m);
+    trim(a, 'top');
+    restore(l, a);
+    if (st.atNewest && nearBottom(l)) st.unseen = 0;
+    showPill();
+    scheduleRead();
+  } catch (e) {
+    toast(e.message, true);
+  } finally {
+    st.busy = false;
+  }
+}
+
+/** Shows the page around a message; false if the room does not have it. */
+async function around(id, { mark = false, limit = PAGE } = {}) {
+  const g = st.gen;
+  const page = await call('chat_window', { space: st.space.id, limit, around: id });
+  if (g !== st.gen) return false;
+  if (!page.some((m) => m.id === id)) return false;
+  fillWith(page);
+  await probeEnds(g);
+  if (g !== st.gen) return false;
+  if (mark) divider(id);
+  return true;
+}
+
+/** Opens the room at its newest page. */
+async function newest(limit = PAGE) {
+  const g = st.gen;
+  const page = await call('chat_window', { space: st.space.id, limit });
+  if (g !== st.gen) return;
+  fillWith(page);
+  st.atNewest = true;
+  st.atOldest = page.length < limit;
+}
+
+async function jumpLatest() {
+  await newest();
+  toBottom(list());
+  await topUp();
+}
+
+/** Goes to a message, loading the history around it if it is not in the window. */
+async function jumpTo(id) {
+  let li = byId(id);
+  if (!li) {
+    if (!(await around(id))) {
+      toast('That message is not in this room (yet).', true);
+      return;
+    }
+    li = byId(id);
+    st.unseen = 0;
+    showPill();
+  }
+  if (li) reveal(li);
+  await topUp();
+}
+
+async function jumpDate(ms) {
+  const g = st.gen;
+  const page = await call('chat_window', { space: st.space.id, limit: PAGE, atMs: ms });
+  if (g !== st.gen) return;
+  if (!page.length) {
+    toast('No messages from that day on.');
+    return;
+  }
+  fillWith(page);
+  await probeEnds(g);
+  const target = page.find((m) => m.ts >= ms) || page[page.length - 1];
+  const li = byId(target.id);
+  if (li) {
+    const l = list();
+    l.scrollTop += li.getBoundingClientRect().top - l.getBoundingClientRect().top - 8;
+    flash(li);
+  }
+  st.unseen = 0;
+  showPill();
+  await topUp();
+}
+
+/** Reads the window again in place (after a large batch, a reload or a renamed member). */
+async function refetch() {
+  if (!st.space) return;
+  if (st.busy) {
+    refetchSoon(); // after the page being loaded
+    return;
+  }
+  const l = list();
+  const follow = st.atNewest && nearBottom(l);
+  const a = follow ? null : anchor(l);
+  const count = Math.min(MAX, Math.max(PAGE, msgEls().length));
+  const prevLast = lastMsg() && lastMsg().dataset.id;
+  const wasNewest = st.atNewest;
+  st.busy = true;
+  try {
+    if (!a) {
+      await newest(count);
+      toBottom(l);
+      return;
+    }
+    const g = st.gen;
+    const page = await call('chat_window', { space: st.space.id, limit: count, around: a.id });
+    if (g !== st.gen || !page.length) return;
+    // Replaced and put back in one go, before anything is painted.
+    fillWith(page);
+    restore(l, a);
+    await probeEnds(g);
+    // What now shows below the former newest message arrived while the reader read above.
+    const i = page.findIndex((m) => m.id === prevLast);
+    if (wasNewest && i >= 0) st.unseen += page.length - 1 - i;
+    showPill();
+  } catch (e) {
+    toast(e.message, true);
+  } finally {
+    st.busy = false;
+  }
+}
+
+const refetchSoon = debounce(() => refetch(), 300);
+
+/** Re-reads one message (a reaction, edit or delete) and those quoting it. */
+async function refreshOne(target) {
+  const ids = new Set();
+  if (st.msgs.has(target)) ids.add(target);
+  for (const q of list().querySelectorAll(`.quote[data-target="${CSS.escape(target)}"]`)) {
+    const li = q.closest('.msg');
+    if (li) ids.add(li.dataset.id);
+  }
+  const g = st.gen;
+  for (const id of ids) {
+    const m = await call('chat_message', { space: st.space.id, id });
+    if (g !== st.gen || !m) continue;
+    const old = byId(id);
+    if (!old) continue;
+    const l = list();
+    const follow = st.atNewest && nearBottom(l);
+    const a = follow ? null : anchor(l);
+    const li = renderMessage(m, ctx());
+    st.msgs.set(id, m);
+    if (old.classList.contains('active')) {
+      li.classList.add('active');
+      ensureActions(li, m, ctx());
+    }
+    old.replaceWith(li);
+    if (follow) l.scrollTop = l.scrollHeight;
+    else restore(l, a);
+    if (m.deleted) composer.forget(id);
+  }
+}
+
+/** New messages from an event: placed if they fall in the window, counted if below it. */
+function add(msgs, local) {
+  const l = list();
+  const follow = st.atNewest && (local || nearBottom(l));
+  const a = follow ? null : anchor(l);
+  let below = 0;
+  for (const m of msgs) {
+    stopTyping(m.author);
+    if (st.msgs.has(m.id)) continue;
+    const first = firstMsg();
+    const last = lastMsg();
+    if (first && !st.atOldest && !earlier(first, m)) continue; // older than the window
+    if (last && !st.atNewest && earlier(last, m)) {
+      if (!m.me) below += 1; // newer than the window: only counted
+      continue;
+    }
+    if (insert(m) && !m.me) below += 1;
+  }
+  trim(a, follow ? 'top' : null);
+  if (follow) {
+    toBottom(l);
+    scheduleRead();
+  } else {
+    restore(l, a);
+    st.unseen += below;
+    showPill();
+  }
+}
+
+// ---- reading position ----
+
+async function markRead() {
+  const l = list();
+  const last = lastMsg();
+  if (!st.space || !st.atNewest || !last || document.hidden || $('panel-chat').hidden) return;
+  if (last.getBoundingClientRect().top >= l.getBoundingClientRect().bottom) return;
+  if (st.readUpto === last.dataset.id) return;
+  const space = st.space.id;
+  try {
+    await call('mark_read', { space, upto: last.dataset.id });
+    if (st.space && st.space.id === space) st.readUpto = last.dataset.id;
+    onRead(space);
+  } catch (_) { /* tried again at the next scroll or message */ }
+}
+
+const scheduleRead = debounce(markRead, 700);
+
+// ---- typing ----
+
+function renderTyping() {
+  const names = [...st.typers.values()].map((t) => t.label);
+  const line = $('typing');
+  if (!names.length) line.textContent = '';
+  else if (names.length === 1) line.textContent = `${names[0]} is typing…`;
+  else if (names.length === 2) line.textContent = `${names[0]} and ${names[1]} are typing…`;
+  else line.textContent = 'Several people are typing…';
+}
+
+function stopTyping(author) {
+  const t = st.typers.get(author);
+  if (!t) return;
+  clearTimeout(t.timer);
+  st.typers.delete(author);
+  renderTyping();
+}
+
+function clearTyping() {
+  for (const t of st.typers.values()) clearTimeout(t.timer);
+  st.typers.clear();
+  renderTyping();
+}
+
+// ---- actions on a message ----
+
+const armed = new Map();
+
+function armDelete(b, id) {
+  if (armed.has(id)) {
+    clearTimeout(armed.get(id));
+    armed.delete(id);
+    return true;
+  }
+  b.textContent = 'Delete?';
+  b.classList.add('armed');
+  armed.set(id, setTimeout(() => {
+    armed.delete(id);
+    b.textContent = '🗑';
+    b.classList.remove('armed');
+  }, 4000));
+  return false;
+}
+
+async function act(e) {
+  const li = e.target.closest('.msg');
+  const quote = e.target.closest('.quote');
+  if (quote) {
+    await jumpTo(quote.dataset.target);
+    return;
+  }
+  if (!li) return;
+  const id = li.dataset.id;
+  const m = st.msgs.get(id);
+  const b = e.target.closest('button');
+  const space = st.space.id;
+  if (!b) {
+    // A tap shows this message's actions (and hides another's).
+    for (const o of list().querySelectorAll('.msg.active')) if (o !== li) o.classList.remove('active');
+    li.classList.add('active');
+    ensureActions(li, m, ctx());
+    return;
+  }
+  if (b.classList.contains('act-reply')) composer.reply(m);
+  else if (b.classList.contains('act-edit')) composer.edit(m);
+  else if (b.classList.contains('act-react')) togglePalette(li);
+  else if (b.classList.contains('act-delete')) {
+    if (!armDelete(b, id)) return;
+    await call('chat_delete', { space, msg: id });
+    await refreshOne(id);
+  } else if (b.dataset.emoji) {
+    const palette = li.querySelector('.react-palette');
+    if (palette) palette.remove();
+    await call('chat_react', { space, msg: id, emoji: b.dataset.emoji });
+    await refreshOne(id);
+  }
+}
+
+function hover(e) {
+  const li = e.target.closest && e.target.closest('.msg');
+  if (li) ensureActions(li, st.msgs.get(li.dataset.id), ctx());
 }
 
 export const chat = {
-  bind() {
-    $('chat-form').addEventListener('submit', (e) => {
-      e.preventDefault();
-      send();
+  bind(readHook) {
+    onRead = readHook || onRead;
+    composer.bind(
+      async (mode) => {
+        if (mode && mode.kind === 'edit') return;
+        if (!st.atNewest) await jumpLatest();
+        else toBottom(list());
+      },
+      () => {
+        const own = [...msgEls()].reverse().find((li) => li.classList.contains('mine') && !li.classList.contains('deleted'));
+        return own ? st.msgs.get(own.dataset.id) : null;
+      },
+    );
+    const l = list();
+    l.addEventListener('click', (e) => act(e).catch((err) => toast(err.message, true)));
+    l.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && e.target.classList.contains('quote')) act(e).catch((err) => toast(err.message, true));
     });
-    $('chat-input').addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-        e.preventDefault();
-        send();
-      }
+    l.addEventListener('mouseover', hover);
+    l.addEventListener('focusin', hover);
+    let ticking = false;
+    l.addEventListener('scroll', () => {
+      if (ticking) return;
+      ticking = true;
+      requestAnimationFrame(() => {
+        ticking = false;
+        if (!st.space) return;
+        if (l.scrollTop < 300) older();
+        if (nearBottom(l)) {
+          if (!st.atNewest) newer();
+          else if (st.unseen) {
+            st.unseen = 0;
+            showPill();
+          }
+          scheduleRead();
+        }
+      });
+    }, { passive: true });
+    $('new-pill').addEventListener('click', () => jumpLatest().catch((e) => toast(e.message, true)));
+    $('jump-latest').addEventListener('click', () => jumpLatest().catch((e) => toast(e.message, true)));
+    $('jump-date').addEventListener('change', (e) => {
+      const v = e.target.value; // YYYY-MM-DD, the start of that day here
+      if (!v || !st.space) return;
+      const [y, mo, d] = v.split('-').map(Number);
+      jumpDate(new Date(y, mo - 1, d).getTime()).catch((err) => toast(err.message, true));
     });
-    $('chat-input').addEventListener('input', (e) => {
-      const t = e.target;
-      t.style.height = '';
-      t.style.height = `${Math.min(t.scrollHeight, 160)}px`;
-    });
-    $('new-pill').addEventListener('click', () => toBottom($('messages')));
-    $('messages').addEventListener('scroll', () => {
-      if (unseen && nearBottom($('messages'))) {
-        unseen = 0;
-        showPill();
-      }
-    });
+    document.addEventListener('visibilitychange', () => scheduleRead());
+    window.addEventListener('focus', () => scheduleRead());
   },
 
-  async show(s) {
-    space = s;
-    shown.clear();
-    unseen = 0;
-    showPill();
-    $('messages').replaceChildren();
-    append(await call('chat_list', { space: s.id }), true);
-  },
-
-  async onRecords(s, ev) {
-    if (!space || s.id !== space.id) return;
-    if (ev.count > ev.records.length) {
-      await reload(s);
+  /** Opens a room (or re-reads the one open), at the first unread message or the newest. */
+  async show(s, me) {
+    if (me) st.me = me.peer_id;
+    const jump = st.pendingJump;
+    st.pendingJump = null;
+    const l = list();
+    if (st.space && st.space.id === s.id && msgEls().length) {
+      st.space = s;
+      composer.setSpace(s);
+      if (jump) await jumpTo(jump);
+      else await refetch();
       return;
     }
-    append(ev.records.filter((r) => r.kind === 'chat'), ev.local);
+    st.gen += 1;
+    const g = st.gen;
+    st.space = s;
+    st.unseen = 0;
+    st.readUpto = null;
+    st.busy = false;
+    st.atNewest = true;
+    st.atOldest = false;
+    st.msgs.clear();
+    l.replaceChildren();
+    $('jump-date').value = '';
+    clearTyping();
+    composer.setSpace(s);
+    showPill();
+    if (jump) {
+      if (await around(jump)) {
+        const li = byId(jump);
+        if (li) reveal(li);
+        await topUp();
+        return;
+      }
+      if (g === st.gen) toast('That message is not in this room (yet).', true);
+    }
+    if (g !== st.gen) return;
+    const reading = await call('reading', { space: s.id }).catch(() => null);
+    if (g !== st.gen) return;
+    const first = reading && reading.first_unread;
+    await newest();
+    if (g !== st.gen) return;
+    if (first && !st.msgs.has(first) && !st.atOldest && (await around(first, { mark: true }))) {
+      const d = l.querySelector('.unread-divider');
+      if (d) l.scrollTop += d.getBoundingClientRect().top - l.getBoundingClientRect().top - 8;
+    } else {
+      const d = divider(first);
+      toBottom(l);
+      // Start at the divider when the unread ones do not all fit.
+      if (d && d.getBoundingClientRect().top < l.getBoundingClientRect().top) {
+        l.scrollTop += d.getBoundingClientRect().top - l.getBoundingClientRect().top - 8;
+      }
+    }
+    showPill();
+    await topUp();
+  },
+
+  /** Jumps to a message the next time this room shows (a search hit), or now if it shows. */
+  async open(id) {
+    st.pendingJump = id;
+  },
+
+  async jumpTo(id) {
+    await jumpTo(id);
+  },
+
+  /** A `records` event for the room shown. */
+  async onRecords(s, ev) {
+    if (!st.space || s.id !== st.space.id) return;
+    if (ev.count > ev.records.length) {
+      await refetch();
+      return;
+    }
+    const msgs = ev.records.filter((r) => r.kind === 'chat');
+    if (msgs.length) {
+      if (ev.local && !st.atNewest) await jumpLatest();
+      else add(msgs, ev.local);
+    }
+    const changed = new Set(ev.records.filter((r) => r.kind === 'changed').map((r) => r.target));
+    for (const target of changed) await refreshOne(target);
+  },
+
+  /** Someone's name or colour changed: labels are re-read. */
+  relabel() {
+    if (st.space) refetchSoon();
+    composer.refreshMembers();
+  },
+
+  /** A `typing` event: "NAME is typing…" for 5 s after the last one. */
+  onTyping(ev) {
+    if (!st.space || ev.space !== st.space.id || ev.author === st.me) return;
+    const t = st.typers.get(ev.author);
+    if (t) clearTimeout(t.timer);
+    st.typers.set(ev.author, { label: ev.label, timer: setTimeout(() => stopTyping(ev.author), TYPING_MS) });
+    renderTyping();
+  },
+
+  /** The member list changed. */
+  onMembers() {
+    composer.refreshMembers();
   },
 };

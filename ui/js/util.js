@@ -47,3 +47,25 @@ export function timeOf(ms) {
 export function shortPeer(id) {
   return id.length > 12 ? `…${id.slice(-6)}` : id;
 }
+
+/** Runs `fn` once, `ms` after the last of a burst of calls. */
+export function debounce(fn, ms) {
+  let t = null;
+  return (...args) => {
+    clearTimeout(t);
+    t = setTimeout(() => fn(...args), ms);
+  };
+}
+
+/** A peer's colour if it is a plain `#rrggbb` (anything else from a peer is ignored). */
+export function safeColor(c) {
+  return typeof c === 'string' && /^#[0-9a-fA-F]{6}$/.test(c) ? c : null;
+}
+
+/** Briefly highlights an element (a message jumped to). */
+export function flash(e) {
+  e.classList.remove('flash');
+  void e.offsetWidth; // restarts the animation
+  e.classList.add('flash');
+  setTimeout(() => e.classList.remove('flash'), 2100);
+}

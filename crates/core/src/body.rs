@@ -15,11 +15,130 @@ pub const MAX_NEWS_BODY: usize = 200 * 1024;
 /// Largest coordinate magnitude on the board.
 pub const MAX_COORD: f32 = 1.0e6;
 
-/// A chat message.
+/// Most members one message may mention.
+pub const MAX_MENTIONS: usize = 50;
+/// Longest display name, in characters after normalisation.
+pub const MAX_NAME_CHARS: usize = 64;
+/// Largest reaction, in bytes of UTF-8.
+pub const MAX_REACTION_BYTES: usize = 32;
+
+/// A chat message. Its first ref, if any, is the message it replies to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChatBody {
     /// The message text.
     pub text: String,
+    /// The members it mentions (their public keys), not only `@Name` in the text.
+    pub mentions: Vec<[u8; 32]>,
+}
+
+/// The encoding of a chat message before mentions existed; still written when a message
+/// mentions nobody, so that peers on older versions read it.
+#[derive(Serialize, Deserialize)]
+struct PlainChat {
+    text: String,
+}
+
+/// Who a person is in the spaces they are in: written to each of them, newest wins.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProfileBody {
+    /// Display name, normalised (see [`normalize_name`]).
+    pub name: String,
+    /// The colour their name is shown in.
+    pub color: crate::color::Color,
+}
+
+/// An emoji reaction to the message in the record's one ref: `on` adds it, `off` takes it
+/// back. Per person, message and emoji the newest record wins.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReactionBody {
+    /// One emoji (one extended grapheme cluster, at most [`MAX_REACTION_BYTES`]).
+    pub emoji: String,
+    /// Added (true) or taken back.
+    pub on: bool,
+}
+
+/// A new text for the message in the record's one ref; only its author's edits count and the
+/// newest wins.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EditBody {
+    /// The new text.
+    pub text: String,
+    /// The members the new text mentions.
+    pub mentions: Vec<[u8; 32]>,
+}
+
+/// Deletes the message in the record's one ref for everyone (its author, or the space's
+/// owner as moderation). Carries the target's timestamp so that a peer that never held the
+/// target can still keep its sync key out of reach.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeleteBody {
+    /// The deleted message's timestamp.
+    pub target_ts: u64,
+}
+
+/// Normalises a display name: NFC, surrounding white space trimmed; 1 to
+/// [`MAX_NAME_CHARS`] characters with no control or format characters (which covers the
+/// bidirectional overrides U+202A–202E and isolates U+2066–2069).
+pub fn normalize_name(name: &str) -> Result<String, BodyError> {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    let n: String = name.nfc().collect::<String>().trim().to_string();
+    if n.is_empty() {
+        return Err(invalid("a name cannot be empty"));
+    }
+    let count = n.chars().count();
+    if count > MAX_NAME_CHARS {
+        return Err(invalid(format!(
+            "a name is at most {MAX_NAME_CHARS} characters; this one has {count}"
+        )));
+    }
+    if let Some(c) = n.chars().find(|c| {
+        matches!(
+            c.general_category(),
+            GeneralCategory::Control | GeneralCategory::Format
+        )
+    }) {
+        return Err(invalid(format!(
+            "a name cannot hold control or format characters such as U+{:04X}",
+            c as u32
+        )));
+    }
+    Ok(n)
+}
+
+/// Checks a reaction: one extended grapheme cluster that is an emoji, at most
+/// [`MAX_REACTION_BYTES`] bytes.
+pub fn check_reaction(emoji: &str) -> Result<(), BodyError> {
+    use unicode_segmentation::UnicodeSegmentation;
+    if emoji.len() > MAX_REACTION_BYTES {
+        return Err(invalid(format!(
+            "a reaction is at most {MAX_REACTION_BYTES} bytes; {emoji:?} is {}",
+            emoji.len()
+        )));
+    }
+    if emoji.graphemes(true).count() != 1 || emojis::get(emoji).is_none() {
+        return Err(invalid(format!("a reaction is a single emoji; {emoji:?} is not")));
+    }
+    Ok(())
+}
+
+fn check_text(what: &str, text: &str, mentions: &[[u8; 32]]) -> Result<(), BodyError> {
+    if text.trim().is_empty() {
+        return Err(invalid(format!("{what} is empty")));
+    }
+    if text.len() > MAX_CHAT_TEXT {
+        return Err(invalid(format!(
+            "{what} is {} bytes, the limit is {MAX_CHAT_TEXT}",
+            text.len()
+        )));
+    }
+    if mentions.len() > MAX_MENTIONS {
+        return Err(invalid(format!(
+            "{what} mentions {} members; at most {MAX_MENTIONS}",
+            mentions.len()
+        )));
+    }
+    Ok(())
 }
 
 /// A whiteboard stroke: a polyline with a colour and width.
@@ -88,6 +207,14 @@ pub enum Body {
     Member(MemberBody),
     /// Removal and key rotation.
     Rekey(RekeyBody),
+    /// A person's name and colour.
+    Profile(ProfileBody),
+    /// A reaction to a message.
+    Reaction(ReactionBody),
+    /// A new text for a message.
+    Edit(EditBody),
+    /// A message deleted for everyone.
+    Delete(DeleteBody),
 }
 
 /// Why a body is not acceptable.
@@ -115,18 +242,27 @@ impl Body {
             Body::News(_) => RecordKind::NewsIssue,
             Body::Member(_) => RecordKind::Member,
             Body::Rekey(_) => RecordKind::Rekey,
+            Body::Profile(_) => RecordKind::Profile,
+            Body::Reaction(_) => RecordKind::Reaction,
+            Body::Edit(_) => RecordKind::Edit,
+            Body::Delete(_) => RecordKind::Delete,
         }
     }
 
     /// Canonical plaintext encoding.
     pub fn encode(&self) -> Vec<u8> {
         let r = match self {
+            Body::Chat(b) if b.mentions.is_empty() => postcard::to_stdvec(&PlainChat { text: b.text.clone() }),
             Body::Chat(b) => postcard::to_stdvec(b),
             Body::Stroke(b) => postcard::to_stdvec(b),
             Body::Erase(b) => postcard::to_stdvec(b),
             Body::News(b) => postcard::to_stdvec(b),
             Body::Member(b) => postcard::to_stdvec(b),
             Body::Rekey(b) => postcard::to_stdvec(b),
+            Body::Profile(b) => postcard::to_stdvec(b),
+            Body::Reaction(b) => postcard::to_stdvec(b),
+            Body::Edit(b) => postcard::to_stdvec(b),
+            Body::Delete(b) => postcard::to_stdvec(b),
         };
         r.expect("bodies always encode")
     }
@@ -141,12 +277,28 @@ impl Body {
             }
         }
         let body = match kind {
-            RecordKind::ChatMessage => Body::Chat(exact(kind, bytes)?),
+            RecordKind::ChatMessage => match exact::<ChatBody>(kind, bytes) {
+                Ok(c) if !c.mentions.is_empty() => Body::Chat(c),
+                // Mentioning nobody is written in the older encoding only, so that each
+                // message has one encoding.
+                Ok(_) => return Err(BodyError::Malformed(kind)),
+                Err(_) => {
+                    let p: PlainChat = exact(kind, bytes)?;
+                    Body::Chat(ChatBody {
+                        text: p.text,
+                        mentions: Vec::new(),
+                    })
+                }
+            },
             RecordKind::Stroke => Body::Stroke(exact(kind, bytes)?),
             RecordKind::Erase => Body::Erase(exact(kind, bytes)?),
             RecordKind::NewsIssue => Body::News(exact(kind, bytes)?),
             RecordKind::Member => Body::Member(exact(kind, bytes)?),
             RecordKind::Rekey => Body::Rekey(exact(kind, bytes)?),
+            RecordKind::Profile => Body::Profile(exact(kind, bytes)?),
+            RecordKind::Reaction => Body::Reaction(exact(kind, bytes)?),
+            RecordKind::Edit => Body::Edit(exact(kind, bytes)?),
+            RecordKind::Delete => Body::Delete(exact(kind, bytes)?),
         };
         body.validate()?;
         Ok(body)
@@ -155,17 +307,15 @@ impl Body {
     /// Checks the limits of each field.
     pub fn validate(&self) -> Result<(), BodyError> {
         match self {
-            Body::Chat(c) => {
-                if c.text.trim().is_empty() {
-                    return Err(invalid("chat message is empty"));
-                }
-                if c.text.len() > MAX_CHAT_TEXT {
-                    return Err(invalid(format!(
-                        "chat message is {} bytes, the limit is {MAX_CHAT_TEXT}",
-                        c.text.len()
-                    )));
+            Body::Chat(c) => check_text("chat message", &c.text, &c.mentions)?,
+            Body::Edit(e) => check_text("edited message", &e.text, &e.mentions)?,
+            Body::Profile(p) => {
+                if normalize_name(&p.name)? != p.name {
+                    return Err(invalid("a profile's name is not in normal form"));
                 }
             }
+            Body::Reaction(r) => check_reaction(&r.emoji)?,
+            Body::Delete(_) => {}
             Body::Stroke(s) => {
                 if s.points.is_empty() {
                     return Err(invalid("stroke has no points"));
@@ -239,5 +389,59 @@ impl Body {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_normalised_and_bounded() {
+        assert_eq!(normalize_name("  Ame\u{301}lie ").unwrap(), "Amélie");
+        assert_eq!(normalize_name(&"é".repeat(64)).unwrap().chars().count(), 64);
+        let long = normalize_name(&"x".repeat(65)).unwrap_err().to_string();
+        assert!(long.contains("at most 64"), "{long}");
+        assert!(normalize_name("   ").unwrap_err().to_string().contains("empty"));
+        for bad in ["a\u{202E}b", "a\u{2066}b", "tab\there", "nul\0", "zw\u{200B}j"] {
+            let e = normalize_name(bad).unwrap_err().to_string();
+            assert!(e.contains("control or format"), "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn reactions_are_one_emoji() {
+        for ok in ["👍", "❤️", "👍🏽", "🏳️‍🌈", "👨‍👩‍👧"] {
+            check_reaction(ok).unwrap_or_else(|e| panic!("{ok:?}: {e}"));
+        }
+        for bad in ["", "a", "👍👍", "ok👍", "1"] {
+            let e = check_reaction(bad).unwrap_err().to_string();
+            assert!(e.contains("single emoji"), "{bad:?}: {e}");
+        }
+        let e = check_reaction(&"👍".repeat(9)).unwrap_err().to_string();
+        assert!(e.contains("at most 32 bytes"), "{e}");
+    }
+
+    #[test]
+    fn chat_without_mentions_keeps_the_older_encoding() {
+        let plain = Body::Chat(ChatBody {
+            text: "hi".into(),
+            mentions: vec![],
+        });
+        let old = postcard::to_stdvec(&PlainChat { text: "hi".into() }).unwrap();
+        assert_eq!(plain.encode(), old);
+        assert_eq!(Body::decode(RecordKind::ChatMessage, &old).unwrap(), plain);
+        let with = Body::Chat(ChatBody {
+            text: "hi @b".into(),
+            mentions: vec![[7; 32]],
+        });
+        assert_eq!(Body::decode(RecordKind::ChatMessage, &with.encode()).unwrap(), with);
+        // An empty mention list in the newer encoding is a second encoding of one message.
+        let twice = postcard::to_stdvec(&ChatBody {
+            text: "hi".into(),
+            mentions: vec![],
+        })
+        .unwrap();
+        assert!(Body::decode(RecordKind::ChatMessage, &twice).is_err());
     }
 }

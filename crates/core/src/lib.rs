@@ -20,7 +20,10 @@ pub mod rotation;
 pub mod space;
 pub mod ticket;
 
-pub use body::{Body, ChatBody, EraseBody, MemberBody, NewsBody, RekeyBody, StrokeBody};
+pub use body::{
+    check_reaction, normalize_name, Body, ChatBody, DeleteBody, EditBody, EraseBody, MemberBody, NewsBody, ProfileBody,
+    ReactionBody, RekeyBody, StrokeBody,
+};
 pub use color::Color;
 pub use hlc::{Clock, Hlc};
 pub use identity::{Identity, IdentityError};

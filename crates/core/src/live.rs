@@ -37,6 +37,15 @@ pub struct Live {
     pub cursor: Option<(f32, f32)>,
     /// The stroke being drawn, if any.
     pub stroke: Option<LiveStroke>,
+    /// In a chat room: this member is typing (sent every few seconds while typing).
+    pub typing: bool,
+}
+
+/// A live frame of a version that had no typing flag.
+#[derive(Deserialize)]
+struct BoardOnly {
+    cursor: Option<(f32, f32)>,
+    stroke: Option<LiveStroke>,
 }
 
 /// A stroke in progress.
@@ -187,7 +196,18 @@ impl Space {
             .cipher_for_live()
             .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: head })
             .map_err(|_| LiveError::NotMember)?;
-        let live: Live = postcard::from_bytes(&pt).map_err(|e| LiveError::BadContent(e.to_string()))?;
+        let live: Live = match postcard::from_bytes::<Live>(&pt) {
+            Ok(l) => l,
+            Err(_) => {
+                let b: BoardOnly =
+                    postcard::from_bytes(&pt).map_err(|e| LiveError::BadContent(e.to_string()))?;
+                Live {
+                    cursor: b.cursor,
+                    stroke: b.stroke,
+                    typing: false,
+                }
+            }
+        };
         live.check()?;
         Ok((AuthorKey(author), live))
     }
@@ -234,6 +254,7 @@ mod tests {
                 width: 4.0,
                 erasing: false,
             }),
+            typing: false,
         }
     }
 
@@ -307,5 +328,32 @@ mod tests {
         let mut bad = sample();
         bad.cursor = Some((f32::NAN, 0.0));
         assert!(space.seal_live(&sk, &bad, 1).is_err());
+    }
+
+    #[test]
+    fn frames_of_the_version_without_typing_open() {
+        #[derive(Serialize)]
+        struct Old {
+            cursor: Option<(f32, f32)>,
+            stroke: Option<LiveStroke>,
+        }
+        let (space, _) = setup();
+        let old = postcard::to_stdvec(&Old {
+            cursor: Some((1.0, 2.0)),
+            stroke: None,
+        })
+        .unwrap();
+        let new = postcard::to_stdvec(&Live {
+            typing: true,
+            ..Default::default()
+        })
+        .unwrap();
+        let _ = space;
+        let b: BoardOnly = postcard::from_bytes(&old).unwrap();
+        assert_eq!(b.cursor, Some((1.0, 2.0)));
+        // An older node reads a newer frame: the typing flag trails and is ignored.
+        let b: BoardOnly = postcard::from_bytes(&new).unwrap();
+        assert_eq!(b.cursor, None);
+        assert!(postcard::from_bytes::<Live>(&old).is_err());
     }
 }

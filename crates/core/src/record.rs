@@ -41,6 +41,14 @@ pub enum RecordKind {
     Member = 5,
     /// The owner removing members and rotating the space key.
     Rekey = 6,
+    /// A person's display name and colour.
+    Profile = 7,
+    /// An emoji reaction to a message.
+    Reaction = 8,
+    /// A new text for a message, by its author.
+    Edit = 9,
+    /// A message deleted for everyone.
+    Delete = 10,
 }
 
 impl RecordKind {
@@ -53,6 +61,10 @@ impl RecordKind {
             4 => Self::NewsIssue,
             5 => Self::Member,
             6 => Self::Rekey,
+            7 => Self::Profile,
+            8 => Self::Reaction,
+            9 => Self::Edit,
+            10 => Self::Delete,
             _ => return None,
         })
     }

@@ -63,6 +63,10 @@ impl SpaceKind {
             (self, kind),
             (_, RecordKind::Member)
                 | (_, RecordKind::Rekey)
+                | (_, RecordKind::Profile)
+                | (SpaceKind::Chat, RecordKind::Reaction)
+                | (SpaceKind::Chat, RecordKind::Edit)
+                | (SpaceKind::Chat, RecordKind::Delete)
                 | (SpaceKind::Chat, RecordKind::ChatMessage)
                 | (SpaceKind::Board, RecordKind::Stroke)
                 | (SpaceKind::Board, RecordKind::Erase)
@@ -513,7 +517,22 @@ impl Space {
                     "an erase must name at least one stroke",
                 ))
             }
-            RecordKind::ChatMessage | RecordKind::NewsIssue | RecordKind::Stroke if rec.refs.len() > 16 => {
+            RecordKind::Reaction | RecordKind::Edit | RecordKind::Delete if rec.refs.len() != 1 => {
+                return Err(AuthError::BadRefs(
+                    rec.id,
+                    "a reaction, edit or delete names exactly one message",
+                ))
+            }
+            RecordKind::ChatMessage if rec.refs.len() > 1 => {
+                return Err(AuthError::BadRefs(
+                    rec.id,
+                    "a message replies to at most one message",
+                ))
+            }
+            RecordKind::Profile if !rec.refs.is_empty() => {
+                return Err(AuthError::BadRefs(rec.id, "a profile names no records"))
+            }
+            RecordKind::NewsIssue | RecordKind::Stroke if rec.refs.len() > 16 => {
                 return Err(AuthError::BadRefs(
                     rec.id,
                     "at most 16 refs on a message, stroke or issue",

@@ -146,7 +146,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             .into_encoded()
     };
     let records = vec![
-        seal(&chat, Body::Chat(ChatBody { text: "hello".into() })),
+        seal(&chat, Body::Chat(ChatBody { mentions: vec![], text: "hello".into() })),
         seal(
             &board,
             Body::Stroke(StrokeBody {
@@ -183,7 +183,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
         "record" => records,
         "rekey" => vec![Body::Rekey(rotation).encode()],
         "body" => vec![
-            Body::Chat(ChatBody { text: "hi".into() }).encode(),
+            Body::Chat(ChatBody { mentions: vec![], text: "hi".into() }).encode(),
             Body::Stroke(StrokeBody {
                 points: vec![(1.0, 2.0)],
                 color: confab_core::Color([0, 0, 0]),
@@ -252,6 +252,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                         width: 3.0,
                         erasing: false,
                     }),
+                    typing: false,
                 },
                 NOW_MS,
             )

@@ -69,12 +69,14 @@ fn execute_rotation(
     for id in &plan.delete {
         tx.execute("DELETE FROM records WHERE id = ?1", [&id.0])?;
         tx.execute("DELETE FROM erased WHERE source = ?1", [&id.0])?;
+        crate::conversation::forget(tx, id)?;
         report.purged += 1;
     }
     let mut ins = tx.prepare_cached(INSERT_RECORD)?;
     for (again, body) in plan.reseal {
         insert_row(&mut ins, &again)?;
         note_erase(tx, &again)?;
+        crate::conversation::admit(tx, space, &again, &body)?;
         Arc::make_mut(&mut report.inserted).push(Inserted::new(again.into_inner(), body));
     }
     Ok(())
@@ -155,6 +157,9 @@ impl Db {
         // Reconciliation inserts land all over a large table: keep 64 MiB of pages in memory.
         conn.pragma_update(None, "cache_size", -65536)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Deleted for everyone means gone from the file too: freed pages are zeroed.
+        conn.pragma_update(None, "secure_delete", "ON")?;
+        let before: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         migrations().to_latest(&mut conn)?;
         let mut db = Db {
             conn,
@@ -164,7 +169,28 @@ impl Db {
             feed: Feed::default(),
         };
         db.reload_spaces()?;
+        if before > 0 && before < 7 {
+            db.backfill_search()?;
+        }
         Ok(db)
+    }
+
+    /// Indexes records stored before version 7 of the schema (search, links, profiles).
+    fn backfill_search(&mut self) -> Result<(), StoreError> {
+        let spaces: Vec<Space> = self.order.iter().filter_map(|id| self.spaces.get(id).cloned()).collect();
+        let tx = self.conn.transaction()?;
+        let n = crate::conversation::backfill(&tx, &spaces)?;
+        tx.commit()?;
+        tracing::info!("search index built for {n} stored records");
+        Ok(())
+    }
+
+    /// Truncates the write-ahead log, so that the pages of deleted text it held are gone too.
+    pub(crate) fn checkpoint(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .optional()?;
+        Ok(())
     }
 
     /// The raw connection, for tests and maintenance.
@@ -334,7 +360,10 @@ impl Db {
     ) -> Result<InsertReport, StoreError> {
         match self.insert_tx(records, now_ms) {
             Ok(report) => {
-                if !report.inserted.is_empty() || !report.rekeyed.is_empty() {
+                if !report.gone.is_empty() {
+                    self.checkpoint()?;
+                }
+                if !report.inserted.is_empty() || !report.rekeyed.is_empty() || !report.gone.is_empty() {
                     let rotated = report
                         .rekeyed
                         .iter()
@@ -345,6 +374,7 @@ impl Db {
                         inserted: report.inserted.clone(),
                         rotated,
                         deleted: report.purged,
+                        gone: report.gone.clone(),
                     });
                 }
                 Ok(report)
@@ -380,11 +410,16 @@ impl Db {
                         continue;
                     }
                 };
-                if insert_row(&mut ins, &rec)? == 0 {
+                if crate::conversation::is_gone(&tx, &rec.id)? || insert_row(&mut ins, &rec)? == 0 {
                     report.duplicates += 1;
                     continue;
                 }
                 note_erase(&tx, &rec)?;
+                let fx = crate::conversation::admit(&tx, space, &rec, &body)?;
+                report.gone.extend(fx.gone);
+                if fx.self_gone {
+                    continue;
+                }
                 if let Body::Rekey(r) = &body {
                     let space = self.spaces.get_mut(&rec.space).expect("checked above");
                     let before = space.clone();
@@ -480,6 +515,13 @@ impl Db {
                 "DELETE FROM erased WHERE source IN (SELECT id FROM records WHERE expires IS NOT NULL AND expires <= ?1)",
                 [now_ms as i64],
             )?;
+            let expired: Vec<Vec<u8>> = tx
+                .prepare("SELECT id FROM records WHERE expires IS NOT NULL AND expires <= ?1")?
+                .query_map([now_ms as i64], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for id in expired {
+                crate::conversation::forget(&tx, &confab_core::RecordId(blob32(id)?))?;
+            }
             tx.execute(
                 "DELETE FROM records WHERE expires IS NOT NULL AND expires <= ?1",
                 [now_ms as i64],

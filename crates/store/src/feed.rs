@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use confab_core::{Space, SpaceId};
+use confab_core::{Space, SpaceId, SyncKey};
 
 use crate::Inserted;
 
@@ -40,6 +40,8 @@ pub enum Change {
         rotated: Vec<Space>,
         /// How many records a rotation deleted.
         deleted: usize,
+        /// Keys of records deleted for everyone (their keys stay in the sync set).
+        gone: Vec<(SpaceId, SyncKey)>,
     },
     /// Expired records were deleted from these spaces.
     Expired(Vec<SpaceId>),

@@ -11,11 +11,14 @@
 //! on the store thread, before the caller's reply is sent.
 #![deny(missing_docs)]
 
+mod chat;
+mod conversation;
 mod db;
 mod feed;
 mod people;
 mod reconcile;
 mod schema;
+mod search;
 mod views;
 
 use std::collections::HashSet;
@@ -32,9 +35,11 @@ use confab_core::{
 
 pub use db::Db;
 pub use feed::{Change, Origin};
-pub use people::Member;
+pub use people::{Member, Profile, Reading, UNREAD_CAP};
 pub use schema::{migrations, MIN_SQLITE_VERSION, SCHEMA_VERSION};
-pub use views::{ChatMessage, NewsIssue, Page, Stroke};
+pub use chat::{ChatMessage, Quote, Removal};
+pub use search::{Hit, SearchQuery};
+pub use views::{NewsIssue, Page, Stroke};
 
 /// File name of the database inside a data dir.
 pub const DB_FILE: &str = "confab.sqlite";
@@ -152,6 +157,8 @@ pub struct InsertReport {
     pub rekeyed: Vec<SpaceId>,
     /// Records deleted because a rotation in this batch made them invalid.
     pub purged: usize,
+    /// Keys of records deleted for everyone by this batch (kept in the sync set, never served).
+    pub gone: Vec<(SpaceId, SyncKey)>,
 }
 
 /// A reply from the store thread: `.wait()` blocks, `.await` suspends.
@@ -396,6 +403,36 @@ impl Store {
     /// A page of a room's messages, oldest first (see [`Page`]).
     pub fn chat_page(&self, space: SpaceId, page: Page) -> Pending<Vec<ChatMessage>> {
         self.call(move |db| db.chat_page(&space, confab_core::now_ms(), page))
+    }
+
+    /// One message as shown now (held, or the place of a deleted one).
+    pub fn chat_message(&self, space: SpaceId, id: RecordId) -> Pending<Option<ChatMessage>> {
+        self.call(move |db| db.chat_message(&space, &id, confab_core::now_ms()))
+    }
+
+    /// The timestamp of a record of `space`, held or deleted for everyone.
+    pub fn message_ts(&self, space: SpaceId, id: RecordId) -> Pending<Option<Hlc>> {
+        self.call(move |db| db.message_ts(&space, &id))
+    }
+
+    /// Full-text search; `None` if the query has no words.
+    pub fn search(&self, q: SearchQuery) -> Pending<Option<Vec<Hit>>> {
+        self.call(move |db| db.search(&q))
+    }
+
+    /// Every known profile.
+    pub fn profiles(&self) -> Pending<Vec<Profile>> {
+        self.call(|db| db.profiles())
+    }
+
+    /// Notes that this member read `space` up to `ts`.
+    pub fn mark_read(&self, space: SpaceId, ts: u64) -> Pending<()> {
+        self.call(move |db| db.mark_read(&space, ts))
+    }
+
+    /// Unread messages and mentions of `me` in `space`.
+    pub fn reading(&self, space: SpaceId, me: AuthorKey) -> Pending<Reading> {
+        self.call(move |db| db.reading(&space, &me))
     }
 
     /// A page of a newsletter's issues, oldest first.

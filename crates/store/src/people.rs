@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use confab_core::{AuthorKey, Role, SpaceId};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 use crate::db::{blob32, Db};
 use crate::feed::Change;
@@ -176,5 +176,94 @@ impl Db {
             }
         }
         Ok(out)
+    }
+}
+
+/// A person's display name and colour, as their newest profile record says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Profile {
+    /// Who.
+    pub author: AuthorKey,
+    /// Display name.
+    pub name: String,
+    /// Colour, `#rrggbb`.
+    pub color: String,
+    /// The profile record's timestamp.
+    pub ts: u64,
+}
+
+/// Where a member stands in a room.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reading {
+    /// Read up to this record timestamp (0: never opened).
+    pub read_ts: u64,
+    /// The first message after that, not written by this member.
+    pub first_unread: Option<confab_core::RecordId>,
+    /// Messages after that by others (at most [`UNREAD_CAP`]).
+    pub unread: u32,
+    /// Of those, how many mention this member.
+    pub mentions: u32,
+}
+
+/// Unread counts stop here ("1000+").
+pub const UNREAD_CAP: u32 = 1000;
+
+impl Db {
+    /// Every known profile.
+    pub fn profiles(&mut self) -> Result<Vec<Profile>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT author, name, color, ts FROM profiles ORDER BY name, author")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (a, name, color, ts) = row?;
+            out.push(Profile {
+                author: AuthorKey(blob32(a)?),
+                name,
+                color,
+                ts: ts as u64,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Notes that this member has read `space` up to `ts` (never moves back).
+    pub fn mark_read(&mut self, space: &SpaceId, ts: u64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE spaces SET read_ts = max(read_ts, ?2) WHERE id = ?1",
+            params![space.0, ts as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Where `me` stands in `space`: unread messages by others and mentions of `me`.
+    pub fn reading(&mut self, space: &SpaceId, me: &AuthorKey) -> Result<Reading, StoreError> {
+        let read_ts: i64 = self
+            .conn
+            .query_row("SELECT read_ts FROM spaces WHERE id = ?1", [space.0], |r| r.get(0))?;
+        let first: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM records WHERE space = ?1 AND kind = 1 AND ts > ?2 AND author != ?3 ORDER BY ts, id LIMIT 1",
+            )?
+            .query_row(params![space.0, read_ts, me.0], |r| r.get(0))
+            .optional()?;
+        let unread: i64 = self.conn.prepare_cached(
+            "SELECT count(*) FROM (SELECT 1 FROM records WHERE space = ?1 AND kind = 1 AND ts > ?2 AND author != ?3 LIMIT ?4)",
+        )?
+        .query_row(params![space.0, read_ts, me.0, UNREAD_CAP], |r| r.get(0))?;
+        let mentions: i64 = self.conn.prepare_cached(
+            "SELECT count(*) FROM (SELECT 1 FROM mentions WHERE who = ?3 AND space = ?1 AND ts > ?2 LIMIT ?4)",
+        )?
+        .query_row(params![space.0, read_ts, me.0, UNREAD_CAP], |r| r.get(0))?;
+        Ok(Reading {
+            read_ts: read_ts as u64,
+            first_unread: first.map(blob32).transpose()?.map(confab_core::RecordId),
+            unread: unread as u32,
+            mentions: mentions as u32,
+        })
     }
 }

@@ -23,7 +23,8 @@ impl Db {
     /// Reconciliation keys of live records, ascending.
     pub fn sync_keys(&mut self, space: &SpaceId, now_ms: u64) -> Result<Vec<SyncKey>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT ts, id FROM records WHERE space = ?1 AND (expires IS NULL OR expires > ?2) ORDER BY ts, id",
+            "SELECT ts, id FROM records WHERE space = ?1 AND (expires IS NULL OR expires > ?2) \
+             UNION ALL SELECT ts, id FROM gone WHERE space = ?1 ORDER BY ts, id",
         )?;
         let rows = stmt.query_map(params![space.0, now_ms as i64], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))

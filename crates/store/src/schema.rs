@@ -3,7 +3,7 @@
 use rusqlite_migration::{Migrations, M};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: usize = 6;
+pub const SCHEMA_VERSION: usize = 7;
 
 /// Oldest SQLite trusted with a WAL database opened by several connections (3.51.3 fixed a
 /// WAL-reset corruption bug).
@@ -18,6 +18,9 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0004_holders.sql")),
         M::up(include_str!("migrations/0005_epochs.sql")),
         M::up(include_str!("migrations/0006_no_outbox.sql")),
+        // The search index of data stored before it is built by `Db::backfill_search`, which
+        // can decrypt (SQL cannot).
+        M::up(include_str!("migrations/0007_conversations.sql")),
     ])
 }
 

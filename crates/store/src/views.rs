@@ -2,21 +2,10 @@
 
 use confab_core::{AuthorKey, Body, Hlc, RecordId, SpaceId};
 
+use crate::chat::ChatMessage;
+
 use crate::db::Db;
 use crate::StoreError;
-
-/// A chat message as shown.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ChatMessage {
-    /// Record id.
-    pub id: RecordId,
-    /// Author.
-    pub author: AuthorKey,
-    /// Timestamp.
-    pub ts: Hlc,
-    /// Text.
-    pub text: String,
-}
 
 /// A stroke still on the board.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,7 +39,7 @@ pub struct NewsIssue {
     pub body: String,
 }
 
-const LIVE: &str = "(expires IS NULL OR expires > ?2)";
+pub(crate) const LIVE: &str = "(expires IS NULL OR expires > ?2)";
 
 /// Where a page of a listing ends: the `limit` newest records before a record (exclusive),
 /// or before the end; returned oldest first. Keyset pagination on (ts, id), which is the
@@ -61,17 +50,26 @@ pub struct Page {
     pub limit: Option<u32>,
     /// Before this record's (ts, id); from the newest if `None`.
     pub before: Option<(Hlc, RecordId)>,
+    /// After this record's (ts, id) instead: the `limit` oldest after it (wins over `before`).
+    pub after: Option<(Hlc, RecordId)>,
 }
 
 impl Page {
     /// The SQL that selects a page of `kind` in `space` (`?1`, `?2` the clock, `?3`…`?5` the
     /// bounds) and its parameters.
     fn sql(&self, kind: u8) -> (String, i64, Vec<u8>, i64) {
+        let limit = self.limit.map_or(-1, i64::from);
+        if let Some((ts, id)) = self.after {
+            let sql = format!(
+                "SELECT raw FROM records WHERE space = ?1 AND kind = {kind} AND {LIVE} \
+                 AND (ts > ?3 OR (ts = ?3 AND id > ?4)) ORDER BY ts, id LIMIT ?5"
+            );
+            return (sql, ts.0 as i64, id.0.to_vec(), limit);
+        }
         let (ts, id) = match self.before {
             Some((ts, id)) => (ts.0 as i64, id.0.to_vec()),
             None => (i64::MAX, vec![0xff; 33]),
         };
-        let limit = self.limit.map_or(-1, i64::from);
         let wanted = format!(
             "SELECT raw, ts, id FROM records WHERE space = ?1 AND kind = {kind} AND {LIVE} \
              AND (ts < ?3 OR (ts = ?3 AND id < ?4))"
@@ -89,29 +87,6 @@ impl Page {
 }
 
 impl Db {
-    /// A page of chat messages, in (ts, id) order.
-    pub fn chat_page(
-        &mut self,
-        space: &SpaceId,
-        now_ms: u64,
-        page: Page,
-    ) -> Result<Vec<ChatMessage>, StoreError> {
-        let (sql, ts, id, limit) = page.sql(1);
-        Ok(self
-            .bodies_with(space, &sql, now_ms, &[&ts, &id, &limit])?
-            .into_iter()
-            .filter_map(|(r, b)| match b {
-                Body::Chat(c) => Some(ChatMessage {
-                    id: r.id,
-                    author: r.author,
-                    ts: r.ts,
-                    text: c.text,
-                }),
-                _ => None,
-            })
-            .collect())
-    }
-
     /// A page of newsletter issues, oldest first.
     pub fn news_page(
         &mut self,

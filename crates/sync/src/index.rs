@@ -143,9 +143,13 @@ impl SyncIndex {
     pub fn apply(&self, change: &Change) {
         match change {
             Change::Stored {
-                inserted, rotated, ..
+                inserted,
+                rotated,
+                gone,
+                ..
             } => {
                 self.note_inserted(inserted.iter().map(|i| (&i.space, &i.key)));
+                self.note_inserted(gone.iter().map(|(s, k)| (s, k)));
                 for s in rotated {
                     self.invalidate(&s.id);
                 }

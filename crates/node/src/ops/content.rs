@@ -39,7 +39,7 @@ impl Op for ChatSend {
     const METHOD: &'static str = "chat.send";
     type Output = WrittenView;
     async fn run(self, svc: &Service) -> Result<WrittenView, NodeError> {
-        write_one(svc, &self.space, Body::Chat(ChatBody { text: self.text }), vec![]).await
+        write_one(svc, &self.space, Body::Chat(ChatBody { mentions: vec![], text: self.text }), vec![]).await
     }
 }
 
@@ -60,7 +60,7 @@ impl Op for ChatSendMany {
         let drafts = (1..=self.count)
             .map(|i| {
                 let text = format!("{} #{i}", self.text);
-                (Body::Chat(ChatBody { text }), vec![])
+                (Body::Chat(ChatBody { mentions: vec![], text }), vec![])
             })
             .collect();
         let written = svc.engine.write(&s, drafts).await?.len();
@@ -271,6 +271,7 @@ impl Op for BoardLive {
         let live = Live {
             cursor: self.cursor,
             stroke,
+            typing: false,
         };
         live.check().map_err(|e| NodeError::Invalid(e.to_string()))?;
         let node = svc.node("live presence")?;

@@ -1,0 +1,308 @@
+//! What a stored record does to a conversation, inside the insert's transaction: replies,
+//! reactions, edits and deletes are linked to their message (held or not yet), deletes remove
+//! the message's text for good, profiles name people, mentions are noted, and the search
+//! index follows.
+//!
+//! Who may edit or delete is decided here, when both the change and its target are held: an
+//! edit counts only if its author wrote the message; a delete if its author wrote the message
+//! or owns the space. A change whose target is not held yet is kept and judged when the
+//! target arrives, so a peer that forwards it honestly is never penalised.
+
+use confab_core::{AuthorKey, Body, Record, RecordId, RecordKind, Space, SpaceId, SyncKey};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use crate::StoreError;
+
+/// A stored row's decryption.
+fn open(space: &Space, raw: &[u8]) -> Result<(Record, Body), StoreError> {
+    let rec = Record::decode(raw).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let body = space
+        .decrypt(&rec)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok((rec, body))
+}
+
+/// The raw encoding of a held record, by id.
+pub(crate) fn raw_by_id(tx: &rusqlite::Connection, id: &RecordId) -> Result<Option<Vec<u8>>, StoreError> {
+    Ok(tx
+        .prepare_cached("SELECT raw FROM records WHERE id = ?1")?
+        .query_row([&id.0], |r| r.get(0))
+        .optional()?)
+}
+
+/// Whether a record was deleted for everyone (then it is never stored again).
+pub(crate) fn is_gone(tx: &Transaction<'_>, id: &RecordId) -> Result<bool, StoreError> {
+    Ok(tx
+        .prepare_cached("SELECT 1 FROM gone WHERE id = ?1")?
+        .query_row([&id.0], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// What admitting one record changed beyond its own row.
+#[derive(Default)]
+pub(crate) struct Effects {
+    /// Keys of records deleted for everyone (they stay in the sync set).
+    pub gone: Vec<(SpaceId, SyncKey)>,
+    /// The record itself was deleted at once (a delete for it was held already).
+    pub self_gone: bool,
+}
+
+fn link(tx: &Transaction<'_>, rec: &Record, kind: RecordKind) -> Result<(), StoreError> {
+    if let Some(target) = rec.refs.first() {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO links (target, kind, source, space, author, ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            target.0,
+            kind.code(),
+            rec.id.0,
+            rec.space.0,
+            rec.author.0,
+            rec.ts.0 as i64
+        ])?;
+    }
+    Ok(())
+}
+
+fn note_mentions(tx: &Transaction<'_>, rec: &Record, ts: u64, id: &RecordId, who: &[[u8; 32]]) -> Result<(), StoreError> {
+    let mut q = tx.prepare_cached("INSERT OR IGNORE INTO mentions (who, space, ts, id) VALUES (?1, ?2, ?3, ?4)")?;
+    for w in who {
+        q.execute(params![w, rec.space.0, ts as i64, id.0])?;
+    }
+    Ok(())
+}
+
+/// Adds or replaces a search document.
+pub(crate) fn index(
+    tx: &rusqlite::Connection,
+    id: &RecordId,
+    space: &SpaceId,
+    kind: RecordKind,
+    author: &AuthorKey,
+    ts: u64,
+    title: &str,
+    body: &str,
+) -> Result<(), StoreError> {
+    let changed = tx
+        .prepare_cached("UPDATE search_docs SET title = ?2, body = ?3 WHERE id = ?1")?
+        .execute(params![id.0, title, body])?;
+    if changed == 0 {
+        tx.prepare_cached(
+            "INSERT INTO search_docs (id, space, kind, author, ts, title, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![id.0, space.0, kind.code(), author.0, ts as i64, title, body])?;
+    }
+    Ok(())
+}
+
+/// Removes a record's search document, if it has one.
+pub(crate) fn unindex(tx: &rusqlite::Connection, id: &RecordId) -> Result<(), StoreError> {
+    tx.prepare_cached("DELETE FROM search_docs WHERE id = ?1")?
+        .execute([&id.0])?;
+    Ok(())
+}
+
+/// The newest edit of `target` by `author` that is held: its text.
+pub(crate) fn latest_edit(
+    tx: &rusqlite::Connection,
+    space: &Space,
+    target: &RecordId,
+    author: &AuthorKey,
+) -> Result<Option<String>, StoreError> {
+    let newest: Option<Vec<u8>> = tx
+        .prepare_cached(
+            "SELECT source FROM links WHERE target = ?1 AND kind = 9 AND author = ?2 ORDER BY ts DESC, source DESC LIMIT 1",
+        )?
+        .query_row(params![target.0, author.0], |r| r.get(0))
+        .optional()?;
+    let Some(source) = newest else { return Ok(None) };
+    let Some(raw) = raw_by_id(tx, &RecordId(crate::db::blob32(source)?))? else {
+        return Ok(None);
+    };
+    match open(space, &raw) {
+        Ok((_, Body::Edit(e))) => Ok(Some(e.text)),
+        Ok(_) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Deletes a message for everyone: its row, its author's edits of it, its search document and
+/// mentions; their keys are kept as gone.
+fn delete_message(
+    tx: &Transaction<'_>,
+    space: &Space,
+    target: &RecordId,
+    ts: u64,
+    author: &AuthorKey,
+    by_owner: bool,
+    fx: &mut Effects,
+) -> Result<(), StoreError> {
+    let edits: Vec<(Vec<u8>, i64)> = tx
+        .prepare_cached("SELECT source, ts FROM links WHERE target = ?1 AND kind = 9 AND author = ?2")?
+        .query_map(params![target.0, author.0], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut gone = tx.prepare_cached(
+        "INSERT OR IGNORE INTO gone (space, ts, id, kind, author, by_owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for (source, ets) in edits {
+        let id = RecordId(crate::db::blob32(source)?);
+        tx.prepare_cached("DELETE FROM records WHERE id = ?1")?
+            .execute([&id.0])?;
+        gone.execute(params![space.id.0, ets, id.0, RecordKind::Edit.code(), author.0, by_owner])?;
+        fx.gone.push((space.id, SyncKey::new(ets as u64, &id)));
+    }
+    tx.prepare_cached("DELETE FROM records WHERE id = ?1")?
+        .execute([&target.0])?;
+    unindex(tx, target)?;
+    tx.prepare_cached("DELETE FROM mentions WHERE id = ?1")?
+        .execute([&target.0])?;
+    gone.execute(params![
+        space.id.0,
+        ts as i64,
+        target.0,
+        RecordKind::ChatMessage.code(),
+        author.0,
+        by_owner
+    ])?;
+    fx.gone.push((space.id, SyncKey::new(ts, target)));
+    Ok(())
+}
+
+/// The first delete held for `target` that its author or the owner signed.
+fn held_delete(tx: &Transaction<'_>, space: &Space, target: &RecordId, author: &AuthorKey) -> Result<Option<bool>, StoreError> {
+    let authors: Vec<Vec<u8>> = tx
+        .prepare_cached("SELECT author FROM links WHERE target = ?1 AND kind = 10")?
+        .query_map([&target.0], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut by_owner = None;
+    for a in authors {
+        if a == author.0 {
+            return Ok(Some(false));
+        }
+        if a == space.owner.0 {
+            by_owner = Some(true);
+        }
+    }
+    Ok(by_owner)
+}
+
+/// What a stored record does beyond its own row (see the module's documentation).
+pub(crate) fn admit(tx: &Transaction<'_>, space: &Space, rec: &Record, body: &Body) -> Result<Effects, StoreError> {
+    let mut fx = Effects::default();
+    match body {
+        Body::Chat(c) => {
+            if let Some(by_owner) = held_delete(tx, space, &rec.id, &rec.author)? {
+                delete_message(tx, space, &rec.id, rec.ts.0, &rec.author, by_owner, &mut fx)?;
+                fx.self_gone = true;
+                return Ok(fx);
+            }
+            link(tx, rec, RecordKind::ChatMessage)?;
+            note_mentions(tx, rec, rec.ts.0, &rec.id, &c.mentions)?;
+            let text = latest_edit(tx, space, &rec.id, &rec.author)?.unwrap_or_else(|| c.text.clone());
+            index(tx, &rec.id, &rec.space, rec.kind, &rec.author, rec.ts.0, "", &text)?;
+        }
+        Body::News(n) => {
+            index(tx, &rec.id, &rec.space, rec.kind, &rec.author, rec.ts.0, &n.title, &n.body)?;
+        }
+        Body::Reaction(_) => link(tx, rec, RecordKind::Reaction)?,
+        Body::Edit(e) => {
+            let target = rec.refs[0];
+            let gone_author: Option<Option<Vec<u8>>> = tx
+                .prepare_cached("SELECT author FROM gone WHERE id = ?1")?
+                .query_row([&target.0], |r| r.get(0))
+                .optional()?;
+            if let Some(Some(a)) = gone_author {
+                if a == rec.author.0 {
+                    // An edit of a message its author deleted: its text goes too.
+                    tx.prepare_cached("DELETE FROM records WHERE id = ?1")?
+                        .execute([&rec.id.0])?;
+                    tx.prepare_cached(
+                        "INSERT OR IGNORE INTO gone (space, ts, id, kind, author, by_owner) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+                    )?
+                    .execute(params![rec.space.0, rec.ts.0 as i64, rec.id.0, rec.kind.code(), rec.author.0])?;
+                    fx.gone.push((rec.space, rec.sync_key()));
+                    fx.self_gone = true;
+                    return Ok(fx);
+                }
+            }
+            link(tx, rec, RecordKind::Edit)?;
+            let target_row: Option<(Vec<u8>, i64)> = tx
+                .prepare_cached("SELECT author, ts FROM records WHERE id = ?1 AND kind = 1")?
+                .query_row([&target.0], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            if let Some((author, ts)) = target_row {
+                if author == rec.author.0 {
+                    note_mentions(tx, rec, ts as u64, &target, &e.mentions)?;
+                    if let Some(text) = latest_edit(tx, space, &target, &rec.author)? {
+                        index(tx, &target, &rec.space, RecordKind::ChatMessage, &rec.author, ts as u64, "", &text)?;
+                    }
+                }
+            }
+        }
+        Body::Delete(d) => {
+            link(tx, rec, RecordKind::Delete)?;
+            let target = rec.refs[0];
+            let by_owner = rec.author == space.owner;
+            let target_row: Option<(Vec<u8>, i64)> = tx
+                .prepare_cached("SELECT author, ts FROM records WHERE id = ?1 AND kind = 1")?
+                .query_row([&target.0], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            match target_row {
+                Some((author, ts)) => {
+                    let author = AuthorKey(crate::db::blob32(author)?);
+                    if author == rec.author || by_owner {
+                        delete_message(tx, space, &target, ts as u64, &author, author != rec.author, &mut fx)?;
+                    }
+                }
+                None if by_owner && !is_gone(tx, &target)? => {
+                    // The owner removed a message this store never held: it never will.
+                    tx.prepare_cached(
+                        "INSERT OR IGNORE INTO gone (space, ts, id, kind, author, by_owner) VALUES (?1, ?2, ?3, 1, NULL, 1)",
+                    )?
+                    .execute(params![rec.space.0, d.target_ts as i64, target.0])?;
+                    fx.gone.push((rec.space, SyncKey::new(d.target_ts, &target)));
+                }
+                None => {}
+            }
+        }
+        Body::Profile(p) => {
+            tx.prepare_cached(
+                "INSERT INTO profiles (author, name, color, ts) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (author) DO UPDATE SET name = excluded.name, color = excluded.color, ts = excluded.ts
+                 WHERE excluded.ts > profiles.ts",
+            )?
+            .execute(params![rec.author.0, p.name, p.color.to_string(), rec.ts.0 as i64])?;
+        }
+        _ => {}
+    }
+    Ok(fx)
+}
+
+/// Forgets what refers to records a rotation or expiry deleted.
+pub(crate) fn forget(tx: &rusqlite::Connection, id: &RecordId) -> Result<(), StoreError> {
+    unindex(tx, id)?;
+    tx.prepare_cached("DELETE FROM links WHERE source = ?1")?
+        .execute([&id.0])?;
+    tx.prepare_cached("DELETE FROM mentions WHERE id = ?1")?
+        .execute([&id.0])?;
+    Ok(())
+}
+
+/// Builds the search index (and links, mentions, profiles) for records stored before the
+/// index existed; run once after migration 7, with the spaces' keys at hand.
+pub(crate) fn backfill(tx: &Transaction<'_>, spaces: &[Space]) -> Result<usize, StoreError> {
+    let mut n = 0;
+    for space in spaces {
+        let raws: Vec<Vec<u8>> = tx
+            .prepare("SELECT raw FROM records WHERE space = ?1 AND kind IN (1, 4, 7, 8, 9, 10) ORDER BY ts, id")?
+            .query_map([&space.id.0], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for raw in raws {
+            let Ok((rec, body)) = open(space, &raw) else { continue };
+            admit(tx, space, &rec, &body)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}

@@ -1,0 +1,109 @@
+// Names: everyone's profile (name, colour, label) as this node knows it, this identity's own
+// name and colour in Settings, and a one-time prompt for a name on the first run.
+import { call } from './api.js';
+import { $, toast, shortPeer, safeColor } from './util.js';
+
+const SKIPPED = 'confab-name-prompt-skipped';
+const byPeer = new Map();
+let mine = null;
+
+function remember(p) {
+  if (p && p.peer_id) byPeer.set(p.peer_id, p);
+}
+
+function fillForm() {
+  if (!mine) return;
+  $('profile-name').value = mine.name || '';
+  $('profile-color').value = safeColor(mine.color) || '#1f6feb';
+}
+
+async function save(name, color) {
+  mine = await call('profile_set', { name, color });
+  remember(mine);
+  fillForm();
+  people.changed();
+  return mine;
+}
+
+export const people = {
+  /** Called after a profile changed (set by the app to re-render labels). */
+  changed: () => {},
+
+  /** This identity's profile. */
+  get me() {
+    return mine;
+  },
+
+  /** Reads every known profile (after a `profile` record, or at start). */
+  async load() {
+    try {
+      const list = await call('profiles');
+      byPeer.clear();
+      for (const p of list) remember(p);
+      if (mine) remember(byPeer.get(mine.peer_id) || mine);
+    } catch (e) {
+      console.error(e);
+    }
+  },
+
+  /** What to call a peer: its label, or its short id while no profile is known. */
+  label(peer) {
+    const p = byPeer.get(peer);
+    return p ? p.label : shortPeer(peer);
+  },
+
+  /** The profile of a peer, if known. */
+  get(peer) {
+    return byPeer.get(peer) || null;
+  },
+
+  /** Every known profile, by label. */
+  all() {
+    return [...byPeer.values()].sort((a, b) => a.label.localeCompare(b.label));
+  },
+
+  /** Loads profiles, wires the Settings form, and asks for a name once if there is none. */
+  async init() {
+    try {
+      mine = await call('profile_get', {});
+      remember(mine);
+    } catch (e) {
+      toast(e.message, true);
+    }
+    await this.load();
+    fillForm();
+    $('profile-form').addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const name = $('profile-name').value.trim();
+      if (!name) return;
+      try {
+        await save(name, $('profile-color').value);
+        $('profile-note').textContent = 'Saved';
+        setTimeout(() => { $('profile-note').textContent = ''; }, 2000);
+      } catch (err) {
+        toast(err.message, true);
+      }
+    });
+    const prompt = $('name-prompt');
+    prompt.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const name = $('name-prompt-input').value.trim();
+      if (!name) return;
+      try {
+        await save(name, mine ? safeColor(mine.color) : null);
+        prompt.hidden = true;
+        toast(`Others now see you as “${mine.label}”.`);
+      } catch (err) {
+        toast(err.message, true);
+      }
+    });
+    $('name-prompt-skip').addEventListener('click', () => {
+      localStorage.setItem(SKIPPED, '1');
+      prompt.hidden = true;
+    });
+    prompt.hidden = !(mine && !mine.name && !localStorage.getItem(SKIPPED));
+  },
+
+  /** Refreshes the Settings form (when the Peers tab opens). */
+  fill: fillForm,
+};
