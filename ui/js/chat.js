@@ -12,7 +12,6 @@ import { composer } from './compose.js';
 
 const PAGE = 50;
 const MAX = 150;
-const TYPING_MS = 5000;
 
 const st = {
   space: null,
@@ -25,7 +24,6 @@ const st = {
   gen: 0, // bumped when the room changes; a load for an older generation is dropped
   readUpto: null,
   pendingJump: null,
-  typers: new Map(), // author → { label, timer }
 };
 
 let onRead = () => {}; // the app refreshes the room list's badges
@@ -370,7 +368,7 @@ function add(msgs, local) {
   const a = follow ? null : anchor(l);
   let below = 0;
   for (const m of msgs) {
-    stopTyping(m.author);
+    composer.stopTyping(m.author);
     if (st.msgs.has(m.id)) continue;
     const first = firstMsg();
     const last = lastMsg();
@@ -409,31 +407,6 @@ async function markRead() {
 }
 
 const scheduleRead = debounce(markRead, 700);
-
-// ---- typing ----
-
-function renderTyping() {
-  const names = [...st.typers.values()].map((t) => t.label);
-  const line = $('typing');
-  if (!names.length) line.textContent = '';
-  else if (names.length === 1) line.textContent = `${names[0]} is typing…`;
-  else if (names.length === 2) line.textContent = `${names[0]} and ${names[1]} are typing…`;
-  else line.textContent = 'Several people are typing…';
-}
-
-function stopTyping(author) {
-  const t = st.typers.get(author);
-  if (!t) return;
-  clearTimeout(t.timer);
-  st.typers.delete(author);
-  renderTyping();
-}
-
-function clearTyping() {
-  for (const t of st.typers.values()) clearTimeout(t.timer);
-  st.typers.clear();
-  renderTyping();
-}
 
 // ---- actions on a message ----
 
@@ -569,7 +542,7 @@ export const chat = {
     st.msgs.clear();
     l.replaceChildren();
     $('jump-date').value = '';
-    clearTyping();
+    composer.clearTyping();
     composer.setSpace(s);
     showPill();
     if (jump) {
@@ -633,13 +606,9 @@ export const chat = {
     composer.refreshMembers();
   },
 
-  /** A `typing` event: "NAME is typing…" for 5 s after the last one. */
+  /** A `typing` event: "NAME is typing…" for a few seconds after the last one. */
   onTyping(ev) {
-    if (!st.space || ev.space !== st.space.id || ev.author === st.me) return;
-    const t = st.typers.get(ev.author);
-    if (t) clearTimeout(t.timer);
-    st.typers.set(ev.author, { label: ev.label, timer: setTimeout(() => stopTyping(ev.author), TYPING_MS) });
-    renderTyping();
+    if (st.space && ev.space === st.space.id && ev.author !== st.me) composer.onTyping(ev);
   },
 
   /** The member list changed. */

@@ -7,6 +7,7 @@ import { $, el, toast } from './util.js';
 import { people } from './profile.js';
 
 const TYPING_EVERY_MS = 3000;
+const TYPING_SHOWN_MS = 5000;
 
 const st = {
   space: null,
@@ -15,6 +16,7 @@ const st = {
   members: [], // { peer, label } of the room, without this identity
   lastPing: 0,
   menu: null, // { start, items, index } while the mention list is open
+  typers: new Map(), // author → { label, timer }: others typing in the room
 };
 
 let sent = () => {}; // told after a message is written (the room jumps to the newest)
@@ -105,6 +107,25 @@ function ping() {
   if (!st.space || !input().value.trim() || now - st.lastPing < TYPING_EVERY_MS) return;
   st.lastPing = now;
   call('chat_typing', { space: st.space.id }).catch(() => {});
+}
+
+// ---- others typing ----
+
+function renderTyping() {
+  const names = [...st.typers.values()].map((t) => t.label);
+  const line = $('typing');
+  if (!names.length) line.textContent = '';
+  else if (names.length === 1) line.textContent = `${names[0]} is typing…`;
+  else if (names.length === 2) line.textContent = `${names[0]} and ${names[1]} are typing…`;
+  else line.textContent = 'Several people are typing…';
+}
+
+function stopTyping(author) {
+  const t = st.typers.get(author);
+  if (!t) return;
+  clearTimeout(t.timer);
+  st.typers.delete(author);
+  renderTyping();
 }
 
 // ---- @-mention autocomplete ----
@@ -286,6 +307,24 @@ export const composer = {
     const t = input();
     t.focus();
     t.setSelectionRange(t.value.length, t.value.length);
+  },
+
+  /** Someone else is typing in this room. */
+  onTyping(ev) {
+    const t = st.typers.get(ev.author);
+    if (t) clearTimeout(t.timer);
+    const timer = setTimeout(() => stopTyping(ev.author), TYPING_SHOWN_MS);
+    st.typers.set(ev.author, { label: ev.label, timer });
+    renderTyping();
+  },
+
+  /** Their message arrived: they stopped typing. */
+  stopTyping,
+
+  clearTyping() {
+    for (const t of st.typers.values()) clearTimeout(t.timer);
+    st.typers.clear();
+    renderTyping();
   },
 
   /** The message being answered or edited was deleted or changed elsewhere. */
