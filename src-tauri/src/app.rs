@@ -39,6 +39,7 @@ async fn pump<R: Runtime>(app: AppHandle<R>, client: Client) {
     let Some(me) = AuthorKey::from_peer_id(client.peer_id()) else {
         return;
     };
+    let mut names = client.names().await.unwrap_or_default();
     loop {
         let ev = match rx.recv().await {
             Ok(ev) => ev,
@@ -55,7 +56,10 @@ async fn pump<R: Runtime>(app: AppHandle<R>, client: Client) {
             }
             _ => Vec::new(),
         };
-        for view in ev.views(&me, || peers) {
+        if ev.changes_names() {
+            names = client.names().await.unwrap_or(names);
+        }
+        for view in ev.views(&me, &names, || peers) {
             let _ = app.emit(EVENT, &view);
             if let EventView::Records {
                 space,

@@ -27,26 +27,32 @@ fn preview(s: &str) -> String {
 
 /// The notification a batch of records stored in one space calls for (the records of a
 /// `records` event, written elsewhere): new chat messages and newsletter issues from others,
-/// unless the space is muted; none for one's own records, strokes or erases. A batch with
-/// several new items (a catch-up) gives one summary; `count` is the batch's size when the
-/// event carried only its newest records.
+/// unless the space is muted, where only a message that mentions this member still notifies;
+/// none for one's own records, strokes, erases, reactions or edits. A batch with several new
+/// items (a catch-up) gives one summary; `count` is the batch's size when the event carried
+/// only its newest records.
 pub fn notification_for(space_name: &str, muted: bool, records: &[RecordView], count: usize) -> Option<Note> {
-    if muted {
-        return None;
-    }
     let wanted: Vec<&RecordView> = records
         .iter()
         .filter(|r| match r {
-            RecordView::Chat(m) => !m.by.me,
-            RecordView::News(n) => !n.by.me,
+            RecordView::Chat(m) => !m.by.me && (!muted || m.mentions_me),
+            RecordView::News(n) => !n.by.me && !muted,
             _ => false,
         })
         .collect();
     let title = space_name.to_string();
     let body = match wanted.as_slice() {
         [] => return None,
-        [RecordView::Chat(m)] if count <= 1 => format!("{}: {}", m.by.author_short, preview(&m.text)),
+        [RecordView::Chat(m)] if m.mentions_me && (count <= 1 || muted) => format!(
+            "{} mentioned you: {}",
+            m.label,
+            preview(m.text.as_deref().unwrap_or_default())
+        ),
+        [RecordView::Chat(m)] if count <= 1 => {
+            format!("{}: {}", m.label, preview(m.text.as_deref().unwrap_or_default()))
+        }
         [RecordView::News(n)] if count <= 1 => format!("{}: {}", n.by.author_short, preview(&n.title)),
+        many if muted => format!("{} messages mention you", many.len()),
         many => {
             let news = many.iter().filter(|r| matches!(r, RecordView::News(_))).count();
             // A batch larger than the event carried: say how many in all.
@@ -116,8 +122,27 @@ mod tests {
         RecordView::Chat(MessageView {
             id: "1".into(),
             by: by("Wpeer1", me),
-            text: text.into(),
+            text: Some(text.into()),
+            name: Some("Ann".into()),
+            color: "#c0392b".into(),
+            label: "Ann".into(),
+            reply_to: None,
+            quote: None,
+            reactions: Default::default(),
+            edited: false,
+            deleted: false,
+            removed_by_owner: false,
+            mentions: vec![],
+            mentions_me: false,
         })
+    }
+
+    fn mention(text: &str) -> RecordView {
+        let mut r = chat(text, false);
+        if let RecordView::Chat(m) = &mut r {
+            m.mentions_me = true;
+        }
+        r
     }
 
     fn issue(title: &str) -> RecordView {
@@ -134,7 +159,7 @@ mod tests {
     fn only_others_unmuted_messages_and_issues() {
         let n = notification_for("room", false, &[chat("hello\nthere", false)], 1).unwrap();
         assert_eq!(n.title, "room");
-        assert_eq!(n.body, "Wpeer1: hello there");
+        assert_eq!(n.body, "Ann: hello there");
         // Own records, strokes and muted spaces: nothing.
         assert!(notification_for("room", false, &[chat("mine", true)], 1).is_none());
         let stroke = RecordView::Stroke(StrokeView {
@@ -146,6 +171,9 @@ mod tests {
         });
         assert!(notification_for("room", false, &[stroke], 1).is_none());
         assert!(notification_for("room", true, &[chat("x", false)], 1).is_none());
+        // A mention notifies even in a muted room.
+        let n = notification_for("room", true, &[chat("x", false), mention("hi @Me")], 2).unwrap();
+        assert_eq!(n.body, "Ann mentioned you: hi @Me");
         // A catch-up batch is summarised; a batch larger than the event says its full size.
         let batch: Vec<RecordView> = (0..5).map(|i| chat(&format!("m{i}"), false)).collect();
         assert_eq!(

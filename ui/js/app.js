@@ -1,11 +1,13 @@
 // The app shell: tabs, the space list of the current tab, invites, unread counts, sync status.
 import { call, onEvent } from './api.js';
-import { $, el, toast } from './util.js';
+import { $, el, toast, debounce } from './util.js';
 import { chat } from './chat.js';
 import { board } from './board.js';
 import { news } from './news.js';
 import { peers } from './peers.js';
 import { members } from './members.js';
+import { people } from './profile.js';
+import { search } from './search.js';
 
 const views = { chat, board, news };
 const titles = { chat: 'Chat rooms', board: 'Whiteboards', news: 'Newsletters' };
@@ -13,7 +15,6 @@ const state = {
   tab: 'chat',
   spaces: [],
   selected: { chat: null, board: null, news: null },
-  unread: new Map(),
   me: null,
 };
 
@@ -30,21 +31,37 @@ function current() {
   return views[state.tab] ? spaceById(state.selected[state.tab]) : null;
 }
 
+// Unread messages and mentions of me per space, as the store counts them (they survive a
+// restart; reading a room's newest message marks it read).
 function renderUnread() {
   for (const kind of Object.keys(views)) {
     let n = 0;
-    for (const s of state.spaces) if (s.kind === kind) n += state.unread.get(s.id) || 0;
+    let at = 0;
+    for (const s of state.spaces) {
+      if (s.kind !== kind) continue;
+      n += s.unread || 0;
+      at += s.mentions || 0;
+    }
     const b = document.querySelector(`[data-unread="${kind}"]`);
-    b.textContent = String(n);
-    b.hidden = n === 0;
+    b.textContent = at ? `@${at}` : String(n);
+    b.classList.toggle('mentions', at > 0);
+    b.hidden = n === 0 && at === 0;
   }
+}
+
+function badges(s) {
+  const unread = s.unread || 0;
+  const at = s.mentions || 0;
+  return el('span', { class: 'badges' },
+    at ? el('span', { class: 'badge mentions', 'data-testid': 'space-mentions', title: `${at} mentioning you` }, `@${at}`) : null,
+    unread ? el('span', { class: 'badge unread', 'data-testid': 'space-unread', title: `${unread >= 1000 ? 'over 1000' : unread} unread` },
+      unread >= 1000 ? '1000+' : String(unread)) : null);
 }
 
 function renderSpaces() {
   const list = $('space-list');
   list.replaceChildren();
   for (const s of state.spaces.filter((x) => x.kind === state.tab)) {
-    const unread = state.unread.get(s.id) || 0;
     list.append(el('li', {
       'data-testid': 'space-item',
       'data-space': s.id,
@@ -54,7 +71,7 @@ function renderSpaces() {
       onclick: () => select(s.id),
       onkeydown: (e) => { if (e.key === 'Enter') select(s.id); },
     }, el('span', { class: 'name' }, s.name, s.muted ? el('span', { class: 'muted' }, ' · muted') : ''),
-       unread ? el('span', { class: 'badge' }, String(unread)) : null));
+       badges(s)));
   }
   renderUnread();
 }
@@ -70,9 +87,29 @@ async function loadSpaces() {
   renderSpaces();
 }
 
+const refreshSpaces = debounce(() => loadSpaces().catch((e) => console.error(e)), 400);
+
+// Boards and newsletters are read by looking: the space shown is marked read.
+const seen = debounce((id) => {
+  call('mark_read', { space: id }).then(refreshSpaces, () => {});
+}, 800);
+
+/** Shows a search hit: its space, at the message or issue. */
+async function openHit(h) {
+  const s = spaceById(h.space);
+  if (!s) {
+    toast('That space is no longer here.', true);
+    return;
+  }
+  if (s.kind === 'chat') chat.open(h.id);
+  else if (s.kind === 'news') news.pick(h.id);
+  state.selected[s.kind] = s.id;
+  if (state.tab !== s.kind) await switchTab(s.kind);
+  else await select(s.id);
+}
+
 async function select(id) {
   state.selected[state.tab] = id;
-  state.unread.delete(id);
   $('share-panel').hidden = true;
   // Never show another space's ticket while this one's loads.
   $('space-ticket').value = '';
@@ -106,12 +143,14 @@ async function showContent() {
   for (const t of ['chat', 'board', 'news', 'peers']) $(`panel-${t}`).hidden = true;
   const s = current();
   $('space-head').hidden = !s;
+  $('jump-date').hidden = state.tab !== 'chat' || !s;
   $('empty').hidden = !isSpaceTab || Boolean(s);
   if (!s) $('removed-note').hidden = true;
   if (!isSpaceTab) {
     $('share-panel').hidden = true;
     members.close();
     $('panel-peers').hidden = false;
+    people.fill();
     await peers.show();
     return;
   }
@@ -127,9 +166,11 @@ async function showContent() {
   $('mute').setAttribute('aria-pressed', String(s.muted));
   $(`panel-${state.tab}`).hidden = false;
   await views[state.tab].show(s, state.me);
+  if (state.tab !== 'chat') seen(s.id);
 }
 
 async function switchTab(tab) {
+  if (state.tab === 'chat' && tab !== 'chat') chat.leave();
   state.tab = tab;
   for (const b of document.querySelectorAll('[role="tab"]')) {
     b.setAttribute('aria-selected', String(b.dataset.tab === tab));
@@ -246,17 +287,23 @@ async function onNodeEvent(ev) {
       const s = spaceById(ev.space);
       if (!s) return;
       const visible = views[state.tab] && state.selected[state.tab] === ev.space;
-      if (visible && ev.records.some((r) => r.kind === 'member' || r.kind === 'rotation')) await members.show(s);
+      const renamed = ev.records.some((r) => r.kind === 'profile');
+      if (renamed) await people.load();
+      if (visible && (renamed || ev.records.some((r) => r.kind === 'member' || r.kind === 'rotation'))) {
+        await members.show(s);
+        if (s.kind === 'chat') chat.onMembers();
+      }
       if (visible) {
         await views[s.kind].onRecords(s, ev);
-      } else if (!ev.local) {
-        const worth = ev.records.filter((r) => r.kind === 'chat' || r.kind === 'news' || r.kind === 'stroke').length;
-        const n = ev.count > ev.records.length ? ev.count : worth;
-        if (n) {
-          state.unread.set(ev.space, (state.unread.get(ev.space) || 0) + n);
-          renderSpaces();
-        }
+        if (s.kind !== 'chat') seen(s.id);
       }
+      // Names show in every room: the one open re-reads its labels.
+      if (renamed && state.tab === 'chat' && current()) chat.relabel();
+      refreshSpaces();
+      break;
+    }
+    case 'typing': {
+      if (state.tab === 'chat') chat.onTyping(ev);
       break;
     }
     case 'peers':
@@ -299,12 +346,19 @@ async function onNodeEvent(ev) {
 
 async function main() {
   bindShell();
-  chat.bind();
+  chat.bind(() => refreshSpaces());
+  search.bind(() => state.spaces, (h) => openHit(h).catch((e) => toast(e.message, true)));
+  people.changed = () => {
+    if (state.tab === 'chat' && current()) chat.relabel();
+    const s = current();
+    if (s) members.show(s);
+  };
   board.bind();
   news.bind();
   peers.bind();
   await onEvent((ev) => onNodeEvent(ev).catch((e) => console.error(e)));
   state.me = await call('me');
+  await people.init();
   const list = await call('peers');
   $('peer-count').textContent = String(list.length);
   peers.update(list);

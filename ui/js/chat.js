@@ -7,7 +7,7 @@
 // reading older history, stays where they are and a "new messages" pill counts what arrived.
 import { call } from './api.js';
 import { $, el, toast, debounce, flash } from './util.js';
-import { renderMessage, ensureActions, togglePalette } from './message.js';
+import { renderMessage, ensureActions, onAction, onHover } from './message.js';
 import { composer } from './compose.js';
 
 const PAGE = 50;
@@ -170,7 +170,8 @@ async function probeEnds(g) {
 /** Loads more while the window does not fill the list (nothing to scroll yet). */
 async function topUp() {
   const l = list();
-  for (let i = 0; i < 4 && l.scrollHeight <= l.clientHeight + 8; i++) {
+  for (let i = 0; i < 4 && l.clientHeight > 0 && l.scrollHeight <= l.clientHeight + 8; i++) {
+    if (msgEls().length + PAGE > MAX) break;
     if (!st.atOldest) await older();
     else if (!st.atNewest) await newer();
     else break;
@@ -333,6 +334,7 @@ const refetchSoon = debounce(() => refetch(), 300);
 
 /** Re-reads one message (a reaction, edit or delete) and those quoting it. */
 async function refreshOne(target) {
+  if (!st.space) return;
   const ids = new Set();
   if (st.msgs.has(target)) ids.add(target);
   for (const q of list().querySelectorAll(`.quote[data-target="${CSS.escape(target)}"]`)) {
@@ -340,8 +342,9 @@ async function refreshOne(target) {
     if (li) ids.add(li.dataset.id);
   }
   const g = st.gen;
+  const space = st.space.id;
   for (const id of ids) {
-    const m = await call('chat_message', { space: st.space.id, id });
+    const m = await call('chat_message', { space, id });
     if (g !== st.gen || !m) continue;
     const old = byId(id);
     if (!old) continue;
@@ -410,69 +413,33 @@ const scheduleRead = debounce(markRead, 700);
 
 // ---- actions on a message ----
 
-const armed = new Map();
-
-function armDelete(b, id) {
-  if (armed.has(id)) {
-    clearTimeout(armed.get(id));
-    armed.delete(id);
-    return true;
-  }
-  b.textContent = 'Delete?';
-  b.classList.add('armed');
-  armed.set(id, setTimeout(() => {
-    armed.delete(id);
-    b.textContent = '🗑';
-    b.classList.remove('armed');
-  }, 4000));
-  return false;
-}
-
-async function act(e) {
-  const li = e.target.closest('.msg');
-  const quote = e.target.closest('.quote');
-  if (quote) {
-    await jumpTo(quote.dataset.target);
-    return;
-  }
-  if (!li) return;
-  const id = li.dataset.id;
-  const m = st.msgs.get(id);
-  const b = e.target.closest('button');
-  const space = st.space.id;
-  if (!b) {
-    // A tap shows this message's actions (and hides another's).
-    for (const o of list().querySelectorAll('.msg.active')) if (o !== li) o.classList.remove('active');
-    li.classList.add('active');
-    ensureActions(li, m, ctx());
-    return;
-  }
-  if (b.classList.contains('act-reply')) composer.reply(m);
-  else if (b.classList.contains('act-edit')) composer.edit(m);
-  else if (b.classList.contains('act-react')) togglePalette(li);
-  else if (b.classList.contains('act-delete')) {
-    if (!armDelete(b, id)) return;
-    await call('chat_delete', { space, msg: id });
+const actions = {
+  message: (id) => st.msgs.get(id),
+  ctx,
+  jump: (id) => jumpTo(id),
+  reply: (m) => composer.reply(m),
+  edit: (m) => composer.edit(m),
+  async remove(id) {
+    if (!st.space) return;
+    await call('chat_delete', { space: st.space.id, msg: id });
     await refreshOne(id);
-  } else if (b.dataset.emoji) {
-    const palette = li.querySelector('.react-palette');
-    if (palette) palette.remove();
-    await call('chat_react', { space, msg: id, emoji: b.dataset.emoji });
+  },
+  async react(id, emoji) {
+    if (!st.space) return;
+    await call('chat_react', { space: st.space.id, msg: id, emoji });
     await refreshOne(id);
-  }
-}
-
-function hover(e) {
-  const li = e.target.closest && e.target.closest('.msg');
-  if (li) ensureActions(li, st.msgs.get(li.dataset.id), ctx());
-}
+  },
+};
 
 export const chat = {
   bind(readHook) {
     onRead = readHook || onRead;
     composer.bind(
       async (mode) => {
-        if (mode && mode.kind === 'edit') return;
+        if (mode && mode.kind === 'edit') {
+          await refreshOne(mode.m.id);
+          return;
+        }
         if (!st.atNewest) await jumpLatest();
         else toBottom(list());
       },
@@ -482,12 +449,18 @@ export const chat = {
       },
     );
     const l = list();
-    l.addEventListener('click', (e) => act(e).catch((err) => toast(err.message, true)));
+    const act = (e) => onAction(e, l, actions).catch((err) => toast(err.message, true));
+    l.addEventListener('click', act);
     l.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && e.target.classList.contains('quote')) act(e).catch((err) => toast(err.message, true));
+      if (e.key === 'Enter' && e.target.classList.contains('quote')) act(e);
     });
-    l.addEventListener('mouseover', hover);
-    l.addEventListener('focusin', hover);
+    l.addEventListener('mouseover', (e) => onHover(e, actions));
+    // A tap elsewhere hides the actions a tap showed.
+    document.addEventListener('click', (e) => {
+      if (e.target.closest && e.target.closest('.msg')) return;
+      for (const o of l.querySelectorAll('.msg.active')) o.classList.remove('active');
+    });
+    l.addEventListener('focusin', (e) => onHover(e, actions));
     let ticking = false;
     l.addEventListener('scroll', () => {
       if (ticking) return;
@@ -573,6 +546,12 @@ export const chat = {
     }
     showPill();
     await topUp();
+  },
+
+  /** The Chat tab was left: the room opens afresh when it comes back. */
+  leave() {
+    st.space = null;
+    st.gen += 1;
   },
 
   /** Jumps to a message the next time this room shows (a search hit), or now if it shows. */

@@ -99,7 +99,7 @@ async function send() {
   st.lastPing = 0;
   showBar();
   closeMenu();
-  sent(mode, space);
+  Promise.resolve(sent(mode, space)).catch((e) => toast(e.message, true));
 }
 
 function ping() {
@@ -162,8 +162,11 @@ function updateMenu() {
     return;
   }
   const q = hit[2].toLowerCase();
+  // Those whose label starts with what was typed first, then those that contain it.
+  const starts = (p) => (p.label.toLowerCase().startsWith(q) ? 0 : 1);
   const items = st.members
-    .filter((p) => p.label.toLowerCase().split(/\s+/).some((w) => w.startsWith(q)) || p.label.toLowerCase().includes(q))
+    .filter((p) => p.label.toLowerCase().includes(q))
+    .sort((a, b) => starts(a) - starts(b))
     .slice(0, 8);
   if (!items.length) {
     closeMenu();

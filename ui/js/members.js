@@ -2,11 +2,13 @@
 // rotated and sealed to everyone else, so the removed member receives nothing written after.
 import { call } from './api.js';
 import { $, el, toast } from './util.js';
+import { people } from './profile.js';
 
 const armed = new Map();
 
 function row(space, m, canRemove, refresh) {
-  const name = m.me ? `${m.short} (you)` : m.short;
+  const label = people.get(m.peer) ? people.label(m.peer) : m.short;
+  const name = m.me ? `${label} (you)` : label;
   const role = el('span', { class: `role ${m.role}`, 'data-testid': 'member-role' }, m.role);
   const count = el('span', { class: 'muted' }, m.records === 1 ? '1 record' : `${m.records} records`);
   let action = null;
@@ -27,7 +29,7 @@ function row(space, m, canRemove, refresh) {
         b.disabled = true;
         try {
           const list = await call('remove_member', { space: space.id, peer: m.peer });
-          toast(`Removed ${m.short}. The key was rotated; the others have the new one.`);
+          toast(`Removed ${label}. The key was rotated; the others have the new one.`);
           refresh(list);
         } catch (err) {
           b.disabled = false;
@@ -37,7 +39,8 @@ function row(space, m, canRemove, refresh) {
     }, 'Remove');
   }
   return el('li', { 'data-testid': 'member', 'data-peer': m.peer, 'data-role': m.role },
-    el('span', { class: 'who', title: m.peer }, name), role, count, action);
+    el('span', { class: 'who', title: m.peer }, name),
+    label === m.short ? null : el('code', { class: 'peer-id', title: m.peer }, m.short), role, count, action);
 }
 
 export const members = {

@@ -39,15 +39,18 @@ function withMentions(m, me) {
 
 function quote(q) {
   if (!q) return null;
-  const body = q.deleted || q.text === null ? 'message deleted' : q.text;
+  let body = q.text;
+  if (q.deleted) body = 'message deleted';
+  else if (body === null || body === undefined) body = 'message not here yet';
   return el('div', {
-    class: q.deleted ? 'quote gone' : 'quote',
+    class: q.deleted || q.text === null ? 'quote gone' : 'quote',
     'data-target': q.id,
     'data-testid': 'quote',
     role: 'button',
     tabindex: 0,
     title: 'Show the message this answers',
-  }, el('span', { class: 'quote-who', title: q.author }, q.label), el('span', { class: 'quote-text' }, body));
+  }, q.label ? el('span', { class: 'quote-who', title: q.author }, q.label) : null,
+  el('span', { class: 'quote-text' }, body));
 }
 
 function reactions(m, me) {
@@ -114,7 +117,7 @@ export function ensureActions(li, m, ctx) {
     act('act-reply', 'Reply', '↩'),
     act('act-react', 'React', '☺'),
     m.me ? act('act-edit', 'Edit', '✎') : null,
-    m.me || ctx.owner ? act('act-delete', m.me ? 'Delete' : 'Remove (as the owner)', '🗑') : null));
+    m.me || ctx.owner ? act('act-delete', m.me ? 'Delete' : 'Remove (as the owner)', '⌫') : null));
 }
 
 /** Opens or closes the emoji palette of a message. */
@@ -126,4 +129,65 @@ export function togglePalette(li) {
   }
   li.append(el('div', { class: 'react-palette', role: 'group', 'aria-label': 'React with' },
     ...EMOJI.map((e) => el('button', { type: 'button', 'data-emoji': e, title: `React ${e}` }, e))));
+}
+
+// ---- what a click in the list does ----
+
+const armed = new Map(); // message id → timer: Delete was clicked once, a second click deletes
+
+function armDelete(b, id) {
+  if (armed.has(id)) {
+    clearTimeout(armed.get(id));
+    armed.delete(id);
+    return true;
+  }
+  const icon = b.textContent;
+  b.textContent = 'Delete?';
+  b.classList.add('armed');
+  armed.set(id, setTimeout(() => {
+    armed.delete(id);
+    b.textContent = icon;
+    b.classList.remove('armed');
+  }, 4000));
+  return false;
+}
+
+/**
+ * Handles a click (or Enter) in the message list `list`. `h` gives `message(id)`, `ctx()`
+ * and what to do: `jump(id)`, `reply(m)`, `edit(m)`, `remove(id)`, `react(id, emoji)`.
+ */
+export async function onAction(e, list, h) {
+  const quoteEl = e.target.closest('.quote');
+  if (quoteEl) {
+    await h.jump(quoteEl.dataset.target);
+    return;
+  }
+  const li = e.target.closest('.msg');
+  if (!li) return;
+  const id = li.dataset.id;
+  const m = h.message(id);
+  const b = e.target.closest('button');
+  if (!b) {
+    // A tap shows this message's actions (and hides another's).
+    for (const o of list.querySelectorAll('.msg.active')) if (o !== li) o.classList.remove('active');
+    li.classList.add('active');
+    ensureActions(li, m, h.ctx());
+    return;
+  }
+  if (b.classList.contains('act-reply')) h.reply(m);
+  else if (b.classList.contains('act-edit')) h.edit(m);
+  else if (b.classList.contains('act-react')) togglePalette(li);
+  else if (b.classList.contains('act-delete')) {
+    if (armDelete(b, id)) await h.remove(id);
+  } else if (b.dataset.emoji) {
+    const palette = li.querySelector('.react-palette');
+    if (palette) palette.remove();
+    await h.react(id, b.dataset.emoji);
+  }
+}
+
+/** Builds a message's actions when the pointer or focus reaches it. */
+export function onHover(e, h) {
+  const li = e.target.closest && e.target.closest('.msg');
+  if (li && !li.querySelector('.actions')) ensureActions(li, h.message(li.dataset.id), h.ctx());
 }

@@ -83,6 +83,11 @@ export const news = {
     read(open);
   },
 
+  /** Opens this issue when the newsletter next shows (a search hit). */
+  pick(id) {
+    open = id;
+  },
+
   async onRecords(s) {
     if (space && s.id === space.id) await this.show(s);
   },

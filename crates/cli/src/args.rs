@@ -34,6 +34,28 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: ChatCmd,
     },
+    /// Your display name and colour, and others'.
+    Profile {
+        #[command(subcommand)]
+        cmd: ProfileCmd,
+    },
+    /// Search chat messages and newsletter issues of every space you can read.
+    Search {
+        /// Words to look for (each matches a word or the start of one).
+        query: String,
+        /// Only in this space (id or unique prefix).
+        #[arg(long)]
+        space: Option<String>,
+        /// Only by this author (peer id).
+        #[arg(long)]
+        author: Option<String>,
+        /// At most N hits (default 50).
+        #[arg(long, value_name = "N")]
+        limit: Option<u32>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Whiteboards.
     Board {
         #[command(subcommand)]
@@ -167,8 +189,71 @@ pub enum ChatCmd {
         /// Message text.
         text: String,
         /// Send this many messages ("TEXT #1" …) in one transaction, for load tests.
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", conflicts_with = "mention")]
         count: Option<u32>,
+        /// Mention this member (peer id); repeatable.
+        #[arg(long, value_name = "PEER_ID")]
+        mention: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reply to a message.
+    Reply {
+        /// Space id or unique prefix.
+        space: String,
+        /// The message replied to (id or unique prefix).
+        msg: String,
+        /// Reply text.
+        text: String,
+        /// Mention this member (peer id); repeatable.
+        #[arg(long, value_name = "PEER_ID")]
+        mention: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// React to a message with an emoji; again to take it back.
+    React {
+        /// Space id or unique prefix.
+        space: String,
+        /// The message (id or unique prefix).
+        msg: String,
+        /// One emoji.
+        emoji: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change the text of one of your messages.
+    Edit {
+        /// Space id or unique prefix.
+        space: String,
+        /// The message (id or unique prefix).
+        msg: String,
+        /// The new text.
+        text: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a message for everyone: yours, or any in a room you own.
+    Delete {
+        /// Space id or unique prefix.
+        space: String,
+        /// The message (id or unique prefix).
+        msg: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a room read (up to a message, or all of it) and show unread counts.
+    Read {
+        /// Space id or unique prefix.
+        space: String,
+        /// Up to this message (id or unique prefix).
+        #[arg(long, value_name = "MSG")]
+        upto: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -183,6 +268,36 @@ pub enum ChatCmd {
         /// Only messages before this one (a message id or unique prefix; it is not listed).
         #[arg(long, value_name = "MSG")]
         before: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProfileCmd {
+    /// Set your display name (1–64 characters) and colour in every space you are in.
+    Set {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Colour, #rrggbb.
+        #[arg(long)]
+        color: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show your profile, or a peer's.
+    Show {
+        /// A peer id (yours if left out).
+        peer_id: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List every profile known here.
+    List {
         /// Print JSON.
         #[arg(long)]
         json: bool,

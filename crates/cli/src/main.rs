@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use confab_node::Client;
 
-use args::{BoardCmd, ChatCmd, Cli, Cmd, NewsCmd, SpaceCmd};
+use args::{BoardCmd, ChatCmd, Cli, Cmd, NewsCmd, ProfileCmd, SpaceCmd};
 
 #[tokio::main]
 async fn main() {
@@ -50,6 +50,17 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Cmd::Chat { cmd } => chat(&c, cmd).await?,
         Cmd::Board { cmd } => board(&c, cmd).await?,
         Cmd::News { cmd } => news(&c, cmd).await?,
+        Cmd::Profile { cmd } => profile(&c, cmd).await?,
+        Cmd::Search {
+            query,
+            space,
+            author,
+            limit,
+            json,
+        } => {
+            let hits = c.search(&query, space.as_deref(), author.as_deref(), limit).await?;
+            output::emit(json, &hits, |h| output::hits(h));
+        }
         Cmd::Peers { json } => {
             if !c.is_running() {
                 eprintln!("note: no node is running on {}", dir.display());
@@ -105,13 +116,17 @@ async fn chat(c: &Client, cmd: ChatCmd) -> Result<()> {
             space,
             text,
             count: None,
+            mention,
             json,
-        } => output::emit(json, &c.chat_send(&space, &text).await?, |w| w.id.clone()),
+        } => output::emit(json, &c.chat_write(&space, &text, None, mention).await?, |w| {
+            w.id.clone()
+        }),
         ChatCmd::Send {
             space,
             text,
             count: Some(n),
             json,
+            ..
         } => output::emit(json, &c.chat_send_many(&space, &text, n).await?, |w| {
             format!("wrote {} messages", w.written)
         }),
@@ -122,6 +137,56 @@ async fn chat(c: &Client, cmd: ChatCmd) -> Result<()> {
             json,
         } => output::emit(json, &c.chat_page(&space, limit, before.as_deref()).await?, |m| {
             output::chat(m)
+        }),
+        ChatCmd::Reply {
+            space,
+            msg,
+            text,
+            mention,
+            json,
+        } => output::emit(
+            json,
+            &c.chat_write(&space, &text, Some(&msg), mention).await?,
+            |w| w.id.clone(),
+        ),
+        ChatCmd::React {
+            space,
+            msg,
+            emoji,
+            json,
+        } => output::emit(json, &c.chat_react(&space, &msg, &emoji).await?, |r| {
+            format!("{} {}", if r.on { "reacted" } else { "took back" }, emoji)
+        }),
+        ChatCmd::Edit {
+            space,
+            msg,
+            text,
+            json,
+        } => output::emit(json, &c.chat_edit(&space, &msg, &text, Vec::new()).await?, |w| {
+            w.id.clone()
+        }),
+        ChatCmd::Delete { space, msg, json } => {
+            output::emit(json, &c.chat_delete(&space, &msg).await?, |w| w.id.clone())
+        }
+        ChatCmd::Read { space, upto, json } => {
+            output::emit(json, &c.mark_read(&space, upto.as_deref()).await?, |r| {
+                format!("{} unread, {} mentioning you", r.unread, r.mentions)
+            })
+        }
+    }
+    Ok(())
+}
+
+async fn profile(c: &Client, cmd: ProfileCmd) -> Result<()> {
+    match cmd {
+        ProfileCmd::Set { name, color, json } => {
+            output::emit(json, &c.profile_set(&name, color.as_deref()).await?, output::profile)
+        }
+        ProfileCmd::Show { peer_id, json } => {
+            output::emit(json, &c.profile(peer_id.as_deref()).await?, output::profile)
+        }
+        ProfileCmd::List { json } => output::emit(json, &c.profiles().await?, |v| {
+            v.iter().map(output::profile).collect::<Vec<_>>().join("\n")
         }),
     }
     Ok(())

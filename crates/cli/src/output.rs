@@ -1,7 +1,9 @@
 //! Printing: one JSON value with `--json`, readable lines without; both from the view types
 //! the app's UI receives too.
 
-use confab_node::view::{IssueView, MemberView, MessageView, PeerView, SpaceView, StatusView, StrokeView};
+use confab_node::view::{
+    HitView, IssueView, MemberView, MessageView, PeerView, ProfileView, SpaceView, StatusView, StrokeView,
+};
 use serde::Serialize;
 
 /// Prints `value` as JSON, or the text `human` builds.
@@ -36,7 +38,41 @@ pub fn members(v: &[MemberView]) -> String {
 }
 
 pub fn chat(v: &[MessageView]) -> String {
-    lines(v, |m| format!("{} {}: {}", m.by.ts, m.by.author_short, m.text))
+    lines(v, |m| {
+        let text = match (&m.text, m.removed_by_owner) {
+            (Some(t), _) => t.clone(),
+            (None, true) => "(removed by the owner)".into(),
+            (None, false) => "(message deleted)".into(),
+        };
+        let mut line = format!("{} {} {}: {text}", short(&m.id), m.by.ts, m.label);
+        if m.edited {
+            line.push_str(" (edited)");
+        }
+        if let Some(r) = &m.reply_to {
+            line.push_str(&format!(" [reply to {}]", short(r)));
+        }
+        for (e, who) in &m.reactions {
+            line.push_str(&format!(" {e}{}", who.len()));
+        }
+        line
+    })
+}
+
+pub fn profile(p: &ProfileView) -> String {
+    format!("{}  {}  {}", p.peer_id, p.label, p.color)
+}
+
+pub fn hits(v: &[HitView]) -> String {
+    lines(v, |h| {
+        format!(
+            "{} {} {} {}: {}",
+            h.space_name,
+            short(&h.id),
+            h.ts,
+            h.label,
+            h.snippet
+        )
+    })
 }
 
 pub fn strokes(v: &[StrokeView]) -> String {

@@ -79,6 +79,7 @@ pub async fn run(dir: &Path, args: RunArgs) -> Result<()> {
     );
 
     let me = confab_core::AuthorKey::from_peer_id(node.peer_id()).context("this node's peer id")?;
+    let mut names = node.names().await?;
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
         let ev = tokio::select! {
@@ -99,8 +100,11 @@ pub async fn run(dir: &Path, args: RunArgs) -> Result<()> {
             NodeEvent::PeerDisconnected(p) => eprintln!("peer {} disconnected", short(p)),
             _ => {}
         }
+        if ev.changes_names() {
+            names = node.names().await.unwrap_or(names);
+        }
         // Everything else is printed from the views the app receives.
-        for v in ev.views(&me, Vec::new) {
+        for v in ev.views(&me, &names, Vec::new) {
             match v {
                 EventView::Listening { addr } if printed.insert(addr.clone()) => {
                     out(format!("listening {addr}"))?

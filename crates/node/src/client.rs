@@ -277,6 +277,142 @@ impl Client {
         .await
     }
 
+    /// Sets this person's display name (and colour, `#rrggbb`) in every space they are in.
+    pub async fn profile_set(&self, name: &str, color: Option<&str>) -> Result<ProfileView, NodeError> {
+        self.call(ProfileSet {
+            name: name.into(),
+            color: color.map(str::to_string),
+        })
+        .await
+    }
+
+    /// A person's profile: this person's, or the peer's with this id.
+    pub async fn profile(&self, peer: Option<&str>) -> Result<ProfileView, NodeError> {
+        self.call(ProfileShow {
+            peer: peer.map(str::to_string),
+        })
+        .await
+    }
+
+    /// Display names as this node knows them now (for event views).
+    pub async fn names(&self) -> Result<Names, NodeError> {
+        Ok(Names::from_views(&self.profiles().await?))
+    }
+
+    /// Every profile this node knows.
+    pub async fn profiles(&self) -> Result<Vec<ProfileView>, NodeError> {
+        self.call(ProfileList {}).await
+    }
+
+    /// Sends a message, maybe replying to one (an id or unique prefix) and mentioning members
+    /// (peer ids).
+    pub async fn chat_write(
+        &self,
+        space: &str,
+        text: &str,
+        reply_to: Option<&str>,
+        mentions: Vec<String>,
+    ) -> Result<WrittenView, NodeError> {
+        self.call(ChatWrite {
+            space: space.into(),
+            text: text.into(),
+            reply_to: reply_to.map(str::to_string),
+            mentions,
+        })
+        .await
+    }
+
+    /// Toggles this person's reaction to a message.
+    pub async fn chat_react(&self, space: &str, msg: &str, emoji: &str) -> Result<ReactedView, NodeError> {
+        self.call(ChatReact {
+            space: space.into(),
+            msg: msg.into(),
+            emoji: emoji.into(),
+        })
+        .await
+    }
+
+    /// Changes the text of one's own message.
+    pub async fn chat_edit(
+        &self,
+        space: &str,
+        msg: &str,
+        text: &str,
+        mentions: Vec<String>,
+    ) -> Result<WrittenView, NodeError> {
+        self.call(ChatEdit {
+            space: space.into(),
+            msg: msg.into(),
+            text: text.into(),
+            mentions,
+        })
+        .await
+    }
+
+    /// Deletes a message for everyone (one's own, or any in a room one owns).
+    pub async fn chat_delete(&self, space: &str, msg: &str) -> Result<WrittenView, NodeError> {
+        self.call(ChatDelete {
+            space: space.into(),
+            msg: msg.into(),
+        })
+        .await
+    }
+
+    /// A window of at most `limit` messages of a room, oldest first.
+    pub async fn chat_window(&self, space: &str, at: PageAt, limit: u32) -> Result<Vec<MessageView>, NodeError> {
+        self.call(ChatWindow {
+            space: space.into(),
+            at,
+            limit,
+        })
+        .await
+    }
+
+    /// One message as it stands now (`None` if this room never held it).
+    pub async fn chat_message(&self, space: &str, id: &str) -> Result<Option<MessageView>, NodeError> {
+        self.call(ChatMessageGet {
+            space: space.into(),
+            id: id.into(),
+        })
+        .await
+    }
+
+    /// Marks a room read up to a message (all of it if `None`).
+    pub async fn mark_read(&self, space: &str, upto: Option<&str>) -> Result<ReadingView, NodeError> {
+        self.call(ChatMarkRead {
+            space: space.into(),
+            upto: upto.map(str::to_string),
+        })
+        .await
+    }
+
+    /// Where this member stands in a room: unread messages and mentions.
+    pub async fn reading(&self, space: &str) -> Result<ReadingView, NodeError> {
+        self.call(ChatReading { space: space.into() }).await
+    }
+
+    /// Tells a room's members online that this member is typing.
+    pub async fn chat_typing(&self, space: &str) -> Result<(), NodeError> {
+        self.call(ChatTyping { space: space.into() }).await
+    }
+
+    /// Full-text search over every space this member can read, best first.
+    pub async fn search(
+        &self,
+        query: &str,
+        space: Option<&str>,
+        author: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<Vec<HitView>, NodeError> {
+        self.call(Search {
+            query: query.into(),
+            space: space.map(str::to_string),
+            author: author.map(str::to_string),
+            limit,
+        })
+        .await
+    }
+
     /// A room's messages, oldest first.
     pub async fn chat_list(&self, space: &str) -> Result<Vec<MessageView>, NodeError> {
         self.chat_page(space, None, None).await

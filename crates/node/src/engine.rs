@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use confab_core::{
+use confab_core::{ProfileBody, 
     AuthorKey, Body, Clock, Hlc, Identity, MemberBody, RecordId, Role, Space, SpaceKind, Ticket,
 };
 use confab_store::{Origin, Store};
@@ -22,6 +22,8 @@ pub(crate) const SELF_ADDRS_SETTING: &str = "self_addrs";
 pub(crate) const BOOTSTRAP_SETTING: &str = "bootstrap";
 /// Store setting: bootstrap peers learnt from tickets joined (a group's own network).
 pub(crate) const TICKET_BOOTSTRAP_SETTING: &str = "ticket_bootstrap";
+/// This person's name and colour (JSON `[name, "#rrggbb"]`), written to each space joined.
+pub(crate) const PROFILE_SETTING: &str = "profile";
 
 /// An open data dir.
 #[derive(Clone, Debug)]
@@ -110,6 +112,9 @@ impl Engine {
     pub async fn create_space(&self, kind: SpaceKind, name: &str) -> Result<(Space, String), NodeError> {
         let space = Space::create(kind, name, self.me()).map_err(NodeError::Invalid)?;
         self.store().add_space(space.clone()).await?;
+        if let Some(p) = self.profile().await? {
+            self.write(&space, vec![(Body::Profile(p), vec![])]).await?;
+        }
         let ticket = self.ticket(&space).await?;
         Ok((space, ticket))
     }
@@ -120,8 +125,11 @@ impl Engine {
         let t = Ticket::parse(ticket)?;
         let new = self.store().add_space(t.space.clone()).await?;
         if new && t.space.owner != self.me() {
-            self.write(&t.space, vec![(Body::Member(MemberBody {}), vec![])])
-                .await?;
+            let mut drafts = vec![(Body::Member(MemberBody {}), vec![])];
+            if let Some(p) = self.profile().await? {
+                drafts.push((Body::Profile(p), vec![]));
+            }
+            self.write(&t.space, drafts).await?;
         }
         if t.inviter != self.me() && !t.addrs.is_empty() {
             self.store()
@@ -140,6 +148,37 @@ impl Engine {
             self.store().set_setting(TICKET_BOOTSTRAP_SETTING, &json).await?;
         }
         Ok(t)
+    }
+
+    /// A fresh timestamp from this node's clock.
+    pub fn now(&self) -> Hlc {
+        self.clock.now()
+    }
+
+    /// This person's profile as last set here, if any.
+    pub async fn profile(&self) -> Result<Option<ProfileBody>, NodeError> {
+        let Some(json) = self.store().get_setting(PROFILE_SETTING).await? else {
+            return Ok(None);
+        };
+        let (name, color): (String, String) = serde_json::from_str(&json)
+            .map_err(|e| NodeError::Invalid(format!("the saved profile is unreadable: {e}")))?;
+        let color = color
+            .parse()
+            .map_err(|e: confab_core::color::ColorError| NodeError::Invalid(e.to_string()))?;
+        Ok(Some(ProfileBody { name, color }))
+    }
+
+    /// Sets this person's name and colour and writes a profile record into every space they
+    /// are a member of (newest wins everywhere).
+    pub async fn set_profile(&self, p: ProfileBody) -> Result<(), NodeError> {
+        let json = serde_json::to_string(&(&p.name, p.color.to_string())).expect("strings serialise");
+        self.store().set_setting(PROFILE_SETTING, &json).await?;
+        for s in self.store().spaces().await? {
+            if s.is_current_member() {
+                self.write(&s, vec![(Body::Profile(p.clone()), vec![])]).await?;
+            }
+        }
+        Ok(())
     }
 
     /// The space as the store knows it now (its key may have been rotated since `space` was

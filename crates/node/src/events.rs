@@ -7,7 +7,7 @@ use confab_core::{AuthorKey, Live, SpaceId};
 use confab_store::Inserted;
 use confab_sync::{Progress, SyncStats};
 
-use crate::view::{EventView, LiveView, PeerView, RecordView, MAX_EVENT_RECORDS};
+use crate::view::{EventView, LiveView, Names, PeerView, RecordView, MAX_EVENT_RECORDS};
 
 /// Something the node did that a UI or a log wants to know.
 #[derive(Clone, Debug)]
@@ -71,9 +71,14 @@ pub enum NodeEvent {
 }
 
 impl NodeEvent {
+    /// Whether the event brings a profile (names shown elsewhere may change).
+    pub fn changes_names(&self) -> bool {
+        matches!(self, NodeEvent::Inserted { records, .. } if records.iter().any(|r| matches!(r.body, confab_core::Body::Profile(_))))
+    }
+
     /// The event as the UI receives it, seen by `me` (one per space for record batches);
     /// `peers` gives the connected peers when the set changed.
-    pub fn views(&self, me: &AuthorKey, peers: impl FnOnce() -> Vec<PeerView>) -> Vec<EventView> {
+    pub fn views(&self, me: &AuthorKey, names: &Names, peers: impl FnOnce() -> Vec<PeerView>) -> Vec<EventView> {
         match self {
             NodeEvent::Inserted { records, local } => {
                 let mut by_space: Vec<(SpaceId, Vec<&Inserted>)> = Vec::new();
@@ -91,7 +96,7 @@ impl NodeEvent {
                         EventView::Records {
                             space: space.to_string(),
                             local: *local,
-                            records: rs[skip..].iter().map(|r| RecordView::of(r, me)).collect(),
+                            records: rs[skip..].iter().map(|r| RecordView::of(r, me, names)).collect(),
                             count,
                         }
                     })
@@ -109,6 +114,11 @@ impl NodeEvent {
             }],
             NodeEvent::SyncDone { .. } => vec![],
             NodeEvent::Listening(a) => vec![EventView::Listening { addr: a.clone() }],
+            NodeEvent::Live { space, author, live } if live.typing => vec![EventView::Typing {
+                space: space.to_string(),
+                author: author.peer_id(),
+                label: names.label(author),
+            }],
             NodeEvent::Live { space, author, live } => vec![EventView::Live {
                 space: space.to_string(),
                 author: author.peer_id(),

@@ -26,6 +26,7 @@ pub mod view;
 mod tests;
 
 pub use client::Client;
+pub use ops::PageAt;
 pub use confab_store::Inserted;
 pub use confab_sync::{Phase, Progress, SyncStats};
 pub use config::{FloodLimits, NodeConfig, SavedSettings, SETTINGS_FILE};

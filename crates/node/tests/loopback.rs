@@ -54,7 +54,7 @@ async fn texts(node: &Client, space: &str) -> Vec<String> {
         .await
         .unwrap()
         .into_iter()
-        .map(|m| m.text)
+        .filter_map(|m| m.text)
         .collect()
 }
 

@@ -123,6 +123,8 @@ pub struct Inserted {
     pub key: SyncKey,
     /// Its decrypted body.
     pub body: Body,
+    /// The records it refers to.
+    pub refs: Vec<RecordId>,
     /// Its signed encoding (what is announced to peers).
     pub encoded: Vec<u8>,
 }
@@ -137,6 +139,7 @@ impl Inserted {
             author: rec.author,
             ts: rec.ts,
             key: rec.sync_key(),
+            refs: rec.refs.clone(),
             body,
             encoded: rec.into_encoded(),
         }

@@ -466,7 +466,7 @@ impl Actor {
         let member = space.is_current_member();
         let mut changed = false;
         let topic = space.topic();
-        let live = (space.kind == SpaceKind::Board).then(|| space.live_topic());
+        let live = matches!(space.kind, SpaceKind::Board | SpaceKind::Chat).then(|| space.live_topic());
         for (map, want) in [(&mut self.topics, Some(topic)), (&mut self.live_topics, live)] {
             let stale: Vec<String> = map
                 .iter()

@@ -95,13 +95,14 @@ impl Op for ChatList {
         )
         .await?;
         let msgs = svc.engine.store().chat_page(s.id, page).await?;
-        Ok(msgs.iter().map(|m| MessageView::of(m, &me)).collect())
+        let names = svc.names().await?;
+        Ok(msgs.iter().map(|m| MessageView::of(m, &me, &names)).collect())
     }
 }
 
 /// The page a listing asked for: `limit` at least 1; `before` one record of `kind` in the
 /// space, named by its id or a unique prefix.
-async fn page(
+pub(crate) async fn page(
     svc: &Service,
     space: SpaceId,
     kind: RecordKind,
@@ -144,7 +145,11 @@ async fn page(
             }
         }
     };
-    Ok(Page { limit, before })
+    Ok(Page {
+        limit,
+        before,
+        after: None,
+    })
 }
 
 /// Draws a stroke.
@@ -273,13 +278,7 @@ impl Op for BoardLive {
             stroke,
             typing: false,
         };
-        live.check().map_err(|e| NodeError::Invalid(e.to_string()))?;
-        let node = svc.node("live presence")?;
-        let s = svc.engine.current(&s).await?;
-        let frame = s
-            .seal_live(svc.engine.identity().signing_key(), &live, confab_core::now_ms())
-            .map_err(|e| NodeError::Invalid(e.to_string()))?;
-        node.publish(s.live_topic(), frame)
+        svc.publish_live(&s, &live, "live presence").await
     }
 }
 

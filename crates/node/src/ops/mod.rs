@@ -3,8 +3,10 @@
 //! operation is a serde type (its params on the socket) with a method name and an output
 //! view; [`dispatch`] finds one by name.
 
+mod chat;
 mod content;
 mod node;
+mod people;
 mod spaces;
 
 use std::future::Future;
@@ -18,8 +20,11 @@ use crate::actor::NodeHandle;
 use crate::engine::Engine;
 use crate::NodeError;
 
+pub(crate) use chat::*;
+pub use chat::PageAt;
 pub(crate) use content::*;
 pub(crate) use node::*;
+pub(crate) use people::*;
 pub(crate) use spaces::*;
 
 /// What runs operations in this process: the data dir, and the running node if there is one.
@@ -33,6 +38,17 @@ impl Service {
     /// The joined space with this id or unique id prefix.
     pub async fn space(&self, id: &str) -> Result<Space, NodeError> {
         self.engine.space(id).await
+    }
+
+    /// Seals a live frame (never stored) and sends it to the space's members online.
+    pub async fn publish_live(&self, s: &Space, live: &confab_core::Live, action: &'static str) -> Result<(), NodeError> {
+        live.check().map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let node = self.node(action)?;
+        let s = self.engine.current(s).await?;
+        let frame = s
+            .seal_live(self.engine.identity().signing_key(), live, confab_core::now_ms())
+            .map_err(|e| NodeError::Invalid(e.to_string()))?;
+        node.publish(s.live_topic(), frame)
     }
 
     /// The running node, or why the action cannot be done without one.
@@ -103,4 +119,17 @@ methods!(
     BoardLive,
     NewsPublish,
     NewsList,
+    ChatWrite,
+    ChatReact,
+    ChatEdit,
+    ChatDelete,
+    ChatWindow,
+    ChatMessageGet,
+    ChatMarkRead,
+    ChatReading,
+    ChatTyping,
+    Search,
+    ProfileSet,
+    ProfileShow,
+    ProfileList,
 );

@@ -27,13 +27,16 @@ impl Op for SpaceList {
         let store = svc.engine.store();
         let muted = store.muted_spaces().await?;
         let me = svc.engine.me();
-        Ok(store
-            .spaces()
-            .await?
-            .iter()
-            .filter(|s| want.is_none_or(|k| s.kind == k))
-            .map(|s| SpaceView::of(s, &me, muted.contains(&s.id)))
-            .collect())
+        let mut out = Vec::new();
+        for s in store.spaces().await?.iter().filter(|s| want.is_none_or(|k| s.kind == k)) {
+            let mut v = SpaceView::of(s, &me, muted.contains(&s.id));
+            if s.kind == confab_core::SpaceKind::Chat {
+                let r = store.reading(s.id, me).await?;
+                (v.unread, v.mentions) = (r.unread, r.mentions);
+            }
+            out.push(v);
+        }
+        Ok(out)
     }
 }
 

@@ -58,7 +58,7 @@ pub(crate) async fn texts(c: &Client, space: &str) -> Vec<String> {
         .await
         .unwrap()
         .into_iter()
-        .map(|m| m.text)
+        .filter_map(|m| m.text)
         .collect()
 }
 

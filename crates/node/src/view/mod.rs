@@ -5,10 +5,13 @@
 //! Text from peers travels as data; the UI puts it in text nodes, never HTML.
 
 use confab_core::{AuthorKey, Body, Hlc, Live, Space};
-use confab_store::{ChatMessage, Inserted, Member, NewsIssue, Stroke};
+use confab_store::{Inserted, Member, NewsIssue, Stroke};
 use serde::{Deserialize, Serialize};
 
 use crate::config::SavedSettings;
+
+mod chat;
+pub use chat::*;
 
 /// A joined space.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -25,6 +28,12 @@ pub struct SpaceView {
     pub muted: bool,
     /// The owner removed this member: it receives nothing written since.
     pub removed: bool,
+    /// Messages by others since this member last read the room (at most 1000).
+    #[serde(default)]
+    pub unread: u32,
+    /// Of those, how many mention this member.
+    #[serde(default)]
+    pub mentions: u32,
 }
 
 impl SpaceView {
@@ -37,6 +46,8 @@ impl SpaceView {
             mine: s.owner == *me,
             muted,
             removed: !s.is_current_member(),
+            unread: 0,
+            mentions: 0,
         }
     }
 }
@@ -147,29 +158,6 @@ impl Byline {
             ts: ts.ms(),
             hlc: ts.0,
             tick: ts.counter(),
-        }
-    }
-}
-
-/// A chat message.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MessageView {
-    /// Record id.
-    pub id: String,
-    /// Who and when.
-    #[serde(flatten)]
-    pub by: Byline,
-    /// Text (plain text).
-    pub text: String,
-}
-
-impl MessageView {
-    /// Describes a stored message.
-    pub fn of(m: &ChatMessage, me: &AuthorKey) -> Self {
-        Self {
-            id: m.id.to_string(),
-            by: Byline::of(&m.author, m.ts, me),
-            text: m.text.clone(),
         }
     }
 }
@@ -365,19 +353,37 @@ pub enum RecordView {
         /// Record id.
         id: String,
     },
+    /// A reaction, edit or delete of message `target` (the UI fetches it again).
+    Changed {
+        /// Record id.
+        id: String,
+        /// The message it changes.
+        target: String,
+    },
+    /// Someone's name or colour changed.
+    Profile {
+        /// Record id.
+        id: String,
+        /// Whose (peer id).
+        author: String,
+    },
 }
 
 impl RecordView {
     /// Describes a freshly stored record.
-    pub fn of(i: &Inserted, me: &AuthorKey) -> Self {
+    pub fn of(i: &Inserted, me: &AuthorKey, names: &Names) -> Self {
         let id = i.id.to_string();
         let by = || Byline::of(&i.author, i.ts, me);
         match &i.body {
-            Body::Chat(c) => RecordView::Chat(MessageView {
+            Body::Chat(c) => RecordView::Chat(MessageView::fresh(i, c, me, names)),
+            Body::Reaction(_) | Body::Edit(_) | Body::Delete(_) => RecordView::Changed {
                 id,
-                by: by(),
-                text: c.text.clone(),
-            }),
+                target: i.refs.first().map(|r| r.to_string()).unwrap_or_default(),
+            },
+            Body::Profile(_) => RecordView::Profile {
+                id,
+                author: i.author.peer_id(),
+            },
             Body::Stroke(s) => RecordView::Stroke(StrokeView {
                 id,
                 by: by(),
@@ -501,6 +507,15 @@ pub enum EventView {
         /// What they are doing.
         #[serde(flatten)]
         live: LiveView,
+    },
+    /// A member is typing in a chat room (never stored).
+    Typing {
+        /// The room.
+        space: String,
+        /// Who (peer id).
+        author: String,
+        /// What to show for them.
+        label: String,
     },
     /// A peer was dropped for misbehaving.
     Dropped {
