@@ -112,7 +112,8 @@ impl Db {
     }
 
     /// The records of `kind` in `space` whose id starts with the hex `prefix` (at most two: one
-    /// is an answer, two say the prefix is ambiguous), by the id index.
+    /// is an answer, two say the prefix is ambiguous), by the id index; records deleted for
+    /// everyone count (they keep their place in a room).
     pub fn ids_with_prefix(
         &mut self,
         space: &SpaceId,
@@ -125,7 +126,9 @@ impl Db {
             return Ok(Vec::new());
         };
         let mut stmt = self.conn.prepare_cached(
-            "SELECT ts, id FROM records WHERE id BETWEEN ?1 AND ?2 AND space = ?3 AND kind = ?4 LIMIT 2",
+            "SELECT ts, id FROM (SELECT ts, id FROM records WHERE id BETWEEN ?1 AND ?2 AND space = ?3 AND kind = ?4 LIMIT 2) \
+             UNION ALL SELECT ts, id FROM (SELECT ts, id FROM gone WHERE id BETWEEN ?1 AND ?2 AND space = ?3 AND kind = ?4 LIMIT 2) \
+             LIMIT 2",
         )?;
         let rows = stmt.query_map(rusqlite::params![lo.0, hi.0, space.0, kind], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))

@@ -94,7 +94,8 @@ impl Op for ChatWrite {
     const METHOD: &'static str = "chat.write";
     type Output = WrittenView;
     async fn run(self, svc: &Service) -> Result<WrittenView, NodeError> {
-        let s = room(svc, &self.space).await?;
+        // The engine names a space of another kind (it takes no messages).
+        let s = svc.space(&self.space).await?;
         let refs = match &self.reply_to {
             Some(m) => vec![message(svc, &s, m).await?.1],
             None => vec![],
