@@ -15,7 +15,11 @@ type Res<T> = Result<T, UiError>;
 
 /// Sets this identity's display name and colour (`#rrggbb`).
 #[tauri::command]
-pub async fn profile_set(state: State<'_, AppState>, name: String, color: Option<String>) -> Res<ProfileView> {
+pub async fn profile_set(
+    state: State<'_, AppState>,
+    name: String,
+    color: Option<String>,
+) -> Res<ProfileView> {
     Ok(state.client.profile_set(&name, color.as_deref()).await?)
 }
 
@@ -48,7 +52,12 @@ pub async fn chat_write(
 
 /// Toggles this identity's reaction `emoji` on a message.
 #[tauri::command]
-pub async fn chat_react(state: State<'_, AppState>, space: String, msg: String, emoji: String) -> Res<ReactedView> {
+pub async fn chat_react(
+    state: State<'_, AppState>,
+    space: String,
+    msg: String,
+    emoji: String,
+) -> Res<ReactedView> {
     Ok(state.client.chat_react(&space, &msg, &emoji).await?)
 }
 
@@ -77,10 +86,15 @@ fn page_at(
     around: Option<String>,
     at_ms: Option<u64>,
 ) -> Res<PageAt> {
-    let given = [before.is_some(), after.is_some(), around.is_some(), at_ms.is_some()]
-        .iter()
-        .filter(|b| **b)
-        .count();
+    let given = [
+        before.is_some(),
+        after.is_some(),
+        around.is_some(),
+        at_ms.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
     if given > 1 {
         return Err(UiError::invalid(
             "a page is before, after or around one message, or at a date: one of them",

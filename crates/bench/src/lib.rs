@@ -23,7 +23,8 @@ pub fn make_records(
                 s.spawn(move || {
                     (start..(start + chunk).min(n))
                         .map(|i| {
-                            let body = Body::Chat(ChatBody { mentions: vec![],
+                            let body = Body::Chat(ChatBody {
+                                mentions: vec![],
                                 text: format!("benchmark message number {i} with a little text"),
                             });
                             space

@@ -58,7 +58,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
             limit,
             json,
         } => {
-            let hits = c.search(&query, space.as_deref(), author.as_deref(), limit).await?;
+            let hits = c
+                .search(&query, space.as_deref(), author.as_deref(), limit)
+                .await?;
             output::emit(json, &hits, |h| output::hits(h));
         }
         Cmd::Peers { json } => {
@@ -179,9 +181,11 @@ async fn chat(c: &Client, cmd: ChatCmd) -> Result<()> {
 
 async fn profile(c: &Client, cmd: ProfileCmd) -> Result<()> {
     match cmd {
-        ProfileCmd::Set { name, color, json } => {
-            output::emit(json, &c.profile_set(&name, color.as_deref()).await?, output::profile)
-        }
+        ProfileCmd::Set { name, color, json } => output::emit(
+            json,
+            &c.profile_set(&name, color.as_deref()).await?,
+            output::profile,
+        ),
         ProfileCmd::Show { peer_id, json } => {
             output::emit(json, &c.profile(peer_id.as_deref()).await?, output::profile)
         }

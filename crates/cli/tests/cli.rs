@@ -434,34 +434,80 @@ fn chat_and_news_list_in_pages() {
 fn profiles_replies_reactions_edits_deletes_and_search_by_command() {
     let d = tempfile::tempdir().unwrap();
     let a = d.path().join("a");
-    let me = ok_json(&a, &["id", "--json"])["peer_id"].as_str().unwrap().to_string();
+    let me = ok_json(&a, &["id", "--json"])["peer_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let room = create(&a, "chat", "Lobby");
     let other = create(&a, "chat", "Elsewhere");
 
     // A name, normalised; refusals by name change nothing.
-    let p = ok_json(&a, &["profile", "set", "--name", "  Ame\u{301}lie ", "--color", "#112233", "--json"]);
+    let p = ok_json(
+        &a,
+        &[
+            "profile",
+            "set",
+            "--name",
+            "  Ame\u{301}lie ",
+            "--color",
+            "#112233",
+            "--json",
+        ],
+    );
     assert_eq!(p["peer_id"], me.as_str());
     assert_eq!(p["name"], "Amélie");
     assert_eq!(p["color"], "#112233");
-    fails(&a, &["profile", "set", "--name", "evil\u{202E}txt"], "control or format");
-    fails(&a, &["profile", "set", "--name", "tab\there"], "control or format");
+    fails(
+        &a,
+        &["profile", "set", "--name", "evil\u{202E}txt"],
+        "control or format",
+    );
+    fails(
+        &a,
+        &["profile", "set", "--name", "tab\there"],
+        "control or format",
+    );
     fails(&a, &["profile", "set", "--name", &"x".repeat(65)], "at most 64");
-    fails(&a, &["profile", "set", "--name", "ok", "--color", "red"], "colour");
+    fails(
+        &a,
+        &["profile", "set", "--name", "ok", "--color", "red"],
+        "colour",
+    );
     let shown = ok_json(&a, &["profile", "show", "--json"]);
-    assert_eq!((shown["name"].as_str(), shown["color"].as_str()), (Some("Amélie"), Some("#112233")));
+    assert_eq!(
+        (shown["name"].as_str(), shown["color"].as_str()),
+        (Some("Amélie"), Some("#112233"))
+    );
     fails(&a, &["profile", "show", "nobody"], "not a Confab peer id");
 
-    let first = ok_json(&a, &["chat", "send", &room, "hello wrold", "--mention", &me, "--json"]);
+    let first = ok_json(
+        &a,
+        &["chat", "send", &room, "hello wrold", "--mention", &me, "--json"],
+    );
     let first = first["id"].as_str().unwrap().to_string();
     let short = &first[..10];
     let reply = ok_json(&a, &["chat", "reply", &room, short, "a reply", "--json"]);
     let reply = reply["id"].as_str().unwrap().to_string();
-    assert_eq!(ok_json(&a, &["chat", "react", &room, short, "👍", "--json"])["on"], true);
-    assert_eq!(ok_json(&a, &["chat", "react", &room, short, "🎉", "--json"])["on"], true);
-    assert_eq!(ok_json(&a, &["chat", "react", &room, short, "🎉", "--json"])["on"], false, "again takes it back");
+    assert_eq!(
+        ok_json(&a, &["chat", "react", &room, short, "👍", "--json"])["on"],
+        true
+    );
+    assert_eq!(
+        ok_json(&a, &["chat", "react", &room, short, "🎉", "--json"])["on"],
+        true
+    );
+    assert_eq!(
+        ok_json(&a, &["chat", "react", &room, short, "🎉", "--json"])["on"],
+        false,
+        "again takes it back"
+    );
     fails(&a, &["chat", "react", &room, short, "ab"], "single emoji");
     fails(&a, &["chat", "react", &room, short, "👍👍"], "single emoji");
-    fails(&a, &["chat", "react", &room, short, &"👍".repeat(9)], "at most 32 bytes");
+    fails(
+        &a,
+        &["chat", "react", &room, short, &"👍".repeat(9)],
+        "at most 32 bytes",
+    );
     ok_json(&a, &["chat", "edit", &room, short, "hello world", "--json"]);
     fails(&a, &["chat", "edit", &room, "zz", "x"], "is not a message id");
     fails(&a, &["chat", "reply", &other, short, "x"], "no message here");
@@ -486,12 +532,21 @@ fn profiles_replies_reactions_edits_deletes_and_search_by_command() {
     let hits = hits.as_array().unwrap();
     assert_eq!(hits.len(), 1, "{hits:?}");
     let h = &hits[0];
-    assert_eq!((h["space"].as_str(), h["id"].as_str(), h["kind"].as_str()), (Some(room.as_str()), Some(first.as_str()), Some("chat")));
+    assert_eq!(
+        (h["space"].as_str(), h["id"].as_str(), h["kind"].as_str()),
+        (Some(room.as_str()), Some(first.as_str()), Some("chat"))
+    );
     assert_eq!(h["author"], me.as_str());
     let snippet: Vec<char> = h["snippet"].as_str().unwrap().chars().collect();
-    let (s, e) = (h["highlights"][0][0].as_u64().unwrap() as usize, h["highlights"][0][1].as_u64().unwrap() as usize);
+    let (s, e) = (
+        h["highlights"][0][0].as_u64().unwrap() as usize,
+        h["highlights"][0][1].as_u64().unwrap() as usize,
+    );
     assert_eq!(snippet[s..e].iter().collect::<String>(), "world");
-    assert!(ok_json(&a, &["search", "wor", "--space", &other, "--json"]).as_array().unwrap().is_empty());
+    assert!(ok_json(&a, &["search", "wor", "--space", &other, "--json"])
+        .as_array()
+        .unwrap()
+        .is_empty());
     fails(&a, &["search", "  ", "--json"], "no words");
 
     ok_json(&a, &["chat", "delete", &room, short, "--json"]);
@@ -499,12 +554,18 @@ fn profiles_replies_reactions_edits_deletes_and_search_by_command() {
     assert_eq!(list[0]["deleted"], true);
     assert_eq!(list[0]["text"], Value::Null);
     assert_eq!(list[1]["quote"]["deleted"], true);
-    assert!(ok_json(&a, &["search", "world", "--json"]).as_array().unwrap().is_empty());
+    assert!(ok_json(&a, &["search", "world", "--json"])
+        .as_array()
+        .unwrap()
+        .is_empty());
     fails(&a, &["chat", "edit", &room, short, "again"], "was deleted");
     fails(&a, &["chat", "delete", &room, short], "deleted already");
     let read = ok_json(&a, &["chat", "read", &room, "--upto", &reply[..12], "--json"]);
     assert_eq!(read["unread"], 0);
     let text = confab(&a, &["chat", "list", &room]);
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains("(message deleted)") && text.contains("Amélie: a reply"), "{text}");
+    assert!(
+        text.contains("(message deleted)") && text.contains("Amélie: a reply"),
+        "{text}"
+    );
 }

@@ -412,7 +412,14 @@ fn roles(dir: &Path, space: &str) -> Vec<(String, String)> {
 /// of the old ticket, dated now, forced into its own store.
 fn inject_message_with_old_key(dir: &Path, old_ticket: &str, text: &str) {
     use confab_core::{Body, ChatBody};
-    inject_signed(dir, old_ticket, Body::Chat(ChatBody { mentions: vec![], text: text.into() }));
+    inject_signed(
+        dir,
+        old_ticket,
+        Body::Chat(ChatBody {
+            mentions: vec![],
+            text: text.into(),
+        }),
+    );
 }
 
 #[test]
@@ -511,7 +518,8 @@ fn a_removed_member_online_with_the_old_ticket_gets_nothing_new_and_is_not_heard
     inject_signed_at(
         &m,
         &old_ticket,
-        confab_core::Body::Chat(confab_core::ChatBody { mentions: vec![],
+        confab_core::Body::Chat(confab_core::ChatBody {
+            mentions: vec![],
             text: "backdated by the removed member".into(),
         }),
         confab_core::now_ms() - 3_600_000,

@@ -252,7 +252,9 @@ impl Body {
     /// Canonical plaintext encoding.
     pub fn encode(&self) -> Vec<u8> {
         let r = match self {
-            Body::Chat(b) if b.mentions.is_empty() => postcard::to_stdvec(&PlainChat { text: b.text.clone() }),
+            Body::Chat(b) if b.mentions.is_empty() => {
+                postcard::to_stdvec(&PlainChat { text: b.text.clone() })
+            }
             Body::Chat(b) => postcard::to_stdvec(b),
             Body::Stroke(b) => postcard::to_stdvec(b),
             Body::Erase(b) => postcard::to_stdvec(b),
@@ -435,7 +437,10 @@ mod tests {
             text: "hi @b".into(),
             mentions: vec![[7; 32]],
         });
-        assert_eq!(Body::decode(RecordKind::ChatMessage, &with.encode()).unwrap(), with);
+        assert_eq!(
+            Body::decode(RecordKind::ChatMessage, &with.encode()).unwrap(),
+            with
+        );
         // An empty mention list in the newer encoding is a second encoding of one message.
         let twice = postcard::to_stdvec(&ChatBody {
             text: "hi".into(),

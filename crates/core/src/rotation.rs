@@ -165,7 +165,10 @@ mod tests {
     use crate::space::SpaceKind;
 
     fn chat(t: &str) -> Body {
-        Body::Chat(ChatBody { mentions: vec![], text: t.into() })
+        Body::Chat(ChatBody {
+            mentions: vec![],
+            text: t.into(),
+        })
     }
 
     /// The owner removes `gone` at t0+1 (keeping its record `kept`), and b and the owner each

@@ -7,7 +7,10 @@ use confab_core::{
 };
 
 fn chat(text: &str) -> Body {
-    Body::Chat(ChatBody { mentions: vec![], text: text.into() })
+    Body::Chat(ChatBody {
+        mentions: vec![],
+        text: text.into(),
+    })
 }
 
 fn now() -> Hlc {

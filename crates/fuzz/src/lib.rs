@@ -146,7 +146,13 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             .into_encoded()
     };
     let records = vec![
-        seal(&chat, Body::Chat(ChatBody { mentions: vec![], text: "hello".into() })),
+        seal(
+            &chat,
+            Body::Chat(ChatBody {
+                mentions: vec![],
+                text: "hello".into(),
+            }),
+        ),
         seal(
             &board,
             Body::Stroke(StrokeBody {
@@ -183,7 +189,11 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
         "record" => records,
         "rekey" => vec![Body::Rekey(rotation).encode()],
         "body" => vec![
-            Body::Chat(ChatBody { mentions: vec![], text: "hi".into() }).encode(),
+            Body::Chat(ChatBody {
+                mentions: vec![],
+                text: "hi".into(),
+            })
+            .encode(),
             Body::Stroke(StrokeBody {
                 points: vec![(1.0, 2.0)],
                 color: confab_core::Color([0, 0, 0]),

@@ -359,7 +359,12 @@ impl Client {
     }
 
     /// A window of at most `limit` messages of a room, oldest first.
-    pub async fn chat_window(&self, space: &str, at: PageAt, limit: u32) -> Result<Vec<MessageView>, NodeError> {
+    pub async fn chat_window(
+        &self,
+        space: &str,
+        at: PageAt,
+        limit: u32,
+    ) -> Result<Vec<MessageView>, NodeError> {
         self.call(ChatWindow {
             space: space.into(),
             at,

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use confab_core::{ProfileBody, 
-    AuthorKey, Body, Clock, Hlc, Identity, MemberBody, RecordId, Role, Space, SpaceKind, Ticket,
+use confab_core::{
+    AuthorKey, Body, Clock, Hlc, Identity, MemberBody, ProfileBody, RecordId, Role, Space, SpaceKind, Ticket,
 };
 use confab_store::{Origin, Store};
 use confab_sync::ingest::off_executor;

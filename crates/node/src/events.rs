@@ -78,7 +78,12 @@ impl NodeEvent {
 
     /// The event as the UI receives it, seen by `me` (one per space for record batches);
     /// `peers` gives the connected peers when the set changed.
-    pub fn views(&self, me: &AuthorKey, names: &Names, peers: impl FnOnce() -> Vec<PeerView>) -> Vec<EventView> {
+    pub fn views(
+        &self,
+        me: &AuthorKey,
+        names: &Names,
+        peers: impl FnOnce() -> Vec<PeerView>,
+    ) -> Vec<EventView> {
         match self {
             NodeEvent::Inserted { records, local } => {
                 let mut by_space: Vec<(SpaceId, Vec<&Inserted>)> = Vec::new();

@@ -26,7 +26,6 @@ pub mod view;
 mod tests;
 
 pub use client::Client;
-pub use ops::PageAt;
 pub use confab_store::Inserted;
 pub use confab_sync::{Phase, Progress, SyncStats};
 pub use config::{FloodLimits, NodeConfig, SavedSettings, SETTINGS_FILE};
@@ -34,6 +33,7 @@ pub use error::NodeError;
 pub use events::NodeEvent;
 pub use ipc::{socket_path, ReplyError, MAX_FRAME, PROTOCOL_VERSION, SOCKET_FILE};
 pub use lock::LOCK_FILE;
+pub use ops::PageAt;
 pub use policy::live::LIVE_PER_SECOND;
 
 use std::path::PathBuf;

@@ -80,7 +80,10 @@ fn raw_peer(id: &Identity) -> (confab_net::NetHandle, tokio::sync::mpsc::Receive
 fn chat_record(room: &confab_core::Space, id: &Identity, text: &str) -> Vec<u8> {
     room.seal(
         id.signing_key(),
-        &Body::Chat(ChatBody { mentions: vec![], text: text.into() }),
+        &Body::Chat(ChatBody {
+            mentions: vec![],
+            text: text.into(),
+        }),
         Hlc::new(confab_core::now_ms(), 0),
         None,
         vec![],

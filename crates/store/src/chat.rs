@@ -74,7 +74,13 @@ enum Row {
 
 fn bound(page: &Page) -> (&'static str, &'static str, i64, Vec<u8>, bool) {
     match (page.after, page.before) {
-        (Some((ts, id)), _) => ("(ts > ?3 OR (ts = ?3 AND id > ?4))", "ts, id", ts.0 as i64, id.0.to_vec(), false),
+        (Some((ts, id)), _) => (
+            "(ts > ?3 OR (ts = ?3 AND id > ?4))",
+            "ts, id",
+            ts.0 as i64,
+            id.0.to_vec(),
+            false,
+        ),
         (None, Some((ts, id))) => (
             "(ts < ?3 OR (ts = ?3 AND id < ?4))",
             "ts DESC, id DESC",
@@ -104,7 +110,11 @@ impl Db {
             );
             let mut q = self.conn.prepare_cached(&sql)?;
             let rows = q.query_map(params![space.0, now_ms as i64, ts, id, limit], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Vec<u8>>(2)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
             })?;
             for row in rows {
                 let (ts, id, raw) = row?;
@@ -153,7 +163,12 @@ impl Db {
     }
 
     /// A page of a room's messages, oldest first.
-    pub fn chat_page(&mut self, space: &SpaceId, now_ms: u64, page: Page) -> Result<Vec<ChatMessage>, StoreError> {
+    pub fn chat_page(
+        &mut self,
+        space: &SpaceId,
+        now_ms: u64,
+        page: Page,
+    ) -> Result<Vec<ChatMessage>, StoreError> {
         let s = self.space_or_err(space)?.clone();
         let slots = self.slots(space, now_ms, page)?;
         let mut out = Vec::with_capacity(slots.len());
@@ -168,7 +183,11 @@ impl Db {
                     quote: None,
                     mentions: Vec::new(),
                     edited: false,
-                    deleted: Some(if by_owner { Removal::ByOwner } else { Removal::ByAuthor }),
+                    deleted: Some(if by_owner {
+                        Removal::ByOwner
+                    } else {
+                        Removal::ByAuthor
+                    }),
                     reactions: Vec::new(),
                 }),
                 Row::Held(raw) => {
@@ -188,7 +207,12 @@ impl Db {
     }
 
     /// One message as shown now, if this room holds it or held it.
-    pub fn chat_message(&mut self, space: &SpaceId, id: &RecordId, now_ms: u64) -> Result<Option<ChatMessage>, StoreError> {
+    pub fn chat_message(
+        &mut self,
+        space: &SpaceId,
+        id: &RecordId,
+        now_ms: u64,
+    ) -> Result<Option<ChatMessage>, StoreError> {
         let at: Option<i64> = self
             .conn
             .prepare_cached(
@@ -222,7 +246,12 @@ impl Db {
         Ok(at.map(|t| Hlc(t as u64)))
     }
 
-    fn decorate(&mut self, s: &confab_core::Space, rec: Record, c: confab_core::ChatBody) -> Result<ChatMessage, StoreError> {
+    fn decorate(
+        &mut self,
+        s: &confab_core::Space,
+        rec: Record,
+        c: confab_core::ChatBody,
+    ) -> Result<ChatMessage, StoreError> {
         let edit = latest_edit(&self.conn, s, &rec.id, &rec.author)?;
         let edited = edit.is_some();
         let text = edit.unwrap_or(c.text);
@@ -252,7 +281,11 @@ impl Db {
         })
     }
 
-    fn reactions(&mut self, s: &confab_core::Space, target: &RecordId) -> Result<Vec<(String, Vec<AuthorKey>)>, StoreError> {
+    fn reactions(
+        &mut self,
+        s: &confab_core::Space,
+        target: &RecordId,
+    ) -> Result<Vec<(String, Vec<AuthorKey>)>, StoreError> {
         let raws: Vec<Vec<u8>> = self
             .conn
             .prepare_cached(

@@ -65,8 +65,15 @@ fn link(tx: &Transaction<'_>, rec: &Record, kind: RecordKind) -> Result<(), Stor
     Ok(())
 }
 
-fn note_mentions(tx: &Transaction<'_>, rec: &Record, ts: u64, id: &RecordId, who: &[[u8; 32]]) -> Result<(), StoreError> {
-    let mut q = tx.prepare_cached("INSERT OR IGNORE INTO mentions (who, space, ts, id) VALUES (?1, ?2, ?3, ?4)")?;
+fn note_mentions(
+    tx: &Transaction<'_>,
+    rec: &Record,
+    ts: u64,
+    id: &RecordId,
+    who: &[[u8; 32]],
+) -> Result<(), StoreError> {
+    let mut q =
+        tx.prepare_cached("INSERT OR IGNORE INTO mentions (who, space, ts, id) VALUES (?1, ?2, ?3, ?4)")?;
     for w in who {
         q.execute(params![w, rec.space.0, ts as i64, id.0])?;
     }
@@ -149,7 +156,14 @@ fn delete_message(
         let id = RecordId(crate::db::blob32(source)?);
         tx.prepare_cached("DELETE FROM records WHERE id = ?1")?
             .execute([&id.0])?;
-        gone.execute(params![space.id.0, ets, id.0, RecordKind::Edit.code(), author.0, by_owner])?;
+        gone.execute(params![
+            space.id.0,
+            ets,
+            id.0,
+            RecordKind::Edit.code(),
+            author.0,
+            by_owner
+        ])?;
         fx.gone.push((space.id, SyncKey::new(ets as u64, &id)));
     }
     tx.prepare_cached("DELETE FROM records WHERE id = ?1")?
@@ -170,7 +184,12 @@ fn delete_message(
 }
 
 /// The first delete held for `target` that its author or the owner signed.
-fn held_delete(tx: &Transaction<'_>, space: &Space, target: &RecordId, author: &AuthorKey) -> Result<Option<bool>, StoreError> {
+fn held_delete(
+    tx: &Transaction<'_>,
+    space: &Space,
+    target: &RecordId,
+    author: &AuthorKey,
+) -> Result<Option<bool>, StoreError> {
     let authors: Vec<Vec<u8>> = tx
         .prepare_cached("SELECT author FROM links WHERE target = ?1 AND kind = 10")?
         .query_map([&target.0], |r| r.get(0))?
@@ -188,7 +207,12 @@ fn held_delete(tx: &Transaction<'_>, space: &Space, target: &RecordId, author: &
 }
 
 /// What a stored record does beyond its own row (see the module's documentation).
-pub(crate) fn admit(tx: &Transaction<'_>, space: &Space, rec: &Record, body: &Body) -> Result<Effects, StoreError> {
+pub(crate) fn admit(
+    tx: &Transaction<'_>,
+    space: &Space,
+    rec: &Record,
+    body: &Body,
+) -> Result<Effects, StoreError> {
     let mut fx = Effects::default();
     match body {
         Body::Chat(c) => {
@@ -200,10 +224,28 @@ pub(crate) fn admit(tx: &Transaction<'_>, space: &Space, rec: &Record, body: &Bo
             link(tx, rec, RecordKind::ChatMessage)?;
             note_mentions(tx, rec, rec.ts.0, &rec.id, &c.mentions)?;
             let text = latest_edit(tx, space, &rec.id, &rec.author)?.unwrap_or_else(|| c.text.clone());
-            index(tx, &rec.id, &rec.space, rec.kind, &rec.author, rec.ts.0, "", &text)?;
+            index(
+                tx,
+                &rec.id,
+                &rec.space,
+                rec.kind,
+                &rec.author,
+                rec.ts.0,
+                "",
+                &text,
+            )?;
         }
         Body::News(n) => {
-            index(tx, &rec.id, &rec.space, rec.kind, &rec.author, rec.ts.0, &n.title, &n.body)?;
+            index(
+                tx,
+                &rec.id,
+                &rec.space,
+                rec.kind,
+                &rec.author,
+                rec.ts.0,
+                &n.title,
+                &n.body,
+            )?;
         }
         Body::Reaction(_) => link(tx, rec, RecordKind::Reaction)?,
         Body::Edit(e) => {
@@ -235,7 +277,16 @@ pub(crate) fn admit(tx: &Transaction<'_>, space: &Space, rec: &Record, body: &Bo
                 if author == rec.author.0 {
                     note_mentions(tx, rec, ts as u64, &target, &e.mentions)?;
                     if let Some(text) = latest_edit(tx, space, &target, &rec.author)? {
-                        index(tx, &target, &rec.space, RecordKind::ChatMessage, &rec.author, ts as u64, "", &text)?;
+                        index(
+                            tx,
+                            &target,
+                            &rec.space,
+                            RecordKind::ChatMessage,
+                            &rec.author,
+                            ts as u64,
+                            "",
+                            &text,
+                        )?;
                     }
                 }
             }
@@ -252,7 +303,15 @@ pub(crate) fn admit(tx: &Transaction<'_>, space: &Space, rec: &Record, body: &Bo
                 Some((author, ts)) => {
                     let author = AuthorKey(crate::db::blob32(author)?);
                     if author == rec.author || by_owner {
-                        delete_message(tx, space, &target, ts as u64, &author, author != rec.author, &mut fx)?;
+                        delete_message(
+                            tx,
+                            space,
+                            &target,
+                            ts as u64,
+                            &author,
+                            author != rec.author,
+                            &mut fx,
+                        )?;
                     }
                 }
                 None if by_owner && !is_gone(tx, &target)? => {
@@ -295,11 +354,15 @@ pub(crate) fn backfill(tx: &Transaction<'_>, spaces: &[Space]) -> Result<usize, 
     let mut n = 0;
     for space in spaces {
         let raws: Vec<Vec<u8>> = tx
-            .prepare("SELECT raw FROM records WHERE space = ?1 AND kind IN (1, 4, 7, 8, 9, 10) ORDER BY ts, id")?
+            .prepare(
+                "SELECT raw FROM records WHERE space = ?1 AND kind IN (1, 4, 7, 8, 9, 10) ORDER BY ts, id",
+            )?
             .query_map([&space.id.0], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         for raw in raws {
-            let Ok((rec, body)) = open(space, &raw) else { continue };
+            let Ok((rec, body)) = open(space, &raw) else {
+                continue;
+            };
             admit(tx, space, &rec, &body)?;
             n += 1;
         }

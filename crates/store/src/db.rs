@@ -177,7 +177,11 @@ impl Db {
 
     /// Indexes records stored before version 7 of the schema (search, links, profiles).
     fn backfill_search(&mut self) -> Result<(), StoreError> {
-        let spaces: Vec<Space> = self.order.iter().filter_map(|id| self.spaces.get(id).cloned()).collect();
+        let spaces: Vec<Space> = self
+            .order
+            .iter()
+            .filter_map(|id| self.spaces.get(id).cloned())
+            .collect();
         let tx = self.conn.transaction()?;
         let n = crate::conversation::backfill(&tx, &spaces)?;
         tx.commit()?;

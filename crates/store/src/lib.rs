@@ -33,11 +33,11 @@ use confab_core::{
     AuthError, AuthorKey, Body, Hlc, RecordError, RecordId, RecordKind, Space, SpaceId, SyncKey, Verified,
 };
 
+pub use chat::{ChatMessage, Quote, Removal};
 pub use db::Db;
 pub use feed::{Change, Origin};
 pub use people::{Member, Profile, Reading, UNREAD_CAP};
 pub use schema::{migrations, MIN_SQLITE_VERSION, SCHEMA_VERSION};
-pub use chat::{ChatMessage, Quote, Removal};
 pub use search::{Hit, SearchQuery};
 pub use views::{NewsIssue, Page, Stroke};
 

@@ -241,9 +241,11 @@ impl Db {
 
     /// Where `me` stands in `space`: unread messages by others and mentions of `me`.
     pub fn reading(&mut self, space: &SpaceId, me: &AuthorKey) -> Result<Reading, StoreError> {
-        let read_ts: i64 = self
-            .conn
-            .query_row("SELECT read_ts FROM spaces WHERE id = ?1", [space.0], |r| r.get(0))?;
+        let read_ts: i64 =
+            self.conn
+                .query_row("SELECT read_ts FROM spaces WHERE id = ?1", [space.0], |r| {
+                    r.get(0)
+                })?;
         let first: Option<Vec<u8>> = self
             .conn
             .prepare_cached(

@@ -85,7 +85,9 @@ fn highlights(marked: &str) -> (String, Vec<(usize, usize)>) {
 impl Db {
     /// Searches; best matches first. `None` if the query has no words.
     pub fn search(&mut self, q: &SearchQuery) -> Result<Option<Vec<Hit>>, StoreError> {
-        let Some(fts) = fts_query(&q.text) else { return Ok(None) };
+        let Some(fts) = fts_query(&q.text) else {
+            return Ok(None);
+        };
         let sql = format!(
             "SELECT d.space, d.id, d.kind, d.author, d.ts, \
                     snippet(search, -1, '{OPEN}', '{CLOSE}', '…', 16), search.rank \
@@ -129,10 +131,7 @@ impl Db {
         // FTS5's rank is bm25 negated: lower is better. Ties: newer first.
         hits.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.ts.cmp(&a.1.ts)));
         Ok(Some(
-            hits.into_iter()
-                .take(q.limit as usize)
-                .map(|(_, h)| h)
-                .collect(),
+            hits.into_iter().take(q.limit as usize).map(|(_, h)| h).collect(),
         ))
     }
 }
@@ -145,7 +144,10 @@ mod tests {
     fn queries_are_words_and_operators_mean_nothing() {
         assert_eq!(fts_query("  ").as_deref(), None);
         assert_eq!(fts_query("hello wor").as_deref(), Some("\"hello\"* \"wor\"*"));
-        assert_eq!(fts_query("a OR \"b\" NEAR(c)").as_deref(), Some("\"a\"* \"OR\"* \"b\"* \"NEAR\"* \"c\"*"));
+        assert_eq!(
+            fts_query("a OR \"b\" NEAR(c)").as_deref(),
+            Some("\"a\"* \"OR\"* \"b\"* \"NEAR\"* \"c\"*")
+        );
     }
 
     #[test]

@@ -107,7 +107,11 @@ fn edits_reactions_and_replies_in_any_order() {
         let page = store.chat_messages(r.space.id).wait().unwrap();
         assert_eq!(page.len(), 2, "the message and the reply, not the changes");
         let msg = &page[0];
-        assert_eq!(msg.text.as_deref(), Some("hello world, everyone"), "newest edit by its author");
+        assert_eq!(
+            msg.text.as_deref(),
+            Some("hello world, everyone"),
+            "newest edit by its author"
+        );
         assert!(msg.edited);
         assert_eq!(
             msg.reactions,
@@ -135,7 +139,13 @@ fn deletes_are_real_and_stay_deleted() {
     let other = r.rec(&bob, chat("spam spam"), vec![]);
     let forged = r.rec(&bob, Body::Delete(DeleteBody { target_ts: m.ts.0 }), vec![m.id]);
     let del = r.rec(&ann, Body::Delete(DeleteBody { target_ts: m.ts.0 }), vec![m.id]);
-    let modded = r.rec(&owner, Body::Delete(DeleteBody { target_ts: other.ts.0 }), vec![other.id]);
+    let modded = r.rec(
+        &owner,
+        Body::Delete(DeleteBody {
+            target_ts: other.ts.0,
+        }),
+        vec![other.id],
+    );
     let keep = r.rec(&bob, chat("still here"), vec![]);
 
     let dir = tempfile::tempdir().unwrap();
@@ -173,8 +183,14 @@ fn deletes_are_real_and_stay_deleted() {
     assert_eq!(put(&store, &[&m, &m_edit, &other]), 0);
     // The text is in no file of the open store: not the database, its write-ahead log, nor
     // the index (which lives in the database).
-    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|f| f.unwrap().path()).collect();
-    assert!(files.iter().any(|f| f.ends_with(format!("{DB_FILE}-wal"))), "{files:?}");
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .collect();
+    assert!(
+        files.iter().any(|f| f.ends_with(format!("{DB_FILE}-wal"))),
+        "{files:?}"
+    );
     for f in files {
         let bytes = std::fs::read(&f).unwrap();
         assert!(
@@ -189,8 +205,15 @@ fn deletes_are_real_and_stay_deleted() {
     fresh.add_space(r.space.clone()).wait().unwrap();
     put(&fresh, &[&del, &modded]);
     let keys = fresh.sync_keys(r.space.id).wait().unwrap();
-    assert!(keys.contains(&SyncKey::new(other.ts.0, &other.id)), "the owner's removal is trusted at once");
-    assert_eq!(put(&fresh, &[&m, &other, &m_edit]), 0, "both arrive and are dropped");
+    assert!(
+        keys.contains(&SyncKey::new(other.ts.0, &other.id)),
+        "the owner's removal is trusted at once"
+    );
+    assert_eq!(
+        put(&fresh, &[&m, &other, &m_edit]),
+        0,
+        "both arrive and are dropped"
+    );
     assert_eq!(hits(&fresh, "zanzibar"), 0);
     // Ann's message is shown as deleted where it was; the one the owner removed before this
     // store ever held it has no place to show.
@@ -203,8 +226,22 @@ fn deletes_are_real_and_stay_deleted() {
 fn profiles_newest_wins_and_reading_counts_survive_a_restart() {
     let mut r = Room::new();
     let (ann, bob) = (r.ann.clone(), r.bob.clone());
-    let p1 = r.rec(&ann, Body::Profile(ProfileBody { name: "Ann".into(), color: "#aa0000".parse().unwrap() }), vec![]);
-    let p2 = r.rec(&ann, Body::Profile(ProfileBody { name: "Annie".into(), color: "#00aa00".parse().unwrap() }), vec![]);
+    let p1 = r.rec(
+        &ann,
+        Body::Profile(ProfileBody {
+            name: "Ann".into(),
+            color: "#aa0000".parse().unwrap(),
+        }),
+        vec![],
+    );
+    let p2 = r.rec(
+        &ann,
+        Body::Profile(ProfileBody {
+            name: "Annie".into(),
+            color: "#00aa00".parse().unwrap(),
+        }),
+        vec![],
+    );
     let mention = r.rec(
         &ann,
         Body::Chat(ChatBody {
@@ -225,14 +262,21 @@ fn profiles_newest_wins_and_reading_counts_survive_a_restart() {
         assert_eq!(ps.len(), 1);
         assert_eq!((ps[0].name.as_str(), ps[0].color.as_str()), ("Annie", "#00aa00"));
         let rd = store.reading(r.space.id, bob.author()).wait().unwrap();
-        assert_eq!((rd.unread, rd.mentions, rd.first_unread), (2, 1, Some(mention.id)));
+        assert_eq!(
+            (rd.unread, rd.mentions, rd.first_unread),
+            (2, 1, Some(mention.id))
+        );
         store.mark_read(r.space.id, mention.ts.0).wait().unwrap();
     }
     let store = Store::open(&path).unwrap();
     let rd = store.reading(r.space.id, bob.author()).wait().unwrap();
     assert_eq!((rd.unread, rd.mentions, rd.first_unread), (1, 0, Some(plain.id)));
     store.mark_read(r.space.id, 1).wait().unwrap();
-    assert_eq!(store.reading(r.space.id, bob.author()).wait().unwrap().unread, 1, "never moves back");
+    assert_eq!(
+        store.reading(r.space.id, bob.author()).wait().unwrap().unread,
+        1,
+        "never moves back"
+    );
 }
 
 #[test]
@@ -245,7 +289,11 @@ fn search_filters_by_space_and_author_and_highlights() {
     store.add_space(r.space.clone()).wait().unwrap();
     put(&store, &[&a, &b]);
     let all = store
-        .search(SearchQuery { text: "cafe".into(), limit: 10, ..Default::default() })
+        .search(SearchQuery {
+            text: "cafe".into(),
+            limit: 10,
+            ..Default::default()
+        })
         .wait()
         .unwrap()
         .unwrap();
@@ -266,10 +314,23 @@ fn search_filters_by_space_and_author_and_highlights() {
     let (s, e) = h.highlights[0];
     assert_eq!(chars[s..e].iter().collect::<String>(), "Café");
     let none = store
-        .search(SearchQuery { text: "cafe".into(), space: Some(confab_core::SpaceId([9; 32])), limit: 10, ..Default::default() })
+        .search(SearchQuery {
+            text: "cafe".into(),
+            space: Some(confab_core::SpaceId([9; 32])),
+            limit: 10,
+            ..Default::default()
+        })
         .wait()
         .unwrap()
         .unwrap();
     assert!(none.is_empty());
-    assert!(store.search(SearchQuery { text: " \"* ".into(), limit: 10, ..Default::default() }).wait().unwrap().is_none());
+    assert!(store
+        .search(SearchQuery {
+            text: " \"* ".into(),
+            limit: 10,
+            ..Default::default()
+        })
+        .wait()
+        .unwrap()
+        .is_none());
 }

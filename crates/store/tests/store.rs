@@ -8,7 +8,10 @@ use confab_store::{migrations, Origin, Refusal, Store, StoreError, DB_FILE, SCHE
 use rusqlite::Connection;
 
 fn chat(t: &str) -> Body {
-    Body::Chat(ChatBody { mentions: vec![], text: t.into() })
+    Body::Chat(ChatBody {
+        mentions: vec![],
+        text: t.into(),
+    })
 }
 
 fn seal(

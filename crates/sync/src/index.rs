@@ -85,10 +85,18 @@ impl NegentropyStorageBase for Snapshot {
     }
 }
 
+/// One space's keys: loaded, or being loaded (with the keys stored meanwhile, which the load
+/// may not have seen).
+#[derive(Debug)]
+enum Entry {
+    Ready(Snapshot),
+    Loading(Vec<Item>),
+}
+
 /// Per-space key sets of one store.
 #[derive(Debug, Default)]
 pub struct SyncIndex {
-    spaces: Mutex<HashMap<SpaceId, Snapshot>>,
+    spaces: Mutex<HashMap<SpaceId, Entry>>,
 }
 
 impl SyncIndex {
@@ -97,18 +105,44 @@ impl SyncIndex {
         Self::default()
     }
 
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<SpaceId, Snapshot>> {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<SpaceId, Entry>> {
         self.spaces.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The current keys of a space, loading them from the store the first time.
+    /// The current keys of a space, loading them from the store the first time. Records
+    /// stored while the keys load are noted beside the load and merged in after it: the store
+    /// may commit between reading the keys and this task taking them, and a key lost there
+    /// would never be offered to peers.
     pub async fn snapshot(&self, store: &Store, space: SpaceId) -> Result<Snapshot, StoreError> {
-        if let Some(s) = self.map().get(&space) {
-            return Ok(s.clone());
+        {
+            let mut map = self.map();
+            match map.get(&space) {
+                Some(Entry::Ready(s)) => return Ok(s.clone()),
+                Some(Entry::Loading(_)) => {}
+                None => {
+                    map.insert(space, Entry::Loading(Vec::new()));
+                }
+            }
         }
-        let keys = store.sync_keys(space).await?;
-        let snap = Snapshot::from_keys(&keys);
-        Ok(self.map().entry(space).or_insert(snap).clone())
+        let mut keys: Vec<Item> = store.sync_keys(space).await?.iter().map(item).collect();
+        let mut map = self.map();
+        match map.get_mut(&space) {
+            Some(Entry::Ready(s)) => Ok(s.clone()),
+            Some(Entry::Loading(meanwhile)) => {
+                keys.append(meanwhile);
+                keys.sort_unstable();
+                keys.dedup();
+                let snap = Snapshot(Arc::new(keys));
+                map.insert(space, Entry::Ready(snap.clone()));
+                Ok(snap)
+            }
+            // Invalidated while loading (records were deleted): use it once, keep nothing.
+            None => {
+                keys.sort_unstable();
+                keys.dedup();
+                Ok(Snapshot(Arc::new(keys)))
+            }
+        }
     }
 
     /// Adds keys of newly stored records of loaded spaces. A batch is sorted and merged in
@@ -121,7 +155,14 @@ impl SyncIndex {
         }
         let mut map = self.map();
         for (space, mut new) in by_space {
-            let Some(snap) = map.get_mut(&space) else { continue };
+            let snap = match map.get_mut(&space) {
+                Some(Entry::Ready(snap)) => snap,
+                Some(Entry::Loading(meanwhile)) => {
+                    meanwhile.append(&mut new);
+                    continue;
+                }
+                None => continue,
+            };
             let v = Arc::make_mut(&mut snap.0);
             new.sort_unstable();
             new.dedup();
@@ -214,9 +255,10 @@ mod tests {
     fn batches_in_any_order_keep_the_set_sorted_and_unique() {
         let index = SyncIndex::new();
         let space = SpaceId([7; 32]);
-        index
-            .map()
-            .insert(space, Snapshot::from_keys(&[key(50, 1), key(60, 1)]));
+        index.map().insert(
+            space,
+            Entry::Ready(Snapshot::from_keys(&[key(50, 1), key(60, 1)])),
+        );
         // Older than everything, newer than everything, in between, duplicates, one at a time.
         let batches: Vec<Vec<SyncKey>> = vec![
             vec![key(10, 2), key(5, 3), key(10, 2)],
@@ -232,8 +274,40 @@ mod tests {
         let other = SpaceId([8; 32]);
         index.note_inserted([(&other, &key(1, 1))]); // not loaded: ignored
         let want = Snapshot::from_keys(&all);
-        let got = index.map().get(&space).cloned().unwrap();
+        let Some(Entry::Ready(got)) = index.map().get(&space).map(|e| match e {
+            Entry::Ready(s) => Entry::Ready(s.clone()),
+            Entry::Loading(v) => Entry::Loading(v.clone()),
+        }) else {
+            panic!("not loaded")
+        };
         assert_eq!(got.0, want.0);
         assert!(index.map().get(&other).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_record_stored_while_the_keys_load_is_kept() {
+        let store = Store::in_memory().unwrap();
+        let space =
+            confab_core::Space::create(confab_core::SpaceKind::Chat, "r", confab_core::AuthorKey([1; 32]))
+                .unwrap();
+        store.add_space(space.clone()).await.unwrap();
+        let index = SyncIndex::new();
+        // A load has begun (its keys were read) when a record is committed: the feed tells the
+        // index, which keeps the key beside the load and merges it in.
+        index.map().insert(space.id, Entry::Loading(Vec::new()));
+        index.note_inserted([(&space.id, &key(42, 7))]);
+        let snap = index.snapshot(&store, space.id).await.unwrap();
+        assert!(
+            snap.contains(&key(42, 7)),
+            "the key stored during the load was lost"
+        );
+        assert!(matches!(index.map().get(&space.id), Some(Entry::Ready(_))));
+        // Once loaded, inserts go straight in.
+        index.note_inserted([(&space.id, &key(43, 7))]);
+        assert!(index
+            .snapshot(&store, space.id)
+            .await
+            .unwrap()
+            .contains(&key(43, 7)));
     }
 }

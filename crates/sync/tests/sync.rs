@@ -36,7 +36,8 @@ fn world() -> &'static World {
         let mut good = Vec::new();
         for i in 0..24u64 {
             let who = [&a, &b, &c][i as usize % 3];
-            let body = Body::Chat(ChatBody { mentions: vec![],
+            let body = Body::Chat(ChatBody {
+                mentions: vec![],
                 text: format!("message {i}"),
             });
             good.push(
@@ -101,7 +102,10 @@ fn world() -> &'static World {
         let expired = chat
             .seal(
                 b.signing_key(),
-                &Body::Chat(ChatBody { mentions: vec![], text: "stale".into() }),
+                &Body::Chat(ChatBody {
+                    mentions: vec![],
+                    text: "stale".into(),
+                }),
                 Hlc::new(t + 2, 0),
                 Some(now_ms() - 5),
                 vec![],
@@ -118,7 +122,8 @@ fn world() -> &'static World {
         let intruder = outsider
             .seal(
                 c.signing_key(),
-                &Body::Chat(ChatBody { mentions: vec![],
+                &Body::Chat(ChatBody {
+                    mentions: vec![],
                     text: "no key".into(),
                 }),
                 Hlc::new(t + 3, 0),
@@ -276,7 +281,10 @@ fn catch_up_in_batches_newest_first() {
         .map(|i| {
             room.seal(
                 a.signing_key(),
-                &Body::Chat(ChatBody { mentions: vec![], text: format!("{i}") }),
+                &Body::Chat(ChatBody {
+                    mentions: vec![],
+                    text: format!("{i}"),
+                }),
                 Hlc::new(t + i, 0),
                 None,
                 vec![],

@@ -218,9 +218,20 @@ impl Op for ChatDelete {
                     s.name
                 )))
             }
-            None => return Err(NodeError::Invalid(format!("message {} was deleted already", self.msg))),
+            None => {
+                return Err(NodeError::Invalid(format!(
+                    "message {} was deleted already",
+                    self.msg
+                )))
+            }
         }
-        let id = write(svc, &s, Body::Delete(DeleteBody { target_ts: ts.0 }), vec![target]).await?;
+        let id = write(
+            svc,
+            &s,
+            Body::Delete(DeleteBody { target_ts: ts.0 }),
+            vec![target],
+        )
+        .await?;
         Ok(WrittenView { id: id.to_string() })
     }
 }
@@ -254,14 +265,25 @@ impl Op for ChatWindow {
         };
         let msgs = match &self.at {
             PageAt::Newest => store.chat_page(s.id, page(None, None)).await?,
-            PageAt::Before(m) => store.chat_page(s.id, page(Some(message(svc, &s, m).await?), None)).await?,
-            PageAt::After(m) => store.chat_page(s.id, page(None, Some(message(svc, &s, m).await?))).await?,
+            PageAt::Before(m) => {
+                store
+                    .chat_page(s.id, page(Some(message(svc, &s, m).await?), None))
+                    .await?
+            }
+            PageAt::After(m) => {
+                store
+                    .chat_page(s.id, page(None, Some(message(svc, &s, m).await?)))
+                    .await?
+            }
             PageAt::Date(ms) => {
                 let from = (Hlc::new(*ms, 0), RecordId([0; 32]));
                 let mut after = store.chat_page(s.id, page(None, Some(from))).await?;
                 if after.len() < self.limit as usize {
                     // Near the end: fill the window with what comes before.
-                    let first = after.first().map(|m| (m.ts, m.id)).unwrap_or((Hlc(u64::MAX), RecordId([0xff; 32])));
+                    let first = after
+                        .first()
+                        .map(|m| (m.ts, m.id))
+                        .unwrap_or((Hlc(u64::MAX), RecordId([0xff; 32])));
                     let mut before = store
                         .chat_page(
                             s.id,
@@ -435,7 +457,9 @@ impl Op for Search {
     async fn run(self, svc: &Service) -> Result<Vec<HitView>, NodeError> {
         let limit = self.limit.unwrap_or(50);
         if !(1..=MAX_HITS).contains(&limit) {
-            return Err(NodeError::Invalid(format!("limit must be 1 to {MAX_HITS}, not {limit}")));
+            return Err(NodeError::Invalid(format!(
+                "limit must be 1 to {MAX_HITS}, not {limit}"
+            )));
         }
         let space = match &self.space {
             Some(s) => Some(svc.space(s).await?.id),

@@ -39,7 +39,16 @@ impl Op for ChatSend {
     const METHOD: &'static str = "chat.send";
     type Output = WrittenView;
     async fn run(self, svc: &Service) -> Result<WrittenView, NodeError> {
-        write_one(svc, &self.space, Body::Chat(ChatBody { mentions: vec![], text: self.text }), vec![]).await
+        write_one(
+            svc,
+            &self.space,
+            Body::Chat(ChatBody {
+                mentions: vec![],
+                text: self.text,
+            }),
+            vec![],
+        )
+        .await
     }
 }
 
@@ -60,7 +69,13 @@ impl Op for ChatSendMany {
         let drafts = (1..=self.count)
             .map(|i| {
                 let text = format!("{} #{i}", self.text);
-                (Body::Chat(ChatBody { mentions: vec![], text }), vec![])
+                (
+                    Body::Chat(ChatBody {
+                        mentions: vec![],
+                        text,
+                    }),
+                    vec![],
+                )
             })
             .collect();
         let written = svc.engine.write(&s, drafts).await?.len();

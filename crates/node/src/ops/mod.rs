@@ -20,8 +20,8 @@ use crate::actor::NodeHandle;
 use crate::engine::Engine;
 use crate::NodeError;
 
-pub(crate) use chat::*;
 pub use chat::PageAt;
+pub(crate) use chat::*;
 pub(crate) use content::*;
 pub(crate) use node::*;
 pub(crate) use people::*;
@@ -41,7 +41,12 @@ impl Service {
     }
 
     /// Seals a live frame (never stored) and sends it to the space's members online.
-    pub async fn publish_live(&self, s: &Space, live: &confab_core::Live, action: &'static str) -> Result<(), NodeError> {
+    pub async fn publish_live(
+        &self,
+        s: &Space,
+        live: &confab_core::Live,
+        action: &'static str,
+    ) -> Result<(), NodeError> {
         live.check().map_err(|e| NodeError::Invalid(e.to_string()))?;
         let node = self.node(action)?;
         let s = self.engine.current(s).await?;

@@ -28,7 +28,12 @@ impl Op for SpaceList {
         let muted = store.muted_spaces().await?;
         let me = svc.engine.me();
         let mut out = Vec::new();
-        for s in store.spaces().await?.iter().filter(|s| want.is_none_or(|k| s.kind == k)) {
+        for s in store
+            .spaces()
+            .await?
+            .iter()
+            .filter(|s| want.is_none_or(|k| s.kind == k))
+        {
             let mut v = SpaceView::of(s, &me, muted.contains(&s.id));
             if s.kind == confab_core::SpaceKind::Chat {
                 let r = store.reading(s.id, me).await?;

@@ -100,7 +100,8 @@ async fn the_owner_removes_a_member_and_the_new_key_reaches_the_others_only() {
     let forged = old
         .seal_verified(
             engine(&m).identity().signing_key(),
-            &Body::Chat(ChatBody { mentions: vec![],
+            &Body::Chat(ChatBody {
+                mentions: vec![],
                 text: "forged".into(),
             }),
             Hlc::new(confab_core::now_ms(), 0),
@@ -113,7 +114,8 @@ async fn the_owner_removes_a_member_and_the_new_key_reaches_the_others_only() {
     let backdated = old
         .seal_verified(
             engine(&m).identity().signing_key(),
-            &Body::Chat(ChatBody { mentions: vec![],
+            &Body::Chat(ChatBody {
+                mentions: vec![],
                 text: "backdated".into(),
             }),
             Hlc::new(confab_core::now_ms() - 3_600_000, 0),
