@@ -84,7 +84,7 @@ async fn scenario() -> Result<()> {
     .await?;
     let result = match tokio::time::timeout(
         Duration::from_secs(180),
-        steps(&c, &mut desk, &room, &ticket, &mut early),
+        steps(&c, &mut desk, &app_dir, &room, &ticket, &mut early),
     )
     .await
     {
@@ -139,20 +139,6 @@ async fn pill(c: &Client) -> Result<Option<String>> {
     Ok(v.as_str().map(str::to_string))
 }
 
-async fn wait_shown(c: &Client, n: u64, secs: u64) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let now = shown(c).await?;
-        if now == n {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!("{now} messages shown after {secs} s, expected {n}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 async fn same_place(c: &Client, before: &(String, f64), what: &str) -> Result<()> {
     let after = place(c).await?;
     if before.0 != after.0 || (before.1 - after.1).abs() > 2.0 {
@@ -177,14 +163,58 @@ async fn same_place(c: &Client, before: &(String, f64), what: &str) -> Result<()
     Ok(())
 }
 
-async fn steps(c: &Client, desk: &mut Desktop, room: &str, ticket: &str, early: &mut [Peer]) -> Result<()> {
+/// How many messages of the room the app's node has stored (asked of it by `confab`).
+fn stored(app_dir: &std::path::Path, room: &str) -> Result<u64> {
+    let out = std::process::Command::new(bin_dir().join("confab"))
+        .arg("--data")
+        .arg(app_dir)
+        .args(["chat", "list", room, "--json"])
+        .output()?;
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| anyhow!("confab chat list: {e}: {}", String::from_utf8_lossy(&out.stderr)))?;
+    Ok(v.as_array().map_or(0, |a| a.len() as u64))
+}
+
+async fn wait_stored(app_dir: &std::path::Path, room: &str, n: u64, secs: u64) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let now = stored(app_dir, room)?;
+        if now == n {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("the app holds {now} messages after {secs} s, expected {n}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The page holds a window of the room, never all of it.
+async fn windowed(c: &Client) -> Result<()> {
+    let n = shown(c).await?;
+    if n == 0 || n > 150 {
+        bail!("{n} message elements in the page; a window holds 1 to 150");
+    }
+    Ok(())
+}
+
+async fn steps(
+    c: &Client,
+    desk: &mut Desktop,
+    app_dir: &std::path::Path,
+    room: &str,
+    ticket: &str,
+    early: &mut [Peer],
+) -> Result<()> {
     c.set_window_size(1280, 800).await.ok();
     c.wait()
         .at_most(Duration::from_secs(30))
         .for_element(fantoccini::Locator::Css("body[data-ready=\"true\"]"))
         .await?;
     join(c, "tab-chat", ticket, "Long room").await?;
-    wait_shown(c, 500, 30).await?;
+    web::find_text(c, "chat-message", "message #500", 30).await?;
+    wait_stored(app_dir, room, 500, 30).await?;
+    windowed(c).await?;
     // The reader scrolls up into the history.
     js(
         c,
@@ -199,7 +229,8 @@ async fn steps(c: &Client, desk: &mut Desktop, room: &str, ticket: &str, early: 
     let app_addr = app_address(desk)?;
     for (p, total) in early.iter_mut().zip([600u64, 1200]) {
         run_peer(desk, p, &["--dial", &app_addr])?;
-        wait_shown(c, total, 60).await?;
+        wait_stored(app_dir, room, total, 60).await?;
+        windowed(c).await?;
         tokio::time::sleep(Duration::from_millis(300)).await;
         same_place(
             c,
@@ -218,7 +249,7 @@ async fn steps(c: &Client, desk: &mut Desktop, room: &str, ticket: &str, early: 
 
     // A new message below: the reader stays, a pill says so; the pill takes them down.
     early[0].cmd(&["chat", "send", room, "something new"])?;
-    wait_shown(c, 1201, 20).await?;
+    wait_stored(app_dir, room, 1201, 20).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     same_place(c, &at, "a new message").await?;
     match pill(c).await? {

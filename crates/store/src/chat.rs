@@ -148,7 +148,7 @@ impl Db {
                 });
             }
         }
-        out.sort_by(|a, b| (a.ts, a.id.0).cmp(&(b.ts, b.id.0)));
+        out.sort_by_key(|s| (s.ts, s.id.0));
         if let Some(l) = page.limit {
             let l = l as usize;
             if out.len() > l {

@@ -80,17 +80,28 @@ fn note_mentions(
     Ok(())
 }
 
+/// A searchable text: a message's latest text, or an issue's title and body.
+pub(crate) struct Doc<'a> {
+    pub id: &'a RecordId,
+    pub space: &'a SpaceId,
+    pub kind: RecordKind,
+    pub author: &'a AuthorKey,
+    pub ts: u64,
+    pub title: &'a str,
+    pub body: &'a str,
+}
+
 /// Adds or replaces a search document.
-pub(crate) fn index(
-    tx: &rusqlite::Connection,
-    id: &RecordId,
-    space: &SpaceId,
-    kind: RecordKind,
-    author: &AuthorKey,
-    ts: u64,
-    title: &str,
-    body: &str,
-) -> Result<(), StoreError> {
+pub(crate) fn index(tx: &rusqlite::Connection, d: Doc<'_>) -> Result<(), StoreError> {
+    let Doc {
+        id,
+        space,
+        kind,
+        author,
+        ts,
+        title,
+        body,
+    } = d;
     let changed = tx
         .prepare_cached("UPDATE search_docs SET title = ?2, body = ?3 WHERE id = ?1")?
         .execute(params![id.0, title, body])?;
@@ -226,25 +237,29 @@ pub(crate) fn admit(
             let text = latest_edit(tx, space, &rec.id, &rec.author)?.unwrap_or_else(|| c.text.clone());
             index(
                 tx,
-                &rec.id,
-                &rec.space,
-                rec.kind,
-                &rec.author,
-                rec.ts.0,
-                "",
-                &text,
+                Doc {
+                    id: &rec.id,
+                    space: &rec.space,
+                    kind: rec.kind,
+                    author: &rec.author,
+                    ts: rec.ts.0,
+                    title: "",
+                    body: &text,
+                },
             )?;
         }
         Body::News(n) => {
             index(
                 tx,
-                &rec.id,
-                &rec.space,
-                rec.kind,
-                &rec.author,
-                rec.ts.0,
-                &n.title,
-                &n.body,
+                Doc {
+                    id: &rec.id,
+                    space: &rec.space,
+                    kind: rec.kind,
+                    author: &rec.author,
+                    ts: rec.ts.0,
+                    title: &n.title,
+                    body: &n.body,
+                },
             )?;
         }
         Body::Reaction(_) => link(tx, rec, RecordKind::Reaction)?,
@@ -279,13 +294,15 @@ pub(crate) fn admit(
                     if let Some(text) = latest_edit(tx, space, &target, &rec.author)? {
                         index(
                             tx,
-                            &target,
-                            &rec.space,
-                            RecordKind::ChatMessage,
-                            &rec.author,
-                            ts as u64,
-                            "",
-                            &text,
+                            Doc {
+                                id: &target,
+                                space: &rec.space,
+                                kind: RecordKind::ChatMessage,
+                                author: &rec.author,
+                                ts: ts as u64,
+                                title: "",
+                                body: &text,
+                            },
                         )?;
                     }
                 }

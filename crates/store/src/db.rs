@@ -22,6 +22,8 @@ pub struct Db {
     order: Vec<SpaceId>,
     me: Option<SigningKey>,
     feed: Feed,
+    /// Conversations and search are kept up to date on insert (off only to measure their cost).
+    pub(crate) conversations: bool,
 }
 
 /// Carries out what a rotation starting at `since` does to records stored before it
@@ -167,12 +169,20 @@ impl Db {
             order: Vec::new(),
             me: None,
             feed: Feed::default(),
+            conversations: true,
         };
         db.reload_spaces()?;
         if before > 0 && before < 7 {
             db.backfill_search()?;
         }
         Ok(db)
+    }
+
+    /// Turns off what inserts do for conversations (links, deletes, profiles, the search
+    /// index), to measure what it costs. Never off in Confab itself.
+    #[doc(hidden)]
+    pub fn set_conversations(&mut self, on: bool) {
+        self.conversations = on;
     }
 
     /// Indexes records stored before version 7 of the schema (search, links, profiles).
@@ -419,7 +429,11 @@ impl Db {
                     continue;
                 }
                 note_erase(&tx, &rec)?;
-                let fx = crate::conversation::admit(&tx, space, &rec, &body)?;
+                let fx = if self.conversations {
+                    crate::conversation::admit(&tx, space, &rec, &body)?
+                } else {
+                    Default::default()
+                };
                 report.gone.extend(fx.gone);
                 if fx.self_gone {
                     continue;

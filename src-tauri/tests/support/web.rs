@@ -81,16 +81,20 @@ pub async fn bounded<T>(what: &str, f: impl std::future::Future<Output = T>) -> 
         .map_err(|_| anyhow!("{what} took over 20 s"))
 }
 
+/// Waits until an element with `data-testid` `testid` shows `text`. Asked in the page in one
+/// script, so a list the UI re-renders meanwhile cannot hand back elements gone stale.
 pub async fn find_text(c: &Client, testid: &str, text: &str, secs: u64) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
-        for e in c
-            .find_all(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
-            .await?
-        {
-            if e.text().await.unwrap_or_default().contains(text) {
-                return Ok(());
-            }
+        let found = c
+            .execute(
+                "return [...document.querySelectorAll(`[data-testid=\"${arguments[0]}\"]`)]\
+                 .some(e => e.innerText.includes(arguments[1]));",
+                vec![json!(testid), json!(text)],
+            )
+            .await?;
+        if found.as_bool() == Some(true) {
+            return Ok(());
         }
         if Instant::now() > deadline {
             bail!("no {testid} with text {text:?} after {secs} s");

@@ -329,6 +329,8 @@ pub struct SettingsView {
 /// A stored record, as an event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+// Made to be serialised at once and dropped: a box per message would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum RecordView {
     /// A chat message.
     Chat(MessageView),

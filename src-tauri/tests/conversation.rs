@@ -1,0 +1,339 @@
+//! Conversations in the real window (as the e2e test: Xvfb, WebDriver, dunst, a headless
+//! `confab run` peer on 127.0.0.1): a name set on first run, a reply, a reaction, an edit and a
+//! delete that the peer sees, a mention that notifies in a muted room, and search that jumps
+//! to a message deep in the history. Screenshots at desktop and phone size.
+
+mod support;
+#[path = "support/web.rs"]
+mod web;
+
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use fantoccini::Client;
+use serde_json::{json, Value};
+use support::Desktop;
+use web::{
+    bin_dir, bounded, click, driver_log, eventually, find_text, join, open_app, peer_log, run_peer, shoot,
+    type_into, Peer,
+};
+
+#[test]
+fn names_replies_reactions_edits_deletes_mentions_and_search_in_the_window() -> Result<()> {
+    if std::env::var_os(INNER).is_some() {
+        return tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?
+            .block_on(scenario());
+    }
+    support::rerun_in_pid_namespace(
+        INNER,
+        &[
+            "names_replies_reactions_edits_deletes_mentions_and_search_in_the_window",
+            "--exact",
+            "--nocapture",
+            "--include-ignored",
+        ],
+    )
+}
+
+const INNER: &str = "CONFAB_CONVERSATION_INNER";
+
+async fn scenario() -> Result<()> {
+    let confab = bin_dir().join("confab");
+    if !confab.exists() {
+        bail!("{} is missing: build the workspace first", confab.display());
+    }
+    let mut desk = Desktop::start()?;
+    let mut peer = Peer {
+        confab: confab.clone(),
+        dir: desk.tmp.path().join("peer"),
+        addr: String::new(),
+        printed: Default::default(),
+    };
+    peer.cmd(&["profile", "set", "--name", "Pat"])?;
+    let (room, ticket) = peer.create("chat", "Lobby")?;
+    run_peer(&mut desk, &mut peer, &[])?;
+    let app_dir = desk.tmp.path().join("app");
+    let dial = peer.addr.clone();
+    let c = open_app(
+        &mut desk,
+        &app_dir,
+        &[("CONFAB_DIAL", &dial), ("CONFAB_RESYNC_SECS", "3")],
+    )
+    .await?;
+    let all = steps(&c, &desk, &peer, &app_dir, &room, &ticket);
+    let result = match tokio::time::timeout(Duration::from_secs(240), all).await {
+        Ok(r) => r,
+        Err(_) => Err(anyhow!("the conversation steps took over 240 s")),
+    };
+    if let Err(e) = &result {
+        eprintln!("conversation: failed: {e:#}");
+        let _ = tokio::time::timeout(Duration::from_secs(10), shoot(&c, "conversation-failure")).await;
+        eprintln!("conversation: tauri-driver and app said:\n{}", driver_log(&desk));
+        eprintln!("conversation: the peer said:\n{}", peer_log(&peer));
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(10), c.close()).await;
+    result
+}
+
+/// Runs a script in the page (one call: nothing it touches can go stale in between).
+async fn js(c: &Client, script: &str, args: Vec<Value>) -> Result<Value> {
+    bounded("a script", c.execute(script, args))
+        .await?
+        .map_err(|e| anyhow!("script failed: {e}"))
+}
+
+/// Opens a message's actions (they are made when a message is first touched) and clicks one.
+async fn act(c: &Client, msg: &str, action: &str) -> Result<()> {
+    let done = js(
+        c,
+        "const m = document.querySelector(`.msg[data-id=\"${arguments[0]}\"]`);
+         if (!m) return 'no message';
+         m.scrollIntoView({block: 'center'});
+         m.querySelector('.text')?.click();
+         const b = m.querySelector('.' + arguments[1]);
+         if (!b) return 'no ' + arguments[1];
+         b.click();
+         return 'ok';",
+        vec![json!(msg), json!(action)],
+    )
+    .await?;
+    match done.as_str() {
+        Some("ok") => Ok(()),
+        other => bail!("acting on {msg}: {other:?}"),
+    }
+}
+
+/// The peer's view of the room, by the CLI.
+fn listing(peer: &Peer, room: &str) -> Result<Vec<Value>> {
+    let out = peer.cmd(&["chat", "list", room, "--json"])?;
+    let v: Value = serde_json::from_str(&out).with_context(|| format!("chat list printed {out}"))?;
+    Ok(v.as_array().cloned().unwrap_or_default())
+}
+
+fn by_text(list: &[Value], text: &str) -> Option<Value> {
+    list.iter().find(|m| m["text"].as_str() == Some(text)).cloned()
+}
+
+fn by_id(list: &[Value], id: &str) -> Option<Value> {
+    list.iter().find(|m| m["id"].as_str() == Some(id)).cloned()
+}
+
+async fn send(c: &Client, text: &str) -> Result<()> {
+    type_into(c, "chat-input", text).await?;
+    click(c, "chat-send").await
+}
+
+/// The id of a message the peer has, once it has it.
+async fn id_at_peer(peer: &Peer, room: &str, text: &str) -> Result<String> {
+    let mut id = String::new();
+    eventually(&format!("{text:?} at the peer"), 20, || {
+        Ok(match by_text(&listing(peer, room)?, text) {
+            Some(m) => {
+                id = m["id"].as_str().unwrap_or_default().to_string();
+                true
+            }
+            None => false,
+        })
+    })
+    .await?;
+    Ok(id)
+}
+
+async fn steps(
+    c: &Client,
+    desk: &Desktop,
+    peer: &Peer,
+    app_dir: &std::path::Path,
+    room: &str,
+    ticket: &str,
+) -> Result<()> {
+    c.set_window_size(1280, 800).await.ok();
+    // First run asks for a name.
+    find_text(c, "name-prompt", "name", 20).await?;
+    type_into(c, "name-prompt-input", "Alex").await?;
+    click(c, "name-prompt-save").await?;
+    join(c, "tab-chat", ticket, "Lobby").await?;
+    let me = {
+        let out = std::process::Command::new(bin_dir().join("confab"))
+            .arg("--data")
+            .arg(app_dir)
+            .args(["id", "--json"])
+            .output()?;
+        let v: Value = serde_json::from_slice(&out.stdout).context("confab id")?;
+        v["peer_id"].as_str().unwrap_or_default().to_string()
+    };
+    eventually("the app's name at the peer", 30, || {
+        Ok(peer
+            .cmd(&["profile", "show", &me, "--json"])?
+            .contains("\"Alex\""))
+    })
+    .await?;
+    eprintln!("conversation: name set and seen by the peer");
+
+    // Names instead of ids.
+    peer.cmd(&["chat", "send", room, "hello from Pat"])?;
+    find_text(c, "chat-message", "hello from Pat", 20).await?;
+    let who = js(
+        c,
+        "const m = [...document.querySelectorAll('.msg')].find(m => m.innerText.includes('hello from Pat'));
+         return m ? m.querySelector('.who').innerText : '';",
+        vec![],
+    )
+    .await?;
+    if !who.as_str().unwrap_or_default().contains("Pat") {
+        bail!("the peer's message is shown by {who}, not by its name");
+    }
+    let pat = id_at_peer(peer, room, "hello from Pat").await?;
+
+    // Reply: the peer sees what it answers; the app quotes it.
+    act(c, &pat, "act-reply").await?;
+    send(c, "agreed, Pat").await?;
+    let reply = id_at_peer(peer, room, "agreed, Pat").await?;
+    let r = by_id(&listing(peer, room)?, &reply).ok_or_else(|| anyhow!("reply gone"))?;
+    if r["reply_to"].as_str() != Some(pat.as_str()) {
+        bail!("the reply does not point at Pat's message: {r}");
+    }
+    find_text(c, "quote", "hello from Pat", 10).await?;
+    eprintln!("conversation: reply ok");
+
+    // Reaction.
+    act(c, &pat, "act-react").await?;
+    js(
+        c,
+        "document.querySelector('.react-palette button[data-emoji=\"👍\"]').click(); return 1;",
+        vec![],
+    )
+    .await?;
+    eventually("the reaction at the peer", 20, || {
+        let m = by_id(&listing(peer, room)?, &pat).unwrap_or_default();
+        Ok(m["reactions"]["👍"]
+            .as_array()
+            .is_some_and(|w| w.iter().any(|p| p == &json!(me))))
+    })
+    .await?;
+    find_text(c, "reaction", "1", 10).await?;
+    eprintln!("conversation: reaction ok");
+
+    // Edit: only one's own messages offer it.
+    send(c, "teh typo").await?;
+    let typo = id_at_peer(peer, room, "teh typo").await?;
+    act(c, &typo, "act-edit").await?;
+    send(c, "the fix").await?;
+    eventually("the edit at the peer", 20, || {
+        let m = by_id(&listing(peer, room)?, &typo).unwrap_or_default();
+        Ok(m["text"] == json!("the fix") && m["edited"] == json!(true))
+    })
+    .await?;
+    find_text(c, "edited", "edited", 10).await?;
+    let foreign = js(
+        c,
+        "const m = document.querySelector(`.msg[data-id=\"${arguments[0]}\"]`);
+         m.querySelector('.text')?.click();
+         return !!m.querySelector('.act-edit');",
+        vec![json!(pat)],
+    )
+    .await?;
+    if foreign.as_bool() != Some(false) {
+        bail!("the app offers to edit someone else's message");
+    }
+    eprintln!("conversation: edit ok");
+
+    // Delete for everyone (asks to confirm: two clicks).
+    send(c, "regrettable").await?;
+    let gone = id_at_peer(peer, room, "regrettable").await?;
+    act(c, &gone, "act-delete").await?;
+    act(c, &gone, "act-delete").await?;
+    eventually("the delete at the peer", 20, || {
+        let m = by_id(&listing(peer, room)?, &gone).unwrap_or_default();
+        Ok(m["deleted"] == json!(true) && m["text"].is_null())
+    })
+    .await?;
+    find_text(c, "deleted", "deleted", 10).await?;
+    eprintln!("conversation: delete ok");
+
+    // Muted, a mention still notifies; a plain message does not.
+    js(c, "document.getElementById('mute').click(); return 1;", vec![]).await?;
+    find_text(c, "space-item", "muted", 10).await?;
+    peer.cmd(&["chat", "send", room, "quiet chatter"])?;
+    find_text(c, "chat-message", "quiet chatter", 20).await?;
+    peer.cmd(&["chat", "send", room, "@Alex look at this", "--mention", &me])?;
+    find_text(c, "chat-message", "look at this", 20).await?;
+    eventually("a notification for the mention", 20, || {
+        Ok(desk
+            .notifications()?
+            .iter()
+            .any(|(_, body)| body.contains("mentioned you") && body.contains("look at this")))
+    })
+    .await?;
+    if desk
+        .notifications()?
+        .iter()
+        .any(|(_, b)| b.contains("quiet chatter"))
+    {
+        bail!("a plain message in a muted room raised a notification");
+    }
+    let highlighted = js(c, "return !!document.querySelector('.msg.mentions-me');", vec![]).await?;
+    if highlighted.as_bool() != Some(true) {
+        bail!("the mention is not highlighted");
+    }
+    eprintln!("conversation: mention notified in a muted room");
+    shoot(c, "conversation-desktop").await?;
+
+    // Search jumps to a message far back in the history.
+    peer.cmd(&["chat", "send", room, "a needle in the haystack"])?;
+    let needle = id_at_peer(peer, room, "a needle in the haystack").await?;
+    peer.cmd(&["chat", "send", room, "hay", "--count", "300"])?;
+    find_text(c, "chat-message", "hay #300", 30).await?;
+    let far = js(
+        c,
+        "return !!document.querySelector(`.msg[data-id=\"${arguments[0]}\"]`);",
+        vec![json!(needle)],
+    )
+    .await?;
+    if far.as_bool() != Some(false) {
+        bail!("the window still holds the first messages after 300 more (not windowed?)");
+    }
+    let count = js(c, "return document.querySelectorAll('.msg').length;", vec![]).await?;
+    if count.as_u64().unwrap_or(0) > 150 {
+        bail!("{count} message elements in the page; the window holds at most 150");
+    }
+    click(c, "search-open").await?;
+    type_into(c, "search-input", "needle").await?;
+    find_text(c, "search-hit", "needle", 10).await?;
+    shoot(c, "search-desktop").await?;
+    js(
+        c,
+        "document.querySelector('[data-testid=\"search-hit\"]').click(); return 1;",
+        vec![],
+    )
+    .await?;
+    let mut shown = false;
+    for _ in 0..100 {
+        let v = js(
+            c,
+            "const m = document.querySelector(`.msg[data-id=\"${arguments[0]}\"]`);
+             if (!m) return false;
+             const r = m.getBoundingClientRect();
+             return r.bottom > 0 && r.top < window.innerHeight;",
+            vec![json!(needle)],
+        )
+        .await?;
+        if v.as_bool() == Some(true) {
+            shown = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if !shown {
+        bail!("search did not bring the needle into view");
+    }
+    eprintln!("conversation: search jumped to the message");
+    shoot(c, "search-jump-desktop").await?;
+    bounded("resizing to phone size", c.set_window_size(390, 844)).await??;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    shoot(c, "conversation-phone").await?;
+    Ok(())
+}
