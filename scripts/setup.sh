@@ -17,6 +17,8 @@ APT_PACKAGES=(
   iproute2 iptables nftables miniupnpd-nftables
   # end-to-end tests: a display, a notification daemon on a private bus, WebDriver
   xvfb dbus dunst webkit2gtk-driver imagemagick
+  # emoji (reactions) drawn in colour rather than as empty boxes
+  fonts-noto-color-emoji
 )
 
 missing=()

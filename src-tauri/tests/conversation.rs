@@ -152,7 +152,7 @@ async fn steps(
 ) -> Result<()> {
     c.set_window_size(1280, 800).await.ok();
     // First run asks for a name.
-    find_text(c, "name-prompt", "name", 20).await?;
+    find_text(c, "name-prompt", "call you", 20).await?;
     type_into(c, "name-prompt-input", "Alex").await?;
     click(c, "name-prompt-save").await?;
     join(c, "tab-chat", ticket, "Lobby").await?;

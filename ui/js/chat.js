@@ -576,6 +576,8 @@ export const chat = {
       else add(msgs, ev.local);
     }
     const changed = new Set(ev.records.filter((r) => r.kind === 'changed').map((r) => r.target));
+    // A reply arrives without its quote (the event is made before anything is looked up).
+    for (const m of msgs) if (m.reply_to && !m.quote) changed.add(m.id);
     for (const target of changed) await refreshOne(target);
   },
 
