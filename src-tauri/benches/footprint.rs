@@ -8,8 +8,12 @@
 //! the space lists from the node; for the bare window, after its one-line page ran its script.
 //! Memory is read IDLE seconds later from /proc/<pid>/smaps_rollup.
 
+#[path = "common/proc.rs"]
+mod proc;
 #[path = "../tests/support/mod.rs"]
 mod support;
+
+use proc::{family, pid_of, pss_kib};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -126,50 +130,4 @@ async fn measure(desk: &Desktop, bin: &Path, run: usize) -> Result<(u64, u64)> {
     let _ = tokio::time::timeout(Duration::from_secs(10), c.close()).await;
     drop(procs);
     Ok((start_ms, kib))
-}
-
-/// The process running `bin`.
-fn pid_of(bin: &Path) -> Option<u32> {
-    let want = std::fs::canonicalize(bin).ok()?;
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
-        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
-        (std::fs::read_link(e.path().join("exe")).ok()? == want).then_some(pid)
-    })
-}
-
-/// `pid` and all its descendants (the WebKit web and network processes).
-fn family(pid: u32) -> Vec<u32> {
-    let mut parent_of = Vec::new();
-    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
-            continue;
-        };
-        // "pid (comm) state ppid …"; comm may hold spaces and parentheses.
-        let Some(after) = stat.rfind(')').map(|i| &stat[i + 2..]) else {
-            continue;
-        };
-        if let Some(ppid) = after.split(' ').nth(1).and_then(|s| s.parse::<u32>().ok()) {
-            parent_of.push((p, ppid));
-        }
-    }
-    let mut out = vec![pid];
-    let mut i = 0;
-    while i < out.len() {
-        let me = out[i];
-        out.extend(parent_of.iter().filter(|(_, pp)| *pp == me).map(|(p, _)| *p));
-        i += 1;
-    }
-    out
-}
-
-fn pss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("Pss:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }

@@ -258,14 +258,22 @@ async fn steps(
     }
     shoot(c, "chat-new-messages-desktop").await?;
     click(c, "new-messages").await?;
-    let at_bottom = js(
-        c,
-        "const l = document.getElementById('messages'); return l.scrollHeight - l.scrollTop - l.clientHeight;",
-    )
-    .await?
-    .as_f64()
-    .unwrap_or(f64::NAN);
-    if at_bottom > 80.0 {
+    // The newest page may have to be loaded first (the window held older ones).
+    let mut at_bottom = f64::NAN;
+    for _ in 0..50 {
+        at_bottom = js(
+            c,
+            "const l = document.getElementById('messages'); return l.scrollHeight - l.scrollTop - l.clientHeight;",
+        )
+        .await?
+        .as_f64()
+        .unwrap_or(f64::NAN);
+        if at_bottom <= 80.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if at_bottom.is_nan() || at_bottom > 80.0 {
         bail!("the pill did not take the reader to the newest message ({at_bottom} px above)");
     }
     if pill(c).await?.is_some() {
