@@ -122,8 +122,15 @@ pub async fn board_erase(
 }
 
 #[tauri::command]
-pub async fn news_list(state: State<'_, AppState>, space: String) -> Res<Vec<IssueView>> {
-    Ok(state.client.news_list(&space).await?)
+/// A newsletter's issues, oldest first: the `limit` newest before `before` (an issue id),
+/// or every one without a limit.
+pub async fn news_list(
+    state: State<'_, AppState>,
+    space: String,
+    limit: Option<u32>,
+    before: Option<String>,
+) -> Res<Vec<IssueView>> {
+    Ok(state.client.news_page(&space, limit, before.as_deref()).await?)
 }
 
 #[tauri::command]

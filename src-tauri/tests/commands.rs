@@ -158,6 +158,21 @@ fn spaces_chat_board_news_and_settings() {
     assert_eq!(issues[0]["title"], "Issue 1");
     // Nobody has synced it yet: held by no one else.
     assert_eq!(issues[0]["held_by"], 0);
+    // The UI reads issues a page at a time, newest first.
+    ok(
+        &w,
+        "news_publish",
+        json!({"space": nid, "title": "Issue 2", "body": "More"}),
+    );
+    let newest = ok(&w, "news_list", json!({"space": nid, "limit": 1}));
+    assert_eq!(newest.as_array().unwrap().len(), 1);
+    assert_eq!(newest[0]["title"], "Issue 2");
+    let older = ok(
+        &w,
+        "news_list",
+        json!({"space": nid, "limit": 1, "before": newest[0]["id"]}),
+    );
+    assert_eq!(older[0]["title"], "Issue 1");
 
     // Lists per kind; muting persists.
     assert_eq!(
@@ -391,6 +406,25 @@ fn bad_arguments_from_the_ui_are_refused_by_name_and_change_nothing() {
             "news",
         ),
         ("join_space", json!({"ticket": ""}), "ticket"),
+        ("profile_set", json!({"name": "evil\u{202E}txt"}), "control or format"),
+        ("profile_set", json!({"name": "x".repeat(65)}), "at most 64"),
+        ("chat_window", json!({"space": rid, "limit": 0}), "1 to 500"),
+        (
+            "chat_react",
+            json!({"space": rid, "msg": "zz", "emoji": "👍"}),
+            "not a message id",
+        ),
+        (
+            "chat_write",
+            json!({"space": rid, "text": "x", "replyTo": "0123abcd", "mentions": []}),
+            "no message here",
+        ),
+        (
+            "chat_write",
+            json!({"space": rid, "text": "x", "mentions": ["nobody"]}),
+            "not a Confab peer id",
+        ),
+        ("search", json!({"query": " * "}), "no words"),
         (
             "create_space",
             json!({"kind": "chat", "name": "n".repeat(500)}),

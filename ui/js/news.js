@@ -5,6 +5,23 @@ import { $, el, toast, timeOf } from './util.js';
 let space = null;
 let issues = [];
 let open = null;
+/** Issues are loaded a page at a time, newest first; older pages on request. */
+const PAGE = 50;
+let more = false;
+
+/** The page of issues before `before` (the newest without it), oldest first. */
+async function page(before) {
+  const got = await call('news_list', { space: space.id, limit: PAGE, before: before || null });
+  return got;
+}
+
+async function older() {
+  if (!space || !issues.length) return;
+  const got = await page(issues[0].id);
+  more = got.length === PAGE;
+  issues = [...got, ...issues];
+  render();
+}
 
 function render() {
   const list = $('issues');
@@ -20,6 +37,11 @@ function render() {
     }, el('span', { class: 'title' }, i.title), held(i), el('time', { class: 'muted' }, timeOf(i.ts))));
   }
   if (!issues.length) list.append(el('li', { class: 'muted' }, 'No issues yet.'));
+  if (more) {
+    list.append(el('li', { class: 'more' },
+      el('button', { type: 'button', 'data-testid': 'news-older', onclick: () => older().catch((e) => toast(e.message, true)) },
+        'Older issues')));
+  }
 }
 
 // "held by N peers" on the owner's own issues: how many subscribers are known (by a completed
@@ -50,9 +72,10 @@ export const news = {
     setInterval(async () => {
       if (!space || !space.mine || document.hidden || $('news-form').hidden) return;
       try {
-        const fresh = await call('news_list', { space: space.id });
-        if (JSON.stringify(fresh) !== JSON.stringify(issues)) {
-          issues = fresh;
+        const fresh = await page(null);
+        const shown = issues.slice(-fresh.length);
+        if (JSON.stringify(fresh) !== JSON.stringify(shown)) {
+          issues = [...issues.slice(0, issues.length - shown.length).filter((i) => !fresh.some((f) => f.id === i.id)), ...fresh];
           read(open);
         }
       } catch (_) { /* the next tick tries again */ }
@@ -78,7 +101,14 @@ export const news = {
     space = s;
     $('news-form').hidden = !s.mine;
     $('news-subscriber').hidden = s.mine;
-    issues = await call('news_list', { space: s.id });
+    issues = await page(null);
+    more = issues.length === PAGE;
+    // An issue picked by search may be further back: load pages until it is in (bounded).
+    for (let n = 0; open && more && !issues.some((i) => i.id === open) && n < 40; n++) {
+      const got = await page(issues[0].id);
+      more = got.length === PAGE;
+      issues = [...got, ...issues];
+    }
     if (!issues.some((i) => i.id === open)) open = issues.length ? issues[issues.length - 1].id : null;
     read(open);
   },

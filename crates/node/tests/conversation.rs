@@ -116,6 +116,24 @@ async fn three_peers_one_offline_converge_and_deletes_are_real() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+    // Typing travels in live frames (never stored) to the room's members online.
+    let mut events = b.events().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    'typing: loop {
+        a.chat_typing(&room).await.unwrap();
+        let until = tokio::time::Instant::now() + Duration::from_millis(500);
+        while let Ok(Ok(ev)) = tokio::time::timeout_at(until, events.recv()).await {
+            if let confab_node::NodeEvent::Live { author, live, .. } = ev {
+                if live.typing && author.peer_id() == a.peer_id() {
+                    break 'typing;
+                }
+            }
+        }
+        assert!(tokio::time::Instant::now() < deadline, "b never saw a typing");
+    }
+    let before = b.chat_list(&room).await.unwrap().len();
+    assert_eq!(before, 3, "typing stores nothing");
+
     // Only the author edits; only the author or the owner deletes; refused by name.
     let e = b
         .chat_edit(&room, &hello, "mine now", vec![])

@@ -91,33 +91,55 @@ pub(crate) struct Doc<'a> {
     pub body: &'a str,
 }
 
-/// Adds or replaces a search document.
+/// Adds a search document for a record that has none (a message or issue just stored).
 pub(crate) fn index(tx: &rusqlite::Connection, d: Doc<'_>) -> Result<(), StoreError> {
-    let Doc {
-        id,
-        space,
-        kind,
-        author,
-        ts,
-        title,
-        body,
-    } = d;
-    let changed = tx
-        .prepare_cached("UPDATE search_docs SET title = ?2, body = ?3 WHERE id = ?1")?
-        .execute(params![id.0, title, body])?;
-    if changed == 0 {
-        tx.prepare_cached(
-            "INSERT INTO search_docs (id, space, kind, author, ts, title, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![id.0, space.0, kind.code(), author.0, ts as i64, title, body])?;
-    }
+    tx.prepare_cached(
+        "INSERT INTO search_docs (id, space, kind, author, ts, title, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![d.id.0, d.space.0, d.kind.code(), d.author.0, d.ts as i64, d.title, d.body])?;
+    let doc = tx.last_insert_rowid();
+    tx.prepare_cached("INSERT INTO search (rowid, title, body) VALUES (?1, ?2, ?3)")?
+        .execute(params![doc, d.title, d.body])?;
     Ok(())
+}
+
+/// A record's search document: its row and what the index holds of it.
+fn doc_of(tx: &rusqlite::Connection, id: &RecordId) -> Result<Option<(i64, String, String)>, StoreError> {
+    Ok(tx
+        .prepare_cached("SELECT doc, title, body FROM search_docs WHERE id = ?1")?
+        .query_row([&id.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?)
+}
+
+/// Takes a document's terms out of the index (FTS5's 'delete' needs the old text).
+fn drop_terms(tx: &rusqlite::Connection, doc: i64, title: &str, body: &str) -> Result<(), StoreError> {
+    tx.prepare_cached("INSERT INTO search (search, rowid, title, body) VALUES ('delete', ?1, ?2, ?3)")?
+        .execute(params![doc, title, body])?;
+    Ok(())
+}
+
+/// Replaces the text of a record's search document (a message edited), or adds one.
+pub(crate) fn reindex(tx: &rusqlite::Connection, d: Doc<'_>) -> Result<(), StoreError> {
+    match doc_of(tx, d.id)? {
+        Some((doc, title, body)) => {
+            drop_terms(tx, doc, &title, &body)?;
+            tx.prepare_cached("UPDATE search_docs SET title = ?2, body = ?3 WHERE doc = ?1")?
+                .execute(params![doc, d.title, d.body])?;
+            tx.prepare_cached("INSERT INTO search (rowid, title, body) VALUES (?1, ?2, ?3)")?
+                .execute(params![doc, d.title, d.body])?;
+            Ok(())
+        }
+        None => index(tx, d),
+    }
 }
 
 /// Removes a record's search document, if it has one.
 pub(crate) fn unindex(tx: &rusqlite::Connection, id: &RecordId) -> Result<(), StoreError> {
-    tx.prepare_cached("DELETE FROM search_docs WHERE id = ?1")?
-        .execute([&id.0])?;
+    if let Some((doc, title, body)) = doc_of(tx, id)? {
+        drop_terms(tx, doc, &title, &body)?;
+        tx.prepare_cached("DELETE FROM search_docs WHERE doc = ?1")?
+            .execute([doc])?;
+    }
     Ok(())
 }
 
@@ -292,7 +314,7 @@ pub(crate) fn admit(
                 if author == rec.author.0 {
                     note_mentions(tx, rec, ts as u64, &target, &e.mentions)?;
                     if let Some(text) = latest_edit(tx, space, &target, &rec.author)? {
-                        index(
+                        reindex(
                             tx,
                             Doc {
                                 id: &target,

@@ -3,7 +3,7 @@
 //! spaces, and follows every insert, edit, delete, expiry and rotation.
 
 use confab_core::{AuthorKey, Hlc, RecordId, RecordKind, SpaceId};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 use crate::db::{blob32, Db};
 use crate::StoreError;
@@ -83,56 +83,61 @@ fn highlights(marked: &str) -> (String, Vec<(usize, usize)>) {
 }
 
 impl Db {
-    /// Searches; best matches first. `None` if the query has no words.
+    /// Searches; best matches first. `None` if the query has no words. The most recent
+    /// [`RANKED`] matches are ranked without their snippets; snippets are made for the hits
+    /// returned only.
     pub fn search(&mut self, q: &SearchQuery) -> Result<Option<Vec<Hit>>, StoreError> {
-        let Some(fts) = fts_query(&q.text) else {
-            return Ok(None);
+        let Some(fts) = fts_query(&q.text) else { return Ok(None) };
+        let ranked: Vec<(i64, f64)> = {
+            let sql = format!(
+                "SELECT search.rowid, search.rank FROM search JOIN search_docs d ON d.doc = search.rowid \
+                 WHERE search MATCH ?1 AND (?2 IS NULL OR d.space = ?2) AND (?3 IS NULL OR d.author = ?3) \
+                 ORDER BY search.rowid DESC LIMIT {RANKED}"
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(
+                params![fts, q.space.map(|s| s.0.to_vec()), q.author.map(|a| a.0.to_vec())],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?)),
+            )?;
+            rows.collect::<Result<_, _>>()?
         };
+        // FTS5's rank is bm25 negated: lower is better; ties go to the newer document.
+        let mut best = ranked;
+        best.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        best.truncate(q.limit as usize);
         let sql = format!(
-            "SELECT d.space, d.id, d.kind, d.author, d.ts, \
-                    snippet(search, -1, '{OPEN}', '{CLOSE}', '…', 16), search.rank \
-             FROM search JOIN search_docs d ON d.doc = search.rowid \
-             WHERE search MATCH ?1 AND (?2 IS NULL OR d.space = ?2) AND (?3 IS NULL OR d.author = ?3) \
-             ORDER BY search.rowid DESC LIMIT {RANKED}"
+            "SELECT d.space, d.id, d.kind, d.author, d.ts, snippet(search, -1, '{OPEN}', '{CLOSE}', '…', 16) \
+             FROM search JOIN search_docs d ON d.doc = search.rowid WHERE search MATCH ?1 AND search.rowid = ?2"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(
-            params![fts, q.space.map(|s| s.0.to_vec()), q.author.map(|a| a.0.to_vec())],
-            |r| {
-                Ok((
-                    r.get::<_, Vec<u8>>(0)?,
-                    r.get::<_, Vec<u8>>(1)?,
-                    r.get::<_, u8>(2)?,
-                    r.get::<_, Vec<u8>>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, f64>(6)?,
-                ))
-            },
-        )?;
-        let mut hits = Vec::new();
-        for row in rows {
-            let (space, id, kind, author, ts, snippet, rank) = row?;
+        let mut hits = Vec::with_capacity(best.len());
+        for (doc, _) in best {
+            let row = stmt
+                .query_row(params![fts, doc], |r| {
+                    Ok((
+                        r.get::<_, Vec<u8>>(0)?,
+                        r.get::<_, Vec<u8>>(1)?,
+                        r.get::<_, u8>(2)?,
+                        r.get::<_, Vec<u8>>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, String>(5)?,
+                    ))
+                })
+                .optional()?;
+            let Some((space, id, kind, author, ts, snippet)) = row else { continue };
             let (snippet, highlights) = highlights(&snippet);
-            hits.push((
-                rank,
-                Hit {
-                    space: SpaceId(blob32(space)?),
-                    id: RecordId(blob32(id)?),
-                    kind: RecordKind::from_code(kind)
-                        .ok_or_else(|| StoreError::Corrupt(format!("search document of kind {kind}")))?,
-                    author: AuthorKey(blob32(author)?),
-                    ts: Hlc(ts as u64),
-                    snippet,
-                    highlights,
-                },
-            ));
+            hits.push(Hit {
+                space: SpaceId(blob32(space)?),
+                id: RecordId(blob32(id)?),
+                kind: RecordKind::from_code(kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("search document of kind {kind}")))?,
+                author: AuthorKey(blob32(author)?),
+                ts: Hlc(ts as u64),
+                snippet,
+                highlights,
+            });
         }
-        // FTS5's rank is bm25 negated: lower is better. Ties: newer first.
-        hits.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.ts.cmp(&a.1.ts)));
-        Ok(Some(
-            hits.into_iter().take(q.limit as usize).map(|(_, h)| h).collect(),
-        ))
+        Ok(Some(hits))
     }
 }
 

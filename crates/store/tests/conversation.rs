@@ -334,3 +334,26 @@ fn search_filters_by_space_and_author_and_highlights() {
         .unwrap()
         .is_none());
 }
+
+#[test]
+fn the_index_follows_expiry() {
+    let r = Room::new();
+    let ann = r.ann.clone();
+    let short = r
+        .space
+        .seal(
+            ann.signing_key(),
+            &chat("fleeting words"),
+            Hlc::new(now_ms(), 0),
+            Some(now_ms() + 300),
+            vec![],
+        )
+        .unwrap();
+    let store = Store::in_memory().unwrap();
+    store.add_space(r.space.clone()).wait().unwrap();
+    put(&store, &[&short]);
+    assert_eq!(hits(&store, "fleeting"), 1);
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    store.purge_expired().wait().unwrap();
+    assert_eq!(hits(&store, "fleeting"), 0, "an expired message leaves the index");
+}
