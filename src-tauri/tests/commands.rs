@@ -406,7 +406,11 @@ fn bad_arguments_from_the_ui_are_refused_by_name_and_change_nothing() {
             "news",
         ),
         ("join_space", json!({"ticket": ""}), "ticket"),
-        ("profile_set", json!({"name": "evil\u{202E}txt"}), "control or format"),
+        (
+            "profile_set",
+            json!({"name": "evil\u{202E}txt"}),
+            "control or format",
+        ),
         ("profile_set", json!({"name": "x".repeat(65)}), "at most 64"),
         ("chat_window", json!({"space": rid, "limit": 0}), "1 to 500"),
         (

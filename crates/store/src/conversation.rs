@@ -80,64 +80,36 @@ fn note_mentions(
     Ok(())
 }
 
-/// A searchable text: a message's latest text, or an issue's title and body.
-pub(crate) struct Doc<'a> {
-    pub id: &'a RecordId,
-    pub space: &'a SpaceId,
-    pub kind: RecordKind,
-    pub author: &'a AuthorKey,
-    pub ts: u64,
-    pub title: &'a str,
-    pub body: &'a str,
-}
-
-/// Adds a search document for a record that has none (a message or issue just stored).
-pub(crate) fn index(tx: &rusqlite::Connection, d: Doc<'_>) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "INSERT INTO search_docs (id, space, kind, author, ts, title, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![d.id.0, d.space.0, d.kind.code(), d.author.0, d.ts as i64, d.title, d.body])?;
-    let doc = tx.last_insert_rowid();
+/// Adds a record's text to the search index as document `doc` (its number in `records`).
+pub(crate) fn index(tx: &rusqlite::Connection, doc: i64, title: &str, body: &str) -> Result<(), StoreError> {
     tx.prepare_cached("INSERT INTO search (rowid, title, body) VALUES (?1, ?2, ?3)")?
-        .execute(params![doc, d.title, d.body])?;
-    Ok(())
-}
-
-/// A record's search document: its row and what the index holds of it.
-fn doc_of(tx: &rusqlite::Connection, id: &RecordId) -> Result<Option<(i64, String, String)>, StoreError> {
-    Ok(tx
-        .prepare_cached("SELECT doc, title, body FROM search_docs WHERE id = ?1")?
-        .query_row([&id.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?)
-}
-
-/// Takes a document's terms out of the index (FTS5's 'delete' needs the old text).
-fn drop_terms(tx: &rusqlite::Connection, doc: i64, title: &str, body: &str) -> Result<(), StoreError> {
-    tx.prepare_cached("INSERT INTO search (search, rowid, title, body) VALUES ('delete', ?1, ?2, ?3)")?
         .execute(params![doc, title, body])?;
     Ok(())
 }
 
-/// Replaces the text of a record's search document (a message edited), or adds one.
-pub(crate) fn reindex(tx: &rusqlite::Connection, d: Doc<'_>) -> Result<(), StoreError> {
-    match doc_of(tx, d.id)? {
-        Some((doc, title, body)) => {
-            drop_terms(tx, doc, &title, &body)?;
-            tx.prepare_cached("UPDATE search_docs SET title = ?2, body = ?3 WHERE doc = ?1")?
-                .execute(params![doc, d.title, d.body])?;
-            tx.prepare_cached("INSERT INTO search (rowid, title, body) VALUES (?1, ?2, ?3)")?
-                .execute(params![doc, d.title, d.body])?;
-            Ok(())
-        }
-        None => index(tx, d),
-    }
+/// A held record's document number, if it has one.
+fn doc_of(tx: &rusqlite::Connection, id: &RecordId) -> Result<Option<i64>, StoreError> {
+    Ok(tx
+        .prepare_cached("SELECT doc FROM records WHERE id = ?1")?
+        .query_row([&id.0], |r| r.get::<_, Option<i64>>(0))
+        .optional()?
+        .flatten())
 }
 
-/// Removes a record's search document, if it has one.
+/// Replaces the indexed text of a held message (it was edited).
+pub(crate) fn reindex(tx: &rusqlite::Connection, id: &RecordId, body: &str) -> Result<(), StoreError> {
+    if let Some(doc) = doc_of(tx, id)? {
+        tx.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
+            .execute([doc])?;
+        index(tx, doc, "", body)?;
+    }
+    Ok(())
+}
+
+/// Takes a held record's text out of the search index (call before deleting its row).
 pub(crate) fn unindex(tx: &rusqlite::Connection, id: &RecordId) -> Result<(), StoreError> {
-    if let Some((doc, title, body)) = doc_of(tx, id)? {
-        drop_terms(tx, doc, &title, &body)?;
-        tx.prepare_cached("DELETE FROM search_docs WHERE doc = ?1")?
+    if let Some(doc) = doc_of(tx, id)? {
+        tx.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
             .execute([doc])?;
     }
     Ok(())
@@ -199,9 +171,15 @@ fn delete_message(
         ])?;
         fx.gone.push((space.id, SyncKey::new(ets as u64, &id)));
     }
+    unindex(tx, target)?;
     tx.prepare_cached("DELETE FROM records WHERE id = ?1")?
         .execute([&target.0])?;
-    unindex(tx, target)?;
+    // FTS5 leaves a term without postings in its pages until the index is merged: the next
+    // maintenance rewrites it (`Db::tidy_search`).
+    tx.prepare_cached(
+        "INSERT INTO kv (key, value) VALUES ('search_dirty', 1) ON CONFLICT (key) DO UPDATE SET value = 1",
+    )?
+    .execute([])?;
     tx.prepare_cached("DELETE FROM mentions WHERE id = ?1")?
         .execute([&target.0])?;
     gone.execute(params![
@@ -245,44 +223,44 @@ pub(crate) fn admit(
     space: &Space,
     rec: &Record,
     body: &Body,
+    doc: Option<i64>,
 ) -> Result<Effects, StoreError> {
     let mut fx = Effects::default();
     match body {
         Body::Chat(c) => {
-            if let Some(by_owner) = held_delete(tx, space, &rec.id, &rec.author)? {
-                delete_message(tx, space, &rec.id, rec.ts.0, &rec.author, by_owner, &mut fx)?;
-                fx.self_gone = true;
-                return Ok(fx);
+            // Edits and deletes that came first (usually there are none: one lookup).
+            let (mut edited, mut deleted) = (false, false);
+            {
+                let mut q = tx.prepare_cached("SELECT kind FROM links WHERE target = ?1 AND kind >= 9")?;
+                for k in q.query_map([&rec.id.0], |r| r.get::<_, u8>(0))? {
+                    match k? {
+                        9 => edited = true,
+                        _ => deleted = true,
+                    }
+                }
+            }
+            if deleted {
+                if let Some(by_owner) = held_delete(tx, space, &rec.id, &rec.author)? {
+                    delete_message(tx, space, &rec.id, rec.ts.0, &rec.author, by_owner, &mut fx)?;
+                    fx.self_gone = true;
+                    return Ok(fx);
+                }
             }
             link(tx, rec, RecordKind::ChatMessage)?;
             note_mentions(tx, rec, rec.ts.0, &rec.id, &c.mentions)?;
-            let text = latest_edit(tx, space, &rec.id, &rec.author)?.unwrap_or_else(|| c.text.clone());
-            index(
-                tx,
-                Doc {
-                    id: &rec.id,
-                    space: &rec.space,
-                    kind: rec.kind,
-                    author: &rec.author,
-                    ts: rec.ts.0,
-                    title: "",
-                    body: &text,
-                },
-            )?;
+            let edit = if edited {
+                latest_edit(tx, space, &rec.id, &rec.author)?
+            } else {
+                None
+            };
+            if let Some(doc) = doc {
+                index(tx, doc, "", edit.as_deref().unwrap_or(&c.text))?;
+            }
         }
         Body::News(n) => {
-            index(
-                tx,
-                Doc {
-                    id: &rec.id,
-                    space: &rec.space,
-                    kind: rec.kind,
-                    author: &rec.author,
-                    ts: rec.ts.0,
-                    title: &n.title,
-                    body: &n.body,
-                },
-            )?;
+            if let Some(doc) = doc {
+                index(tx, doc, &n.title, &n.body)?;
+            }
         }
         Body::Reaction(_) => link(tx, rec, RecordKind::Reaction)?,
         Body::Edit(e) => {
@@ -314,18 +292,7 @@ pub(crate) fn admit(
                 if author == rec.author.0 {
                     note_mentions(tx, rec, ts as u64, &target, &e.mentions)?;
                     if let Some(text) = latest_edit(tx, space, &target, &rec.author)? {
-                        reindex(
-                            tx,
-                            Doc {
-                                id: &target,
-                                space: &rec.space,
-                                kind: RecordKind::ChatMessage,
-                                author: &rec.author,
-                                ts: ts as u64,
-                                title: "",
-                                body: &text,
-                            },
-                        )?;
+                        reindex(tx, &target, &text)?;
                     }
                 }
             }
@@ -389,7 +356,11 @@ pub(crate) fn forget(tx: &rusqlite::Connection, id: &RecordId) -> Result<(), Sto
 
 /// Builds the search index (and links, mentions, profiles) for records stored before the
 /// index existed; run once after migration 7, with the spaces' keys at hand.
-pub(crate) fn backfill(tx: &Transaction<'_>, spaces: &[Space]) -> Result<usize, StoreError> {
+pub(crate) fn backfill(
+    tx: &Transaction<'_>,
+    spaces: &[Space],
+    last_doc: &mut i64,
+) -> Result<usize, StoreError> {
     let mut n = 0;
     for space in spaces {
         let raws: Vec<Vec<u8>> = tx
@@ -402,7 +373,15 @@ pub(crate) fn backfill(tx: &Transaction<'_>, spaces: &[Space]) -> Result<usize, 
             let Ok((rec, body)) = open(space, &raw) else {
                 continue;
             };
-            admit(tx, space, &rec, &body)?;
+            let doc = if crate::db::searchable(rec.kind) {
+                *last_doc += 1;
+                tx.prepare_cached("UPDATE records SET doc = ?2 WHERE id = ?1")?
+                    .execute(params![rec.id.0, *last_doc])?;
+                Some(*last_doc)
+            } else {
+                None
+            };
+            admit(tx, space, &rec, &body, doc)?;
             n += 1;
         }
     }

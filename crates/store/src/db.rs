@@ -24,6 +24,8 @@ pub struct Db {
     feed: Feed,
     /// Conversations and search are kept up to date on insert (off only to measure their cost).
     pub(crate) conversations: bool,
+    /// The highest search document number given to a record.
+    last_doc: i64,
 }
 
 /// Carries out what a rotation starting at `since` does to records stored before it
@@ -35,6 +37,7 @@ fn execute_rotation(
     before: &Space,
     since: u64,
     report: &mut InsertReport,
+    last_doc: &mut i64,
 ) -> Result<(), StoreError> {
     if !report.rekeyed.contains(&space.id) {
         report.rekeyed.push(space.id);
@@ -69,16 +72,20 @@ fn execute_rotation(
         .plan_rotation(before, me, candidates)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     for id in &plan.delete {
+        crate::conversation::forget(tx, id)?;
         tx.execute("DELETE FROM records WHERE id = ?1", [&id.0])?;
         tx.execute("DELETE FROM erased WHERE source = ?1", [&id.0])?;
-        crate::conversation::forget(tx, id)?;
         report.purged += 1;
     }
     let mut ins = tx.prepare_cached(INSERT_RECORD)?;
     for (again, body) in plan.reseal {
-        insert_row(&mut ins, &again)?;
+        let doc = searchable(again.kind).then(|| {
+            *last_doc += 1;
+            *last_doc
+        });
+        insert_row(&mut ins, &again, doc)?;
         note_erase(tx, &again)?;
-        crate::conversation::admit(tx, space, &again, &body)?;
+        crate::conversation::admit(tx, space, &again, &body, doc)?;
         Arc::make_mut(&mut report.inserted).push(Inserted::new(again.into_inner(), body));
     }
     Ok(())
@@ -96,11 +103,21 @@ fn note_erase(tx: &Transaction<'_>, rec: &Record) -> Result<(), StoreError> {
     Ok(())
 }
 
-const INSERT_RECORD: &str =
-    "INSERT OR IGNORE INTO records (space, ts, id, kind, author, expires, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const INSERT_RECORD: &str = "INSERT OR IGNORE INTO records (space, ts, id, kind, author, expires, raw, doc) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
-/// Inserts a record's row (ignored if its id is already stored); the number of rows added.
-fn insert_row(stmt: &mut rusqlite::CachedStatement<'_>, rec: &Record) -> Result<usize, StoreError> {
+/// Whether records of this kind are searchable (have a document in the search index).
+pub(crate) fn searchable(kind: RecordKind) -> bool {
+    matches!(kind, RecordKind::ChatMessage | RecordKind::NewsIssue)
+}
+
+/// Inserts a record's row (ignored if its id is already stored), with its search document
+/// number if it has one; the number of rows added.
+fn insert_row(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    rec: &Record,
+    doc: Option<i64>,
+) -> Result<usize, StoreError> {
     Ok(stmt.execute(params![
         rec.space.0,
         rec.ts.0 as i64,
@@ -108,7 +125,8 @@ fn insert_row(stmt: &mut rusqlite::CachedStatement<'_>, rec: &Record) -> Result<
         rec.kind.code(),
         rec.author.0,
         rec.expires.map(|e| e as i64),
-        rec.encoded()
+        rec.encoded(),
+        doc
     ])?)
 }
 
@@ -170,7 +188,11 @@ impl Db {
             me: None,
             feed: Feed::default(),
             conversations: true,
+            last_doc: 0,
         };
+        db.last_doc = db
+            .conn
+            .query_row("SELECT coalesce(max(doc), 0) FROM records", [], |r| r.get(0))?;
         db.reload_spaces()?;
         if before > 0 && before < 7 {
             db.backfill_search()?;
@@ -193,7 +215,7 @@ impl Db {
             .filter_map(|id| self.spaces.get(id).cloned())
             .collect();
         let tx = self.conn.transaction()?;
-        let n = crate::conversation::backfill(&tx, &spaces)?;
+        let n = crate::conversation::backfill(&tx, &spaces, &mut self.last_doc)?;
         tx.commit()?;
         tracing::info!("search index built for {n} stored records");
         Ok(())
@@ -424,13 +446,17 @@ impl Db {
                         continue;
                     }
                 };
-                if crate::conversation::is_gone(&tx, &rec.id)? || insert_row(&mut ins, &rec)? == 0 {
+                let doc = (self.conversations && searchable(rec.kind)).then(|| self.last_doc + 1);
+                if crate::conversation::is_gone(&tx, &rec.id)? || insert_row(&mut ins, &rec, doc)? == 0 {
                     report.duplicates += 1;
                     continue;
                 }
                 note_erase(&tx, &rec)?;
+                if let Some(d) = doc {
+                    self.last_doc = d;
+                }
                 let fx = if self.conversations {
-                    crate::conversation::admit(&tx, space, &rec, &body)?
+                    crate::conversation::admit(&tx, space, &rec, &body, doc)?
                 } else {
                     Default::default()
                 };
@@ -468,6 +494,7 @@ impl Db {
                 &before,
                 since,
                 &mut report,
+                &mut self.last_doc,
             )?;
         }
         if max_ts > 0 {
@@ -549,7 +576,30 @@ impl Db {
         if !spaces.is_empty() {
             self.feed.publish(Change::Expired(spaces.clone()));
         }
+        self.tidy_search()?;
         Ok(spaces)
+    }
+
+    /// After messages were deleted for everyone, rewrites the search index so that no trace
+    /// of their words is left in its pages (FTS5 keeps a term whose last document was deleted
+    /// until its segments are merged), then truncates the write-ahead log. Part of the
+    /// periodic maintenance ([`Db::purge_expired`]); does nothing when nothing was deleted.
+    pub fn tidy_search(&mut self) -> Result<bool, StoreError> {
+        let dirty: Option<i64> = self
+            .conn
+            .query_row("SELECT value FROM kv WHERE key = 'search_dirty'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if dirty.unwrap_or(0) == 0 {
+            return Ok(false);
+        }
+        let tx = self.conn.transaction()?;
+        tx.execute("INSERT INTO search (search) VALUES ('optimize')", [])?;
+        tx.execute("DELETE FROM kv WHERE key = 'search_dirty'", [])?;
+        tx.commit()?;
+        self.checkpoint()?;
+        Ok(true)
     }
 
     /// The highest timestamp stored or issued here.

@@ -2,18 +2,19 @@
 //! and newsletter issues, by SQLite's FTS5. The index holds only decrypted text of joined
 //! spaces, and follows every insert, edit, delete, expiry and rotation.
 
-use confab_core::{AuthorKey, Hlc, RecordId, RecordKind, SpaceId};
+use confab_core::{AuthorKey, Body, Hlc, Record, RecordId, RecordKind, SpaceId};
 use rusqlite::{params, OptionalExtension};
 
-use crate::db::{blob32, Db};
+use crate::db::Db;
 use crate::StoreError;
 
 /// How many of the most recent matches are ranked by relevance: a word found in half a
 /// million messages must not cost a sort of all of them.
 pub const RANKED: u32 = 2000;
-/// Marks the start and end of a match in FTS5's snippets (private-use characters).
-const OPEN: char = '\u{E000}';
-const CLOSE: char = '\u{E001}';
+/// Words either side of the first match in a snippet.
+const CONTEXT_WORDS: usize = 6;
+/// Words in a snippet at most.
+const SNIPPET_WORDS: usize = 18;
 
 /// What to look for.
 #[derive(Clone, Debug, Default)]
@@ -59,39 +60,92 @@ pub fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
-/// Takes the markers out of a snippet, noting where they were (in characters).
-fn highlights(marked: &str) -> (String, Vec<(usize, usize)>) {
-    let mut out = String::with_capacity(marked.len());
-    let mut spans = Vec::new();
-    let mut n = 0usize;
+/// A word as the index compares it: lower case, accents removed (as FTS5's
+/// `remove_diacritics`, approximately: canonical decomposition without its combining marks).
+fn fold(word: &str) -> String {
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_normalization::UnicodeNormalization;
+    word.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The words of a query, folded.
+fn query_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(fold)
+        .collect()
+}
+
+/// A piece of `text` around its first word that starts with one of `words`, and where the
+/// matching words are in it (in characters). `None` if no word matches.
+fn snippet(text: &str, words: &[String]) -> Option<(String, Vec<(usize, usize)>)> {
+    // Each token: its byte range, and whether it matches.
+    let mut tokens: Vec<(usize, usize, bool)> = Vec::new();
     let mut start = None;
-    for c in marked.chars() {
-        match c {
-            OPEN => start = Some(n),
-            CLOSE => {
-                if let Some(s) = start.take() {
-                    spans.push((s, n));
-                }
+    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        match (c.is_alphanumeric() && i < text.len(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                let w = fold(&text[s..i]);
+                tokens.push((s, i, words.iter().any(|q| w.starts_with(q.as_str()))));
+                start = None;
             }
-            c => {
-                out.push(c);
-                n += 1;
-            }
+            _ => {}
         }
     }
-    (out, spans)
+    let first = tokens.iter().position(|t| t.2)?;
+    let from = first.saturating_sub(CONTEXT_WORDS);
+    let to = (from + SNIPPET_WORDS).min(tokens.len());
+    let (begin, end) = (tokens[from].0, tokens[to - 1].1);
+    let mut out = String::new();
+    let mut at = 0usize;
+    if from > 0 {
+        out.push('…');
+        at = 1;
+    }
+    let mut spans = Vec::new();
+    let mut cursor = begin;
+    for t in &tokens[from..to] {
+        let gap = &text[cursor..t.0];
+        at += gap.chars().count();
+        out.push_str(gap);
+        let word = &text[t.0..t.1];
+        let n = word.chars().count();
+        if t.2 {
+            spans.push((at, at + n));
+        }
+        out.push_str(word);
+        at += n;
+        cursor = t.1;
+    }
+    debug_assert_eq!(cursor, end);
+    if to < tokens.len() {
+        out.push('…');
+    }
+    // Line breaks and tabs become spaces: a snippet is one line.
+    let out = out
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .collect();
+    Some((out, spans))
 }
 
 impl Db {
     /// Searches; best matches first. `None` if the query has no words. The most recent
-    /// [`RANKED`] matches are ranked without their snippets; snippets are made for the hits
-    /// returned only.
+    /// [`RANKED`] matches are ranked; snippets are made for the hits returned only, from the
+    /// records themselves (the index keeps no text).
     pub fn search(&mut self, q: &SearchQuery) -> Result<Option<Vec<Hit>>, StoreError> {
-        let Some(fts) = fts_query(&q.text) else { return Ok(None) };
+        let Some(fts) = fts_query(&q.text) else {
+            return Ok(None);
+        };
         let ranked: Vec<(i64, f64)> = {
             let sql = format!(
-                "SELECT search.rowid, search.rank FROM search JOIN search_docs d ON d.doc = search.rowid \
-                 WHERE search MATCH ?1 AND (?2 IS NULL OR d.space = ?2) AND (?3 IS NULL OR d.author = ?3) \
+                "SELECT search.rowid, search.rank FROM search JOIN records r ON r.doc = search.rowid \
+                 WHERE search MATCH ?1 AND (?2 IS NULL OR r.space = ?2) AND (?3 IS NULL OR r.author = ?3) \
                  ORDER BY search.rowid DESC LIMIT {RANKED}"
             );
             let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -105,34 +159,40 @@ impl Db {
         let mut best = ranked;
         best.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
         best.truncate(q.limit as usize);
-        let sql = format!(
-            "SELECT d.space, d.id, d.kind, d.author, d.ts, snippet(search, -1, '{OPEN}', '{CLOSE}', '…', 16) \
-             FROM search JOIN search_docs d ON d.doc = search.rowid WHERE search MATCH ?1 AND search.rowid = ?2"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let words = query_words(&q.text);
         let mut hits = Vec::with_capacity(best.len());
         for (doc, _) in best {
-            let row = stmt
-                .query_row(params![fts, doc], |r| {
-                    Ok((
-                        r.get::<_, Vec<u8>>(0)?,
-                        r.get::<_, Vec<u8>>(1)?,
-                        r.get::<_, u8>(2)?,
-                        r.get::<_, Vec<u8>>(3)?,
-                        r.get::<_, i64>(4)?,
-                        r.get::<_, String>(5)?,
-                    ))
-                })
+            let raw: Option<Vec<u8>> = self
+                .conn
+                .prepare_cached("SELECT raw FROM records WHERE doc = ?1")?
+                .query_row([doc], |r| r.get(0))
                 .optional()?;
-            let Some((space, id, kind, author, ts, snippet)) = row else { continue };
-            let (snippet, highlights) = highlights(&snippet);
+            let Some(raw) = raw else { continue };
+            let rec = Record::decode(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let Some(space) = self.spaces.get(&rec.space) else {
+                continue;
+            };
+            let (title, body) = match space.decrypt(&rec) {
+                Ok(Body::Chat(c)) => {
+                    let text = crate::conversation::latest_edit(&self.conn, space, &rec.id, &rec.author)?;
+                    (String::new(), text.unwrap_or(c.text))
+                }
+                Ok(Body::News(n)) => (n.title, n.body),
+                _ => continue,
+            };
+            let (snippet, highlights) = snippet(&body, &words)
+                .or_else(|| snippet(&title, &words))
+                .unwrap_or_else(|| {
+                    // Matched in a way this cannot point at (a rare folding): the start.
+                    let text = if body.is_empty() { &title } else { &body };
+                    (text.chars().take(120).collect(), Vec::new())
+                });
             hits.push(Hit {
-                space: SpaceId(blob32(space)?),
-                id: RecordId(blob32(id)?),
-                kind: RecordKind::from_code(kind)
-                    .ok_or_else(|| StoreError::Corrupt(format!("search document of kind {kind}")))?,
-                author: AuthorKey(blob32(author)?),
-                ts: Hlc(ts as u64),
+                space: rec.space,
+                id: rec.id,
+                kind: rec.kind,
+                author: rec.author,
+                ts: rec.ts,
                 snippet,
                 highlights,
             });
@@ -156,9 +216,16 @@ mod tests {
     }
 
     #[test]
-    fn markers_become_character_ranges() {
-        let (s, h) = highlights("é \u{E000}café\u{E001} x \u{E000}y\u{E001}");
-        assert_eq!(s, "é café x y");
-        assert_eq!(h, vec![(2, 6), (9, 10)]);
+    fn snippets_point_at_the_matches_in_characters() {
+        let words = query_words("CAFE y");
+        let (s, h) = snippet("é Café\nx yes", &words).unwrap();
+        assert_eq!(s, "é Café x yes");
+        assert_eq!(h, vec![(2, 6), (9, 12)]);
+        assert!(snippet("nothing here", &words).is_none());
+        let long: String = (0..40).map(|i| format!("w{i} ")).collect();
+        let (s, h) = snippet(&long, &query_words("w20")).unwrap();
+        assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
+        let chars: Vec<char> = s.chars().collect();
+        assert_eq!(chars[h[0].0..h[0].1].iter().collect::<String>(), "w20");
     }
 }

@@ -51,23 +51,17 @@ CREATE INDEX mentions_by_id ON mentions (id);
 -- Where this member has read a room up to (a record timestamp).
 ALTER TABLE spaces ADD COLUMN read_ts INTEGER NOT NULL DEFAULT 0;
 
--- The searchable text of chat messages (their latest edit) and newsletter issues, and an FTS5
--- index over it (external content). The store writes both (an FTS5 insert made by a trigger
--- cost three times as much); deleting a document deletes its terms from the index, with FTS5's
--- secure-delete on so that no trace of them is left in the index's pages.
-CREATE TABLE search_docs (
-    doc    INTEGER PRIMARY KEY,
-    id     BLOB NOT NULL UNIQUE,
-    space  BLOB NOT NULL,
-    kind   INTEGER NOT NULL,
-    author BLOB NOT NULL,
-    ts     INTEGER NOT NULL,
-    title  TEXT NOT NULL,
-    body   TEXT NOT NULL
-);
+-- Full-text search over what this member can read: each chat message (its latest text) and
+-- newsletter issue is a document of an FTS5 index whose rowid is the record's `doc` number,
+-- given in the order records are stored (so the most recent matches come first). The index
+-- keeps no copy of the text (contentless; snippets are made from the records themselves), and
+-- a document is deleted by its rowid with FTS5's secure-delete on, so that no trace of its
+-- terms is left in the index's pages.
+ALTER TABLE records ADD COLUMN doc INTEGER;
+CREATE UNIQUE INDEX records_by_doc ON records (doc) WHERE doc IS NOT NULL;
 CREATE VIRTUAL TABLE search USING fts5(
     title, body,
-    content = 'search_docs', content_rowid = 'doc',
+    content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2'
 );
 INSERT INTO search (search, rank) VALUES ('secure-delete', 1);
