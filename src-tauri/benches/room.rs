@@ -77,6 +77,9 @@ async fn fill(data: &Path, count: u64) -> Result<(Space, String)> {
         from = to;
     }
     eprintln!("room: stored in {:.0} s", started.elapsed().as_secs_f64());
+    // Read up to its end, as a room one comes back to (an unread room opens at the first
+    // unread message instead).
+    store.mark_read(big.id, Hlc::new(t0 + count * 10, 0).0).await?;
     Ok((big, newest))
 }
 
@@ -173,8 +176,10 @@ async fn page_back(c: &Client) -> Result<f64> {
                  const m = l.querySelector('.msg');
                  if (m.getBoundingClientRect().height > 0) { done(performance.now() - t0); return; }
                }
-               if (performance.now() - t0 > 20000) done(-1);
-               else requestAnimationFrame(check);
+               if (performance.now() - t0 > 20000) {
+                 done(JSON.stringify([l.scrollTop, l.scrollHeight, l.clientHeight,
+                   l.querySelectorAll('.msg').length, l.querySelector('.msg')?.innerText.slice(0, 40)]));
+               } else requestAnimationFrame(check);
              };
              requestAnimationFrame(check);",
             vec![],

@@ -192,7 +192,12 @@ impl Db {
         };
         db.last_doc = db
             .conn
-            .query_row("SELECT coalesce(max(doc), 0) FROM records", [], |r| r.get(0))?;
+            // The WHERE lets SQLite read the answer from the (partial) index on doc.
+            .query_row(
+                "SELECT coalesce(max(doc), 0) FROM records WHERE doc IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )?;
         db.reload_spaces()?;
         if before > 0 && before < 7 {
             db.backfill_search()?;

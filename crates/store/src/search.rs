@@ -10,7 +10,7 @@ use crate::StoreError;
 
 /// How many of the most recent matches are ranked by relevance: a word found in half a
 /// million messages must not cost a sort of all of them.
-pub const RANKED: u32 = 2000;
+pub const RANKED: u32 = 1000;
 /// Words either side of the first match in a snippet.
 const CONTEXT_WORDS: usize = 6;
 /// Words in a snippet at most.
@@ -142,7 +142,14 @@ impl Db {
         let Some(fts) = fts_query(&q.text) else {
             return Ok(None);
         };
-        let ranked: Vec<(i64, f64)> = {
+        let ranked: Vec<(i64, f64)> = if q.space.is_none() && q.author.is_none() {
+            let sql = format!(
+                "SELECT rowid, rank FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT {RANKED}"
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![fts], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?)))?;
+            rows.collect::<Result<_, _>>()?
+        } else {
             let sql = format!(
                 "SELECT search.rowid, search.rank FROM search JOIN records r ON r.doc = search.rowid \
                  WHERE search MATCH ?1 AND (?2 IS NULL OR r.space = ?2) AND (?3 IS NULL OR r.author = ?3) \
