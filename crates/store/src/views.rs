@@ -126,8 +126,12 @@ impl Db {
             return Ok(Vec::new());
         };
         let mut stmt = self.conn.prepare_cached(
-            "SELECT ts, id FROM (SELECT ts, id FROM records WHERE id BETWEEN ?1 AND ?2 AND space = ?3 AND kind = ?4 LIMIT 2) \
-             UNION ALL SELECT ts, id FROM (SELECT ts, id FROM gone WHERE id BETWEEN ?1 AND ?2 AND space = ?3 AND kind = ?4 LIMIT 2) \
+            // INDEXED BY: left to itself, SQLite reads the whole space by its primary key
+            // (space, ts, id) rather than the id range: 0.3 s per lookup at a million messages.
+            "SELECT ts, id FROM (SELECT ts, id FROM records INDEXED BY records_by_id \
+               WHERE id BETWEEN ?1 AND ?2 AND space = ?3 AND kind = ?4 LIMIT 2) \
+             UNION ALL SELECT ts, id FROM (SELECT ts, id FROM gone INDEXED BY gone_by_id \
+               WHERE id BETWEEN ?1 AND ?2 AND space = ?3 AND kind = ?4 LIMIT 2) \
              LIMIT 2",
         )?;
         let rows = stmt.query_map(rusqlite::params![lo.0, hi.0, space.0, kind], |r| {
