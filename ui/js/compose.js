@@ -13,7 +13,7 @@ const st = {
   space: null,
   mode: null, // { kind: 'reply' | 'edit', m }
   chosen: new Map(), // label → peer id, for mentions picked in this draft
-  members: [], // { peer, label } of the room, without this identity
+  members: null, // { peer, label } of the room, without this identity; null until first wanted
   lastPing: 0,
   menu: null, // { start, items, index } while the mention list is open
   typers: new Map(), // author → { label, timer }: others typing in the room
@@ -157,7 +157,13 @@ function updateMenu() {
   const t = input();
   const before = t.value.slice(0, t.selectionStart);
   const hit = /(^|\s)@([^\s@]{0,32})$/.exec(before);
-  if (!hit || !st.members.length) {
+  if (hit && st.members === null && st.space) {
+    // The room's members are read when first wanted: listing them reads the whole room, which
+    // must not delay opening it.
+    st.members = [];
+    loadMembers(st.space).then(() => updateMenu());
+  }
+  if (!hit || !st.members || !st.members.length) {
     closeMenu();
     return;
   }
@@ -281,12 +287,12 @@ export const composer = {
       showBar();
       closeMenu();
     }
-    if (space) loadMembers(space);
+    st.members = null;
   },
 
-  /** The member list changed (a member record, a profile). */
+  /** The member list changed (a member record, a profile): read again when next wanted. */
   refreshMembers() {
-    if (st.space) loadMembers(st.space);
+    st.members = null;
   },
 
   reply(m) {
