@@ -134,7 +134,37 @@ fn snippet(text: &str, words: &[String]) -> Option<(String, Vec<(usize, usize)>)
     Some((out, spans))
 }
 
+/// The same words matched whole: a word found in most messages has a doclist of a million
+/// entries, and a prefix query merges the doclists of every term it covers before the first
+/// row comes out, while a whole word is read newest first and stops at the limit.
+fn fts_exact(text: &str) -> Option<String> {
+    fts_query(text).map(|q| q.replace("\"*", "\""))
+}
+
 impl Db {
+    /// The most recent [`RANKED`] matches of an FTS5 query, with their ranks.
+    fn ranked(&mut self, fts: &str, q: &SearchQuery) -> Result<Vec<(i64, f64)>, StoreError> {
+        if q.space.is_none() && q.author.is_none() {
+            let sql = format!(
+                "SELECT rowid, rank FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT {RANKED}"
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![fts], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?)))?;
+            return Ok(rows.collect::<Result<_, _>>()?);
+        }
+        let sql = format!(
+            "SELECT search.rowid, search.rank FROM search JOIN records r ON r.doc = search.rowid \
+             WHERE search MATCH ?1 AND (?2 IS NULL OR r.space = ?2) AND (?3 IS NULL OR r.author = ?3) \
+             ORDER BY search.rowid DESC LIMIT {RANKED}"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(
+            params![fts, q.space.map(|s| s.0.to_vec()), q.author.map(|a| a.0.to_vec())],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?)),
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Searches; best matches first. `None` if the query has no words. The most recent
     /// [`RANKED`] matches are ranked; snippets are made for the hits returned only, from the
     /// records themselves (the index keeps no text).
@@ -142,26 +172,15 @@ impl Db {
         let Some(fts) = fts_query(&q.text) else {
             return Ok(None);
         };
-        let ranked: Vec<(i64, f64)> = if q.space.is_none() && q.author.is_none() {
-            let sql = format!(
-                "SELECT rowid, rank FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT {RANKED}"
-            );
-            let mut stmt = self.conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params![fts], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?)))?;
-            rows.collect::<Result<_, _>>()?
-        } else {
-            let sql = format!(
-                "SELECT search.rowid, search.rank FROM search JOIN records r ON r.doc = search.rowid \
-                 WHERE search MATCH ?1 AND (?2 IS NULL OR r.space = ?2) AND (?3 IS NULL OR r.author = ?3) \
-                 ORDER BY search.rowid DESC LIMIT {RANKED}"
-            );
-            let mut stmt = self.conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(
-                params![fts, q.space.map(|s| s.0.to_vec()), q.author.map(|a| a.0.to_vec())],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?)),
-            )?;
-            rows.collect::<Result<_, _>>()?
+        // Whole words first: when they already fill the ranking, the prefixes would only add
+        // older matches that could not be ranked anyway.
+        let mut ranked = match fts_exact(&q.text) {
+            Some(exact) => self.ranked(&exact, q)?,
+            None => Vec::new(),
         };
+        if ranked.len() < RANKED as usize {
+            ranked = self.ranked(&fts, q)?;
+        }
         // FTS5's rank is bm25 negated: lower is better; ties go to the newer document.
         let mut best = ranked;
         best.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
@@ -216,6 +235,7 @@ mod tests {
     fn queries_are_words_and_operators_mean_nothing() {
         assert_eq!(fts_query("  ").as_deref(), None);
         assert_eq!(fts_query("hello wor").as_deref(), Some("\"hello\"* \"wor\"*"));
+        assert_eq!(fts_exact("hello wor").as_deref(), Some("\"hello\" \"wor\""));
         assert_eq!(
             fts_query("a OR \"b\" NEAR(c)").as_deref(),
             Some("\"a\"* \"OR\"* \"b\"* \"NEAR\"* \"c\"*")
