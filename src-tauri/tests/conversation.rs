@@ -151,6 +151,10 @@ async fn steps(
     ticket: &str,
 ) -> Result<()> {
     c.set_window_size(1280, 800).await.ok();
+    c.wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(fantoccini::Locator::Css("body[data-ready=\"true\"]"))
+        .await?;
     // First run asks for a name.
     find_text(c, "name-prompt", "call you", 20).await?;
     type_into(c, "name-prompt-input", "Alex").await?;

@@ -86,14 +86,15 @@ pub async fn bounded<T>(what: &str, f: impl std::future::Future<Output = T>) -> 
 pub async fn find_text(c: &Client, testid: &str, text: &str, secs: u64) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
+        // A script run while the page is still loading fails: that is "not yet".
         let found = c
             .execute(
                 "return [...document.querySelectorAll(`[data-testid=\"${arguments[0]}\"]`)]\
                  .some(e => e.innerText.includes(arguments[1]));",
                 vec![json!(testid), json!(text)],
             )
-            .await?;
-        if found.as_bool() == Some(true) {
+            .await;
+        if matches!(found, Ok(v) if v.as_bool() == Some(true)) {
             return Ok(());
         }
         if Instant::now() > deadline {
