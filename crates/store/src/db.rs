@@ -19,13 +19,13 @@ pub struct Db {
     pub(crate) conn: Connection,
     pub(crate) spaces: HashMap<SpaceId, Space>,
     /// Space ids in the order they were joined.
-    order: Vec<SpaceId>,
+    pub(crate) order: Vec<SpaceId>,
     me: Option<SigningKey>,
     feed: Feed,
     /// Conversations and search are kept up to date on insert (off only to measure their cost).
     pub(crate) conversations: bool,
     /// The highest search document number given to a record.
-    last_doc: i64,
+    pub(crate) last_doc: i64,
 }
 
 /// Carries out what a rotation starting at `since` does to records stored before it
@@ -203,35 +203,6 @@ impl Db {
             db.backfill_search()?;
         }
         Ok(db)
-    }
-
-    /// Turns off what inserts do for conversations (links, deletes, profiles, the search
-    /// index), to measure what it costs. Never off in Confab itself.
-    #[doc(hidden)]
-    pub fn set_conversations(&mut self, on: bool) {
-        self.conversations = on;
-    }
-
-    /// Indexes records stored before version 7 of the schema (search, links, profiles).
-    fn backfill_search(&mut self) -> Result<(), StoreError> {
-        let spaces: Vec<Space> = self
-            .order
-            .iter()
-            .filter_map(|id| self.spaces.get(id).cloned())
-            .collect();
-        let tx = self.conn.transaction()?;
-        let n = crate::conversation::backfill(&tx, &spaces, &mut self.last_doc)?;
-        tx.commit()?;
-        tracing::info!("search index built for {n} stored records");
-        Ok(())
-    }
-
-    /// Truncates the write-ahead log, so that the pages of deleted text it held are gone too.
-    pub(crate) fn checkpoint(&mut self) -> Result<(), StoreError> {
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-            .optional()?;
-        Ok(())
     }
 
     /// The raw connection, for tests and maintenance.
@@ -583,28 +554,6 @@ impl Db {
         }
         self.tidy_search()?;
         Ok(spaces)
-    }
-
-    /// After messages were deleted for everyone, rewrites the search index so that no trace
-    /// of their words is left in its pages (FTS5 keeps a term whose last document was deleted
-    /// until its segments are merged), then truncates the write-ahead log. Part of the
-    /// periodic maintenance ([`Db::purge_expired`]); does nothing when nothing was deleted.
-    pub fn tidy_search(&mut self) -> Result<bool, StoreError> {
-        let dirty: Option<i64> = self
-            .conn
-            .query_row("SELECT value FROM kv WHERE key = 'search_dirty'", [], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        if dirty.unwrap_or(0) == 0 {
-            return Ok(false);
-        }
-        let tx = self.conn.transaction()?;
-        tx.execute("INSERT INTO search (search) VALUES ('optimize')", [])?;
-        tx.execute("DELETE FROM kv WHERE key = 'search_dirty'", [])?;
-        tx.commit()?;
-        self.checkpoint()?;
-        Ok(true)
     }
 
     /// The highest timestamp stored or issued here.

@@ -15,6 +15,7 @@ mod chat;
 mod conversation;
 mod db;
 mod feed;
+mod maintenance;
 mod people;
 mod reconcile;
 mod schema;
