@@ -22,7 +22,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` probing
     }
-    let Some(bin) = confab_bin() else {
+    let Some(bin) = confab_bench::confab_bin() else {
         println!("cli: no `confab` binary found: build it first (cargo build --release --bin confab) or set CONFAB_BIN");
         return;
     };
@@ -53,17 +53,6 @@ fn main() {
             ms(*lat.last().expect("samples"))
         );
     }
-}
-
-/// `CONFAB_BIN`, or `confab` in the build dir this benchmark was built into.
-fn confab_bin() -> Option<PathBuf> {
-    if let Some(b) = std::env::var_os("CONFAB_BIN") {
-        return Some(PathBuf::from(b));
-    }
-    let exe = std::env::current_exe().ok()?;
-    // …/target/release/deps/cli-<hash>: the binary is …/target/release/confab.
-    let b = exe.parent()?.parent()?.join("confab");
-    b.exists().then_some(b)
 }
 
 fn pct(sorted: &[Duration], p: f64) -> Duration {

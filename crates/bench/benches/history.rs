@@ -5,7 +5,7 @@
 //!
 //! `cargo build --release --bin confab && cargo bench -p confab-bench --bench history`
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -71,15 +71,6 @@ fn verified(recs: Vec<Record>) -> Vec<Verified> {
 fn pct(v: &mut [Duration], p: f64) -> f64 {
     v.sort();
     v[((v.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
-}
-
-fn confab_bin() -> Option<PathBuf> {
-    if let Some(b) = std::env::var_os("CONFAB_BIN") {
-        return Some(PathBuf::from(b));
-    }
-    let exe = std::env::current_exe().ok()?;
-    let b = exe.parent()?.parent()?.join("confab");
-    b.exists().then_some(b)
 }
 
 /// What keeping conversations and the index costs on ingest: the same records through the
@@ -249,7 +240,7 @@ fn main() {
     drop(store);
 
     // `confab search` as a person runs it: a process that opens the data dir and searches.
-    match confab_bin() {
+    match confab_bench::confab_bin() {
         None => {
             println!("search: no `confab` binary (cargo build --release --bin confab) to time as a process")
         }

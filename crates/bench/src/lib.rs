@@ -152,3 +152,14 @@ pub fn scale() -> f64 {
 pub fn n(base: usize) -> usize {
     ((base as f64) * scale()).max(10.0) as usize
 }
+
+/// `CONFAB_BIN`, or `confab` in the build dir the running benchmark was built into
+/// (`…/target/release/deps/<bench>-<hash>` → `…/target/release/confab`).
+pub fn confab_bin() -> Option<std::path::PathBuf> {
+    if let Some(b) = std::env::var_os("CONFAB_BIN") {
+        return Some(std::path::PathBuf::from(b));
+    }
+    let exe = std::env::current_exe().ok()?;
+    let b = exe.parent()?.parent()?.join("confab");
+    b.exists().then_some(b)
+}

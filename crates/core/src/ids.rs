@@ -33,6 +33,19 @@ fn short_hex(bytes: &[u8]) -> String {
 pub struct RecordId(pub [u8; 32]);
 
 impl RecordId {
+    /// The id just below this one in byte order, so that a range "after" it starts with it.
+    pub fn just_below(&self) -> Self {
+        let mut b = self.0;
+        for x in b.iter_mut().rev() {
+            if *x > 0 {
+                *x -= 1;
+                break;
+            }
+            *x = 0xff;
+        }
+        Self(b)
+    }
+
     /// Hashes a signed encoding.
     pub fn of(bytes: &[u8]) -> Self {
         Self(*blake3::hash(bytes).as_bytes())
@@ -169,5 +182,22 @@ impl SyncKey {
 impl fmt::Debug for SyncKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SyncKey({}:{})", self.ts(), &hex(self.id_prefix())[..8])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RecordId;
+
+    #[test]
+    fn just_below_borrows_across_bytes() {
+        let mut a = [0u8; 32];
+        a[31] = 5;
+        assert_eq!(RecordId(a).just_below().0[31], 4);
+        let mut b = [0u8; 32];
+        b[30] = 1;
+        let below = RecordId(b).just_below().0;
+        assert_eq!((below[30], below[31]), (0, 0xff));
+        assert!(RecordId(b).just_below().0 < b);
     }
 }

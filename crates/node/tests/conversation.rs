@@ -9,15 +9,14 @@ use confab_net::Multiaddr;
 use confab_node::view::MessageView;
 use confab_node::{Client, NodeConfig};
 
+mod common;
+
+use common::{eventually, first_addr};
+
 fn cfg(dial: Vec<Multiaddr>) -> NodeConfig {
     NodeConfig {
-        listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
-        dial,
-        mdns: false,
-        dht: false,
-        upnp: false,
         resync: Duration::from_secs(3),
-        ..Default::default()
+        ..common::cfg(dial)
     }
 }
 
@@ -25,29 +24,11 @@ async fn start(dir: &Path, dial: Vec<Multiaddr>) -> Client {
     Client::start(dir, cfg(dial)).await.unwrap()
 }
 
+/// The node's address with its peer id, to dial.
 async fn addr(node: &Client) -> Multiaddr {
-    for _ in 0..200 {
-        if let Some(a) = node.status().await.unwrap().listening.first() {
-            return format!("{a}/p2p/{}", node.peer_id()).parse().unwrap();
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("node never listened");
-}
-
-async fn eventually<F, Fut>(secs: u64, what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while tokio::time::Instant::now() < deadline {
-        if f().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for {what}");
+    format!("{}/p2p/{}", first_addr(node).await, node.peer_id())
+        .parse()
+        .unwrap()
 }
 
 /// What a person sees of a room: who wrote what (latest text), reactions, replies. Deleted

@@ -4,50 +4,13 @@
 use std::time::Duration;
 
 use confab_core::{Body, ChatBody, Hlc, Identity, NewsBody};
-use confab_net::{Multiaddr, NetConfig, NetEvent};
-use confab_node::{Client, NodeConfig, NodeEvent};
+use confab_net::{NetConfig, NetEvent};
+use confab_node::{Client, NodeEvent};
 use confab_sync::proto::Request;
 
-fn cfg(dial: Vec<Multiaddr>) -> NodeConfig {
-    NodeConfig {
-        listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
-        dial,
-        mdns: false,
-        dht: false,
-        upnp: false,
-        ..Default::default()
-    }
-}
+mod common;
 
-async fn start(dir: &std::path::Path, dial: Vec<Multiaddr>) -> Client {
-    Client::start(dir, cfg(dial)).await.unwrap()
-}
-
-async fn first_addr(node: &Client) -> Multiaddr {
-    for _ in 0..100 {
-        if let Some(a) = node.status().await.unwrap().listening.first() {
-            return a.parse().unwrap();
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("node never listened");
-}
-
-/// Polls until `f` holds, for at most `secs` seconds.
-async fn eventually<F, Fut>(secs: u64, what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while tokio::time::Instant::now() < deadline {
-        if f().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
+use common::{cfg, eventually, first_addr, start};
 
 async fn texts(node: &Client, space: &str) -> Vec<String> {
     node.chat_list(space)

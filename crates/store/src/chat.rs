@@ -225,7 +225,7 @@ impl Db {
         let page = Page {
             limit: Some(1),
             before: None,
-            after: Some((Hlc(ts as u64), previous(id))),
+            after: Some((Hlc(ts as u64), id.just_below())),
         };
         Ok(self
             .chat_page(space, now_ms, page)?
@@ -348,17 +348,4 @@ impl Db {
             deleted: gone.is_some(),
         })
     }
-}
-
-/// The id just below `id` (so that a page "after" it includes it).
-fn previous(id: &RecordId) -> RecordId {
-    let mut b = id.0;
-    for x in b.iter_mut().rev() {
-        if *x > 0 {
-            *x -= 1;
-            break;
-        }
-        *x = 0xff;
-    }
-    RecordId(b)
 }

@@ -319,7 +319,7 @@ impl Op for ChatWindow {
                         Page {
                             limit: Some(rest),
                             before: None,
-                            after: Some((at.0, previous(&at.1))),
+                            after: Some((at.0, at.1.just_below())),
                         },
                     )
                     .await?;
@@ -331,19 +331,6 @@ impl Op for ChatWindow {
         let me = svc.engine.me();
         Ok(msgs.iter().map(|m| MessageView::of(m, &me, &names)).collect())
     }
-}
-
-/// The id just below `id`, so that a page after it starts with it.
-fn previous(id: &RecordId) -> RecordId {
-    let mut b = id.0;
-    for x in b.iter_mut().rev() {
-        if *x > 0 {
-            *x -= 1;
-            break;
-        }
-        *x = 0xff;
-    }
-    RecordId(b)
 }
 
 /// One message as it stands now.
