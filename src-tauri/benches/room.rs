@@ -97,6 +97,7 @@ fn seal(space: &Space, who: &Identity, range: std::ops::Range<u64>, t0: u64) -> 
                     (a..b)
                         .map(|i| {
                             let body = Body::Chat(ChatBody {
+                                files: Vec::new(),
                                 text: format!("message {i} of a long history"),
                                 mentions: vec![],
                             });

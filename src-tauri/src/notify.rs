@@ -134,6 +134,7 @@ mod tests {
             removed_by_owner: false,
             mentions: vec![],
             mentions_me: false,
+            files: vec![],
         })
     }
 
@@ -151,6 +152,7 @@ mod tests {
             by: by("Wowner", false),
             title: title.into(),
             body: "long text".into(),
+            files: vec![],
             held_by: None,
         })
     }

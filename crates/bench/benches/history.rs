@@ -49,6 +49,7 @@ fn seal(space: &Space, who: &Identity, range: std::ops::Range<u64>, t0: u64) -> 
                     (from..to)
                         .map(|i| {
                             let body = Body::Chat(ChatBody {
+                                files: Vec::new(),
                                 text: text(i),
                                 mentions: vec![],
                             });

@@ -24,6 +24,7 @@ pub fn make_records(
                     (start..(start + chunk).min(n))
                         .map(|i| {
                             let body = Body::Chat(ChatBody {
+                                files: Vec::new(),
                                 mentions: vec![],
                                 text: format!("benchmark message number {i} with a little text"),
                             });

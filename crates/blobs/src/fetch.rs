@@ -200,7 +200,7 @@ impl<P: Copy + Eq + Hash + Ord> Download<P> {
     }
 
     /// The requests to send now.
-    pub fn next(&mut self) -> Vec<Ask<P>> {
+    pub fn asks(&mut self) -> Vec<Ask<P>> {
         let mut out = Vec::new();
         let mut peers: Vec<P> = self
             .holders
@@ -311,11 +311,11 @@ mod tests {
     fn holders_share_by_speed_and_a_corrupt_one_is_dropped() {
         let size = 400 * GROUP_BYTES;
         let mut d: Download<u8> = Download::new(id(), size, &[]);
-        assert!(d.next().is_empty(), "no holders, no requests");
+        assert!(d.asks().is_empty(), "no holders, no requests");
         d.holder(1, Has::All);
         d.holder(2, Has::All);
         d.holder(3, Has::All);
-        let asks = d.next();
+        let asks = d.asks();
         assert_eq!(asks.len(), 12, "four in flight to each of three holders");
         let mut seen = std::collections::HashSet::new();
         for a in &asks {
@@ -334,7 +334,7 @@ mod tests {
         while !d.complete() {
             rounds += 1;
             assert!(rounds < 1000);
-            pending.extend(d.next());
+            pending.extend(d.asks());
             let a = pending.remove(0);
             assert_ne!(a.peer, 3, "a dropped holder is never asked again");
             let gs: Vec<u64> = (a.start..a.start + a.count as u64).collect();
@@ -352,7 +352,7 @@ mod tests {
         let mut d: Download<u8> = Download::new(id(), size, &[true; 3]);
         assert_eq!(d.bytes_here(), 3 * GROUP_BYTES);
         d.holder(7, Has::Some(vec![(10, 12), (40, 41)]));
-        let asks = d.next();
+        let asks = d.asks();
         assert_eq!(
             asks,
             vec![
@@ -372,7 +372,7 @@ mod tests {
         assert_eq!(d.bytes_here(), 3 * GROUP_BYTES + 5);
         // It turns out not to have 10..12: set aside, and the groups are missing again.
         d.answered(&asks[0], &[], Fault::NotHeld);
-        assert!(d.next().is_empty());
+        assert!(d.asks().is_empty());
         d.lost(&7);
         let now = Instant::now();
         assert!(d.wants_holders(now));
@@ -384,14 +384,14 @@ mod tests {
     fn failures_set_a_holder_aside_until_announced_again() {
         let mut d: Download<u8> = Download::new(id(), 100 * GROUP_BYTES, &[]);
         d.holder(1, Has::All);
-        let asks = d.next();
+        let asks = d.asks();
         assert_eq!(asks.len() as u32, PER_HOLDER);
         for a in &asks[..MAX_FAILURES as usize] {
             assert_eq!(d.answered(a, &[], Fault::Failed), After::Continue);
         }
-        assert!(d.next().is_empty(), "set aside after {MAX_FAILURES} failures");
+        assert!(d.asks().is_empty(), "set aside after {MAX_FAILURES} failures");
         assert!(d.wants_holders(Instant::now()));
         d.holder(1, Has::All);
-        assert!(!d.next().is_empty());
+        assert!(!d.asks().is_empty());
     }
 }

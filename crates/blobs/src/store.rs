@@ -461,3 +461,42 @@ impl BlobStore {
         Ok(out)
     }
 }
+
+impl BlobStore {
+    /// Whether a blob is here whole (a cheap check: no hashing).
+    pub fn is_complete(&self, id: &BlobId) -> bool {
+        self.complete_path(id, "data").exists()
+    }
+
+    /// Deletes the blobs, whole or partial, that are not in `keep` and were last written
+    /// longer than `grace` ago (a blob just imported for a record being written is not
+    /// named by any record yet). Returns what was deleted.
+    pub fn collect_garbage(
+        &self,
+        keep: &std::collections::HashSet<BlobId>,
+        grace: std::time::Duration,
+    ) -> Result<Vec<BlobId>, BlobError> {
+        let now = std::time::SystemTime::now();
+        let mut gone = Vec::new();
+        for (id, _) in self.list()? {
+            if keep.contains(&id) {
+                continue;
+            }
+            let path = if self.is_complete(&id) {
+                self.complete_path(&id, "data")
+            } else {
+                self.partial_path(&id, "data")
+            };
+            let old = fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| now.duration_since(t).ok())
+                .is_some_and(|age| age >= grace);
+            if old {
+                self.remove(&id)?;
+                gone.push(id);
+            }
+        }
+        Ok(gone)
+    }
+}

@@ -56,6 +56,11 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Files shared in spaces (attachments, newsletter images).
+    Blob {
+        #[command(subcommand)]
+        cmd: BlobCmd,
+    },
     /// Whiteboards.
     Board {
         #[command(subcommand)]
@@ -186,14 +191,18 @@ pub enum ChatCmd {
     Send {
         /// Space id or unique prefix.
         space: String,
-        /// Message text.
+        /// Message text (may be left out when files are attached).
+        #[arg(required_unless_present = "file", default_value = "")]
         text: String,
         /// Send this many messages ("TEXT #1" …) in one transaction, for load tests.
-        #[arg(long, value_name = "N", conflicts_with = "mention")]
+        #[arg(long, value_name = "N", conflicts_with_all = ["mention", "file"])]
         count: Option<u32>,
         /// Mention this member (peer id); repeatable.
         #[arg(long, value_name = "PEER_ID")]
         mention: Vec<String>,
+        /// Attach this file; repeatable (at most 10).
+        #[arg(long, value_name = "PATH")]
+        file: Vec<std::path::PathBuf>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -268,6 +277,32 @@ pub enum ChatCmd {
         /// Only messages before this one (a message id or unique prefix; it is not listed).
         #[arg(long, value_name = "MSG")]
         before: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BlobCmd {
+    /// The files of a space: each blob, whether it is here, and who holds it.
+    List {
+        /// Space id or unique prefix.
+        space: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Save a file (decrypted). A running node fetches it first if it is not here.
+    Get {
+        /// Blob id (64 hex digits) or a unique prefix.
+        blob: String,
+        /// Where to write it (a directory: inside it, under the file's own name).
+        #[arg(long, value_name = "PATH")]
+        out: std::path::PathBuf,
+        /// Wait at most this long for the file to be fetched (default 300).
+        #[arg(long, value_name = "SECS")]
+        timeout: Option<u64>,
         /// Print JSON.
         #[arg(long)]
         json: bool,

@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use confab_node::Client;
 
-use args::{BoardCmd, ChatCmd, Cli, Cmd, NewsCmd, ProfileCmd, SpaceCmd};
+use args::{BlobCmd, BoardCmd, ChatCmd, Cli, Cmd, NewsCmd, ProfileCmd, SpaceCmd};
 
 #[tokio::main]
 async fn main() {
@@ -51,6 +51,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Cmd::Board { cmd } => board(&c, cmd).await?,
         Cmd::News { cmd } => news(&c, cmd).await?,
         Cmd::Profile { cmd } => profile(&c, cmd).await?,
+        Cmd::Blob { cmd } => blob(&c, cmd).await?,
         Cmd::Search {
             query,
             space,
@@ -119,10 +120,13 @@ async fn chat(c: &Client, cmd: ChatCmd) -> Result<()> {
             text,
             count: None,
             mention,
+            file,
             json,
-        } => output::emit(json, &c.chat_write(&space, &text, None, mention).await?, |w| {
-            w.id.clone()
-        }),
+        } => output::emit(
+            json,
+            &c.chat_write_files(&space, &text, None, mention, file).await?,
+            |w| w.id.clone(),
+        ),
         ChatCmd::Send {
             space,
             text,
@@ -175,6 +179,23 @@ async fn chat(c: &Client, cmd: ChatCmd) -> Result<()> {
                 format!("{} unread, {} mentioning you", r.unread, r.mentions)
             })
         }
+    }
+    Ok(())
+}
+
+async fn blob(c: &Client, cmd: BlobCmd) -> Result<()> {
+    match cmd {
+        BlobCmd::List { space, json } => {
+            output::emit(json, &c.blob_list(&space).await?, |v| output::blobs(v))
+        }
+        BlobCmd::Get {
+            blob,
+            out,
+            timeout,
+            json,
+        } => output::emit(json, &c.blob_get(&blob, &out, timeout).await?, |s| {
+            format!("saved {} ({} bytes) at {}", s.name, s.size, s.path)
+        }),
     }
     Ok(())
 }

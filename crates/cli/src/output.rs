@@ -2,7 +2,8 @@
 //! the app's UI receives too.
 
 use confab_node::view::{
-    HitView, IssueView, MemberView, MessageView, PeerView, ProfileView, SpaceView, StatusView, StrokeView,
+    BlobView, HitView, IssueView, MemberView, MessageView, PeerView, ProfileView, SpaceView, StatusView,
+    StrokeView,
 };
 use serde::Serialize;
 
@@ -54,7 +55,27 @@ pub fn chat(v: &[MessageView]) -> String {
         for (e, who) in &m.reactions {
             line.push_str(&format!(" {e}{}", who.len()));
         }
+        for f in &m.files {
+            line.push_str(&format!(" [file {} {} bytes {}]", f.name, f.size, &f.blob[..12]));
+        }
         line
+    })
+}
+
+pub fn blobs(v: &[BlobView]) -> String {
+    lines(v, |b| {
+        format!(
+            "{}  {:>10}  {}  {}{}",
+            &b.blob[..16],
+            b.size,
+            if b.held { "here   " } else { "missing" },
+            b.name,
+            if b.holders.is_empty() {
+                String::new()
+            } else {
+                format!("  (held by {})", b.holders.len())
+            }
+        )
     })
 }
 

@@ -288,6 +288,7 @@ fn inject_forged_issue(dir: &Path, ticket: &str) {
         dir,
         ticket,
         Body::News(NewsBody {
+            files: Vec::new(),
             title: "Injected by s1".into(),
             body: "not from the owner".into(),
         }),
@@ -416,6 +417,7 @@ fn inject_message_with_old_key(dir: &Path, old_ticket: &str, text: &str) {
         dir,
         old_ticket,
         Body::Chat(ChatBody {
+            files: Vec::new(),
             mentions: vec![],
             text: text.into(),
         }),
@@ -519,6 +521,7 @@ fn a_removed_member_online_with_the_old_ticket_gets_nothing_new_and_is_not_heard
         &m,
         &old_ticket,
         confab_core::Body::Chat(confab_core::ChatBody {
+            files: Vec::new(),
             mentions: vec![],
             text: "backdated by the removed member".into(),
         }),

@@ -22,20 +22,77 @@ pub const MAX_NAME_CHARS: usize = 64;
 /// Largest reaction, in bytes of UTF-8.
 pub const MAX_REACTION_BYTES: usize = 32;
 
-/// A chat message. Its first ref, if any, is the message it replies to.
+/// Most files one record may carry.
+pub const MAX_FILES: usize = 10;
+/// Longest file name, in bytes.
+pub const MAX_FILE_NAME: usize = 255;
+/// Largest file the protocol describes (the node's own cap is a setting, lower).
+pub const MAX_FILE_SIZE: u64 = 1 << 40;
+/// Largest thumbnail, in bytes.
+pub const MAX_THUMB_BYTES: usize = 48 * 1024;
+/// Most bytes of thumbnails in one record.
+pub const MAX_THUMBS_BYTES: usize = 160 * 1024;
+
+/// A file a record carries: the blob that holds it (encrypted), the key that opens it, and
+/// what to show before it is fetched.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FileRef {
+    /// The BLAKE3 hash of the encrypted bytes.
+    pub blob: [u8; 32],
+    /// The blob's own key.
+    pub key: [u8; 32],
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its name as the sender gave it (a name only: no directories).
+    pub name: String,
+    /// Its media type (`image/png`, `application/pdf`, …).
+    pub mime: String,
+    /// A small preview, made by the sender, for images.
+    pub thumb: Option<Thumb>,
+}
+
+/// A preview image (JPEG or PNG) and the size of the picture it stands for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Thumb {
+    /// The full picture's width in pixels.
+    pub width: u32,
+    /// The full picture's height in pixels.
+    pub height: u32,
+    /// The preview's encoded bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// A chat message. Its first ref, if any, is the message it replies to.
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChatBody {
-    /// The message text.
+    /// The message text (may be empty when files are attached).
     pub text: String,
     /// The members it mentions (their public keys), not only `@Name` in the text.
     pub mentions: Vec<[u8; 32]>,
+    /// Attached files.
+    pub files: Vec<FileRef>,
 }
 
 /// The encoding of a chat message before mentions existed; still written when a message
-/// mentions nobody, so that peers on older versions read it.
+/// mentions nobody and carries no files, so that peers on older versions read it.
 #[derive(Serialize, Deserialize)]
 struct PlainChat {
     text: String,
+}
+
+/// The encoding of a chat message that mentions someone and carries no files.
+#[derive(Serialize, Deserialize)]
+struct MentionChat {
+    text: String,
+    mentions: Vec<[u8; 32]>,
+}
+
+/// The encoding of a chat message with files.
+#[derive(Serialize, Deserialize)]
+struct FileChat {
+    text: String,
+    mentions: Vec<[u8; 32]>,
+    files: Vec<FileRef>,
 }
 
 /// Who a person is in the spaces they are in: written to each of them, newest wins.
@@ -122,6 +179,77 @@ pub fn check_reaction(emoji: &str) -> Result<(), BodyError> {
     Ok(())
 }
 
+/// Checks a file's name: a name only (no directory, not `.` or `..`), no control
+/// characters, at most [`MAX_FILE_NAME`] bytes.
+pub fn check_file_name(name: &str) -> Result<(), BodyError> {
+    if name.is_empty() || name == "." || name == ".." {
+        return Err(invalid(format!("{name:?} is not a file name")));
+    }
+    if name.len() > MAX_FILE_NAME {
+        return Err(invalid(format!(
+            "a file name is at most {MAX_FILE_NAME} bytes; this one has {}",
+            name.len()
+        )));
+    }
+    if name.contains(['/', '\\']) {
+        return Err(invalid(format!(
+            "the file name {name:?} holds a path separator; a name only is allowed"
+        )));
+    }
+    if name.chars().any(|c| c.is_control()) {
+        return Err(invalid(format!(
+            "the file name {name:?} holds a control character"
+        )));
+    }
+    Ok(())
+}
+
+fn check_files(files: &[FileRef]) -> Result<(), BodyError> {
+    if files.len() > MAX_FILES {
+        return Err(invalid(format!(
+            "{} files in one record; at most {MAX_FILES}",
+            files.len()
+        )));
+    }
+    let mut thumbs = 0;
+    for f in files {
+        check_file_name(&f.name)?;
+        let ok_mime = f.mime.len() <= 127
+            && f.mime.split_once('/').is_some_and(|(a, b)| {
+                !a.is_empty()
+                    && !b.is_empty()
+                    && f.mime
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || b"/.+-_".contains(&c))
+            });
+        if !ok_mime {
+            return Err(invalid(format!("{:?} is not a media type", f.mime)));
+        }
+        if f.size > MAX_FILE_SIZE {
+            return Err(invalid(format!(
+                "file {:?} is {} bytes; the protocol's limit is {MAX_FILE_SIZE}",
+                f.name, f.size
+            )));
+        }
+        if let Some(t) = &f.thumb {
+            if t.bytes.len() > MAX_THUMB_BYTES {
+                return Err(invalid(format!(
+                    "the preview of {:?} is {} bytes; at most {MAX_THUMB_BYTES}",
+                    f.name,
+                    t.bytes.len()
+                )));
+            }
+            thumbs += t.bytes.len();
+        }
+    }
+    if thumbs > MAX_THUMBS_BYTES {
+        return Err(invalid(format!(
+            "previews of {thumbs} bytes in one record; at most {MAX_THUMBS_BYTES}"
+        )));
+    }
+    Ok(())
+}
+
 fn check_text(what: &str, text: &str, mentions: &[[u8; 32]]) -> Result<(), BodyError> {
     if text.trim().is_empty() {
         return Err(invalid(format!("{what} is empty")));
@@ -157,12 +285,29 @@ pub struct StrokeBody {
 pub struct EraseBody {}
 
 /// A newsletter issue.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NewsBody {
     /// Title.
     pub title: String,
-    /// Body text.
+    /// Body text (Markdown; images it shows are named by their blob's id).
     pub body: String,
+    /// Images and attachments.
+    pub files: Vec<FileRef>,
+}
+
+/// The encoding of an issue without files (the only one before files existed).
+#[derive(Serialize, Deserialize)]
+struct PlainNews {
+    title: String,
+    body: String,
+}
+
+/// The encoding of an issue with files.
+#[derive(Serialize, Deserialize)]
+struct FileNews {
+    title: String,
+    body: String,
+    files: Vec<FileRef>,
 }
 
 /// Most key boxes in one rotation: the members a space can have after a removal.
@@ -252,13 +397,29 @@ impl Body {
     /// Canonical plaintext encoding.
     pub fn encode(&self) -> Vec<u8> {
         let r = match self {
+            Body::Chat(b) if !b.files.is_empty() => postcard::to_stdvec(&FileChat {
+                text: b.text.clone(),
+                mentions: b.mentions.clone(),
+                files: b.files.clone(),
+            }),
             Body::Chat(b) if b.mentions.is_empty() => {
                 postcard::to_stdvec(&PlainChat { text: b.text.clone() })
             }
-            Body::Chat(b) => postcard::to_stdvec(b),
+            Body::Chat(b) => postcard::to_stdvec(&MentionChat {
+                text: b.text.clone(),
+                mentions: b.mentions.clone(),
+            }),
             Body::Stroke(b) => postcard::to_stdvec(b),
             Body::Erase(b) => postcard::to_stdvec(b),
-            Body::News(b) => postcard::to_stdvec(b),
+            Body::News(b) if b.files.is_empty() => postcard::to_stdvec(&PlainNews {
+                title: b.title.clone(),
+                body: b.body.clone(),
+            }),
+            Body::News(b) => postcard::to_stdvec(&FileNews {
+                title: b.title.clone(),
+                body: b.body.clone(),
+                files: b.files.clone(),
+            }),
             Body::Member(b) => postcard::to_stdvec(b),
             Body::Rekey(b) => postcard::to_stdvec(b),
             Body::Profile(b) => postcard::to_stdvec(b),
@@ -279,22 +440,57 @@ impl Body {
             }
         }
         let body = match kind {
-            RecordKind::ChatMessage => match exact::<ChatBody>(kind, bytes) {
-                Ok(c) if !c.mentions.is_empty() => Body::Chat(c),
-                // Mentioning nobody is written in the older encoding only, so that each
-                // message has one encoding.
-                Ok(_) => return Err(BodyError::Malformed(kind)),
-                Err(_) => {
+            // Each message has one encoding: the plainest that holds it. A longer one with an
+            // empty list is a second encoding and refused.
+            RecordKind::ChatMessage => {
+                if let Ok(c) = exact::<FileChat>(kind, bytes) {
+                    if c.files.is_empty() {
+                        return Err(BodyError::Malformed(kind));
+                    }
+                    Body::Chat(ChatBody {
+                        text: c.text,
+                        mentions: c.mentions,
+                        files: c.files,
+                    })
+                } else if let Ok(c) = exact::<MentionChat>(kind, bytes) {
+                    if c.mentions.is_empty() {
+                        return Err(BodyError::Malformed(kind));
+                    }
+                    Body::Chat(ChatBody {
+                        text: c.text,
+                        mentions: c.mentions,
+                        files: Vec::new(),
+                    })
+                } else {
                     let p: PlainChat = exact(kind, bytes)?;
                     Body::Chat(ChatBody {
                         text: p.text,
                         mentions: Vec::new(),
+                        files: Vec::new(),
                     })
                 }
-            },
+            }
             RecordKind::Stroke => Body::Stroke(exact(kind, bytes)?),
             RecordKind::Erase => Body::Erase(exact(kind, bytes)?),
-            RecordKind::NewsIssue => Body::News(exact(kind, bytes)?),
+            RecordKind::NewsIssue => {
+                if let Ok(n) = exact::<FileNews>(kind, bytes) {
+                    if n.files.is_empty() {
+                        return Err(BodyError::Malformed(kind));
+                    }
+                    Body::News(NewsBody {
+                        title: n.title,
+                        body: n.body,
+                        files: n.files,
+                    })
+                } else {
+                    let n: PlainNews = exact(kind, bytes)?;
+                    Body::News(NewsBody {
+                        title: n.title,
+                        body: n.body,
+                        files: Vec::new(),
+                    })
+                }
+            }
             RecordKind::Member => Body::Member(exact(kind, bytes)?),
             RecordKind::Rekey => Body::Rekey(exact(kind, bytes)?),
             RecordKind::Profile => Body::Profile(exact(kind, bytes)?),
@@ -309,7 +505,13 @@ impl Body {
     /// Checks the limits of each field.
     pub fn validate(&self) -> Result<(), BodyError> {
         match self {
-            Body::Chat(c) => check_text("chat message", &c.text, &c.mentions)?,
+            Body::Chat(c) => {
+                // With files attached the text may be left out.
+                if c.files.is_empty() || !c.text.is_empty() {
+                    check_text("chat message", &c.text, &c.mentions)?;
+                }
+                check_files(&c.files)?;
+            }
             Body::Edit(e) => check_text("edited message", &e.text, &e.mentions)?,
             Body::Profile(p) => {
                 if normalize_name(&p.name)? != p.name {
@@ -382,6 +584,7 @@ impl Body {
                         n.title.len()
                     )));
                 }
+                check_files(&n.files)?;
                 if n.body.len() > MAX_NEWS_BODY {
                     return Err(invalid(format!(
                         "newsletter body is {} bytes, the limit is {MAX_NEWS_BODY}",
@@ -427,6 +630,7 @@ mod tests {
     #[test]
     fn chat_without_mentions_keeps_the_older_encoding() {
         let plain = Body::Chat(ChatBody {
+            files: Vec::new(),
             text: "hi".into(),
             mentions: vec![],
         });
@@ -434,6 +638,7 @@ mod tests {
         assert_eq!(plain.encode(), old);
         assert_eq!(Body::decode(RecordKind::ChatMessage, &old).unwrap(), plain);
         let with = Body::Chat(ChatBody {
+            files: Vec::new(),
             text: "hi @b".into(),
             mentions: vec![[7; 32]],
         });
@@ -442,11 +647,101 @@ mod tests {
             with
         );
         // An empty mention list in the newer encoding is a second encoding of one message.
-        let twice = postcard::to_stdvec(&ChatBody {
+        let twice = postcard::to_stdvec(&MentionChat {
             text: "hi".into(),
             mentions: vec![],
         })
         .unwrap();
         assert!(Body::decode(RecordKind::ChatMessage, &twice).is_err());
+    }
+
+    fn file(name: &str) -> FileRef {
+        FileRef {
+            blob: [1; 32],
+            key: [2; 32],
+            size: 2 << 20,
+            name: name.into(),
+            mime: "image/png".into(),
+            thumb: Some(Thumb {
+                width: 1200,
+                height: 800,
+                bytes: vec![9; 1000],
+            }),
+        }
+    }
+
+    #[test]
+    fn files_ride_in_chat_and_news_and_older_encodings_stay() {
+        let chat = Body::Chat(ChatBody {
+            text: String::new(),
+            mentions: vec![],
+            files: vec![file("cat.png"), file("notes.txt")],
+        });
+        assert_eq!(
+            Body::decode(RecordKind::ChatMessage, &chat.encode()).unwrap(),
+            chat
+        );
+        let news = Body::News(NewsBody {
+            title: "Issue 1".into(),
+            body: "![cat](0101)".into(),
+            files: vec![file("cat.png")],
+        });
+        assert_eq!(Body::decode(RecordKind::NewsIssue, &news.encode()).unwrap(), news);
+        // Without files, an issue is encoded as before files existed.
+        let plain = NewsBody {
+            title: "t".into(),
+            body: "b".into(),
+            files: vec![],
+        };
+        let old = postcard::to_stdvec(&PlainNews {
+            title: "t".into(),
+            body: "b".into(),
+        })
+        .unwrap();
+        assert_eq!(Body::News(plain.clone()).encode(), old);
+        // An empty file list in the newer encodings is a second encoding.
+        let twice = postcard::to_stdvec(&FileNews {
+            title: "t".into(),
+            body: "b".into(),
+            files: vec![],
+        })
+        .unwrap();
+        assert!(Body::decode(RecordKind::NewsIssue, &twice).is_err());
+        let twice = postcard::to_stdvec(&FileChat {
+            text: "t".into(),
+            mentions: vec![],
+            files: vec![],
+        })
+        .unwrap();
+        assert!(Body::decode(RecordKind::ChatMessage, &twice).is_err());
+    }
+
+    #[test]
+    fn file_names_are_names_only() {
+        for bad in ["../etc/passwd", "a/b", "a\\b", "..", ".", "", "nl\nx"] {
+            let b = Body::Chat(ChatBody {
+                text: "x".into(),
+                mentions: vec![],
+                files: vec![file(bad)],
+            });
+            let e = b.validate().unwrap_err().to_string();
+            assert!(e.contains("name") || e.contains("separator"), "{bad:?}: {e}");
+        }
+        let e = check_file_name("dir/x.png").unwrap_err().to_string();
+        assert!(e.contains("path separator"), "{e}");
+        let mut f = file("x.png");
+        f.mime = "text/html; charset=x".into();
+        let b = Body::Chat(ChatBody {
+            text: String::new(),
+            mentions: vec![],
+            files: vec![f],
+        });
+        assert!(b.validate().unwrap_err().to_string().contains("media type"));
+        let b = Body::Chat(ChatBody {
+            text: String::new(),
+            mentions: vec![],
+            files: vec![file("x.png"); 11],
+        });
+        assert!(b.validate().unwrap_err().to_string().contains("at most 10"));
     }
 }

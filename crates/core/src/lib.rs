@@ -21,8 +21,8 @@ pub mod space;
 pub mod ticket;
 
 pub use body::{
-    check_reaction, normalize_name, Body, ChatBody, DeleteBody, EditBody, EraseBody, MemberBody, NewsBody,
-    ProfileBody, ReactionBody, RekeyBody, StrokeBody,
+    check_file_name, check_reaction, normalize_name, Body, ChatBody, DeleteBody, EditBody, EraseBody,
+    FileRef, MemberBody, NewsBody, ProfileBody, ReactionBody, RekeyBody, StrokeBody, Thumb,
 };
 pub use color::Color;
 pub use hlc::{Clock, Hlc};

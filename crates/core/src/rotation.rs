@@ -166,6 +166,7 @@ mod tests {
 
     fn chat(t: &str) -> Body {
         Body::Chat(ChatBody {
+            files: Vec::new(),
             mentions: vec![],
             text: t.into(),
         })

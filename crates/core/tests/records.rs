@@ -8,6 +8,7 @@ use confab_core::{
 
 fn chat(text: &str) -> Body {
     Body::Chat(ChatBody {
+        files: Vec::new(),
         mentions: vec![],
         text: text.into(),
     })
@@ -118,6 +119,7 @@ fn size_truncation_and_version() {
     assert_eq!(Record::decode(&b), Err(RecordError::UnsupportedVersion(2)));
     // A body too big for the cap cannot even be built.
     let big = Body::News(NewsBody {
+        files: Vec::new(),
         title: "t".into(),
         body: "x".repeat(300 * 1024),
     });
@@ -159,6 +161,7 @@ fn space_rules() {
     let member = Identity::generate();
     let news = Space::create(SpaceKind::News, "weekly", owner.author()).unwrap();
     let issue = Body::News(NewsBody {
+        files: Vec::new(),
         title: "t".into(),
         body: "b".into(),
     });

@@ -149,6 +149,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
         seal(
             &chat,
             Body::Chat(ChatBody {
+                files: Vec::new(),
                 mentions: vec![],
                 text: "hello".into(),
             }),
@@ -169,6 +170,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                 board.owner,
             ),
             Body::News(NewsBody {
+                files: Vec::new(),
                 title: "Issue".into(),
                 body: "Text".into(),
             }),
@@ -190,6 +192,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
         "rekey" => vec![Body::Rekey(rotation).encode()],
         "body" => vec![
             Body::Chat(ChatBody {
+                files: Vec::new(),
                 mentions: vec![],
                 text: "hi".into(),
             })
@@ -201,6 +204,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             })
             .encode(),
             Body::News(NewsBody {
+                files: Vec::new(),
                 title: "t".into(),
                 body: "b".into(),
             })

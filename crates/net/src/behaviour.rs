@@ -12,7 +12,7 @@ use libp2p::{
 
 use crate::codec::FrameCodec;
 use crate::guard::Guard;
-use crate::{NetConfig, NetError, KAD_PROTOCOL, SYNC_PROTOCOL};
+use crate::{NetConfig, NetError, BLOB_PROTOCOL, KAD_PROTOCOL, SYNC_PROTOCOL};
 
 #[derive(NetworkBehaviour)]
 pub(crate) struct Behaviour {
@@ -29,6 +29,7 @@ pub(crate) struct Behaviour {
     pub upnp: Toggle<upnp::tokio::Behaviour>,
     pub gossipsub: gossipsub::Behaviour,
     pub sync: request_response::Behaviour<FrameCodec>,
+    pub blob: request_response::Behaviour<FrameCodec>,
 }
 
 /// Gossip message ids are a hash of the content: the same record is the same message whoever
@@ -153,6 +154,17 @@ pub(crate) fn build(
             .with_request_timeout(cfg.request_timeout)
             .with_max_concurrent_streams(64),
     );
+    // File transfer: a request per run of chunk groups, several in flight to each holder.
+    let blob = request_response::Behaviour::with_codec(
+        FrameCodec::new(cfg.max_blob_frame),
+        [(
+            StreamProtocol::new(BLOB_PROTOCOL),
+            request_response::ProtocolSupport::Full,
+        )],
+        request_response::Config::default()
+            .with_request_timeout(cfg.blob_timeout)
+            .with_max_concurrent_streams(128),
+    );
     Ok(Behaviour {
         limits: connection_limits::Behaviour::new(limits),
         guard: Guard::new(cfg.connections),
@@ -176,5 +188,6 @@ pub(crate) fn build(
         upnp: Toggle::from(upnp),
         gossipsub,
         sync,
+        blob,
     })
 }

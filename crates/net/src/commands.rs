@@ -39,17 +39,15 @@ impl EventLoop {
                     debug!("dial {peer}: {e}");
                 }
             }
-            Command::Request(peer, frame, reply) => {
+            Command::Request(proto, peer, frame, reply) => {
                 let id = self
-                    .swarm
-                    .behaviour_mut()
-                    .sync
+                    .rr(proto)
                     .send_request(&peer, crate::codec::Inbound::Frame(frame));
-                self.pending_requests.insert(id, reply);
+                self.pending_requests.insert((proto, id), reply);
             }
-            Command::Respond(id, frame) => {
-                if let Some(ch) = self.inbound.remove(&id) {
-                    let _ = self.swarm.behaviour_mut().sync.send_response(ch, frame);
+            Command::Respond(proto, id, frame) => {
+                if let Some(ch) = self.inbound.remove(&(proto, id)) {
+                    let _ = self.rr(proto).send_response(ch, frame);
                 }
             }
             Command::Subscribe(topic) => {

@@ -18,7 +18,10 @@ use tracing::{debug, info, warn};
 use crate::behaviour::{self, Behaviour, BehaviourEvent};
 use crate::discovery::Discovery;
 use crate::liveness::Liveness;
-use crate::{Command, NetConfig, NetError, NetEvent, PeerInfo, Reach};
+use crate::{Command, NetConfig, NetError, NetEvent, PeerInfo, Proto, Reach};
+
+/// Where the answer to an outbound request goes.
+pub(crate) type Answer = oneshot::Sender<Result<Vec<u8>, NetError>>;
 
 /// Owns the swarm; driven by [`EventLoop::run`].
 pub struct EventLoop {
@@ -26,8 +29,8 @@ pub struct EventLoop {
     pub(crate) disc: Discovery,
     pub(crate) commands: mpsc::UnboundedReceiver<Command>,
     pub(crate) events: mpsc::Sender<NetEvent>,
-    pub(crate) pending_requests: HashMap<OutboundRequestId, oneshot::Sender<Result<Vec<u8>, NetError>>>,
-    pub(crate) inbound: HashMap<u64, ResponseChannel<Vec<u8>>>,
+    pub(crate) pending_requests: HashMap<(Proto, OutboundRequestId), Answer>,
+    pub(crate) inbound: HashMap<(Proto, u64), ResponseChannel<Vec<u8>>>,
     pub(crate) next_inbound: u64,
     pub(crate) mdns_peers: HashSet<PeerId>,
     pub(crate) connections: HashMap<PeerId, HashMap<ConnectionId, (Reach, Multiaddr)>>,
@@ -414,54 +417,77 @@ impl EventLoop {
                 })
                 .await;
             }
-            BehaviourEvent::Sync(request_response::Event::Message { peer, message, .. }) => match message {
+            BehaviourEvent::Sync(ev) => self.on_request_response(Proto::Sync, ev).await,
+            BehaviourEvent::Blob(ev) => self.on_request_response(Proto::Blob, ev).await,
+            _ => {}
+        }
+    }
+
+    /// The swarm's behaviour for one of the request-response protocols.
+    pub(crate) fn rr(&mut self, proto: Proto) -> &mut request_response::Behaviour<crate::codec::FrameCodec> {
+        match proto {
+            Proto::Sync => &mut self.swarm.behaviour_mut().sync,
+            Proto::Blob => &mut self.swarm.behaviour_mut().blob,
+        }
+    }
+
+    async fn on_request_response(
+        &mut self,
+        proto: Proto,
+        ev: request_response::Event<crate::codec::Inbound, Vec<u8>>,
+    ) {
+        let name = match proto {
+            Proto::Sync => "sync",
+            Proto::Blob => "blob",
+        };
+        match ev {
+            request_response::Event::Message { peer, message, .. } => match message {
                 request_response::Message::Request {
                     request: crate::codec::Inbound::Oversized(n),
                     ..
                 } => {
-                    let reason = format!("sync frame of {n} bytes is over the limit");
+                    let reason = format!("{name} frame of {n} bytes is over the limit");
                     warn!("dropping peer {peer}: {reason}");
                     let _ = self.swarm.disconnect_peer_id(peer);
                     self.emit(NetEvent::Dropped { peer, reason }).await;
                 }
                 request_response::Message::Request {
-                    request: crate::codec::Inbound::Frame(request),
+                    request: crate::codec::Inbound::Frame(frame),
                     channel,
                     ..
                 } => {
                     let id = self.next_inbound;
                     self.next_inbound += 1;
-                    self.inbound.insert(id, channel);
-                    self.emit(NetEvent::Request {
-                        peer,
-                        id,
-                        frame: request,
+                    self.inbound.insert((proto, id), channel);
+                    self.emit(match proto {
+                        Proto::Sync => NetEvent::Request { peer, id, frame },
+                        Proto::Blob => NetEvent::BlobRequest { peer, id, frame },
                     })
                     .await;
                 }
                 request_response::Message::Response { request_id, response } => {
-                    if let Some(tx) = self.pending_requests.remove(&request_id) {
+                    if let Some(tx) = self.pending_requests.remove(&(proto, request_id)) {
                         let _ = tx.send(Ok(response));
                     }
                 }
             },
-            BehaviourEvent::Sync(request_response::Event::OutboundFailure {
+            request_response::Event::OutboundFailure {
                 peer,
                 request_id,
                 error,
                 ..
-            }) => {
-                if let Some(tx) = self.pending_requests.remove(&request_id) {
+            } => {
+                if let Some(tx) = self.pending_requests.remove(&(proto, request_id)) {
                     let _ = tx.send(Err(NetError::Request {
                         peer,
                         reason: error.to_string(),
                     }));
                 }
             }
-            BehaviourEvent::Sync(request_response::Event::InboundFailure { peer, error, .. }) => {
-                debug!("inbound sync request from {peer} failed: {error}");
+            request_response::Event::InboundFailure { peer, error, .. } => {
+                debug!("inbound {name} request from {peer} failed: {error}");
             }
-            _ => {}
+            request_response::Event::ResponseSent { .. } => {}
         }
     }
 }

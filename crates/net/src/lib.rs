@@ -30,6 +30,8 @@ use tokio::sync::mpsc;
 
 /// Name of the sync request-response protocol.
 pub const SYNC_PROTOCOL: &str = "/confab/sync/1";
+/// The file-transfer protocol (blob ranges, holdings).
+pub const BLOB_PROTOCOL: &str = "/confab/blob/1";
 /// The Kademlia protocol: the public IPFS DHT's, so Confab nodes join that network.
 pub const KAD_PROTOCOL: &str = "/ipfs/kad/1.0.0";
 
@@ -86,6 +88,10 @@ pub struct NetConfig {
     pub max_frame: usize,
     /// Largest gossip message.
     pub max_gossip: usize,
+    /// Largest blob-protocol frame in either direction.
+    pub max_blob_frame: usize,
+    /// How long one blob request may take.
+    pub blob_timeout: Duration,
     /// How long a request may take.
     pub request_timeout: Duration,
     /// The DHT, or `None` for none.
@@ -119,6 +125,8 @@ impl NetConfig {
             circuit_limits: (Duration::from_secs(30 * 60), 256 * 1024 * 1024),
             max_frame: 4 * 1024 * 1024,
             max_gossip: 300 * 1024,
+            max_blob_frame: 2 * 1024 * 1024,
+            blob_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(60),
             dht: None,
             upnp: false,
@@ -248,6 +256,15 @@ pub enum NetEvent {
         /// The frame.
         frame: Vec<u8>,
     },
+    /// A blob-protocol request; answer it with [`NetHandle::blob_respond`].
+    BlobRequest {
+        /// The asking peer.
+        peer: PeerId,
+        /// Pass back to `blob_respond`.
+        id: u64,
+        /// The frame.
+        frame: Vec<u8>,
+    },
     /// This node's reachability, reservations, external addresses or DHT state changed
     /// (checked every two seconds and after each event that may change them).
     Status(NetStatus),
@@ -289,11 +306,18 @@ pub enum NetError {
     Closed,
 }
 
+/// The node's two request-response protocols.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Proto {
+    Sync,
+    Blob,
+}
+
 pub(crate) enum Command {
     Dial(Multiaddr),
     DialPeer(PeerId, Vec<Multiaddr>),
-    Request(PeerId, Vec<u8>, oneshot::Sender<Result<Vec<u8>, NetError>>),
-    Respond(u64, Vec<u8>),
+    Request(Proto, PeerId, Vec<u8>, oneshot::Sender<Result<Vec<u8>, NetError>>),
+    Respond(Proto, u64, Vec<u8>),
     Subscribe(String),
     Unsubscribe(String),
     Publish(String, Vec<Vec<u8>>, oneshot::Sender<Result<(), NetError>>),
@@ -349,8 +373,17 @@ impl NetHandle {
         peer: PeerId,
         frame: Vec<u8>,
     ) -> impl std::future::Future<Output = Result<Vec<u8>, NetError>> + Send + 'static {
+        self.start(Proto::Sync, peer, frame)
+    }
+
+    fn start(
+        &self,
+        proto: Proto,
+        peer: PeerId,
+        frame: Vec<u8>,
+    ) -> impl std::future::Future<Output = Result<Vec<u8>, NetError>> + Send + 'static {
         let (tx, rx) = oneshot::channel();
-        let sent = self.send(Command::Request(peer, frame, tx));
+        let sent = self.send(Command::Request(proto, peer, frame, tx));
         async move {
             sent?;
             rx.await.map_err(|_| NetError::Closed)?
@@ -359,7 +392,21 @@ impl NetHandle {
 
     /// Answers a [`NetEvent::Request`].
     pub fn respond(&self, id: u64, frame: Vec<u8>) -> Result<(), NetError> {
-        self.send(Command::Respond(id, frame))
+        self.send(Command::Respond(Proto::Sync, id, frame))
+    }
+
+    /// Sends a blob-protocol request at once and returns a future of the answer.
+    pub fn blob_request(
+        &self,
+        peer: PeerId,
+        frame: Vec<u8>,
+    ) -> impl std::future::Future<Output = Result<Vec<u8>, NetError>> + Send + 'static {
+        self.start(Proto::Blob, peer, frame)
+    }
+
+    /// Answers a [`NetEvent::BlobRequest`].
+    pub fn blob_respond(&self, id: u64, frame: Vec<u8>) -> Result<(), NetError> {
+        self.send(Command::Respond(Proto::Blob, id, frame))
     }
 
     /// Joins a gossip topic.

@@ -313,11 +313,47 @@ impl Client {
         reply_to: Option<&str>,
         mentions: Vec<String>,
     ) -> Result<WrittenView, NodeError> {
+        self.chat_write_files(space, text, reply_to, mentions, Vec::new())
+            .await
+    }
+
+    /// Sends a message with files attached (paths on this machine; relative ones are taken
+    /// from this process's directory).
+    pub async fn chat_write_files(
+        &self,
+        space: &str,
+        text: &str,
+        reply_to: Option<&str>,
+        mentions: Vec<String>,
+        files: Vec<std::path::PathBuf>,
+    ) -> Result<WrittenView, NodeError> {
         self.call(ChatWrite {
             space: space.into(),
             text: text.into(),
             reply_to: reply_to.map(str::to_string),
             mentions,
+            files: files.iter().map(|p| absolute(p)).collect::<Result<_, _>>()?,
+        })
+        .await
+    }
+
+    /// The files of a space, each blob once.
+    pub async fn blob_list(&self, space: &str) -> Result<Vec<BlobView>, NodeError> {
+        self.call(BlobList { space: space.into() }).await
+    }
+
+    /// Saves a file (by blob id or unique prefix) at `out`, or in `out` under its name if
+    /// `out` is a directory; a running node fetches it first if needed.
+    pub async fn blob_get(
+        &self,
+        blob: &str,
+        out: &std::path::Path,
+        timeout_secs: Option<u64>,
+    ) -> Result<SavedView, NodeError> {
+        self.call(BlobGet {
+            blob: blob.into(),
+            out: absolute(out)?,
+            timeout_secs,
         })
         .await
     }
@@ -527,4 +563,12 @@ impl Client {
 
 fn from_json<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, NodeError> {
     serde_json::from_value(v).map_err(|e| NodeError::Protocol(format!("an answer of the wrong shape: {e}")))
+}
+
+/// A path as an absolute one (the running node may have another working directory).
+fn absolute(p: &std::path::Path) -> Result<String, NodeError> {
+    let abs = std::path::absolute(p).map_err(|e| NodeError::io(p, e))?;
+    abs.to_str()
+        .map(str::to_string)
+        .ok_or_else(|| NodeError::Invalid(format!("{} is not valid UTF-8", p.display())))
 }

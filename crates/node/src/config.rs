@@ -50,6 +50,31 @@ pub struct SavedSettings {
     pub dht: Option<bool>,
     /// UPnP port mapping on the home router (absent means on).
     pub upnp: Option<bool>,
+    /// Limits on files (absent: the defaults).
+    pub files: Option<FileLimits>,
+}
+
+/// What this node fetches, accepts and keeps of files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileLimits {
+    /// Files up to this size (bytes) are fetched as soon as their record arrives, so that
+    /// every member can serve them; larger ones when asked for.
+    pub auto_fetch: u64,
+    /// No file over this size is sent or fetched.
+    pub max_file: u64,
+    /// Most bytes of files kept per space.
+    pub space_quota: u64,
+}
+
+impl Default for FileLimits {
+    fn default() -> Self {
+        FileLimits {
+            auto_fetch: 25 * 1024 * 1024,
+            max_file: 100 * 1024 * 1024,
+            space_quota: 2 * 1024 * 1024 * 1024,
+        }
+    }
 }
 
 /// How a node connects.
@@ -84,6 +109,8 @@ pub struct NodeConfig {
     pub circuit_limits: (u64, u64),
     /// How often every space is reconciled with every connected peer.
     pub resync: Duration,
+    /// What is fetched, accepted and kept of files.
+    pub files: FileLimits,
 }
 
 /// A token bucket per peer and space for records arriving by gossip. Records over the rate are
@@ -129,6 +156,7 @@ impl Default for NodeConfig {
             flood: FloodLimits::default(),
             circuit_limits: DEFAULT_CIRCUIT_LIMITS,
             resync: crate::policy::schedule::RESYNC_EVERY,
+            files: FileLimits::default(),
         }
     }
 }
@@ -196,6 +224,7 @@ impl NodeConfig {
             bootstrap: list("bootstrap", &saved.bootstrap)?,
             dht: saved.dht.unwrap_or(true),
             upnp: saved.upnp.unwrap_or(true),
+            files: saved.files.unwrap_or_default(),
             ..Self::default()
         })
     }
@@ -212,6 +241,7 @@ impl NodeConfig {
             bootstrap: text(&self.bootstrap),
             dht: Some(self.dht),
             upnp: Some(self.upnp),
+            files: (self.files != FileLimits::default()).then_some(self.files),
         }
     }
 

@@ -29,6 +29,7 @@ pub(crate) const PROFILE_SETTING: &str = "profile";
 #[derive(Clone, Debug)]
 pub(crate) struct Engine {
     dir: PathBuf,
+    blobs: confab_blobs::BlobStore,
     identity: Identity,
     syncer: Syncer,
     clock: Arc<Clock>,
@@ -45,8 +46,10 @@ impl Engine {
         let store = Store::open_dir(dir)?;
         store.set_me(identity.signing_key().clone()).await?;
         let floor = store.clock_floor().await?;
+        let blobs = confab_blobs::BlobStore::open(&dir.join("blobs"))?;
         Ok(Engine {
             dir: dir.to_path_buf(),
+            blobs,
             identity,
             syncer: Syncer::new(store),
             clock: Arc::new(Clock::with_floor(floor)),
@@ -55,6 +58,16 @@ impl Engine {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The blob files of this data dir.
+    pub fn blobs(&self) -> &confab_blobs::BlobStore {
+        &self.blobs
+    }
+
+    /// The file limits saved in this data dir's settings (the defaults if none).
+    pub fn file_limits(&self) -> Result<crate::config::FileLimits, NodeError> {
+        Ok(crate::config::NodeConfig::load(&self.dir)?.files)
     }
 
     pub fn identity(&self) -> &Identity {

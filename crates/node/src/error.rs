@@ -75,6 +75,9 @@ pub enum NodeError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A file could not be shared, fetched or saved.
+    #[error(transparent)]
+    Blob(#[from] confab_blobs::BlobError),
     /// No default data dir on this platform.
     #[error(
         "no home directory to keep data in; pass --data DIR or set {}",
@@ -112,6 +115,9 @@ impl NodeError {
             NodeError::Network(_) => "network",
             NodeError::Identity(_) | NodeError::Io { .. } | NodeError::NoDataDir => "io",
             NodeError::Protocol(_) => "protocol",
+            NodeError::Blob(confab_blobs::BlobError::Io { .. }) => "io",
+            NodeError::Blob(confab_blobs::BlobError::NotHeld(_)) => "not_found",
+            NodeError::Blob(_) => "invalid",
             NodeError::Store(_) => "node",
             NodeError::Remote { code, .. } => code,
         }

@@ -68,6 +68,28 @@ pub enum NodeEvent {
         /// Why.
         reason: String,
     },
+    /// A file's download moved on.
+    BlobProgress {
+        /// The blob.
+        blob: confab_blobs::BlobId,
+        /// The space whose record names it.
+        space: SpaceId,
+        /// Bytes here, verified.
+        have: u64,
+        /// Its size.
+        size: u64,
+        /// Bytes that were here already when this download began (resumed).
+        resumed: u64,
+        /// Bytes fetched since it began.
+        fetched: u64,
+    },
+    /// A file is here whole and verified.
+    BlobHeld {
+        /// The blob.
+        blob: confab_blobs::BlobId,
+        /// The space whose record names it.
+        space: SpaceId,
+    },
 }
 
 impl NodeEvent {
@@ -139,6 +161,25 @@ impl NodeEvent {
             NodeEvent::PeerDropped { peer, reason } => vec![EventView::Dropped {
                 peer: peer.clone(),
                 reason: reason.clone(),
+            }],
+            NodeEvent::BlobProgress {
+                blob,
+                space,
+                have,
+                size,
+                resumed,
+                fetched,
+            } => vec![EventView::FileProgress {
+                space: space.to_string(),
+                blob: blob.to_string(),
+                have: *have,
+                size: *size,
+                resumed: *resumed,
+                fetched: *fetched,
+            }],
+            NodeEvent::BlobHeld { blob, space } => vec![EventView::FileHeld {
+                space: space.to_string(),
+                blob: blob.to_string(),
             }],
         }
     }

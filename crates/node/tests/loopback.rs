@@ -44,6 +44,7 @@ fn chat_record(room: &confab_core::Space, id: &Identity, text: &str) -> Vec<u8> 
     room.seal(
         id.signing_key(),
         &Body::Chat(ChatBody {
+            files: Vec::new(),
             mentions: vec![],
             text: text.into(),
         }),
@@ -172,6 +173,7 @@ async fn misbehaving_peers_are_dropped_and_the_node_serves_others() {
             .seal(
                 other.signing_key(),
                 &Body::News(NewsBody {
+                    files: Vec::new(),
                     title: "forged".into(),
                     body: "x".into(),
                 }),

@@ -58,6 +58,8 @@ pub struct ChatMessage {
     pub deleted: Option<Removal>,
     /// Reactions: each emoji (in the order first used) with who reacted, oldest first.
     pub reactions: Vec<(String, Vec<AuthorKey>)>,
+    /// Attached files (none once deleted).
+    pub files: Vec<confab_core::FileRef>,
 }
 
 /// One position in a room: a held message or the place of a deleted one.
@@ -189,6 +191,7 @@ impl Db {
                         Removal::ByAuthor
                     }),
                     reactions: Vec::new(),
+                    files: Vec::new(),
                 }),
                 Row::Held(raw) => {
                     let rec = Record::decode(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -278,6 +281,7 @@ impl Db {
             edited,
             deleted: None,
             reactions,
+            files: c.files,
         })
     }
 

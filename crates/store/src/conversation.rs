@@ -80,6 +80,28 @@ fn note_mentions(
     Ok(())
 }
 
+fn note_files(tx: &Transaction<'_>, rec: &Record, files: &[confab_core::FileRef]) -> Result<(), StoreError> {
+    let mut q = tx.prepare_cached(
+        "INSERT OR IGNORE INTO files (record, idx, blob, space, author, ts, name, size, mime, key) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for (i, f) in files.iter().enumerate() {
+        q.execute(params![
+            rec.id.0,
+            i as i64,
+            f.blob,
+            rec.space.0,
+            rec.author.0,
+            rec.ts.0 as i64,
+            f.name,
+            f.size as i64,
+            f.mime,
+            f.key
+        ])?;
+    }
+    Ok(())
+}
+
 /// Adds a record's text to the search index as document `doc` (its number in `records`).
 pub(crate) fn index(tx: &rusqlite::Connection, doc: i64, title: &str, body: &str) -> Result<(), StoreError> {
     tx.prepare_cached("INSERT INTO search (rowid, title, body) VALUES (?1, ?2, ?3)")?
@@ -182,6 +204,8 @@ fn delete_message(
     .execute([])?;
     tx.prepare_cached("DELETE FROM mentions WHERE id = ?1")?
         .execute([&target.0])?;
+    tx.prepare_cached("DELETE FROM files WHERE record = ?1")?
+        .execute([&target.0])?;
     gone.execute(params![
         space.id.0,
         ts as i64,
@@ -248,6 +272,7 @@ pub(crate) fn admit(
             }
             link(tx, rec, RecordKind::ChatMessage)?;
             note_mentions(tx, rec, rec.ts.0, &rec.id, &c.mentions)?;
+            note_files(tx, rec, &c.files)?;
             let edit = if edited {
                 latest_edit(tx, space, &rec.id, &rec.author)?
             } else {
@@ -258,6 +283,7 @@ pub(crate) fn admit(
             }
         }
         Body::News(n) => {
+            note_files(tx, rec, &n.files)?;
             if let Some(doc) = doc {
                 index(tx, doc, &n.title, &n.body)?;
             }
@@ -350,6 +376,8 @@ pub(crate) fn forget(tx: &rusqlite::Connection, id: &RecordId) -> Result<(), Sto
     tx.prepare_cached("DELETE FROM links WHERE source = ?1")?
         .execute([&id.0])?;
     tx.prepare_cached("DELETE FROM mentions WHERE id = ?1")?
+        .execute([&id.0])?;
+    tx.prepare_cached("DELETE FROM files WHERE record = ?1")?
         .execute([&id.0])?;
     Ok(())
 }

@@ -15,6 +15,7 @@ mod chat;
 mod conversation;
 mod db;
 mod feed;
+mod files;
 mod maintenance;
 mod people;
 mod reconcile;
@@ -37,6 +38,7 @@ use confab_core::{
 pub use chat::{ChatMessage, Quote, Removal};
 pub use db::Db;
 pub use feed::{Change, Origin};
+pub use files::StoredFile;
 pub use people::{Member, Profile, Reading, UNREAD_CAP};
 pub use schema::{migrations, MIN_SQLITE_VERSION, SCHEMA_VERSION};
 pub use search::{Hit, SearchQuery};
@@ -417,6 +419,21 @@ impl Store {
     /// The timestamp of a record of `space`, held or deleted for everyone.
     pub fn message_ts(&self, space: SpaceId, id: RecordId) -> Pending<Option<Hlc>> {
         self.call(move |db| db.message_ts(&space, &id))
+    }
+
+    /// The files of a space, oldest first.
+    pub fn files(&self, space: SpaceId) -> Pending<Vec<StoredFile>> {
+        self.call(move |db| db.files(&space))
+    }
+
+    /// The files in blobs whose id (hex) starts with `prefix`.
+    pub fn files_by_blob(&self, prefix: String) -> Pending<Vec<StoredFile>> {
+        self.call(move |db| db.files_by_blob(&prefix))
+    }
+
+    /// Every blob a held record names, with its size and a space that names it.
+    pub fn named_blobs(&self) -> Pending<Vec<([u8; 32], u64, SpaceId)>> {
+        self.call(|db| db.named_blobs())
     }
 
     /// Full-text search; `None` if the query has no words.

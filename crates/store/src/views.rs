@@ -35,8 +35,10 @@ pub struct NewsIssue {
     pub ts: Hlc,
     /// Title.
     pub title: String,
-    /// Body.
+    /// Body (Markdown).
     pub body: String,
+    /// Its images and attachments.
+    pub files: Vec<confab_core::FileRef>,
 }
 
 pub(crate) const LIVE: &str = "(expires IS NULL OR expires > ?2)";
@@ -105,6 +107,7 @@ impl Db {
                     ts: r.ts,
                     title: n.title,
                     body: n.body,
+                    files: n.files,
                 }),
                 _ => None,
             })

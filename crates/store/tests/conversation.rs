@@ -38,6 +38,7 @@ impl Room {
 
 fn chat(t: &str) -> Body {
     Body::Chat(ChatBody {
+        files: Vec::new(),
         text: t.into(),
         mentions: vec![],
     })
@@ -250,6 +251,7 @@ fn profiles_newest_wins_and_reading_counts_survive_a_restart() {
     let mention = r.rec(
         &ann,
         Body::Chat(ChatBody {
+            files: Vec::new(),
             text: "hi @Bob".into(),
             mentions: vec![bob.author().0],
         }),

@@ -9,6 +9,7 @@ use rusqlite::Connection;
 
 fn chat(t: &str) -> Body {
     Body::Chat(ChatBody {
+        files: Vec::new(),
         mentions: vec![],
         text: t.into(),
     })
@@ -125,6 +126,7 @@ fn refused_records_change_nothing() {
     let n = bad_sig.len();
     bad_sig[n - 3] ^= 0x01;
     let issue = Body::News(NewsBody {
+        files: Vec::new(),
         title: "fake".into(),
         body: "not the owner".into(),
     });
@@ -243,6 +245,7 @@ fn views_order_erase_and_expiry() {
 
     // A record that expires shortly: listed now, gone from views, sync and disk later.
     let issue = Body::News(NewsBody {
+        files: Vec::new(),
         title: "soon gone".into(),
         body: "b".into(),
     });
@@ -459,6 +462,7 @@ fn a_newsletter_takes_join_records_from_subscribers_and_issues_from_its_owner_on
         &letter,
         &sub,
         &Body::News(NewsBody {
+            files: Vec::new(),
             title: "not mine to publish".into(),
             body: "x".into(),
         }),

@@ -37,6 +37,7 @@ fn world() -> &'static World {
         for i in 0..24u64 {
             let who = [&a, &b, &c][i as usize % 3];
             let body = Body::Chat(ChatBody {
+                files: Vec::new(),
                 mentions: vec![],
                 text: format!("message {i}"),
             });
@@ -72,6 +73,7 @@ fn world() -> &'static World {
         );
         for i in 0..8u64 {
             let body = Body::News(NewsBody {
+                files: Vec::new(),
                 title: format!("Issue {i}"),
                 body: "news".into(),
             });
@@ -83,6 +85,7 @@ fn world() -> &'static World {
 
         let mut bad = Vec::new();
         let issue = Body::News(NewsBody {
+            files: Vec::new(),
             title: "Injected".into(),
             body: "by a subscriber".into(),
         });
@@ -103,6 +106,7 @@ fn world() -> &'static World {
             .seal(
                 b.signing_key(),
                 &Body::Chat(ChatBody {
+                    files: Vec::new(),
                     mentions: vec![],
                     text: "stale".into(),
                 }),
@@ -123,6 +127,7 @@ fn world() -> &'static World {
             .seal(
                 c.signing_key(),
                 &Body::Chat(ChatBody {
+                    files: Vec::new(),
                     mentions: vec![],
                     text: "no key".into(),
                 }),
@@ -282,6 +287,7 @@ fn catch_up_in_batches_newest_first() {
             room.seal(
                 a.signing_key(),
                 &Body::Chat(ChatBody {
+                    files: Vec::new(),
                     mentions: vec![],
                     text: format!("{i}"),
                 }),

@@ -27,6 +27,15 @@ pub(crate) enum Command {
     Publish(String, Vec<u8>),
     /// Keep this until shutdown.
     Hold(Held),
+    /// Fetch a blob whatever its size; answer when it is here or failed.
+    FetchBlob {
+        id: confab_blobs::BlobId,
+        size: u64,
+        space: confab_core::SpaceId,
+        done: oneshot::Sender<Result<(), String>>,
+    },
+    /// The peers known to hold each blob.
+    BlobHolders(oneshot::Sender<std::collections::HashMap<confab_blobs::BlobId, Vec<PeerId>>>),
     /// Stop: the network, then what is held; answer when done.
     Shutdown(oneshot::Sender<()>),
 }
@@ -90,6 +99,29 @@ impl NodeHandle {
 
     pub fn hold(&self, thing: Held) -> Result<(), NodeError> {
         self.send(Command::Hold(thing))
+    }
+
+    /// Fetches a blob (whatever its size) and waits until it is here, or fails.
+    pub async fn fetch_blob(
+        &self,
+        id: confab_blobs::BlobId,
+        size: u64,
+        space: confab_core::SpaceId,
+    ) -> Result<Result<(), String>, NodeError> {
+        self.ask(|done| Command::FetchBlob {
+            id,
+            size,
+            space,
+            done,
+        })
+        .await
+    }
+
+    /// The peers known to hold each blob.
+    pub async fn blob_holders(
+        &self,
+    ) -> Result<std::collections::HashMap<confab_blobs::BlobId, Vec<PeerId>>, NodeError> {
+        self.ask(Command::BlobHolders).await
     }
 
     pub fn events(&self) -> broadcast::Receiver<NodeEvent> {

@@ -11,6 +11,7 @@
 //! fire-and-forget, and results come back as messages. The policies are the sans-IO state
 //! machines of [`crate::policy`].
 
+mod blobs;
 mod handle;
 mod network;
 mod periodic;
@@ -66,6 +67,8 @@ pub(crate) enum Report {
     SessionEnded(PeerId),
     /// A first session in a newly joined space (which also pushes) failed.
     OfferFailed { peer: PeerId, space: SpaceId },
+    /// Files: see [`blobs::BlobReport`].
+    Blob(blobs::BlobReport),
 }
 
 /// The actor's state.
@@ -108,6 +111,10 @@ struct Actor {
     members_changed: bool,
     /// Addresses of peers not (yet) known to be members, until they are (bounded).
     unbooked: HashMap<PeerId, Vec<Multiaddr>>,
+    /// Downloads, holders and plans of files.
+    blobs: blobs::Blobs,
+    /// What is fetched and kept of files.
+    file_limits: crate::config::FileLimits,
 }
 
 /// Most peers whose addresses are held until they turn out to be members.
@@ -126,6 +133,7 @@ pub(crate) async fn spawn(engine: Engine, cfg: NodeConfig) -> Result<NodeHandle,
     netcfg.circuit_limits = (Duration::from_secs(cfg.circuit_limits.0), cfg.circuit_limits.1);
     netcfg.max_frame = confab_sync::proto::MAX_FRAME;
     netcfg.max_gossip = confab_core::record::MAX_RECORD_SIZE + 4096;
+    netcfg.max_blob_frame = confab_blobs::proto::MAX_FRAME;
     netcfg.dht = cfg.dht_config();
     // A group's own network: named by tickets joined (used beside the public DHT unless a list
     // was given explicitly), and put in the tickets this node makes when given explicitly.
@@ -226,6 +234,8 @@ pub(crate) async fn spawn(engine: Engine, cfg: NodeConfig) -> Result<NodeHandle,
         members,
         members_changed: true,
         unbooked: HashMap::new(),
+        blobs: blobs::Blobs::default(),
+        file_limits: cfg.files,
     };
     for s in spaces {
         actor.watch(s);
@@ -309,6 +319,15 @@ impl Actor {
                 let _ = self.net.publish_detached(topic, vec![data]);
             }
             Command::Hold(h) => self.held.push(h),
+            Command::FetchBlob {
+                id,
+                size,
+                space,
+                done,
+            } => self.fetch_blob(id, size, space, done),
+            Command::BlobHolders(reply) => {
+                let _ = reply.send(self.blobs.holders());
+            }
             Command::Shutdown(_) => unreachable!("handled by the loop"),
         }
     }
@@ -384,6 +403,14 @@ impl Actor {
                 }
                 for s in rotated {
                     self.on_rotation(s.clone());
+                }
+                let files = inserted.iter().any(|r| match &r.body {
+                    confab_core::Body::Chat(c) => !c.files.is_empty(),
+                    confab_core::Body::News(n) => !n.files.is_empty(),
+                    _ => false,
+                });
+                if files && *origin != Origin::Local {
+                    self.plan_blobs(Instant::now());
                 }
                 if !inserted.is_empty() {
                     self.emit(NodeEvent::Inserted {

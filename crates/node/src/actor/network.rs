@@ -45,6 +45,7 @@ impl Actor {
             NetEvent::Disconnected(peer) => {
                 self.flood.disconnected(&peer, now);
                 self.holders.disconnected(&peer);
+                self.blobs_lost_peer(&peer);
                 self.progress.retain(|(p, _), _| *p != peer);
                 let relayed = self
                     .peers
@@ -116,6 +117,7 @@ impl Actor {
                     frame,
                 ));
             }
+            NetEvent::BlobRequest { peer, id, frame } => self.blob_request(peer, id, frame),
             NetEvent::Dropped { peer, reason } => {
                 self.emit(NodeEvent::PeerDropped {
                     peer: peer.to_string(),

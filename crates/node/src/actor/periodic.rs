@@ -37,6 +37,7 @@ impl Actor {
             }
         }
         self.meet(now);
+        self.tick_blobs(now);
         if self.members_changed {
             self.members_changed = false;
             let _ = self.net.protect(self.members.clone());

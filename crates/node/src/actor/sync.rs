@@ -46,6 +46,7 @@ impl Actor {
                 }
             }
             Report::OfferFailed { peer, space } => self.ended_early(peer, space),
+            Report::Blob(b) => self.blob_report(b, now),
         }
     }
 

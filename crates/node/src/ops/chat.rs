@@ -88,6 +88,9 @@ pub(crate) struct ChatWrite {
     pub reply_to: Option<String>,
     #[serde(default)]
     pub mentions: Vec<String>,
+    /// Files to attach (paths on this machine).
+    #[serde(default)]
+    pub files: Vec<String>,
 }
 
 impl Op for ChatWrite {
@@ -100,9 +103,12 @@ impl Op for ChatWrite {
             Some(m) => vec![message(svc, &s, m).await?.1],
             None => vec![],
         };
+        let mentions = mentions(&self.mentions)?;
+        let files = super::files::attach(svc, &self.files).await?;
         let body = Body::Chat(ChatBody {
+            files,
             text: self.text,
-            mentions: mentions(&self.mentions)?,
+            mentions,
         });
         let id = write(svc, &s, body, refs).await?;
         // Writing in a room reads it.
@@ -329,7 +335,11 @@ impl Op for ChatWindow {
         };
         let names = svc.names().await?;
         let me = svc.engine.me();
-        Ok(msgs.iter().map(|m| MessageView::of(m, &me, &names)).collect())
+        let mut views: Vec<MessageView> = msgs.iter().map(|m| MessageView::of(m, &me, &names)).collect();
+        for v in &mut views {
+            super::files::mark_held(svc, &mut v.files);
+        }
+        Ok(views)
     }
 }
 
@@ -351,12 +361,11 @@ impl Op for ChatMessageGet {
         };
         let names = svc.names().await?;
         let me = svc.engine.me();
-        Ok(svc
-            .engine
-            .store()
-            .chat_message(s.id, id)
-            .await?
-            .map(|m| MessageView::of(&m, &me, &names)))
+        Ok(svc.engine.store().chat_message(s.id, id).await?.map(|m| {
+            let mut v = MessageView::of(&m, &me, &names);
+            super::files::mark_held(svc, &mut v.files);
+            v
+        }))
     }
 }
 

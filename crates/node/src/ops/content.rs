@@ -43,6 +43,7 @@ impl Op for ChatSend {
             svc,
             &self.space,
             Body::Chat(ChatBody {
+                files: Vec::new(),
                 mentions: vec![],
                 text: self.text,
             }),
@@ -71,6 +72,7 @@ impl Op for ChatSendMany {
                 let text = format!("{} #{i}", self.text);
                 (
                     Body::Chat(ChatBody {
+                        files: Vec::new(),
                         mentions: vec![],
                         text,
                     }),
@@ -111,7 +113,11 @@ impl Op for ChatList {
         .await?;
         let msgs = svc.engine.store().chat_page(s.id, page).await?;
         let names = svc.names().await?;
-        Ok(msgs.iter().map(|m| MessageView::of(m, &me, &names)).collect())
+        let mut views: Vec<MessageView> = msgs.iter().map(|m| MessageView::of(m, &me, &names)).collect();
+        for v in &mut views {
+            super::files::mark_held(svc, &mut v.files);
+        }
+        Ok(views)
     }
 }
 
@@ -311,6 +317,7 @@ impl Op for NewsPublish {
     type Output = WrittenView;
     async fn run(self, svc: &Service) -> Result<WrittenView, NodeError> {
         let body = Body::News(NewsBody {
+            files: Vec::new(),
             title: self.title,
             body: self.body,
         });
@@ -352,7 +359,11 @@ impl Op for NewsList {
         };
         Ok(issues
             .iter()
-            .map(|n| IssueView::of(n, &me, holders.as_deref()))
+            .map(|n| {
+                let mut v = IssueView::of(n, &me, holders.as_deref());
+                super::files::mark_held(svc, &mut v.files);
+                v
+            })
             .collect())
     }
 }

@@ -5,6 +5,7 @@
 
 mod chat;
 mod content;
+mod files;
 mod node;
 mod people;
 mod spaces;
@@ -23,6 +24,7 @@ use crate::NodeError;
 pub use chat::PageAt;
 pub(crate) use chat::*;
 pub(crate) use content::*;
+pub(crate) use files::*;
 pub(crate) use node::*;
 pub(crate) use people::*;
 pub(crate) use spaces::*;
@@ -137,4 +139,6 @@ methods!(
     ProfileSet,
     ProfileShow,
     ProfileList,
+    BlobList,
+    BlobGet,
 );

@@ -101,6 +101,7 @@ async fn the_owner_removes_a_member_and_the_new_key_reaches_the_others_only() {
         .seal_verified(
             engine(&m).identity().signing_key(),
             &Body::Chat(ChatBody {
+                files: Vec::new(),
                 mentions: vec![],
                 text: "forged".into(),
             }),
@@ -115,6 +116,7 @@ async fn the_owner_removes_a_member_and_the_new_key_reaches_the_others_only() {
         .seal_verified(
             engine(&m).identity().signing_key(),
             &Body::Chat(ChatBody {
+                files: Vec::new(),
                 mentions: vec![],
                 text: "backdated".into(),
             }),

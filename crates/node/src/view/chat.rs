@@ -153,6 +153,9 @@ pub struct MessageView {
     pub mentions: Vec<String>,
     /// It mentions this member.
     pub mentions_me: bool,
+    /// Attached files.
+    #[serde(default)]
+    pub files: Vec<super::FileView>,
 }
 
 impl MessageView {
@@ -184,6 +187,7 @@ impl MessageView {
             removed_by_owner: m.deleted == Some(Removal::ByOwner),
             mentions: m.mentions.iter().map(|a| a.peer_id()).collect(),
             mentions_me: m.mentions.contains(me),
+            files: m.files.iter().map(super::FileView::of).collect(),
         }
     }
 
@@ -201,6 +205,7 @@ impl MessageView {
             edited: false,
             deleted: None,
             reactions: Vec::new(),
+            files: c.files.clone(),
         };
         let mut v = Self::of(&m, me, names);
         v.reply_to = match &i.body {

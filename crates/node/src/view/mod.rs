@@ -201,8 +201,11 @@ pub struct IssueView {
     pub by: Byline,
     /// Title.
     pub title: String,
-    /// Body (plain text).
+    /// Body (Markdown source; images name their blob's id).
     pub body: String,
+    /// Its images and attachments.
+    #[serde(default)]
+    pub files: Vec<FileView>,
     /// For the owner's own issues: how many peers are known to hold it (confirmed by a
     /// completed sync with each); absent for others' issues.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -222,9 +225,72 @@ impl IssueView {
             by,
             title: n.title.clone(),
             body: n.body.clone(),
+            files: n.files.iter().map(FileView::of).collect(),
             held_by,
         }
     }
+}
+
+/// A file a message or issue carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileView {
+    /// The blob's id (64 hex digits).
+    pub blob: String,
+    /// Its name.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its media type.
+    pub mime: String,
+    /// Complete and verified here.
+    pub held: bool,
+    /// For pictures with a preview: the full picture's width and height.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dims: Option<(u32, u32)>,
+}
+
+impl FileView {
+    /// Describes a file reference (`held` is filled in by whoever can look at the blobs).
+    pub fn of(f: &confab_core::FileRef) -> Self {
+        FileView {
+            blob: data_encoding::HEXLOWER.encode(&f.blob),
+            name: f.name.clone(),
+            size: f.size,
+            mime: f.mime.clone(),
+            held: false,
+            dims: f.thumb.as_ref().map(|t| (t.width, t.height)),
+        }
+    }
+}
+
+/// A blob of a space (`confab blob list`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobView {
+    /// Its id (64 hex digits).
+    pub blob: String,
+    /// The name of the (first) file stored in it.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its media type.
+    pub mime: String,
+    /// Complete and verified here.
+    pub held: bool,
+    /// Peer ids known to hold it whole.
+    pub holders: Vec<String>,
+}
+
+/// A file saved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedView {
+    /// The blob.
+    pub blob: String,
+    /// The file's name as sent.
+    pub name: String,
+    /// Bytes written.
+    pub size: u64,
+    /// Where.
+    pub path: String,
 }
 
 /// A peer known to hold a space's records.
@@ -404,6 +470,7 @@ impl RecordView {
                 by: by(),
                 title: n.title.clone(),
                 body: n.body.clone(),
+                files: n.files.iter().map(FileView::of).collect(),
                 held_by: None,
             }),
         }
@@ -479,6 +546,28 @@ pub enum EventView {
     Peers {
         /// Who is connected now.
         peers: Vec<PeerView>,
+    },
+    /// A file's download moved on.
+    FileProgress {
+        /// The space whose record names it.
+        space: String,
+        /// The blob.
+        blob: String,
+        /// Bytes here, verified.
+        have: u64,
+        /// Its size.
+        size: u64,
+        /// Bytes that were here already when the download began.
+        resumed: u64,
+        /// Bytes fetched since it began.
+        fetched: u64,
+    },
+    /// A file is here, whole and verified.
+    FileHeld {
+        /// The space whose record names it.
+        space: String,
+        /// The blob.
+        blob: String,
     },
     /// Catch-up progress with a peer in a space.
     Sync {

@@ -1,0 +1,219 @@
+//! Files: attaching them to what is written (each encrypted into a blob of its own, with a
+//! preview for pictures), listing a space's files, and saving one where the user says.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use confab_blobs::BlobId;
+use confab_core::body::MAX_FILES;
+use confab_core::{check_file_name, FileRef};
+use confab_store::StoredFile;
+use serde::{Deserialize, Serialize};
+
+use super::{Op, Service};
+use crate::view::{BlobView, FileView, SavedView};
+use crate::NodeError;
+
+/// How long `blob get` waits for a running node to fetch a file, unless told.
+pub const DEFAULT_FETCH_SECS: u64 = 300;
+
+/// Encrypts each file into a blob and describes it for a record: name, size, media type,
+/// and a preview for pictures. Refused by name: more than [`MAX_FILES`], a file over the
+/// size cap, a picture over the decoding limits.
+pub(crate) async fn attach(svc: &Service, paths: &[String]) -> Result<Vec<FileRef>, NodeError> {
+    if paths.len() > MAX_FILES {
+        return Err(NodeError::Invalid(format!(
+            "{} files attached; at most {MAX_FILES} per message",
+            paths.len()
+        )));
+    }
+    let limits = svc.engine.file_limits()?;
+    let mut out = Vec::with_capacity(paths.len());
+    for p in paths {
+        let path = PathBuf::from(p);
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| NodeError::Invalid(format!("{p:?} does not name a file")))?
+            .to_string();
+        check_file_name(&name)?;
+        let mime = crate::media::mime_of(&name);
+        let blobs = svc.engine.blobs().clone();
+        let (imported, thumb) = tokio::task::spawn_blocking(move || -> Result<_, NodeError> {
+            // Checked before anything is stored.
+            let meta = std::fs::metadata(&path).map_err(|e| NodeError::io(&path, e))?;
+            if meta.len() > limits.max_file {
+                return Err(confab_blobs::BlobError::TooLarge {
+                    what: format!("file {name:?}"),
+                    size: meta.len(),
+                    max: limits.max_file,
+                }
+                .into());
+            }
+            let thumb = if mime.starts_with("image/") {
+                crate::media::thumbnail(&path, &name)?
+            } else {
+                None
+            };
+            let imported = blobs.import(&path, limits.max_file)?;
+            Ok((imported, thumb))
+        })
+        .await
+        .map_err(|e| NodeError::Invalid(format!("attaching {p:?}: {e}")))??;
+        let name = path_name(p);
+        out.push(FileRef {
+            blob: imported.id.0,
+            key: imported.key.0,
+            size: imported.size,
+            mime: crate::media::mime_of(&name),
+            name,
+            thumb,
+        });
+    }
+    Ok(out)
+}
+
+fn path_name(p: &str) -> String {
+    Path::new(p)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Fills in which files are here whole.
+pub(crate) fn mark_held(svc: &Service, files: &mut [FileView]) {
+    for f in files {
+        f.held = f
+            .blob
+            .parse::<BlobId>()
+            .is_ok_and(|b| svc.engine.blobs().is_complete(&b));
+    }
+}
+
+/// The one blob whose id starts with `prefix`, and the first file stored in it.
+async fn resolve(svc: &Service, prefix: &str) -> Result<StoredFile, NodeError> {
+    let p = prefix.trim();
+    if p.is_empty() || p.len() > 64 || !p.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return Err(NodeError::Invalid(format!(
+            "{prefix:?} is not a blob id (64 hex digits, or a unique prefix)"
+        )));
+    }
+    let files = svc.engine.store().files_by_blob(p.to_string()).await?;
+    let mut blobs: Vec<[u8; 32]> = files.iter().map(|f| f.blob).collect();
+    blobs.dedup();
+    match blobs.len() {
+        0 => Err(NodeError::NotFound(format!(
+            "no file held here is stored in a blob {p}…"
+        ))),
+        1 => Ok(files.into_iter().next().expect("one")),
+        n => Err(NodeError::Invalid(format!(
+            "{p} is the start of {n} blobs' ids; give more digits"
+        ))),
+    }
+}
+
+/// The files of a space: each blob once, whether it is here and who is known to hold it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BlobList {
+    pub space: String,
+}
+
+impl Op for BlobList {
+    const METHOD: &'static str = "blob.list";
+    type Output = Vec<BlobView>;
+    async fn run(self, svc: &Service) -> Result<Vec<BlobView>, NodeError> {
+        let s = svc.space(&self.space).await?;
+        let files = svc.engine.store().files(s.id).await?;
+        let holders = match &svc.node {
+            Some(n) => n.blob_holders().await?,
+            None => Default::default(),
+        };
+        let mut out: Vec<BlobView> = Vec::new();
+        for f in files {
+            let id = BlobId(f.blob);
+            let hex = id.to_string();
+            if out.iter().any(|b| b.blob == hex) {
+                continue;
+            }
+            let mut hs: Vec<String> = holders
+                .get(&id)
+                .map(|v| v.iter().map(|p| p.to_string()).collect())
+                .unwrap_or_default();
+            hs.sort();
+            out.push(BlobView {
+                blob: hex,
+                name: f.name,
+                size: f.size,
+                mime: f.mime,
+                held: svc.engine.blobs().is_complete(&id),
+                holders: hs,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Saves a file (decrypted) at `out`, or inside `out` under its own name if `out` is a
+/// directory. A running node fetches it first if it is not here, waiting up to
+/// `timeout_secs`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BlobGet {
+    pub blob: String,
+    pub out: String,
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+}
+
+impl Op for BlobGet {
+    const METHOD: &'static str = "blob.get";
+    type Output = SavedView;
+    async fn run(self, svc: &Service) -> Result<SavedView, NodeError> {
+        let f = resolve(svc, &self.blob).await?;
+        let id = BlobId(f.blob);
+        let mut out = PathBuf::from(&self.out);
+        if out.is_dir() {
+            // The sender's name, but only as a name inside the directory the user chose.
+            check_file_name(&f.name)?;
+            out = out.join(&f.name);
+        }
+        if !svc.engine.blobs().is_complete(&id) {
+            let max = svc.engine.file_limits()?.max_file;
+            if f.size > max {
+                return Err(confab_blobs::BlobError::TooLarge {
+                    what: format!("file {:?}", f.name),
+                    size: f.size,
+                    max,
+                }
+                .into());
+            }
+            let node = svc.node("fetching a file that is not here")?;
+            let secs = self.timeout_secs.unwrap_or(DEFAULT_FETCH_SECS);
+            match tokio::time::timeout(Duration::from_secs(secs), node.fetch_blob(id, f.size, f.space)).await
+            {
+                Err(_) => {
+                    return Err(NodeError::Network(format!(
+                    "file {:?} ({}) was not fetched within {secs} s: no member that holds it is reachable",
+                    f.name,
+                    id.short()
+                )))
+                }
+                Ok(r) => r?.map_err(NodeError::Network)?,
+            }
+        }
+        let blobs = svc.engine.blobs().clone();
+        let key = confab_blobs::BlobKey(f.key);
+        let path = out.clone();
+        let size = tokio::task::spawn_blocking(move || blobs.export(&id, &key, &path))
+            .await
+            .map_err(|e| NodeError::Invalid(format!("saving: {e}")))??;
+        Ok(SavedView {
+            blob: id.to_string(),
+            name: f.name,
+            size,
+            path: out.display().to_string(),
+        })
+    }
+}
