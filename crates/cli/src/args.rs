@@ -387,9 +387,13 @@ pub enum NewsCmd {
         /// Title.
         #[arg(long)]
         title: String,
-        /// Body text.
-        #[arg(long)]
-        body: String,
+        /// Body text (Markdown).
+        #[arg(long, required_unless_present = "markdown", conflicts_with = "markdown")]
+        body: Option<String>,
+        /// Read the body from this Markdown file; pictures it links by relative path are
+        /// attached.
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<std::path::PathBuf>,
         /// Print JSON.
         #[arg(long)]
         json: bool,

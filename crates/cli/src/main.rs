@@ -247,10 +247,16 @@ async fn news(c: &Client, cmd: NewsCmd) -> Result<()> {
             space,
             title,
             body,
+            markdown,
             json,
-        } => output::emit(json, &c.news_publish(&space, &title, &body).await?, |w| {
-            w.id.clone()
-        }),
+        } => {
+            let written = match (body, markdown) {
+                (_, Some(file)) => c.news_publish_markdown(&space, &title, &file).await?,
+                (Some(body), None) => c.news_publish(&space, &title, &body).await?,
+                (None, None) => unreachable!("clap requires one"),
+            };
+            output::emit(json, &written, |w| w.id.clone())
+        }
         NewsCmd::List {
             space,
             limit,

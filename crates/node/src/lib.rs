@@ -18,6 +18,7 @@ mod error;
 mod events;
 mod ipc;
 mod lock;
+mod markdown;
 mod media;
 mod ops;
 pub mod policy;

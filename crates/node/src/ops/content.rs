@@ -309,17 +309,69 @@ impl Op for BoardLive {
 pub(crate) struct NewsPublish {
     pub space: String,
     pub title: String,
+    /// Markdown.
     pub body: String,
+    /// The directory pictures linked by relative path are found in (that of the Markdown
+    /// file); without it, such links are an error.
+    #[serde(default)]
+    pub base: Option<String>,
+    /// Further files to attach (paths on this machine).
+    #[serde(default)]
+    pub files: Vec<String>,
 }
 
 impl Op for NewsPublish {
     const METHOD: &'static str = "news.publish";
     type Output = WrittenView;
     async fn run(self, svc: &Service) -> Result<WrittenView, NodeError> {
+        // Refused before any picture is stored.
+        let s = svc.space(&self.space).await?;
+        if s.kind != SpaceKind::News {
+            return Err(NodeError::Invalid(format!("{:?} is a {} space, not a newsletter", s.name, s.kind)));
+        }
+        let me = svc.engine.me();
+        if s.owner != me {
+            return Err(NodeError::Refused(
+                confab_core::AuthError::NotOwner {
+                    space_name: s.name.clone(),
+                    owner: s.owner.peer_id(),
+                    author: me.peer_id(),
+                }
+                .to_string(),
+            ));
+        }
+        let local = crate::markdown::local_images(&self.body);
+        let mut paths: Vec<String> = Vec::new();
+        if !local.is_empty() {
+            let Some(base) = &self.base else {
+                return Err(NodeError::Invalid(format!(
+                    "the issue links the picture {:?} by path; publish it from a file (--markdown) so the path can be found",
+                    local[0]
+                )));
+            };
+            for l in &local {
+                let p = std::path::Path::new(base).join(l);
+                if !p.is_file() {
+                    return Err(NodeError::Invalid(format!(
+                        "the picture {l:?} the issue links is not a file at {}",
+                        p.display()
+                    )));
+                }
+                paths.push(p.display().to_string());
+            }
+        }
+        paths.extend(self.files.iter().cloned());
+        let files = super::files::attach(svc, &paths).await?;
+        let to: std::collections::HashMap<String, String> = local
+            .iter()
+            .zip(&files)
+            .map(|(l, f)| (l.clone(), data_encoding::HEXLOWER.encode(&f.blob)))
+            .collect();
+        let body = crate::markdown::rewrite_images(&self.body, &to).map_err(NodeError::Invalid)?;
         let body = Body::News(NewsBody {
-            files: Vec::new(),
+            files,
             title: self.title,
-            body: self.body,
+            body,
         });
         write_one(svc, &self.space, body, vec![]).await
     }

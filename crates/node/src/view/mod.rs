@@ -206,6 +206,9 @@ pub struct IssueView {
     /// Its images and attachments.
     #[serde(default)]
     pub files: Vec<FileView>,
+    /// The body rendered from Markdown and sanitised (pictures through the blob protocol).
+    #[serde(default)]
+    pub html: String,
     /// For the owner's own issues: how many peers are known to hold it (confirmed by a
     /// completed sync with each); absent for others' issues.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -225,10 +228,20 @@ impl IssueView {
             by,
             title: n.title.clone(),
             body: n.body.clone(),
+            html: render(&n.body, &n.files),
             files: n.files.iter().map(FileView::of).collect(),
             held_by,
         }
     }
+}
+
+/// An issue's Markdown as sanitised HTML, its pictures from its own files.
+fn render(md: &str, files: &[confab_core::FileRef]) -> String {
+    let blobs: Vec<String> = files
+        .iter()
+        .map(|f| data_encoding::HEXLOWER.encode(&f.blob))
+        .collect();
+    crate::markdown::render(md, &blobs)
 }
 
 /// A file a message or issue carries.
@@ -470,6 +483,7 @@ impl RecordView {
                 by: by(),
                 title: n.title.clone(),
                 body: n.body.clone(),
+                html: render(&n.body, &n.files),
                 files: n.files.iter().map(FileView::of).collect(),
                 held_by: None,
             }),
