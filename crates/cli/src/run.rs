@@ -121,6 +121,18 @@ pub async fn run(dir: &Path, args: RunArgs) -> Result<()> {
                     crate::output::short(&space)
                 ),
                 EventView::Dropped { peer, reason } => eprintln!("dropped {peer}: {reason}"),
+                EventView::FileProgress {
+                    blob,
+                    have,
+                    size,
+                    resumed,
+                    fetched,
+                    ..
+                } => eprintln!(
+                    "file {} {have}/{size} resumed {resumed} fetched {fetched}",
+                    crate::output::short(&blob)
+                ),
+                EventView::FileHeld { blob, .. } => out(format!("file held {blob}"))?,
                 EventView::Live {
                     space, author, live, ..
                 } => {

@@ -58,7 +58,10 @@ fn newsletter_pictures_reach_a_subscriber_after_the_publisher_has_gone() {
         .iter()
         .map(|f| std::fs::read(issue_dir.join(f)).unwrap())
         .collect();
-    assert!(originals.iter().all(|o| o.len() > 2 << 20), "pictures of over 2 MiB");
+    assert!(
+        originals.iter().all(|o| o.len() > 2 << 20),
+        "pictures of over 2 MiB"
+    );
     cli(
         &p,
         &[
@@ -80,12 +83,21 @@ fn newsletter_pictures_reach_a_subscriber_after_the_publisher_has_gone() {
     let body = issue["body"].as_str().unwrap();
     for f in files {
         let id = f["blob"].as_str().unwrap();
-        assert!(body.contains(&format!("]({id}")), "link rewritten to {id}: {body}");
+        assert!(
+            body.contains(&format!("]({id}")),
+            "link rewritten to {id}: {body}"
+        );
         assert!(f["held"].as_bool().unwrap());
     }
     let html = issue["html"].as_str().unwrap();
-    assert!(html.contains("<h1>Spring</h1>") && html.contains("confab-blob://localhost/"), "{html}");
-    assert!(!html.contains("<script") && !html.contains("javascript:"), "{html}");
+    assert!(
+        html.contains("<h1>Spring</h1>") && html.contains("confab-blob://localhost/"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<script") && !html.contains("javascript:"),
+        "{html}"
+    );
 
     let p_id = peer_id(&p);
     let local = ["--no-mdns", "--no-dht", "--no-upnp"];
@@ -100,7 +112,11 @@ fn newsletter_pictures_reach_a_subscriber_after_the_publisher_has_gone() {
         "s1",
         &s1_ns,
         &s1,
-        &[&local[..], &["--listen", "/ip4/0.0.0.0/tcp/4202", "--dial", &p_addr]].concat(),
+        &[
+            &local[..],
+            &["--listen", "/ip4/0.0.0.0/tcp/4202", "--dial", &p_addr],
+        ]
+        .concat(),
     );
     wait(60, "s1 holds the issue's pictures", || {
         let b = blobs(&s1, &space);
@@ -115,7 +131,12 @@ fn newsletter_pictures_reach_a_subscriber_after_the_publisher_has_gone() {
         &s2,
         &[
             &local[..],
-            &["--listen", "/ip4/0.0.0.0/tcp/0", "--dial", &format!("/ip4/10.214.5.1/tcp/4202/p2p/{s1_id}")],
+            &[
+                "--listen",
+                "/ip4/0.0.0.0/tcp/0",
+                "--dial",
+                &format!("/ip4/10.214.5.1/tcp/4202/p2p/{s1_id}"),
+            ],
         ]
         .concat(),
     );
@@ -124,7 +145,14 @@ fn newsletter_pictures_reach_a_subscriber_after_the_publisher_has_gone() {
         (b.len() == 2 && b.iter().all(|f| f["held"] == true)).then_some(())
     });
     let got = blobs(&s2, &space);
-    assert!(got.iter().all(|b| b["holders"].as_array().unwrap().iter().any(|h| h == s1_id.as_str())), "{got:?}");
+    assert!(
+        got.iter().all(|b| b["holders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h == s1_id.as_str())),
+        "{got:?}"
+    );
     // Byte-identical: the encrypted blobs hash to their ids, and the saved pictures are the
     // publisher's files.
     let out = d.path().join("saved");
@@ -139,4 +167,115 @@ fn newsletter_pictures_reach_a_subscriber_after_the_publisher_has_gone() {
         assert_eq!(blake3::hash(&std::fs::read(path).unwrap()), blake3::hash(want));
     }
     drop((ps1, ps2));
+}
+
+#[test]
+fn a_download_killed_midway_resumes_from_what_was_verified() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    let (room, ticket) = create(&a, "chat", "room");
+    cli(&b, &["space", "join", &ticket]);
+    // Under the automatic size: b fetches it as soon as the message arrives.
+    let mut x = 99u64;
+    let data: Vec<u8> = (0..20 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    std::fs::write(d.path().join("film.bin"), &data).unwrap();
+    cli(
+        &a,
+        &[
+            "chat",
+            "send",
+            &room,
+            "--file",
+            d.path().join("film.bin").to_str().unwrap(),
+        ],
+    );
+    let blob = cli(&a, &["blob", "list", &room])[0]["blob"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let local = ["--no-mdns", "--no-dht", "--no-upnp"];
+    let pa = Peer::start(
+        "a",
+        "",
+        &a,
+        &[&local[..], &["--listen", "/ip4/127.0.0.1/tcp/0"]].concat(),
+    );
+    let a_addr = wait(20, "a listens", || {
+        pa.out
+            .lock()
+            .unwrap()
+            .iter()
+            .find_map(|l| l.strip_prefix("listening ").map(str::to_string))
+    });
+    let a_addr = format!("{a_addr}/p2p/{}", peer_id(&a));
+    let b_args = [
+        &local[..],
+        &["--listen", "/ip4/127.0.0.1/tcp/0", "--dial", &a_addr],
+    ]
+    .concat();
+    let mut pb = Peer::start("b", "", &b, &b_args);
+    // SIGKILL as soon as some of it is here.
+    wait(60, "b fetches part of the file", || {
+        pb.err
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| {
+                l.starts_with("file ")
+                    && l.split_whitespace()
+                        .nth(2)
+                        .is_some_and(|h| h.split('/').next().unwrap().parse::<u64>().unwrap() >= 1 << 20)
+            })
+            .then_some(())
+    });
+    pb.child.kill().unwrap();
+    pb.child.wait().unwrap();
+    let partial = b.join("blobs/partial").join(format!("{blob}.data"));
+    assert!(
+        partial.exists(),
+        "the download was still under way when b was killed"
+    );
+
+    let pb = Peer::start("b", "", &b, &b_args);
+    wait(60, "b holds the file after the restart", || {
+        pb.out
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| *l == format!("file held {blob}"))
+            .then_some(())
+    });
+    let last = pb
+        .err
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|l| l.starts_with("file "))
+        .cloned()
+        .unwrap();
+    let words: Vec<&str> = last.split_whitespace().collect();
+    let after = |k: &str| -> u64 {
+        words[words.iter().position(|w| *w == k).unwrap() + 1]
+            .parse()
+            .unwrap()
+    };
+    let (resumed, fetched) = (after("resumed"), after("fetched"));
+    assert!(resumed >= 1 << 20, "{last}");
+    assert_eq!(
+        resumed + fetched,
+        data.len() as u64,
+        "fetched again what was verified: {last}"
+    );
+    let out = d.path().join("film.out");
+    cli(&b, &["blob", "get", &blob, "--out", out.to_str().unwrap()]);
+    assert!(std::fs::read(&out).unwrap() == data);
+    drop((pa, pb));
 }

@@ -535,9 +535,18 @@ impl Client {
 
     /// Publishes an issue written in a Markdown file; the pictures it links by relative path
     /// are attached and their links rewritten to their blobs.
-    pub async fn news_publish_markdown(&self, space: &str, title: &str, file: &Path) -> Result<WrittenView, NodeError> {
+    pub async fn news_publish_markdown(
+        &self,
+        space: &str,
+        title: &str,
+        file: &Path,
+    ) -> Result<WrittenView, NodeError> {
         let body = std::fs::read_to_string(file).map_err(|e| NodeError::io(file, e))?;
-        let base = absolute(file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))?;
+        let base = absolute(
+            file.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+        )?;
         self.call(NewsPublish {
             space: space.into(),
             title: title.into(),

@@ -115,7 +115,10 @@ mod tests {
     fn local_pictures_are_found_and_rewritten() {
         let md = "# Hi\n\n![a cat](img/cat.png \"Cat\") and ![again](img/cat.png)\n\n![web](https://x.org/a.png) ![dog](dog.jpg)\n\n[a link](notes.md)\n";
         assert_eq!(local_images(md), vec!["img/cat.png", "dog.jpg"]);
-        let to = HashMap::from([("img/cat.png".to_string(), HEX.to_string()), ("dog.jpg".to_string(), "d".repeat(64))]);
+        let to = HashMap::from([
+            ("img/cat.png".to_string(), HEX.to_string()),
+            ("dog.jpg".to_string(), "d".repeat(64)),
+        ]);
         let out = rewrite_images(md, &to).unwrap();
         assert_eq!(
             out,
@@ -130,11 +133,32 @@ mod tests {
             "# Title\n\n*em* **strong** `code`\n\n> quote\n\n- one\n- two\n\n```\nfn x() {{}}\n```\n\n[ok](https://example.org) [bad](javascript:alert(1)) [blob](confab-blob://localhost/{HEX})\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n<a href=\"#\" onclick=\"alert(1)\">click</a>\n\n![pic]({HEX}) ![pixel](https://tracker.example/p.gif)\n"
         );
         let html = render(&md, &[HEX.to_string()]);
-        for want in ["<h1>Title</h1>", "<em>em</em>", "<strong>strong</strong>", "<code>code</code>", "<blockquote>", "<li>one</li>", "<pre><code>", "href=\"https://example.org\"", "rel=\"noopener noreferrer\""] {
+        for want in [
+            "<h1>Title</h1>",
+            "<em>em</em>",
+            "<strong>strong</strong>",
+            "<code>code</code>",
+            "<blockquote>",
+            "<li>one</li>",
+            "<pre><code>",
+            "href=\"https://example.org\"",
+            "rel=\"noopener noreferrer\"",
+        ] {
             assert!(html.contains(want), "{want} missing from {html}");
         }
-        assert!(html.contains(&format!("src=\"confab-blob://localhost/{HEX}\"")), "{html}");
-        for gone in ["<script", "alert(1)</script>", "onerror", "onclick", "javascript:", "tracker.example", "href=\"confab-blob"] {
+        assert!(
+            html.contains(&format!("src=\"confab-blob://localhost/{HEX}\"")),
+            "{html}"
+        );
+        for gone in [
+            "<script",
+            "alert(1)</script>",
+            "onerror",
+            "onclick",
+            "javascript:",
+            "tracker.example",
+            "href=\"confab-blob",
+        ] {
             assert!(!html.contains(gone), "{gone} left in {html}");
         }
     }

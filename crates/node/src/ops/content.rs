@@ -327,7 +327,10 @@ impl Op for NewsPublish {
         // Refused before any picture is stored.
         let s = svc.space(&self.space).await?;
         if s.kind != SpaceKind::News {
-            return Err(NodeError::Invalid(format!("{:?} is a {} space, not a newsletter", s.name, s.kind)));
+            return Err(NodeError::Invalid(format!(
+                "{:?} is a {} space, not a newsletter",
+                s.name, s.kind
+            )));
         }
         let me = svc.engine.me();
         if s.owner != me {
