@@ -153,6 +153,7 @@ mod tests {
             title: title.into(),
             body: "long text".into(),
             files: vec![],
+            html: String::new(),
             held_by: None,
         })
     }
