@@ -337,6 +337,15 @@ impl Client {
         .await
     }
 
+    /// A picture to show (`thumb`: the sender's preview), or `None` if there is none yet.
+    pub async fn file_picture(&self, blob: &str, thumb: bool) -> Result<Option<Picture>, NodeError> {
+        self.call(FilePicture {
+            blob: blob.into(),
+            thumb,
+        })
+        .await
+    }
+
     /// The files of a space, each blob once.
     pub async fn blob_list(&self, space: &str) -> Result<Vec<BlobView>, NodeError> {
         self.call(BlobList { space: space.into() }).await

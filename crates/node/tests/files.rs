@@ -130,6 +130,14 @@ async fn an_attachment_spreads_and_is_saved_byte_identical() {
         assert_eq!(std::fs::read(&saved.path).unwrap(), **want);
         assert_eq!(Path::new(&saved.path).parent().unwrap(), out);
     }
+    // The picture shows: the sender's preview, then the whole picture; the other file is no
+    // picture.
+    let thumb = b.file_picture(&list[1].blob, true).await.unwrap().unwrap();
+    assert_eq!(thumb.mime, "image/jpeg");
+    assert!(image::load_from_memory(&thumb.bytes).unwrap().width() <= 320);
+    let full = b.file_picture(&list[1].blob, false).await.unwrap().unwrap();
+    assert_eq!((full.mime.as_str(), &full.bytes), ("image/png", &pic));
+    assert!(b.file_picture(&list[0].blob, false).await.unwrap().is_none());
     // Only the encrypted bytes are in b's blob directory.
     for f in &list {
         let stored = std::fs::read(d.path().join("b/blobs").join(format!("{}.data", f.blob))).unwrap();

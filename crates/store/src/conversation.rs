@@ -82,8 +82,8 @@ fn note_mentions(
 
 fn note_files(tx: &Transaction<'_>, rec: &Record, files: &[confab_core::FileRef]) -> Result<(), StoreError> {
     let mut q = tx.prepare_cached(
-        "INSERT OR IGNORE INTO files (record, idx, blob, space, author, ts, name, size, mime, key) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT OR IGNORE INTO files (record, idx, blob, space, author, ts, name, size, mime, key, thumb) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     for (i, f) in files.iter().enumerate() {
         q.execute(params![
@@ -96,7 +96,8 @@ fn note_files(tx: &Transaction<'_>, rec: &Record, files: &[confab_core::FileRef]
             f.name,
             f.size as i64,
             f.mime,
-            f.key
+            f.key,
+            f.thumb.as_ref().map(|t| t.bytes.as_slice())
         ])?;
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! set of blobs still named by a record (everything else in the blob store is garbage).
 
 use confab_core::{AuthorKey, Hlc, RecordId, SpaceId};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 use crate::db::{blob32, Db};
 use crate::StoreError;
@@ -115,6 +115,15 @@ impl Db {
         let pat = format!("{}%", prefix.to_ascii_uppercase());
         let rows = q.query_map([pat], row)?;
         collect(rows)
+    }
+
+    /// The sender's preview of the picture in a blob (exact id), if a held record has one.
+    pub fn file_thumb(&mut self, blob: &[u8; 32]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT thumb FROM files WHERE blob = ?1 AND thumb IS NOT NULL LIMIT 1")?
+            .query_row([&blob[..]], |r| r.get(0))
+            .optional()?)
     }
 
     /// Every blob a held record names: its size, and the spaces that name it.

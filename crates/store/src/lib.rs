@@ -431,6 +431,11 @@ impl Store {
         self.call(move |db| db.files_by_blob(&prefix))
     }
 
+    /// The sender's preview of the picture in a blob, if a held record has one.
+    pub fn file_thumb(&self, blob: [u8; 32]) -> Pending<Option<Vec<u8>>> {
+        self.call(move |db| db.file_thumb(&blob))
+    }
+
     /// Every blob a held record names, with its size and a space that names it.
     pub fn named_blobs(&self) -> Pending<Vec<([u8; 32], u64, SpaceId)>> {
         self.call(|db| db.named_blobs())

@@ -155,6 +155,62 @@ impl Op for BlobList {
     }
 }
 
+/// Media types shown as pictures in the app (never SVG, which can carry script).
+pub const PICTURE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/// A picture to show: the sender's preview, or the whole picture once it is here (up to the
+/// automatic fetch size). `None` if there is none to show (not a picture, not here yet).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FilePicture {
+    pub blob: String,
+    #[serde(default)]
+    pub thumb: bool,
+}
+
+/// A picture's bytes and media type.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Picture {
+    /// `image/png`, …
+    pub mime: String,
+    /// The encoded picture.
+    pub bytes: Vec<u8>,
+}
+
+impl Op for FilePicture {
+    const METHOD: &'static str = "file.picture";
+    type Output = Option<Picture>;
+    async fn run(self, svc: &Service) -> Result<Option<Picture>, NodeError> {
+        let id: BlobId = self.blob.parse()?;
+        if self.thumb {
+            return Ok(svc.engine.store().file_thumb(id.0).await?.map(|bytes| Picture {
+                mime: "image/jpeg".into(),
+                bytes,
+            }));
+        }
+        let Some(f) = svc
+            .engine
+            .store()
+            .files_by_blob(id.to_string())
+            .await?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        if !PICTURE_TYPES.contains(&f.mime.as_str()) || !svc.engine.blobs().is_complete(&id) {
+            return Ok(None);
+        }
+        let max = svc.engine.file_limits()?.auto_fetch.max(25 << 20);
+        let blobs = svc.engine.blobs().clone();
+        let key = confab_blobs::BlobKey(f.key);
+        let bytes = tokio::task::spawn_blocking(move || blobs.read(&id, &key, max))
+            .await
+            .map_err(|e| NodeError::Invalid(format!("reading a picture: {e}")))??;
+        Ok(Some(Picture { mime: f.mime, bytes }))
+    }
+}
+
 /// Saves a file (decrypted) at `out`, or inside `out` under its own name if `out` is a
 /// directory. A running node fetches it first if it is not here, waiting up to
 /// `timeout_secs`.

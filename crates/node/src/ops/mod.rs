@@ -25,6 +25,7 @@ pub use chat::PageAt;
 pub(crate) use chat::*;
 pub(crate) use content::*;
 pub(crate) use files::*;
+pub use files::{Picture, PICTURE_TYPES};
 pub(crate) use node::*;
 pub(crate) use people::*;
 pub(crate) use spaces::*;
@@ -141,4 +142,5 @@ methods!(
     ProfileList,
     BlobList,
     BlobGet,
+    FilePicture,
 );

@@ -13,6 +13,8 @@ CREATE TABLE files (
     size   INTEGER NOT NULL,
     mime   TEXT NOT NULL,
     key    BLOB NOT NULL,
+    -- The sender's preview of a picture (JPEG), if any.
+    thumb  BLOB,
     PRIMARY KEY (record, idx)
 ) WITHOUT ROWID;
 CREATE INDEX files_by_blob ON files (blob);
