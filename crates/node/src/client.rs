@@ -542,6 +542,25 @@ impl Client {
         .await
     }
 
+    /// Publishes an issue in Markdown with files attached (paths on this machine); a picture
+    /// the Markdown links by a file's name (`![](cat.png)`) shows that file.
+    pub async fn news_publish_files(
+        &self,
+        space: &str,
+        title: &str,
+        body: &str,
+        files: Vec<PathBuf>,
+    ) -> Result<WrittenView, NodeError> {
+        self.call(NewsPublish {
+            space: space.into(),
+            title: title.into(),
+            body: body.into(),
+            base: None,
+            files: files.iter().map(|p| absolute(p)).collect::<Result<_, _>>()?,
+        })
+        .await
+    }
+
     /// Publishes an issue written in a Markdown file; the pictures it links by relative path
     /// are attached and their links rewritten to their blobs.
     pub async fn news_publish_markdown(

@@ -328,8 +328,9 @@ impl Op for NewsPublish {
         let s = svc.space(&self.space).await?;
         if s.kind != SpaceKind::News {
             return Err(NodeError::Invalid(format!(
-                "{:?} is a {} space, not a newsletter",
-                s.name, s.kind
+                "a {} space does not take {:?} records",
+                s.kind,
+                RecordKind::NewsIssue
             )));
         }
         let me = svc.engine.me();
@@ -343,32 +344,40 @@ impl Op for NewsPublish {
                 .to_string(),
             ));
         }
+        // A picture linked by path is one of the files given (by its name) or, publishing from
+        // a Markdown file, a file beside it.
         let local = crate::markdown::local_images(&self.body);
-        let mut paths: Vec<String> = Vec::new();
-        if !local.is_empty() {
-            let Some(base) = &self.base else {
-                return Err(NodeError::Invalid(format!(
-                    "the issue links the picture {:?} by path; publish it from a file (--markdown) so the path can be found",
-                    local[0]
-                )));
-            };
-            for l in &local {
-                let p = std::path::Path::new(base).join(l);
-                if !p.is_file() {
-                    return Err(NodeError::Invalid(format!(
-                        "the picture {l:?} the issue links is not a file at {}",
-                        p.display()
-                    )));
+        let mut paths: Vec<String> = self.files.clone();
+        let mut linked: Vec<(String, usize)> = Vec::new();
+        for l in &local {
+            let given = self.files.iter().position(|f| {
+                std::path::Path::new(f).file_name().and_then(|n| n.to_str()) == Some(l.as_str())
+            });
+            let at = match (given, &self.base) {
+                (Some(i), _) => i,
+                (None, Some(base)) => {
+                    let p = std::path::Path::new(base).join(l);
+                    if !p.is_file() {
+                        return Err(NodeError::Invalid(format!(
+                            "the picture {l:?} the issue links is not a file at {}",
+                            p.display()
+                        )));
+                    }
+                    paths.push(p.display().to_string());
+                    paths.len() - 1
                 }
-                paths.push(p.display().to_string());
-            }
+                (None, None) => {
+                    return Err(NodeError::Invalid(format!(
+                        "the issue links the picture {l:?}, which is not among the files attached"
+                    )))
+                }
+            };
+            linked.push((l.clone(), at));
         }
-        paths.extend(self.files.iter().cloned());
         let files = super::files::attach(svc, &paths).await?;
-        let to: std::collections::HashMap<String, String> = local
+        let to: std::collections::HashMap<String, String> = linked
             .iter()
-            .zip(&files)
-            .map(|(l, f)| (l.clone(), data_encoding::HEXLOWER.encode(&f.blob)))
+            .map(|(l, i)| (l.clone(), data_encoding::HEXLOWER.encode(&files[*i].blob)))
             .collect();
         let body = crate::markdown::rewrite_images(&self.body, &to).map_err(NodeError::Invalid)?;
         let body = Body::News(NewsBody {
