@@ -98,6 +98,10 @@ pub async fn run(dir: &Path, args: RunArgs) -> Result<()> {
         match &ev {
             NodeEvent::PeerConnected(p) => eprintln!("peer {} connected ({})", short(&p.peer_id), p.how),
             NodeEvent::PeerDisconnected(p) => eprintln!("peer {} disconnected", short(p)),
+            NodeEvent::BlobHeld { blob, sources, .. } if !sources.is_empty() => {
+                let from: Vec<String> = sources.iter().map(|(p, b)| format!("{}={b}", short(p))).collect();
+                eprintln!("file {} from {}", blob.short(), from.join(" "));
+            }
             _ => {}
         }
         if ev.changes_names() {

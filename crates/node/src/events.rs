@@ -89,6 +89,8 @@ pub enum NodeEvent {
         blob: confab_blobs::BlobId,
         /// The space whose record names it.
         space: SpaceId,
+        /// Who served it, and how many bytes each (empty if it was here already).
+        sources: Vec<(String, u64)>,
     },
 }
 
@@ -177,7 +179,7 @@ impl NodeEvent {
                 resumed: *resumed,
                 fetched: *fetched,
             }],
-            NodeEvent::BlobHeld { blob, space } => vec![EventView::FileHeld {
+            NodeEvent::BlobHeld { blob, space, .. } => vec![EventView::FileHeld {
                 space: space.to_string(),
                 blob: blob.to_string(),
             }],

@@ -221,7 +221,14 @@ impl Actor {
             BlobReport::Begun { id, space, held } => {
                 self.blobs.starting.remove(&id);
                 match held {
-                    Ok(Held::Complete { .. }) => self.blob_done(id, space, Ok(())),
+                    Ok(Held::Complete { .. }) => {
+                        self.emit(NodeEvent::BlobHeld {
+                            blob: id,
+                            space,
+                            sources: Vec::new(),
+                        });
+                        self.blob_done(id, Ok(()));
+                    }
                     Ok(Held::Partial { size, have }) => {
                         let dl = Download::new(id, size, &have);
                         let resumed = dl.bytes_here();
@@ -244,10 +251,10 @@ impl Actor {
                         self.check_complete(id);
                         self.pump(id, now);
                     }
-                    Ok(Held::Absent) => self.blob_done(id, space, Err("the blob could not be set up".into())),
+                    Ok(Held::Absent) => self.blob_done(id, Err("the blob could not be set up".into())),
                     Err(e) => {
                         warn!("blob {}: {e}", id.short());
-                        self.blob_done(id, space, Err(e));
+                        self.blob_done(id, Err(e));
                     }
                 }
             }
@@ -320,7 +327,19 @@ impl Actor {
                 match result {
                     Ok(true) => {
                         info!("blob {} is here ({} bytes)", id.short(), a.dl.size());
-                        self.blob_done(id, a.space, Ok(()));
+                        let sources = a
+                            .dl
+                            .served()
+                            .into_iter()
+                            .filter(|(_, g)| *g > 0)
+                            .map(|(p, g)| (p.to_string(), (g * confab_blobs::GROUP_BYTES).min(a.dl.size())))
+                            .collect();
+                        self.emit(NodeEvent::BlobHeld {
+                            blob: id,
+                            space: a.space,
+                            sources,
+                        });
+                        self.blob_done(id, Ok(()));
                         self.announce_holding(id);
                     }
                     Ok(false) => {
@@ -330,7 +349,7 @@ impl Actor {
                     }
                     Err(e) => {
                         warn!("blob {}: {e}", id.short());
-                        self.blob_done(id, a.space, Err(e));
+                        self.blob_done(id, Err(e));
                     }
                 }
                 self.start_queued();
@@ -380,10 +399,7 @@ impl Actor {
         }
     }
 
-    fn blob_done(&mut self, id: BlobId, space: SpaceId, result: Result<(), String>) {
-        if result.is_ok() {
-            self.emit(NodeEvent::BlobHeld { blob: id, space });
-        }
+    fn blob_done(&mut self, id: BlobId, result: Result<(), String>) {
         for w in self.blobs.waiters.remove(&id).unwrap_or_default() {
             let _ = w.send(result.clone());
         }
