@@ -35,6 +35,13 @@ const COMMANDS: &[&str] = &[
     "reading",
     "search",
     "chat_typing",
+    "chat_attach",
+    "chat_attach_bytes",
+    "file_save",
+    "file_open_dialog",
+    "open_link",
+    "news_publish_files",
+    "clipboard_picture",
 ];
 
 fn main() {

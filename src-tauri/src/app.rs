@@ -28,6 +28,8 @@ impl AppState {
         let dir = confab_node::data_dir_from_env()?;
         let cfg = NodeConfig::load(&dir)?.with_env()?;
         let client = Client::start(&dir, cfg).await?;
+        // The node holds the data dir's lock now: no other app is attaching from it.
+        crate::files::clear_pasted(&dir);
         tauri::async_runtime::spawn(pump(app, client.clone()));
         Ok(Self { client, dir })
     }

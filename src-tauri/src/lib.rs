@@ -4,22 +4,42 @@
 //! exits.
 
 mod app;
+mod clipboard;
 mod commands;
 mod error;
+mod files;
 mod notify;
+mod protocol;
 mod talk;
 
 pub use app::{AppState, EVENT};
 pub use error::UiError;
+pub use files::openable;
 pub use notify::{notification_for, Note};
+pub use protocol::SCHEME as BLOB_SCHEME;
 
 use tauri::{Manager, RunEvent};
 
 /// Builds the app on any Tauri runtime, so tests can hand it the mock runtime. The node
 /// starts in `setup` with the data dir of `CONFAB_DATA_DIR` (or the platform default) and the
 /// saved settings with `CONFAB_LISTEN`, `CONFAB_DIAL`, `CONFAB_RELAY`, `CONFAB_MDNS` on top.
+/// Pictures reach the page through the `confab-blob` protocol; the window never navigates
+/// away from the app (links go to the system's browser through `open_link`).
 pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder
+    protocol::register(builder)
+        // The native dialogs and the system's opener, used from Rust only: the page gets no
+        // permission of these plugins, and the opener injects no script of its own.
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(
+            tauri_plugin_opener::Builder::new()
+                .open_js_links_on_click(false)
+                .build(),
+        )
+        .plugin(
+            tauri::plugin::Builder::<R, ()>::new("stay-in-app")
+                .on_navigation(|_, url| stays_in_app(url))
+                .build(),
+        )
         .invoke_handler(tauri::generate_handler![
             commands::me,
             commands::spaces,
@@ -55,12 +75,29 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
             talk::reading,
             talk::search,
             talk::chat_typing,
+            files::chat_attach,
+            files::chat_attach_bytes,
+            files::file_save,
+            files::file_open_dialog,
+            files::open_link,
+            files::news_publish_files,
+            clipboard::clipboard_picture,
         ])
         .setup(|app| {
             let state = tauri::async_runtime::block_on(AppState::start(app.handle().clone()))?;
             app.manage(state);
             Ok(())
         })
+}
+
+/// Where the window may go: the app's own pages (`tauri://localhost`, or
+/// `http(s)://tauri.localhost` on Windows and Android) and nowhere else.
+pub fn stays_in_app(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        _ => false,
+    }
 }
 
 /// What the app does on its run events: when it exits, the node is shut down cleanly (its
@@ -108,4 +145,32 @@ pub fn run() {
         .expect("error while building the Confab app");
     exit_on_signals(app.handle().clone());
     app.run(|app, event| on_run_event(app, &event));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stays_in_app;
+
+    #[test]
+    fn the_window_stays_on_the_apps_pages() {
+        for ok in [
+            "tauri://localhost/",
+            "tauri://localhost/index.html#x",
+            "http://tauri.localhost/",
+            "https://tauri.localhost/index.html",
+        ] {
+            assert!(stays_in_app(&ok.parse().unwrap()), "{ok}");
+        }
+        for away in [
+            "https://example.org/",
+            "http://localhost:8080/",
+            "confab-blob://localhost/00",
+            "tauri://evil.example/",
+            "file:///etc/passwd",
+            "about:blank",
+            "data:text/html,hi",
+        ] {
+            assert!(!stays_in_app(&away.parse().unwrap()), "{away}");
+        }
+    }
 }

@@ -6,67 +6,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Listener, Manager, WebviewWindow};
+use tauri::test::MockRuntime;
+use tauri::{Listener, WebviewWindow};
 
-struct App {
-    _dir: tempfile::TempDir,
-    app: tauri::App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
-}
-
-fn app() -> App {
-    let dir = tempfile::tempdir().unwrap();
-    // Each test runs in its own process under nextest: the environment is this test's own.
-    std::env::set_var("CONFAB_DATA_DIR", dir.path().join("app"));
-    std::env::set_var("CONFAB_MDNS", "0");
-    std::env::set_var("CONFAB_DHT", "0");
-    std::env::set_var("CONFAB_UPNP", "0");
-    std::env::set_var("CONFAB_LISTEN", "/ip4/127.0.0.1/tcp/0");
-    std::env::set_var("HOME", dir.path());
-    let mut app = confab_app_lib::app_builder(mock_builder())
-        .build(tauri::generate_context!(test = true))
-        .expect("app builds");
-    // One turn of the event loop runs `setup` (which starts the node) and opens the window of
-    // tauri.conf.json. (Deprecated for loops that busy-wait; one turn is all a test needs.)
-    #[allow(deprecated)]
-    app.run_iteration(|_, _| {});
-    let window = app.get_webview_window("main").expect("main window");
-    App {
-        _dir: dir,
-        app,
-        window,
-    }
-}
-
-fn call(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    get_ipc_response(
-        w,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|b| b.deserialize::<Value>().unwrap())
-}
-
-fn ok(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
-    call(w, cmd, args.clone()).unwrap_or_else(|e| panic!("{cmd} {args}: {e}"))
-}
-
-fn err(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
-    match call(w, cmd, args.clone()) {
-        Ok(v) => panic!("{cmd} {args} should fail, gave {v}"),
-        Err(e) => e,
-    }
-}
+#[path = "support/mock.rs"]
+mod mock;
+use mock::{app, call, err, ok, App};
 
 #[test]
 fn spaces_chat_board_news_and_settings() {
@@ -222,12 +167,26 @@ fn only_granted_commands_can_be_called() {
         window: w,
         _dir,
     } = app();
-    // A core command the capability does not grant.
-    let e = call(&w, "plugin:window|close", json!({})).unwrap_err();
-    assert!(
-        e.to_string().to_lowercase().contains("not allowed") || e.to_string().contains("denied"),
-        "{e}"
-    );
+    // A core command the capability does not grant, and the commands of the plugins the app
+    // uses from Rust only (native dialogs, the system's opener).
+    for cmd in [
+        "plugin:window|close",
+        "plugin:dialog|save",
+        "plugin:dialog|open",
+        "plugin:opener|open_url",
+        "plugin:opener|open_path",
+    ] {
+        let e = call(
+            &w,
+            cmd,
+            json!({"url": "https://example.org", "path": "/etc/passwd"}),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().to_lowercase().contains("not allowed") || e.to_string().contains("denied"),
+            "{cmd}: {e}"
+        );
+    }
 }
 
 #[test]
