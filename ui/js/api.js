@@ -12,7 +12,12 @@ export async function call(cmd, args = {}) {
   }
 }
 
-/** Subscribes to node events (see src-tauri/src/view.rs, UiEvent). */
+/** Subscribes to node events (`EventView` in crates/node/src/view, tagged by `type`). */
 export function onEvent(handler) {
   return tauri.event.listen('confab://event', (e) => handler(e.payload));
+}
+
+/** Subscribes to one of the window's own events (`tauri://drag-drop` …); gets its payload. */
+export function onWindowEvent(name, handler) {
+  return tauri.event.listen(name, (e) => handler(e.payload));
 }

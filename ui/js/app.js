@@ -8,6 +8,8 @@ import { peers } from './peers.js';
 import { members } from './members.js';
 import { people } from './profile.js';
 import { search } from './search.js';
+import { files } from './files.js';
+import { bindAttach } from './attach.js';
 
 const views = { chat, board, news };
 const titles = { chat: 'Chat rooms', board: 'Whiteboards', news: 'Newsletters' };
@@ -326,6 +328,12 @@ async function onNodeEvent(ev) {
       await showContent();
       break;
     }
+    case 'file_progress':
+      files.onProgress(ev);
+      break;
+    case 'file_held':
+      files.onHeld(ev);
+      break;
     case 'live':
       if (state.tab === 'board') board.onLive(ev, state.me);
       break;
@@ -355,6 +363,8 @@ async function main() {
   };
   board.bind();
   news.bind();
+  files.bind();
+  bindAttach();
   peers.bind();
   await onEvent((ev) => onNodeEvent(ev).catch((e) => console.error(e)));
   state.me = await call('me');

@@ -1,10 +1,12 @@
-// The composer: Enter sends, Shift+Enter is a new line, Escape cancels a reply or an edit.
+// The composer: Enter sends (with any files waiting in the tray, see attach.js), Shift+Enter
+// is a new line, Escape cancels a reply or an edit.
 // Typing `@` offers the room's members; a chosen one is written as `@Label ` and its peer id
 // is sent along as a mention. While the person types, the room hears "typing" at most every
 // 3 s (live, never stored).
 import { call } from './api.js';
 import { $, el, toast } from './util.js';
 import { people } from './profile.js';
+import { attachments } from './attach.js';
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 5000;
@@ -75,19 +77,25 @@ function mentionsIn(text) {
 async function send() {
   const t = input();
   const text = t.value;
-  if (!st.space) return;
+  if (!st.space || attachments.busy) return;
   const mode = st.mode;
-  if (!text.trim()) {
-    if (mode && mode.kind === 'edit') toast('A message cannot be empty: delete it instead.', true);
+  const editing = Boolean(mode && mode.kind === 'edit');
+  // Files wait in the tray during an edit, for the next message.
+  const withFiles = !editing && attachments.count > 0;
+  if (!text.trim() && !withFiles) {
+    if (editing) toast('A message cannot be empty: delete it instead.', true);
     return;
   }
   const mentions = mentionsIn(text);
   const space = st.space.id;
+  const replyTo = mode && mode.kind === 'reply' ? mode.m.id : null;
   try {
-    if (mode && mode.kind === 'edit') {
+    if (editing) {
       if (text !== mode.m.text) await call('chat_edit', { space, msg: mode.m.id, text, mentions });
+    } else if (withFiles) {
+      await attachments.send({ space, text, replyTo, mentions });
     } else {
-      await call('chat_write', { space, text, replyTo: mode ? mode.m.id : null, mentions });
+      await call('chat_write', { space, text, replyTo, mentions });
     }
   } catch (e) {
     toast(e.message, true);

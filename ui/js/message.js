@@ -1,9 +1,11 @@
 // One chat message as an element: the quote of what it answers, the author's name in their
-// colour, the text with @mentions marked, "(edited)", reactions as chips, and the actions
-// (reply, react, edit, delete) built only when the message is hovered, focused or tapped.
+// colour, the text with @mentions marked, "(edited)", its files (files.js), reactions as
+// chips, and the actions (reply, react, edit, delete) built only when the message is hovered,
+// focused or tapped.
 // Every piece of peer text goes into text nodes.
 import { el, timeOf, safeColor } from './util.js';
 import { people } from './profile.js';
+import { renderFiles } from './files.js';
 
 export const EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '👀'];
 
@@ -87,10 +89,15 @@ export function renderMessage(m, ctx) {
     datetime: new Date(m.ts).toISOString(),
     title: new Date(m.ts).toLocaleString(),
   }, timeOf(m.ts));
-  const text = m.deleted || m.text === null
-    ? el('div', { class: 'text deleted', 'data-testid': 'deleted' },
-      m.removed_by_owner ? 'removed by the owner' : 'message deleted')
-    : el('div', { class: 'text' }, ...withMentions(m, ctx.me));
+  const gone = m.deleted || m.text === null;
+  const files = gone ? null : renderFiles(m.files);
+  let text = null;
+  if (gone) {
+    text = el('div', { class: 'text deleted', 'data-testid': 'deleted' },
+      m.removed_by_owner ? 'removed by the owner' : 'message deleted');
+  } else if (m.text || !files) {
+    text = el('div', { class: 'text' }, ...withMentions(m, ctx.me));
+  }
   const li = el('li', {
     class: classes.join(' '),
     'data-testid': 'chat-message',
@@ -101,6 +108,7 @@ export function renderMessage(m, ctx) {
   el('div', { class: 'meta' }, who, when,
     m.edited && !m.deleted ? el('span', { class: 'edited', 'data-testid': 'edited' }, '(edited)') : null),
   text,
+  files,
   reactions(m, ctx.me));
   li.dataset.ts = String(m.ts);
   li.dataset.tick = String(m.tick);

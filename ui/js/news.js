@@ -1,6 +1,10 @@
-// The Newsletter tab: the owner publishes; subscribers read. Issues are plain text.
+// The Newsletter tab: the owner publishes (Markdown, pictures attached by name: attach.js);
+// subscribers read the issue as HTML rendered and sanitised in Rust, its pictures through the
+// blob protocol and its links in the system's browser.
 import { call } from './api.js';
 import { $, el, toast, timeOf } from './util.js';
+import { renderFiles, showIssuePictures } from './files.js';
+import { publishIssue } from './attach.js';
 
 let space = null;
 let issues = [];
@@ -61,13 +65,31 @@ function read(id) {
     $('reader-title').textContent = i.title;
     const h = i.held_by == null ? '' : ` · ${held(i).textContent}`;
     $('reader-meta').textContent = `${timeOf(i.ts)} · by ${i.me ? 'you' : i.author_short}${h}`;
-    $('reader-body').textContent = i.body;
+    const body = $('reader-body');
+    // The one place HTML from a peer enters the page: the issue's Markdown rendered and
+    // sanitised in Rust (ammonia: no script, no handler, no style, pictures only the
+    // issue's own files through the blob protocol).
+    body.innerHTML = i.html;
+    const rest = showIssuePictures(body, i.files);
+    const list = renderFiles(rest);
+    if (list) body.append(list);
   }
   render();
 }
 
 export const news = {
   bind() {
+    // Links open in the system's browser; the window itself never navigates.
+    const link = (e) => {
+      const a = e.target.closest && e.target.closest('a[href]');
+      if (!a) return;
+      e.preventDefault();
+      if (e.type === 'click' || e.button === 1) {
+        call('open_link', { url: a.getAttribute('href') }).catch((err) => toast(err.message, true));
+      }
+    };
+    $('reader-body').addEventListener('click', link);
+    $('reader-body').addEventListener('auxclick', link);
     // Holder counts change as subscribers sync; refresh them while an own newsletter is open.
     setInterval(async () => {
       if (!space || !space.mine || document.hidden || $('news-form').hidden) return;
@@ -87,7 +109,7 @@ export const news = {
       const body = $('news-body').value;
       if (!title) return;
       try {
-        await call('news_publish', { space: space.id, title, body });
+        await publishIssue(space.id, title, body);
         $('news-title').value = '';
         $('news-body').value = '';
         toast('Published. Subscribers receive it now, or from each other later.');
