@@ -15,6 +15,22 @@ pub struct Note {
     pub body: String,
 }
 
+/// What a message says in a notification: its text, or what it carries when it has none.
+fn message_preview(m: &confab_node::view::MessageView) -> String {
+    let text = preview(m.text.as_deref().unwrap_or_default());
+    if !text.is_empty() {
+        return text;
+    }
+    let pictures = m.files.iter().filter(|f| f.dims.is_some()).count();
+    match (m.files.len(), pictures) {
+        (0, _) => text,
+        (1, 1) => "sent a picture".into(),
+        (1, _) => format!("sent {}", preview(&m.files[0].name)),
+        (n, p) if p == n => format!("sent {n} pictures"),
+        (n, _) => format!("sent {n} files"),
+    }
+}
+
 fn preview(s: &str) -> String {
     let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if one_line.chars().count() > PREVIEW_CHARS {
@@ -43,14 +59,10 @@ pub fn notification_for(space_name: &str, muted: bool, records: &[RecordView], c
     let title = space_name.to_string();
     let body = match wanted.as_slice() {
         [] => return None,
-        [RecordView::Chat(m)] if m.mentions_me && (count <= 1 || muted) => format!(
-            "{} mentioned you: {}",
-            m.label,
-            preview(m.text.as_deref().unwrap_or_default())
-        ),
-        [RecordView::Chat(m)] if count <= 1 => {
-            format!("{}: {}", m.label, preview(m.text.as_deref().unwrap_or_default()))
+        [RecordView::Chat(m)] if m.mentions_me && (count <= 1 || muted) => {
+            format!("{} mentioned you: {}", m.label, message_preview(m))
         }
+        [RecordView::Chat(m)] if count <= 1 => format!("{}: {}", m.label, message_preview(m)),
         [RecordView::News(n)] if count <= 1 => format!("{}: {}", n.by.author_short, preview(&n.title)),
         many if muted => format!("{} messages mention you", many.len()),
         many => {
@@ -189,6 +201,44 @@ mod tests {
         );
         let n = notification_for("Letters", false, &[issue("Issue one")], 1).unwrap();
         assert_eq!(n.body, "Wowner: Issue one");
+    }
+
+    #[test]
+    fn messages_of_files_alone_say_what_they_carry() {
+        let file = |name: &str, picture: bool| confab_node::view::FileView {
+            blob: "0".repeat(64),
+            name: name.into(),
+            size: 10,
+            mime: if picture { "image/png" } else { "application/pdf" }.into(),
+            held: false,
+            dims: picture.then_some((4, 3)),
+        };
+        let with = |files: Vec<confab_node::view::FileView>| {
+            let mut r = chat("", false);
+            if let RecordView::Chat(m) = &mut r {
+                m.files = files;
+            }
+            notification_for("room", false, &[r], 1).unwrap().body
+        };
+        assert_eq!(with(vec![file("a.png", true)]), "Ann: sent a picture");
+        assert_eq!(with(vec![file("tides.pdf", false)]), "Ann: sent tides.pdf");
+        assert_eq!(
+            with(vec![file("a.png", true), file("b.png", true)]),
+            "Ann: sent 2 pictures"
+        );
+        assert_eq!(
+            with(vec![file("a.png", true), file("t.pdf", false)]),
+            "Ann: sent 2 files"
+        );
+        // A message with text says its text.
+        let mut r = chat("look", false);
+        if let RecordView::Chat(m) = &mut r {
+            m.files = vec![file("a.png", true)];
+        }
+        assert_eq!(
+            notification_for("room", false, &[r], 1).unwrap().body,
+            "Ann: look"
+        );
     }
 
     #[test]
