@@ -15,8 +15,9 @@ APT_PACKAGES=(
   # network-namespace tests; a home router that maps ports (the miniupnpd daemon alone, not
   # the `miniupnpd` package, which would install and start a service)
   iproute2 iptables nftables miniupnpd-nftables
-  # end-to-end tests: a display, a notification daemon on a private bus, WebDriver
-  xvfb dbus dunst webkit2gtk-driver imagemagick
+  # end-to-end tests: a display, a notification daemon on a private bus, WebDriver; the X
+  # clipboard (a picture to paste) and keys typed into native GTK dialogs (save, open)
+  xvfb dbus dunst webkit2gtk-driver imagemagick xclip xdotool
   # emoji (reactions) drawn in colour rather than as empty boxes
   fonts-noto-color-emoji
 )

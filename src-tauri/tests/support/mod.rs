@@ -1,6 +1,7 @@
 //! What the end-to-end test and the footprint benchmark share: a display (Xvfb), a private
-//! session bus with a notification daemon (dunst), processes that are stopped with their whole
-//! process group, and running in a fresh PID namespace so that nothing outlives the run.
+//! session bus with a notification daemon (dunst), the X clipboard (xclip) and native dialogs
+//! answered from the keyboard (xdotool), processes that are stopped with their whole process
+//! group, and running in a fresh PID namespace so that nothing outlives the run.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
@@ -165,6 +166,75 @@ impl Desktop {
         .env("CONFAB_UPNP", "0")
         .env("CONFAB_LISTEN", "/ip4/127.0.0.1/tcp/0");
         c
+    }
+
+    /// Puts a file on the X clipboard as `mime`, as copying it in another program would:
+    /// `xclip` owns the selection (in the foreground, stopped with the test) until the end.
+    pub fn put_on_clipboard(&mut self, mime: &str, file: &Path) -> Result<()> {
+        let mut xclip = self.command("xclip");
+        xclip
+            .args(["-quiet", "-selection", "clipboard", "-t", mime, "-i"])
+            .arg(file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        self.procs.spawn("xclip", &mut xclip)?;
+        wait_until("xclip to own the clipboard", 10, || {
+            let out = self
+                .command("xclip")
+                .args(["-o", "-selection", "clipboard", "-t", "TARGETS"])
+                .output()?;
+            Ok(String::from_utf8_lossy(&out.stdout).contains(mime))
+        })
+    }
+
+    /// Answers a native (GTK) dialog titled `title` the way a person at the keyboard would:
+    /// waits for its window, gives it the focus, presses `keys` (xdotool names, e.g.
+    /// `ctrl+a`), types `text` and presses Return. Returns the dialog's window id.
+    pub fn answer_dialog(&self, title: &str, keys: &[&str], text: &str, secs: u64) -> Result<String> {
+        let mut win = String::new();
+        wait_until(&format!("a window titled {title:?}"), secs, || {
+            let out = self
+                .command("xdotool")
+                .args(["search", "--onlyvisible", "--name", &format!("^{title}$")])
+                .output()?;
+            win = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            Ok(!win.is_empty())
+        })?;
+        let xdotool = |args: &[&str]| -> Result<()> {
+            let out = self.command("xdotool").args(args).output()?;
+            if !out.status.success() {
+                bail!("xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            }
+            Ok(())
+        };
+        // No window manager on Xvfb: the focus is set directly, and the pointer put on the
+        // dialog (X's default focus follows the pointer).
+        xdotool(&["mousemove", "--window", &win, "40", "40"])?;
+        xdotool(&["windowfocus", &win])?;
+        // GTK maps the dialog's widgets and gives its entry the focus a moment after the
+        // window shows: a key pressed earlier goes nowhere.
+        std::thread::sleep(Duration::from_millis(700));
+        for k in keys {
+            xdotool(&["key", "--clearmodifiers", k])?;
+        }
+        xdotool(&["type", "--delay", "15", text])?;
+        std::thread::sleep(Duration::from_millis(200));
+        xdotool(&["key", "--clearmodifiers", "Return"])?;
+        Ok(win)
+    }
+
+    /// Whether a window titled `title` is showing.
+    pub fn window_shows(&self, title: &str) -> Result<bool> {
+        let out = self
+            .command("xdotool")
+            .args(["search", "--onlyvisible", "--name", &format!("^{title}$")])
+            .output()?;
+        Ok(!String::from_utf8_lossy(&out.stdout).trim().is_empty())
     }
 
     pub fn command(&self, program: &str) -> Command {

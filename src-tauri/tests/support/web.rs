@@ -104,6 +104,14 @@ pub async fn find_text(c: &Client, testid: &str, text: &str, secs: u64) -> Resul
     }
 }
 
+/// Runs a script in the page, given at most 20 s (one call: nothing it touches can go stale
+/// in between).
+pub async fn js(c: &Client, script: &str, args: Vec<serde_json::Value>) -> Result<serde_json::Value> {
+    bounded("a script", c.execute(script, args))
+        .await?
+        .map_err(|e| anyhow!("script failed: {e}"))
+}
+
 pub async fn click(c: &Client, testid: &str) -> Result<()> {
     c.find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
         .await
