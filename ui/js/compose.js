@@ -48,7 +48,9 @@ function showBar() {
   const { kind, m } = st.mode;
   const what = $('compose-what');
   if (kind === 'reply') {
-    const snippet = (m.text || '').replace(/\s+/g, ' ').slice(0, 80);
+    const files = (m.files || []).length;
+    const snippet = (m.text || '').replace(/\s+/g, ' ').slice(0, 80)
+      || (files === 1 ? m.files[0].name : (files && `${files} files`) || '');
     what.replaceChildren('Replying to ', el('strong', {}, m.label || m.author_short), el('span', { class: 'muted' }, ` ${snippet}`));
   } else {
     what.replaceChildren(el('strong', {}, 'Editing'), el('span', { class: 'muted' }, ' Escape to cancel'));

@@ -44,6 +44,7 @@ function quote(q) {
   let body = q.text;
   if (q.deleted) body = 'message deleted';
   else if (body === null || body === undefined) body = 'message not here yet';
+  else if (body === '') body = 'files'; // a message of files alone
   return el('div', {
     class: q.deleted || q.text === null ? 'quote gone' : 'quote',
     'data-target': q.id,
