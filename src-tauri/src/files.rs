@@ -141,14 +141,17 @@ pub async fn file_save<R: Runtime>(
     name: String,
 ) -> Res<Option<SavedView>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let mut dialog = app
+    let dialog = app
         .dialog()
         .file()
         .set_title("Save file")
         .set_file_name(suggested_name(&name));
-    if let Some(w) = app.get_webview_window("main") {
-        dialog = dialog.set_parent(&w);
-    }
+    // On top of the window it belongs to (phones have one window and no parents).
+    #[cfg(desktop)]
+    let dialog = match app.get_webview_window("main") {
+        Some(w) => dialog.set_parent(&w),
+        None => dialog,
+    };
     dialog.save_file(move |p| {
         let _ = tx.send(p);
     });
@@ -173,17 +176,20 @@ pub async fn file_save<R: Runtime>(
 #[tauri::command]
 pub async fn file_open_dialog<R: Runtime>(app: AppHandle<R>, pictures: Option<bool>) -> Res<Vec<String>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let mut dialog = app.dialog().file();
-    dialog = if pictures.unwrap_or(false) {
+    let dialog = app.dialog().file();
+    let dialog = if pictures.unwrap_or(false) {
         dialog
             .set_title("Add pictures")
             .add_filter("Pictures", PICTURE_EXTENSIONS)
     } else {
         dialog.set_title("Attach files")
     };
-    if let Some(w) = app.get_webview_window("main") {
-        dialog = dialog.set_parent(&w);
-    }
+    // On top of the window it belongs to (phones have one window and no parents).
+    #[cfg(desktop)]
+    let dialog = match app.get_webview_window("main") {
+        Some(w) => dialog.set_parent(&w),
+        None => dialog,
+    };
     dialog.pick_files(move |p| {
         let _ = tx.send(p);
     });
