@@ -1,8 +1,9 @@
 //! Files in the real window (as the e2e test: Xvfb, WebDriver, dunst, a headless `confab run`
 //! peer on 127.0.0.1): a picture put on the X clipboard (xclip) and pasted into the composer
 //! with Ctrl+V reaches the peer with its preview, and the peer gets it whole; a 30 MiB file from
-//! the peer (over the size fetched without asking) shows its name, size and Save, and Save,
-//! answered in the GTK save dialog from the keyboard (xdotool), fetches it to the chosen path;
+//! the peer (over the size fetched without asking) shows its name, size and Save; Save
+//! cancelled in the GTK save dialog fetches nothing, and answered there from the keyboard
+//! (xdotool) fetches it to the chosen path while its bar moves;
 //! a Markdown issue with a picture renders in the Newsletter tab, its link goes to the system's
 //! browser and not the window; the window's own issue with a picture added in the GTK open
 //! dialog reaches a subscriber whole. Screenshots at desktop and phone size; the time from the
@@ -436,14 +437,38 @@ async fn save_step(c: &Client, desk: &Desktop, peer: &Peer, made: &Made, room: &
         bail!("the big file is being fetched without being asked for");
     }
 
+    let save = || {
+        js(
+            c,
+            "document.querySelector(arguments[0] + ' .file-save').click(); return 1;",
+            vec![json!(row)],
+        )
+    };
+    // A change of mind: the dialog cancelled, nothing fetched, Save offered again.
+    save().await?;
+    desk.dismiss_dialog("Save file", 20)?;
+    let mut back = Value::Null;
+    for _ in 0..50 {
+        back = js(
+            c,
+            "const r = document.querySelector(arguments[0]);
+             return [r.querySelector('.file-state').innerText, r.querySelector('.file-save').disabled,
+                     r.querySelector('progress').hidden];",
+            vec![json!(row)],
+        )
+        .await?;
+        if back == json!(["fetched when saved", false, true]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if back != json!(["fetched when saved", false, true]) {
+        bail!("after a cancelled save the big file shows {back}");
+    }
+
     let saved = desk.tmp.path().join("saved").join("survey copy.bin");
     std::fs::create_dir_all(saved.parent().expect("a parent"))?;
-    js(
-        c,
-        "document.querySelector(arguments[0] + ' .file-save').click(); return 1;",
-        vec![json!(row)],
-    )
-    .await?;
+    save().await?;
     let target = saved.display().to_string();
     desk.answer_dialog("Save file", &["ctrl+a"], &target, 20)?;
     // The bar moves as the file arrives, then the row says it is saved.

@@ -191,6 +191,32 @@ impl Desktop {
     /// waits for its window, gives it the focus, presses `keys` (xdotool names, e.g.
     /// `ctrl+a`), types `text` and presses Return. Returns the dialog's window id.
     pub fn answer_dialog(&self, title: &str, keys: &[&str], text: &str, secs: u64) -> Result<String> {
+        let win = self.focus_dialog(title, secs)?;
+        for k in keys {
+            self.xdotool(&["key", "--clearmodifiers", k])?;
+        }
+        self.xdotool(&["type", "--delay", "15", text])?;
+        std::thread::sleep(Duration::from_millis(200));
+        self.xdotool(&["key", "--clearmodifiers", "Return"])?;
+        Ok(win)
+    }
+
+    /// Closes a native dialog titled `title` with Escape, as a person changing their mind.
+    pub fn dismiss_dialog(&self, title: &str, secs: u64) -> Result<()> {
+        self.focus_dialog(title, secs)?;
+        self.xdotool(&["key", "--clearmodifiers", "Escape"])
+    }
+
+    fn xdotool(&self, args: &[&str]) -> Result<()> {
+        let out = self.command("xdotool").args(args).output()?;
+        if !out.status.success() {
+            bail!("xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(())
+    }
+
+    /// Waits for a window titled `title` and gives it the keyboard; returns its id.
+    fn focus_dialog(&self, title: &str, secs: u64) -> Result<String> {
         let mut win = String::new();
         wait_until(&format!("a window titled {title:?}"), secs, || {
             let out = self
@@ -205,26 +231,13 @@ impl Desktop {
                 .to_string();
             Ok(!win.is_empty())
         })?;
-        let xdotool = |args: &[&str]| -> Result<()> {
-            let out = self.command("xdotool").args(args).output()?;
-            if !out.status.success() {
-                bail!("xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-            }
-            Ok(())
-        };
         // No window manager on Xvfb: the focus is set directly, and the pointer put on the
         // dialog (X's default focus follows the pointer).
-        xdotool(&["mousemove", "--window", &win, "40", "40"])?;
-        xdotool(&["windowfocus", &win])?;
+        self.xdotool(&["mousemove", "--window", &win, "40", "40"])?;
+        self.xdotool(&["windowfocus", &win])?;
         // GTK maps the dialog's widgets and gives its entry the focus a moment after the
         // window shows: a key pressed earlier goes nowhere.
         std::thread::sleep(Duration::from_millis(700));
-        for k in keys {
-            xdotool(&["key", "--clearmodifiers", k])?;
-        }
-        xdotool(&["type", "--delay", "15", text])?;
-        std::thread::sleep(Duration::from_millis(200));
-        xdotool(&["key", "--clearmodifiers", "Return"])?;
         Ok(win)
     }
 
