@@ -9,11 +9,12 @@
 //! dialog reaches a subscriber whole. Screenshots at desktop and phone size; the time from the
 //! paste key to the peer holding the message with its preview is printed.
 
+#[path = "files/news.rs"]
+mod news;
 mod support;
 #[path = "support/web.rs"]
 mod web;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -23,8 +24,8 @@ use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use support::Desktop;
 use web::{
-    bin_dir, bounded, click, driver_log, eventually, find_text, join, js, open_app, peer_log, run_peer,
-    shoot, type_into, Peer,
+    bin_dir, bounded, click, driver_log, eventually, find_text, join, js, open_app, peer_log, picture_width,
+    quiet_shot, run_peer, shoot, type_into, Peer,
 };
 
 #[test]
@@ -194,37 +195,6 @@ fn file_at_peer(peer: &Peer, room: &str, prefix: &str) -> Result<Option<Value>> 
     }))
 }
 
-/// Whether the peer's `confab run` printed that it holds `blob` whole.
-fn held_at_peer(peer: &Peer, blob: &str) -> bool {
-    let want = format!("file held {blob}");
-    peer.printed
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .any(|l| l.trim() == want)
-}
-
-/// Waits until the picture `selector` in the page has loaded at `width` pixels wide (its
-/// `naturalWidth`): the preview (at most 320) or the whole picture.
-async fn picture_width(c: &Client, selector: &str, width: u64, secs: u64) -> Result<()> {
-    let mut last = Value::Null;
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < deadline {
-        last = js(
-            c,
-            "const i = document.querySelector(arguments[0]);
-             return i ? [i.complete, i.naturalWidth, i.getAttribute('src')] : null;",
-            vec![json!(selector)],
-        )
-        .await?;
-        if last[1].as_u64() == Some(width) {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-    bail!("{selector} never showed {width} pixels wide; last [complete, naturalWidth, src]: {last}")
-}
-
 async fn steps(
     c: &Client,
     desk: &Desktop,
@@ -248,9 +218,9 @@ async fn steps(
     paste_step(c, peer, made, room).await?;
     save_step(c, desk, peer, made, room).await?;
     quiet_shot(c, "files-chat-desktop").await?;
-    newsletter_step(c, peer, made, letter, letter_ticket).await?;
+    news::newsletter_step(c, peer, made, letter, letter_ticket).await?;
     quiet_shot(c, "files-news-desktop").await?;
-    own_issue_step(c, desk, peer, made).await?;
+    news::own_issue_step(c, desk, peer, made).await?;
 
     bounded("resizing to phone size", c.set_window_size(390, 844)).await??;
     js(
@@ -289,17 +259,6 @@ async fn steps(
     }
     quiet_shot(c, "files-chat-phone").await?;
     Ok(())
-}
-
-/// A screenshot once no passing message (a toast) covers the page.
-async fn quiet_shot(c: &Client, name: &str) -> Result<()> {
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("#toast[hidden]"))
-        .await
-        .context("a toast that does not go")?;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    shoot(c, name).await
 }
 
 /// Ctrl+V in the composer pastes the picture on the X clipboard into the tray; Enter sends it.
@@ -361,7 +320,7 @@ async fn paste_step(c: &Client, peer: &Peer, made: &Made, room: &str) -> Result<
     }
     let blob = file["blob"].as_str().unwrap_or_default().to_string();
     eventually("the peer holding the whole pasted picture", 30, || {
-        Ok(held_at_peer(peer, &blob))
+        Ok(peer.holds(&blob))
     })
     .await?;
     let whole = t0.elapsed();
@@ -509,122 +468,5 @@ async fn save_step(c: &Client, desk: &Desktop, peer: &Peer, made: &Made, room: &
         bail!("the saved file differs from the one sent ({} bytes)", bytes.len());
     }
     eprintln!("files: 30 MiB file saved where the dialog said, byte for byte");
-    Ok(())
-}
-
-/// The peer's Markdown issue with a picture: formatting, the picture whole once fetched, and a
-/// link that goes to the system's browser while the window stays.
-async fn newsletter_step(c: &Client, peer: &Peer, made: &Made, letter: &str, ticket: &str) -> Result<()> {
-    peer.cmd(&[
-        "news",
-        "publish",
-        letter,
-        "--title",
-        "Harbour notes",
-        "--markdown",
-        &made.issue.display().to_string(),
-    ])?;
-    join(c, "tab-news", ticket, "Harbour News").await?;
-    find_text(c, "news-issue", "Harbour notes", 30).await?;
-    let sel = "#reader-body img[data-testid=\"news-picture\"]";
-    picture_width(c, sel, 800, 40).await?;
-    let formatted = js(
-        c,
-        "const b = document.getElementById('reader-body');
-         return [b.querySelector('h1')?.innerText, b.querySelector('strong')?.innerText,
-                 b.querySelectorAll('td').length, !!b.querySelector('script, [onerror], [style]')];",
-        vec![],
-    )
-    .await?;
-    if formatted != json!(["Harbour", "came in", 4, false]) {
-        bail!("the issue's Markdown did not render as expected: {formatted}");
-    }
-    let before = js(c, "return location.href;", vec![]).await?;
-    js(
-        c,
-        "document.querySelector('#reader-body a[href]').click(); return 1;",
-        vec![],
-    )
-    .await?;
-    eventually("the link handed to the system's browser", 15, || {
-        Ok(std::fs::read_to_string(&made.opened)
-            .unwrap_or_default()
-            .contains("https://example.org/harbour"))
-    })
-    .await?;
-    let after = js(c, "return location.href;", vec![]).await?;
-    if before != after {
-        bail!("clicking the link moved the window from {before} to {after}");
-    }
-    eprintln!("files: newsletter issue rendered with its picture; its link opened outside");
-    Ok(())
-}
-
-/// The window's own newsletter: a picture added in the GTK open dialog is linked by name in
-/// the Markdown, shows in the issue, and reaches a subscriber whole.
-async fn own_issue_step(c: &Client, desk: &Desktop, peer: &Peer, made: &Made) -> Result<()> {
-    type_into(c, "space-create-name", "Quay Post").await?;
-    click(c, "space-create").await?;
-    find_text(c, "space-item", "Quay Post", 10).await?;
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("#news-form:not([hidden])"))
-        .await?;
-    type_into(c, "news-title", "From the quay").await?;
-    type_into(c, "news-body", "Fresh *from* the quay this morning.").await?;
-    click(c, "news-attach").await?;
-    desk.answer_dialog("Add pictures", &["ctrl+l"], &made.quay.display().to_string(), 20)?;
-    find_text(c, "attached", "quay.png", 15).await?;
-    let body = js(
-        c,
-        "return document.querySelector('[data-testid=\"news-body\"]').value;",
-        vec![],
-    )
-    .await?;
-    if !body.as_str().unwrap_or_default().contains("![quay](quay.png)") {
-        bail!("the composer did not link the picture by its name: {body}");
-    }
-    quiet_shot(c, "files-news-compose-desktop").await?;
-    click(c, "news-publish").await?;
-    find_text(c, "news-issue", "From the quay", 15).await?;
-    picture_width(c, "#reader-body img[data-testid=\"news-picture\"]", 600, 15).await?;
-
-    // A subscriber gets the issue and its picture.
-    let mut ticket = String::new();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !confab_core::Ticket::parse(&ticket).is_ok_and(|t| t.space.name == "Quay Post") {
-        ticket = c
-            .find(Locator::Css("[data-testid=\"space-ticket\"]"))
-            .await?
-            .prop("value")
-            .await?
-            .unwrap_or_default();
-        if Instant::now() > deadline {
-            bail!("no ticket for the new newsletter");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let joined: Value = serde_json::from_str(&peer.cmd(&["space", "join", &ticket, "--json"])?)?;
-    let space = joined["space"]
-        .as_str()
-        .ok_or_else(|| anyhow!("space join printed {joined}"))?
-        .to_string();
-    let mut blob = String::new();
-    eventually("the window's issue at the subscriber", 45, || {
-        let v: Value = serde_json::from_str(&peer.cmd(&["news", "list", &space, "--json"])?)?;
-        blob = v[0]["files"][0]["blob"].as_str().unwrap_or_default().to_string();
-        Ok(!blob.is_empty())
-    })
-    .await?;
-    eventually("the issue's picture held by the subscriber", 30, || {
-        Ok(held_at_peer(peer, &blob))
-    })
-    .await?;
-    let got = Path::new(&peer.dir).with_extension("quay.png");
-    peer.cmd(&["blob", "get", &blob, "--out", &got.display().to_string()])?;
-    if std::fs::read(&got)? != std::fs::read(&made.quay)? {
-        bail!("the subscriber's copy of the picture differs");
-    }
-    eprintln!("files: the window's own issue with a picture reached a subscriber whole");
     Ok(())
 }

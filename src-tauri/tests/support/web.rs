@@ -59,6 +59,18 @@ impl Peer {
     }
 }
 
+impl Peer {
+    /// Whether `confab run` printed that the peer holds `blob` whole.
+    pub fn holds(&self, blob: &str) -> bool {
+        let want = format!("file held {blob}");
+        self.printed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|l| l.trim() == want)
+    }
+}
+
 /// Like [`wait_until`], for the async steps: sleeps without holding the runtime thread, so the
 /// overall timeout can fire.
 pub async fn eventually(what: &str, secs: u64, mut f: impl FnMut() -> Result<bool>) -> Result<()> {
@@ -142,6 +154,38 @@ pub async fn join(c: &Client, tab: &str, ticket: &str, name: &str) -> Result<()>
         }
     }
     Ok(())
+}
+
+/// Waits until the picture `selector` in the page has loaded at `width` pixels wide (its
+/// `naturalWidth`): a preview, or the whole picture.
+pub async fn picture_width(c: &Client, selector: &str, width: u64, secs: u64) -> Result<()> {
+    let mut last = serde_json::Value::Null;
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        last = js(
+            c,
+            "const i = document.querySelector(arguments[0]);
+             return i ? [i.complete, i.naturalWidth, i.getAttribute('src')] : null;",
+            vec![json!(selector)],
+        )
+        .await?;
+        if last[1].as_u64() == Some(width) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    bail!("{selector} never showed {width} pixels wide; last [complete, naturalWidth, src]: {last}")
+}
+
+/// A screenshot once no passing message (a toast) covers the page.
+pub async fn quiet_shot(c: &Client, name: &str) -> Result<()> {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#toast[hidden]"))
+        .await
+        .context("a toast that does not go")?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shoot(c, name).await
 }
 
 pub async fn shoot(c: &Client, name: &str) -> Result<()> {
