@@ -113,10 +113,16 @@ function fileRow(f) {
     }));
 }
 
-/** The files of a message or issue: pictures first, then the others; null if none. */
-export function renderFiles(files) {
+/**
+ * The files of a message or issue: pictures first, then the others; null if none. `mine`:
+ * this member sent them, so they are here (the event of one's own message does not say so).
+ */
+export function renderFiles(files, mine = false) {
   if (!files || !files.length) return null;
-  for (const f of files) st.known.set(f.blob, f);
+  for (const f of files) {
+    st.known.set(f.blob, f);
+    if (mine) st.held.add(f.blob);
+  }
   const pics = files.filter(isPicture);
   const others = files.filter((f) => !isPicture(f));
   return el('div', { class: 'files' },

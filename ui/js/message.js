@@ -91,7 +91,7 @@ export function renderMessage(m, ctx) {
     title: new Date(m.ts).toLocaleString(),
   }, timeOf(m.ts));
   const gone = m.deleted || m.text === null;
-  const files = gone ? null : renderFiles(m.files);
+  const files = gone ? null : renderFiles(m.files, m.me);
   let text = null;
   if (gone) {
     text = el('div', { class: 'text deleted', 'data-testid': 'deleted' },
