@@ -48,8 +48,15 @@ fn main() {
     let three = net.fetch("e", &["a", "b", "c"]);
     let mbs = |t: Duration| size as f64 / 1e6 / t.as_secs_f64();
     println!("\n| path | MB/s | vs raw stream |\n|---|---|---|");
-    println!("| plain TCP copy (reference) | {:.0} | {:.2} |", mbs(tcp), raw.as_secs_f64() / tcp.as_secs_f64());
-    println!("| one raw libp2p stream (Noise + Yamux) | {:.0} | 1.00 |", mbs(raw));
+    println!(
+        "| plain TCP copy (reference) | {:.0} | {:.2} |",
+        mbs(tcp),
+        raw.as_secs_f64() / tcp.as_secs_f64()
+    );
+    println!(
+        "| one raw libp2p stream (Noise + Yamux) | {:.0} | 1.00 |",
+        mbs(raw)
+    );
     println!(
         "| Confab, one holder | {:.0} | {:.2} |",
         mbs(one.time),
@@ -113,7 +120,8 @@ async fn raw_stream(size: u64) -> Duration {
             .build()
     };
     let (mut a, mut b) = (swarm(), swarm());
-    b.listen_on("/ip4/127.0.0.1/tcp/0".parse().expect("addr")).expect("listen");
+    b.listen_on("/ip4/127.0.0.1/tcp/0".parse().expect("addr"))
+        .expect("listen");
     let addr = loop {
         if let libp2p::swarm::SwarmEvent::NewListenAddr { address, .. } = b.select_next_some().await {
             break address;
@@ -123,8 +131,16 @@ async fn raw_stream(size: u64) -> Duration {
     let mut incoming = b.behaviour().new_control().accept(P).expect("accept");
     let mut control = a.behaviour().new_control();
     a.dial(addr).expect("dial");
-    tokio::spawn(async move { loop { a.select_next_some().await; } });
-    tokio::spawn(async move { loop { b.select_next_some().await; } });
+    tokio::spawn(async move {
+        loop {
+            a.select_next_some().await;
+        }
+    });
+    tokio::spawn(async move {
+        loop {
+            b.select_next_some().await;
+        }
+    });
     let recv = tokio::spawn(async move {
         let (_, mut s) = incoming.next().await.expect("stream");
         let mut buf = vec![0u8; 256 * 1024];
@@ -188,7 +204,11 @@ fn cli(bin: &Path, dir: &Path, args: &[&str]) -> serde_json::Value {
         .arg("--json")
         .output()
         .expect("confab");
-    assert!(out.status.success(), "confab {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "confab {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
@@ -235,15 +255,26 @@ impl Network {
     fn new(bin: &Path, root: &Path, size: u64) -> Network {
         let a = root.join("a");
         let made = cli(bin, &a, &["space", "create", "chat", "room"]);
-        let (room, ticket) = (made["space"].as_str().expect("space").to_string(), made["ticket"].as_str().expect("ticket").to_string());
+        let (room, ticket) = (
+            made["space"].as_str().expect("space").to_string(),
+            made["ticket"].as_str().expect("ticket").to_string(),
+        );
         for n in ["b", "c", "e"] {
             let dir = root.join(n);
             std::fs::create_dir_all(&dir).expect("dir");
             // Nothing is fetched unasked, so each fetch is timed from its start.
-            std::fs::write(dir.join("settings.json"), br#"{"files":{"auto_fetch":0,"max_file":1099511627776,"space_quota":1099511627776}}"#).expect("settings");
+            std::fs::write(
+                dir.join("settings.json"),
+                br#"{"files":{"auto_fetch":0,"max_file":1099511627776,"space_quota":1099511627776}}"#,
+            )
+            .expect("settings");
             cli(bin, &dir, &["space", "join", &ticket]);
         }
-        std::fs::write(a.join("settings.json"), br#"{"files":{"auto_fetch":0,"max_file":1099511627776,"space_quota":1099511627776}}"#).expect("settings");
+        std::fs::write(
+            a.join("settings.json"),
+            br#"{"files":{"auto_fetch":0,"max_file":1099511627776,"space_quota":1099511627776}}"#,
+        )
+        .expect("settings");
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
         let file = root.join("film.bin");
         {
@@ -261,9 +292,20 @@ impl Network {
             }
         }
         let t = Instant::now();
-        cli(bin, &a, &["chat", "send", &room, "--file", file.to_str().expect("utf-8")]);
-        println!("sharing (encrypting and hashing) {} MiB: {:.2} s", size / MIB, t.elapsed().as_secs_f64());
-        let blob = cli(bin, &a, &["blob", "list", &room])[0]["blob"].as_str().expect("blob").to_string();
+        cli(
+            bin,
+            &a,
+            &["chat", "send", &room, "--file", file.to_str().expect("utf-8")],
+        );
+        println!(
+            "sharing (encrypting and hashing) {} MiB: {:.2} s",
+            size / MIB,
+            t.elapsed().as_secs_f64()
+        );
+        let blob = cli(bin, &a, &["blob", "list", &room])[0]["blob"]
+            .as_str()
+            .expect("blob")
+            .to_string();
         let net = Network {
             bin: bin.to_path_buf(),
             root: root.to_path_buf(),
@@ -280,7 +322,14 @@ impl Network {
     fn start(&self, name: &str, dial: &[String]) -> String {
         let dir = self.root.join(name);
         let mut cmd = Command::new(&self.bin);
-        cmd.arg("--data").arg(&dir).args(["run", "--no-mdns", "--no-dht", "--no-upnp", "--listen", "/ip4/127.0.0.1/tcp/0"]);
+        cmd.arg("--data").arg(&dir).args([
+            "run",
+            "--no-mdns",
+            "--no-dht",
+            "--no-upnp",
+            "--listen",
+            "/ip4/127.0.0.1/tcp/0",
+        ]);
         for d in dial {
             cmd.args(["--dial", d]);
         }
@@ -292,29 +341,68 @@ impl Network {
             .expect("confab run");
         let out = lines(child.stdout.take().expect("stdout"));
         let err = lines(child.stderr.take().expect("stderr"));
-        let node = Node { dir: dir.clone(), child, out, err };
+        let node = Node {
+            dir: dir.clone(),
+            child,
+            out,
+            err,
+        };
         let listen = wait(30, "listening", || {
-            node.out.lock().expect("out").iter().find_map(|(_, l)| l.strip_prefix("listening ").map(str::to_string))
+            node.out
+                .lock()
+                .expect("out")
+                .iter()
+                .find_map(|(_, l)| l.strip_prefix("listening ").map(str::to_string))
         });
-        let id = cli(&self.bin, &dir, &["id"])["peer_id"].as_str().expect("id").to_string();
+        let id = cli(&self.bin, &dir, &["id"])["peer_id"]
+            .as_str()
+            .expect("id")
+            .to_string();
         let addr = format!("{listen}/p2p/{id}");
-        self.running.lock().expect("running").push((name.to_string(), node, addr.clone()));
+        self.running
+            .lock()
+            .expect("running")
+            .push((name.to_string(), node, addr.clone()));
         addr
     }
 
     fn addr(&self, name: &str) -> String {
-        self.running.lock().expect("running").iter().find(|(n, _, _)| n == name).map(|(_, _, a)| a.clone()).expect("running")
+        self.running
+            .lock()
+            .expect("running")
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, _, a)| a.clone())
+            .expect("running")
     }
 
     /// `name` fetches the file from the `from` nodes (started first if need be, each fetching
     /// it first itself); the time from the request to the "file held" line.
     fn fetch(&self, name: &str, from: &[&str]) -> Fetched {
         for f in from {
-            if !self.running.lock().expect("running").iter().any(|(n, _, _)| n == f) {
+            if !self
+                .running
+                .lock()
+                .expect("running")
+                .iter()
+                .any(|(n, _, _)| n == f)
+            {
                 let a = self.addr("a");
                 self.start(f, &[a]);
                 let out = self.root.join(format!("{f}.out"));
-                cli(&self.bin, &self.root.join(f), &["blob", "get", &self.blob, "--out", out.to_str().expect("utf-8"), "--timeout", "600"]);
+                cli(
+                    &self.bin,
+                    &self.root.join(f),
+                    &[
+                        "blob",
+                        "get",
+                        &self.blob,
+                        "--out",
+                        out.to_str().expect("utf-8"),
+                        "--timeout",
+                        "600",
+                    ],
+                );
                 std::fs::remove_file(out).expect("rm");
             }
         }
@@ -345,10 +433,28 @@ impl Network {
         let target = self.root.join(format!("{name}.out"));
         let (bin, blob) = (self.bin.clone(), self.blob.clone());
         let getter = std::thread::spawn(move || {
-            cli(&bin, &dir, &["blob", "get", &blob, "--out", target.to_str().expect("utf-8"), "--timeout", "600"]);
+            cli(
+                &bin,
+                &dir,
+                &[
+                    "blob",
+                    "get",
+                    &blob,
+                    "--out",
+                    target.to_str().expect("utf-8"),
+                    "--timeout",
+                    "600",
+                ],
+            );
         });
         let held = format!("file held {}", self.blob);
-        let at = wait(600, "the file held", || out.lock().expect("out").iter().find(|(_, l)| *l == held).map(|(t, _)| *t));
+        let at = wait(600, "the file held", || {
+            out.lock()
+                .expect("out")
+                .iter()
+                .find(|(_, l)| *l == held)
+                .map(|(t, _)| *t)
+        });
         sampling.store(false, std::sync::atomic::Ordering::Relaxed);
         sampler.join().expect("sampler");
         getter.join().expect("getter");
@@ -364,7 +470,10 @@ impl Network {
                     .split_whitespace()
                     .map(|kv| {
                         let (p, b) = kv.split_once('=').unwrap_or((kv, "0"));
-                        format!("{p} {:.0} %", b.parse::<f64>().unwrap_or(0.0) * 100.0 / self.size as f64)
+                        format!(
+                            "{p} {:.0} %",
+                            b.parse::<f64>().unwrap_or(0.0) * 100.0 / self.size as f64
+                        )
                     })
                     .collect::<Vec<_>>()
                     .join(", ")
@@ -375,7 +484,9 @@ impl Network {
             time: at.duration_since(t),
             shares,
             idle_kib: idle,
-            peak_above_idle_kib: peak.load(std::sync::atomic::Ordering::Relaxed).saturating_sub(idle),
+            peak_above_idle_kib: peak
+                .load(std::sync::atomic::Ordering::Relaxed)
+                .saturating_sub(idle),
         }
     }
 }

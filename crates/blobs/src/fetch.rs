@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 use crate::proto::Has;
 use crate::{groups, BlobId, GROUP_BYTES};
 
-/// Groups in one request (256 KiB).
-pub const REQUEST_GROUPS: u32 = 16;
+/// Groups in one request (1 MiB).
+pub const REQUEST_GROUPS: u32 = 64;
 /// Requests in flight to one holder.
-pub const PER_HOLDER: u32 = 4;
+pub const PER_HOLDER: u32 = 6;
 /// Failed requests after which a holder is set aside.
 pub const MAX_FAILURES: u32 = 3;
 /// How often to ask connected peers what they hold while a download lacks holders.
@@ -309,14 +309,19 @@ mod tests {
 
     #[test]
     fn holders_share_by_speed_and_a_corrupt_one_is_dropped() {
-        let size = 400 * GROUP_BYTES;
+        let total = (REQUEST_GROUPS * PER_HOLDER * 6) as u64;
+        let size = total * GROUP_BYTES;
         let mut d: Download<u8> = Download::new(id(), size, &[]);
         assert!(d.asks().is_empty(), "no holders, no requests");
         d.holder(1, Has::All);
         d.holder(2, Has::All);
         d.holder(3, Has::All);
         let asks = d.asks();
-        assert_eq!(asks.len(), 12, "four in flight to each of three holders");
+        assert_eq!(
+            asks.len() as u32,
+            3 * PER_HOLDER,
+            "each of three holders has its fill in flight"
+        );
         let mut seen = std::collections::HashSet::new();
         for a in &asks {
             for g in a.start..a.start + a.count as u64 {
@@ -342,8 +347,11 @@ mod tests {
         }
         assert_eq!(d.bytes_here(), size);
         let served = d.served();
-        assert_eq!(served.iter().map(|(_, n)| n).sum::<u64>(), 400);
-        assert!(served.iter().all(|(p, n)| *p == 3 || *n >= 100), "{served:?}");
+        assert_eq!(served.iter().map(|(_, n)| n).sum::<u64>(), total);
+        assert!(
+            served.iter().all(|(p, n)| *p == 3 || *n >= total / 4),
+            "{served:?}"
+        );
     }
 
     #[test]
@@ -382,7 +390,8 @@ mod tests {
 
     #[test]
     fn failures_set_a_holder_aside_until_announced_again() {
-        let mut d: Download<u8> = Download::new(id(), 100 * GROUP_BYTES, &[]);
+        let total = (REQUEST_GROUPS * PER_HOLDER * 2) as u64;
+        let mut d: Download<u8> = Download::new(id(), total * GROUP_BYTES, &[]);
         d.holder(1, Has::All);
         let asks = d.asks();
         assert_eq!(asks.len() as u32, PER_HOLDER);

@@ -7,7 +7,7 @@ use std::io::{BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 
 use bao_tree::io::outboard::PreOrderOutboard;
-use bao_tree::io::sync::{encode_ranges_validated, valid_ranges, DecodeResponseIter, WriteAt};
+use bao_tree::io::sync::{encode_ranges, encode_ranges_validated, valid_ranges, DecodeResponseIter, WriteAt};
 use bao_tree::io::{BaoContentItem, DecodeError, Leaf, Parent};
 use bao_tree::{ChunkNum, ChunkRanges};
 
@@ -250,28 +250,35 @@ impl BlobStore {
                 "a request asks for 1..={MAX_REQUEST_GROUPS} groups, not {count}"
             )));
         }
-        let (data, ob) = match fs::metadata(self.complete_path(id, "data")) {
-            Ok(m) => {
-                let data = File::open(self.complete_path(id, "data")).map_err(io("opening a blob"))?;
-                let ob = PreOrderOutboard {
-                    root: id.hash(),
-                    tree: tree(m.len()),
-                    data: File::open(self.complete_path(id, "obao")).map_err(io("opening a blob"))?,
-                };
-                (data, ob)
+        let ranges = chunk_ranges(start, count as u64);
+        let mut out = Vec::with_capacity(count as usize * GROUP_BYTES as usize + 4096);
+        if let Ok(m) = fs::metadata(self.complete_path(id, "data")) {
+            // A whole blob was verified when it was stored; the asker verifies again.
+            if start >= groups(m.len()).max(1) {
+                return Ok(None);
             }
-            Err(_) => match fs::read(self.partial_path(id, "size")) {
-                Ok(s) if s.len() == 8 => {
-                    self.open_partial(id, u64::from_le_bytes(s.try_into().expect("8 bytes")))?
-                }
-                _ => return Ok(None),
-            },
+            let data = File::open(self.complete_path(id, "data")).map_err(io("opening a blob"))?;
+            let ob = PreOrderOutboard {
+                root: id.hash(),
+                tree: tree(m.len()),
+                data: File::open(self.complete_path(id, "obao")).map_err(io("opening a blob"))?,
+            };
+            return match encode_ranges(&data, &ob, &ranges, &mut out) {
+                Ok(()) => Ok(Some(out)),
+                Err(_) => Ok(None),
+            };
+        }
+        // Part of a blob: only groups that verify (the rest is not here yet).
+        let (data, ob) = match fs::read(self.partial_path(id, "size")) {
+            Ok(s) if s.len() == 8 => {
+                self.open_partial(id, u64::from_le_bytes(s.try_into().expect("8 bytes")))?
+            }
+            _ => return Ok(None),
         };
         if start >= groups(ob.tree.size()).max(1) {
             return Ok(None);
         }
-        let mut out = Vec::with_capacity(count as usize * GROUP_BYTES as usize + 4096);
-        match encode_ranges_validated(&data, &ob, &chunk_ranges(start, count as u64), &mut out) {
+        match encode_ranges_validated(&data, &ob, &ranges, &mut out) {
             Ok(()) => Ok(Some(out)),
             Err(_) => Ok(None),
         }
@@ -348,13 +355,14 @@ impl BlobStore {
         Ok(out)
     }
 
-    /// Moves a partial blob whose every group is here into place, after checking it whole
-    /// once more. False if something is still missing.
+    /// Moves a partial blob into place once it is on disk. The caller knows that every group
+    /// came and was verified as it was written ([`Self::ingest`]); what a crash leaves is
+    /// verified again by [`Self::begin`]. False if there is no such partial blob.
     pub fn finish(&self, id: &BlobId, size: u64) -> Result<bool, BlobError> {
         if self.complete_path(id, "data").exists() {
             return Ok(true);
         }
-        if !self.verified(id, size)?.iter().all(|h| *h) {
+        if !self.partial_path(id, "size").exists() {
             return Ok(false);
         }
         let (data, ob) = self.open_partial(id, size)?;

@@ -81,7 +81,6 @@ fn a_corrupt_group_is_caught_there_and_never_written() {
     }
     let partial = std::fs::read(d.path().join("b/partial").join(format!("{}.data", imp.id))).unwrap();
     assert!(partial[6 * GROUP_BYTES as usize..].iter().all(|b| *b == 0));
-    assert!(!b.finish(&imp.id, imp.size).unwrap());
 }
 
 #[test]
@@ -101,7 +100,10 @@ fn bytes_of_another_size_or_past_the_end_are_refused() {
             got.failure
         );
         assert!(got.groups.len() < 3);
-        assert!(!b.finish(&imp.id, size).unwrap());
+        match b.held(&imp.id).unwrap() {
+            Held::Partial { have, .. } => assert!(!have.iter().all(|h| *h), "{size}: {have:?}"),
+            h => panic!("{h:?}"),
+        }
     }
     b.remove(&imp.id).unwrap();
     b.begin(&imp.id, imp.size).unwrap();
@@ -190,4 +192,29 @@ fn empty_and_one_byte_blobs() {
         assert!(b.finish(&imp.id, imp.size).unwrap());
         assert_eq!(b.read(&imp.id, &imp.key, 10).unwrap(), plain);
     }
+}
+
+#[test]
+fn garbage_is_what_no_record_names_once_it_is_old_enough() {
+    let (_d, a, b) = stores();
+    let kept = a.import_bytes(b"kept").unwrap();
+    let dropped = a.import_bytes(b"dropped").unwrap();
+    let keep = std::collections::HashSet::from([kept.id]);
+    // Too young: a file just attached is not named by its record yet.
+    assert!(a
+        .collect_garbage(&keep, std::time::Duration::from_secs(600))
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        a.collect_garbage(&keep, std::time::Duration::ZERO).unwrap(),
+        vec![dropped.id]
+    );
+    assert!(a.is_complete(&kept.id) && !a.is_complete(&dropped.id));
+    // A partial download no record names any more goes too.
+    b.begin(&dropped.id, dropped.size).unwrap();
+    assert_eq!(
+        b.collect_garbage(&keep, std::time::Duration::ZERO).unwrap(),
+        vec![dropped.id]
+    );
+    assert_eq!(b.held(&dropped.id).unwrap(), Held::Absent);
 }

@@ -54,6 +54,20 @@ pub(crate) fn build(
         .message_id_fn(message_id)
         .max_transmit_size(cfg.max_gossip)
         .heartbeat_interval(Duration::from_millis(500))
+        // A record written here goes to the mesh (two or three peers), not to every
+        // peer in the topic: members pass it on, so the writer's upload stays flat however
+        // many read it (flood publishing made a newsletter's publisher send each issue once
+        // per subscriber). Peers outside the mesh hear of it in the next heartbeat's IHAVE,
+        // and sync fills any gap. IHAVE goes to two peers outside the mesh a heartbeat (not a
+        // quarter of all peers): each may ask the writer for the record, which in a large
+        // audience made the writer's upload grow with it again.
+        .gossip_lazy(2)
+        .gossip_factor(0.0)
+        .flood_publish(false)
+        .mesh_n(3)
+        .mesh_n_low(2)
+        .mesh_n_high(3)
+        .mesh_outbound_min(1)
         .build()
         .map_err(|e| NetError::Setup(format!("gossipsub config: {e}")))?;
     let mut gossipsub = gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Anonymous, gossip_cfg)

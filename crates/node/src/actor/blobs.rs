@@ -22,6 +22,8 @@ use crate::events::NodeEvent;
 const ACTIVE_MAX: usize = 4;
 /// How often to look for blobs to fetch and garbage to collect.
 const PLAN_EVERY: Duration = Duration::from_secs(5);
+/// How often blobs no record names are looked for.
+const GC_EVERY: Duration = Duration::from_secs(60);
 /// A blob no record names is kept this long (a file just attached is named only once its
 /// record is written).
 const GRACE: Duration = Duration::from_secs(10 * 60);
@@ -82,6 +84,7 @@ pub(crate) struct Blobs {
     known: HashMap<BlobId, BTreeSet<PeerId>>,
     planning: bool,
     last_plan: Option<Instant>,
+    last_gc: Option<Instant>,
 }
 
 impl Blobs {
@@ -152,9 +155,16 @@ impl Actor {
         let blobs = self.engine.blobs().clone();
         let limits = self.file_limits;
         let reports = self.reports.clone();
+        let gc = self
+            .blobs
+            .last_gc
+            .is_none_or(|t| now.duration_since(t) >= GC_EVERY);
+        if gc {
+            self.blobs.last_gc = Some(now);
+        }
         tokio::spawn(async move {
             let wanted = match store.named_blobs().await {
-                Ok(named) => tokio::task::spawn_blocking(move || plan(&blobs, named, limits))
+                Ok(named) => tokio::task::spawn_blocking(move || plan(&blobs, named, limits, gc))
                     .await
                     .unwrap_or_default(),
                 Err(e) => {
@@ -475,17 +485,20 @@ impl Actor {
 }
 
 /// The blobs named by records that should be here and are not: each at most the automatic
-/// size, while its space's files stay within the quota. Garbage goes on the way.
+/// size, while its space's files stay within the quota. With `gc`, garbage goes on the way.
 fn plan(
     blobs: &BlobStore,
     named: Vec<([u8; 32], u64, SpaceId)>,
     limits: FileLimits,
+    gc: bool,
 ) -> Vec<(BlobId, u64, SpaceId)> {
-    let keep: HashSet<BlobId> = named.iter().map(|(b, _, _)| BlobId(*b)).collect();
-    match blobs.collect_garbage(&keep, GRACE) {
-        Ok(gone) if !gone.is_empty() => info!("deleted {} blobs no record names any more", gone.len()),
-        Ok(_) => {}
-        Err(e) => warn!("collecting blob garbage: {e}"),
+    if gc {
+        let keep: HashSet<BlobId> = named.iter().map(|(b, _, _)| BlobId(*b)).collect();
+        match blobs.collect_garbage(&keep, GRACE) {
+            Ok(gone) if !gone.is_empty() => info!("deleted {} blobs no record names any more", gone.len()),
+            Ok(_) => {}
+            Err(e) => warn!("collecting blob garbage: {e}"),
+        }
     }
     let mut used: HashMap<SpaceId, u64> = HashMap::new();
     let mut missing = Vec::new();
