@@ -116,13 +116,14 @@ async fn shown(c: &Client) -> Result<u64> {
     .unwrap_or(0))
 }
 
-/// The first message visible at the top of the list and how far below the list's top it is.
+/// The first message visible at the top of the list and how far below the list's top it is
+/// (day dividers and other rows without a message id are passed over).
 async fn place(c: &Client) -> Result<(String, f64)> {
     let v = js(
         c,
         "const l = document.getElementById('messages'); const top = l.getBoundingClientRect().top;
          for (const li of l.children) { const r = li.getBoundingClientRect();
-           if (r.bottom > top) return [li.dataset.id, r.top - top]; }
+           if (li.dataset.id && r.bottom > top) return [li.dataset.id, r.top - top]; }
          return null;",
     )
     .await?;

@@ -258,7 +258,7 @@ fn a_download_killed_midway_resumes_from_what_was_verified() {
         .unwrap()
         .iter()
         .rev()
-        .find(|l| l.starts_with("file "))
+        .find(|l| l.starts_with("file ") && l.contains(" resumed "))
         .cloned()
         .unwrap();
     let words: Vec<&str> = last.split_whitespace().collect();
