@@ -85,8 +85,9 @@ impl Has {
 /// What a peer answers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Response {
-    /// The encoded groups asked for.
-    Data(Vec<u8>),
+    /// The encoded groups asked for (as bytes: postcard would take a plain `Vec<u8>` a byte
+    /// at a time).
+    Data(#[serde(with = "serde_bytes")] Vec<u8>),
     /// The groups asked for are not (all) held here.
     NotHeld,
     /// For each blob asked about, in order.
@@ -95,6 +96,23 @@ pub enum Response {
     Ok,
     /// The request was malformed.
     Refused(String),
+}
+
+/// The bytes of a [`Response::Data`] frame, borrowed from it (no copy of a megabyte for
+/// each answer); `None` if the frame is another response.
+pub fn data_of(frame: &[u8]) -> Option<&[u8]> {
+    #[derive(Deserialize)]
+    enum Borrowed<'a> {
+        Data(#[serde(borrow, with = "serde_bytes")] &'a [u8]),
+    }
+    // Data is the first variant: its tag is 0, and postcard stops at the variant it reads.
+    if frame.first() != Some(&0) {
+        return None;
+    }
+    match postcard::take_from_bytes::<Borrowed<'_>>(frame) {
+        Ok((Borrowed::Data(d), [])) => Some(d),
+        _ => None,
+    }
 }
 
 /// Encodes a message.
@@ -108,5 +126,22 @@ pub fn decode<'a, T: Deserialize<'a>>(b: &'a [u8]) -> Result<T, String> {
         Ok((v, [])) => Ok(v),
         Ok(_) => Err("trailing bytes after a blob message".into()),
         Err(e) => Err(format!("not a blob message: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_is_read_in_place_and_other_answers_are_not_data() {
+        let f = encode(&Response::Data(vec![1, 2, 3]));
+        assert_eq!(data_of(&f), Some(&[1u8, 2, 3][..]));
+        assert_eq!(decode::<Response>(&f).unwrap(), Response::Data(vec![1, 2, 3]));
+        assert_eq!(data_of(&encode(&Response::NotHeld)), None);
+        assert_eq!(data_of(&encode(&Response::Refused("x".into()))), None);
+        let mut long = f.clone();
+        long.push(0);
+        assert_eq!(data_of(&long), None);
     }
 }

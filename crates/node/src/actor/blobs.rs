@@ -544,28 +544,31 @@ async fn get(
     let expected = (confab_blobs::groups(size).max(1) - ask.start).min(ask.count as u64) as usize;
     let (delivered, fault, why) = match net.blob_request(ask.peer, frame).await {
         Err(e) => (Vec::new(), Fault::Failed, Some(e.to_string())),
-        Ok(bytes) => match proto::decode::<Response>(&bytes) {
-            Ok(Response::Data(enc)) => {
-                let (start, count) = (ask.start, ask.count);
-                let r =
-                    tokio::task::spawn_blocking(move || blobs.ingest(&id, size, start, count, &enc)).await;
-                match r {
-                    Ok(Ok(got)) => {
-                        let (fault, why) = match got.failure {
-                            None if got.groups.len() >= expected => (Fault::None, None),
-                            None => (Fault::NotHeld, Some("fewer groups than asked".into())),
-                            Some(e @ BlobError::Corrupt { .. }) => (Fault::Corrupt, Some(e.to_string())),
-                            Some(BlobError::Io { what, source }) => {
-                                (Fault::Failed, Some(format!("{what}: {source}")))
-                            }
-                            Some(e) => (Fault::NotHeld, Some(e.to_string())),
-                        };
-                        (got.groups, fault, why)
-                    }
-                    Ok(Err(e)) => (Vec::new(), Fault::Failed, Some(e.to_string())),
-                    Err(e) => (Vec::new(), Fault::Failed, Some(e.to_string())),
+        Ok(frame) if proto::data_of(&frame).is_some() => {
+            let (start, count) = (ask.start, ask.count);
+            let r = tokio::task::spawn_blocking(move || {
+                let enc = proto::data_of(&frame).expect("checked");
+                blobs.ingest(&id, size, start, count, enc)
+            })
+            .await;
+            match r {
+                Ok(Ok(got)) => {
+                    let (fault, why) = match got.failure {
+                        None if got.groups.len() >= expected => (Fault::None, None),
+                        None => (Fault::NotHeld, Some("fewer groups than asked".into())),
+                        Some(e @ BlobError::Corrupt { .. }) => (Fault::Corrupt, Some(e.to_string())),
+                        Some(BlobError::Io { what, source }) => {
+                            (Fault::Failed, Some(format!("{what}: {source}")))
+                        }
+                        Some(e) => (Fault::NotHeld, Some(e.to_string())),
+                    };
+                    (got.groups, fault, why)
                 }
+                Ok(Err(e)) => (Vec::new(), Fault::Failed, Some(e.to_string())),
+                Err(e) => (Vec::new(), Fault::Failed, Some(e.to_string())),
             }
+        }
+        Ok(frame) => match proto::decode::<Response>(&frame) {
             Ok(Response::NotHeld) => (Vec::new(), Fault::NotHeld, None),
             Ok(Response::Refused(why)) => (Vec::new(), Fault::NotHeld, Some(why)),
             Ok(_) => (
