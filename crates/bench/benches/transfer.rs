@@ -5,7 +5,9 @@
 //!   next to the same number of bytes over one raw libp2p stream (TCP + Noise + Yamux, two
 //!   swarms in this process: the transport's own ceiling) and over a plain TCP connection;
 //! - three holders: the same from three nodes at once, with the share each served;
-//! - the receiver's memory (RSS) while it fetches, above its idle level.
+//! - the receiver's memory (RSS) while it fetches, above its idle level;
+//! - a pasted picture (a 3000 × 2000 PNG screenshot) from the writer's call to the peer's
+//!   insert event carrying its preview: two nodes in this process, 20 samples.
 //!
 //! `cargo build --release --bin confab && cargo bench -p confab-bench --bench transfer`
 //! (`CONFAB_BENCH_SCALE=0.1` for 20 MiB; `CONFAB_BIN` names another `confab`).
@@ -42,6 +44,7 @@ fn main() {
         .expect("runtime");
     let tcp = rt.block_on(tcp_copy(size));
     let raw = rt.block_on(raw_stream(size));
+    let previews = rt.block_on(preview_latency(20));
     let d = tempfile::tempdir().expect("tempdir");
     let net = Network::new(&bin, d.path(), size);
     let one = net.fetch("b", &["a"]);
@@ -69,12 +72,84 @@ fn main() {
     );
     println!("\nthree holders, share each served: {}", three.shares);
     println!(
+        "picture pasted → the peer has the message with its preview (3000 × 2000 PNG, {} samples): median {:.0} ms, max {:.0} ms",
+        previews.len(),
+        previews[previews.len() / 2].as_secs_f64() * 1e3,
+        previews.last().expect("samples").as_secs_f64() * 1e3
+    );
+    println!(
         "receiver memory while fetching (RSS above idle): one holder {:.1} MiB peak, three holders {:.1} MiB peak (idle {:.1} / {:.1} MiB)",
         one.peak_above_idle_kib as f64 / 1024.0,
         three.peak_above_idle_kib as f64 / 1024.0,
         one.idle_kib as f64 / 1024.0,
         three.idle_kib as f64 / 1024.0
     );
+}
+
+/// Two nodes in this process; the writer attaches a screenshot-sized PNG and each sample ends
+/// when the peer's insert event carries the message with its preview. Sorted.
+async fn preview_latency(samples: usize) -> Vec<Duration> {
+    use confab_node::{Client, NodeConfig, NodeEvent};
+    let cfg = |dial: Vec<libp2p::Multiaddr>| NodeConfig {
+        listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("addr")],
+        dial,
+        mdns: false,
+        dht: false,
+        upnp: false,
+        ..Default::default()
+    };
+    let (da, db) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
+    let a = Client::start(da.path(), cfg(vec![])).await.expect("a");
+    let addr: libp2p::Multiaddr = loop {
+        if let Some(l) = a.status().await.expect("status").listening.first() {
+            break format!("{l}/p2p/{}", a.peer_id()).parse().expect("addr");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let room = a.create_space("chat", "room").await.expect("room").space.space;
+    let ticket = a.ticket(&room).await.expect("ticket").ticket;
+    let b = Client::start(db.path(), cfg(vec![addr])).await.expect("b");
+    b.join(&ticket).await.expect("join");
+    let pic = da.path().join("screenshot.png");
+    let mut x = 7u32;
+    image::RgbImage::from_fn(3000, 2000, |px, py| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        // Flat areas with some texture, as a screenshot has.
+        image::Rgb([(px / 40) as u8, (py / 30) as u8, if x % 16 == 0 { x as u8 } else { 200 }])
+    })
+    .save(&pic)
+    .expect("png");
+    let mut events = b.events().expect("events");
+    let mut out = Vec::new();
+    for i in 0..samples {
+        let t = Instant::now();
+        a.chat_write_files(&room, &format!("look {i}"), None, vec![], vec![pic.clone()])
+            .await
+            .expect("send");
+        loop {
+            match tokio::time::timeout(Duration::from_secs(30), events.recv()).await {
+                Ok(Ok(NodeEvent::Inserted { records, .. }))
+                    if records.iter().any(|r| match &r.body {
+                        confab_core::Body::Chat(c) => {
+                            c.text == format!("look {i}") && c.files.first().is_some_and(|f| f.thumb.is_some())
+                        }
+                        _ => false,
+                    }) =>
+                {
+                    break
+                }
+                Ok(_) => {}
+                Err(_) => panic!("the peer never got picture {i}"),
+            }
+        }
+        out.push(t.elapsed());
+    }
+    a.shutdown().await;
+    b.shutdown().await;
+    out.sort();
+    out
 }
 
 /// Bytes over one loopback TCP connection.
