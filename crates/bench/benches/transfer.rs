@@ -98,7 +98,10 @@ async fn preview_latency(samples: usize) -> Vec<Duration> {
         upnp: false,
         ..Default::default()
     };
-    let (da, db) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
+    let (da, db) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
     let a = Client::start(da.path(), cfg(vec![])).await.expect("a");
     let addr: libp2p::Multiaddr = loop {
         if let Some(l) = a.status().await.expect("status").listening.first() {
@@ -117,7 +120,11 @@ async fn preview_latency(samples: usize) -> Vec<Duration> {
         x ^= x >> 17;
         x ^= x << 5;
         // Flat areas with some texture, as a screenshot has.
-        image::Rgb([(px / 40) as u8, (py / 30) as u8, if x % 16 == 0 { x as u8 } else { 200 }])
+        image::Rgb([
+            (px / 40) as u8,
+            (py / 30) as u8,
+            if x.is_multiple_of(16) { x as u8 } else { 200 },
+        ])
     })
     .save(&pic)
     .expect("png");
@@ -133,7 +140,8 @@ async fn preview_latency(samples: usize) -> Vec<Duration> {
                 Ok(Ok(NodeEvent::Inserted { records, .. }))
                     if records.iter().any(|r| match &r.body {
                         confab_core::Body::Chat(c) => {
-                            c.text == format!("look {i}") && c.files.first().is_some_and(|f| f.thumb.is_some())
+                            c.text == format!("look {i}")
+                                && c.files.first().is_some_and(|f| f.thumb.is_some())
                         }
                         _ => false,
                     }) =>

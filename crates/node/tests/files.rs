@@ -184,7 +184,7 @@ async fn a_holder_serving_corrupt_groups_is_dropped_and_another_completes() {
     // b fetches only when asked, so that it knows both holders before it starts.
     let b = start(&d.path().join("b"), 0).await;
     let room = room(&a, &[&b]).await;
-    let doc = noise(24 << 20, 11);
+    let doc = noise(12 << 20, 11);
     std::fs::write(d.path().join("big.bin"), &doc).unwrap();
     a.chat_write_files(&room, "the data", None, vec![], vec![d.path().join("big.bin")])
         .await
@@ -239,7 +239,7 @@ async fn an_interrupted_download_resumes_without_fetching_again() {
     let b_dir = d.path().join("b");
     let b = start(&b_dir, 0).await;
     let room = room(&a, &[&b]).await;
-    let doc = noise(64 << 20, 3);
+    let doc = noise(32 << 20, 3);
     std::fs::write(d.path().join("video.bin"), &doc).unwrap();
     a.chat_write_files(&room, "", None, vec![], vec![d.path().join("video.bin")])
         .await
@@ -261,7 +261,7 @@ async fn an_interrupted_download_resumes_without_fetching_again() {
     let mut first = 0;
     while let Ok(ev) = tokio::time::timeout(Duration::from_secs(30), events.recv()).await {
         if let Ok(NodeEvent::BlobProgress { have, size, .. }) = ev {
-            if have >= 4 << 20 && have < size {
+            if have >= 2 << 20 && have < size {
                 first = have;
                 break;
             }

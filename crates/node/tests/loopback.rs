@@ -346,6 +346,8 @@ async fn live_presence_reaches_board_members_unstored_and_rate_limited() {
 async fn a_publisher_learns_which_subscribers_hold_its_issues() {
     let d = tempfile::tempdir().unwrap();
     let a = start(&d.path().join("a"), vec![]).await;
+    // The ticket carries a's address: wait until a listens (else b and c cannot find it).
+    first_addr(&a).await;
     let letter = a.create_space("news", "weekly").await.unwrap().space.space;
     a.news_publish(&letter, "one", "first").await.unwrap();
     assert!(a.holders(&letter).await.unwrap().is_empty());

@@ -8,14 +8,13 @@ use std::time::{Duration, Instant};
 
 use confab_blobs::fetch::{After, Ask, Download, Fault};
 use confab_blobs::proto::{self, Has, Request, Response};
-use confab_blobs::{BlobError, BlobId, BlobStore, Held};
+use confab_blobs::{BlobId, Held};
 use confab_core::SpaceId;
-use confab_net::{NetHandle, PeerId};
+use confab_net::PeerId;
 use tokio::sync::oneshot;
 use tracing::{debug, info, warn};
 
-use super::{Actor, Report};
-use crate::config::FileLimits;
+use super::{blob_tasks, Actor, Report};
 use crate::events::NodeEvent;
 
 /// Downloads under way at once; the rest wait their turn.
@@ -26,7 +25,7 @@ const PLAN_EVERY: Duration = Duration::from_secs(5);
 const GC_EVERY: Duration = Duration::from_secs(60);
 /// A blob no record names is kept this long (a file just attached is named only once its
 /// record is written).
-const GRACE: Duration = Duration::from_secs(10 * 60);
+pub(super) const GRACE: Duration = Duration::from_secs(10 * 60);
 /// Peers asked at once what they hold.
 const ASK_PEERS: usize = 32;
 /// Holders remembered per blob.
@@ -164,7 +163,7 @@ impl Actor {
         }
         tokio::spawn(async move {
             let wanted = match store.named_blobs().await {
-                Ok(named) => tokio::task::spawn_blocking(move || plan(&blobs, named, limits, gc))
+                Ok(named) => tokio::task::spawn_blocking(move || blob_tasks::plan(&blobs, named, limits, gc))
                     .await
                     .unwrap_or_default(),
                 Err(e) => {
@@ -203,7 +202,7 @@ impl Actor {
         }
         let size = a.dl.size();
         for ask in a.dl.asks() {
-            tokio::spawn(get(
+            tokio::spawn(blob_tasks::get(
                 self.net.clone(),
                 self.engine.blobs().clone(),
                 self.reports.clone(),
@@ -440,150 +439,6 @@ impl Actor {
             self.engine.blobs().clone(),
             self.reports.clone(),
         );
-        tokio::task::spawn_blocking(move || {
-            let response = match proto::decode::<Request>(&frame) {
-                Ok(Request::Get { blob, start, count }) => match blobs.encode(&blob, start, count) {
-                    Ok(Some(data)) => Response::Data(data),
-                    Ok(None) => Response::NotHeld,
-                    Err(e) => Response::Refused(e.to_string()),
-                },
-                Ok(Request::Have { blobs: asked }) if asked.len() <= proto::MAX_ASKED => Response::Have(
-                    asked
-                        .iter()
-                        .map(|b| {
-                            if blobs.is_complete(b) {
-                                Has::All
-                            } else {
-                                Has::Nothing
-                            }
-                        })
-                        .collect(),
-                ),
-                Ok(Request::Holds { blobs: held }) if held.len() <= proto::MAX_ASKED => {
-                    let _ = reports.send(Report::Blob(BlobReport::Holds { peer, blobs: held }));
-                    Response::Ok
-                }
-                Ok(_) => {
-                    let why = format!("asked about more than {} blobs at once", proto::MAX_ASKED);
-                    let _ = reports.send(Report::Blob(BlobReport::Garbage {
-                        peer,
-                        why: why.clone(),
-                    }));
-                    Response::Refused(why)
-                }
-                Err(e) => {
-                    let _ = reports.send(Report::Blob(BlobReport::Garbage {
-                        peer,
-                        why: format!("blob protocol: {e}"),
-                    }));
-                    Response::Refused(e)
-                }
-            };
-            let _ = net.blob_respond(id, proto::encode(&response));
-        });
+        tokio::task::spawn_blocking(move || blob_tasks::answer(&net, &blobs, &reports, peer, id, &frame));
     }
-}
-
-/// The blobs named by records that should be here and are not: each at most the automatic
-/// size, while its space's files stay within the quota. With `gc`, garbage goes on the way.
-fn plan(
-    blobs: &BlobStore,
-    named: Vec<([u8; 32], u64, SpaceId)>,
-    limits: FileLimits,
-    gc: bool,
-) -> Vec<(BlobId, u64, SpaceId)> {
-    if gc {
-        let keep: HashSet<BlobId> = named.iter().map(|(b, _, _)| BlobId(*b)).collect();
-        match blobs.collect_garbage(&keep, GRACE) {
-            Ok(gone) if !gone.is_empty() => info!("deleted {} blobs no record names any more", gone.len()),
-            Ok(_) => {}
-            Err(e) => warn!("collecting blob garbage: {e}"),
-        }
-    }
-    let mut used: HashMap<SpaceId, u64> = HashMap::new();
-    let mut missing = Vec::new();
-    for (b, size, space) in named {
-        let id = BlobId(b);
-        if blobs.is_complete(&id) {
-            *used.entry(space).or_default() += size;
-        } else if size <= limits.auto_fetch.min(limits.max_file) {
-            missing.push((id, size, space));
-        }
-    }
-    let mut wanted = Vec::new();
-    for (id, size, space) in missing {
-        let u = used.entry(space).or_default();
-        if *u + size <= limits.space_quota {
-            *u += size;
-            wanted.push((id, size, space));
-        } else {
-            debug!(
-                "blob {} would take space {} over its quota",
-                id.short(),
-                space.short()
-            );
-        }
-    }
-    wanted
-}
-
-/// Asks a holder for a run of groups and writes what verifies.
-async fn get(
-    net: NetHandle,
-    blobs: BlobStore,
-    reports: tokio::sync::mpsc::UnboundedSender<Report>,
-    id: BlobId,
-    size: u64,
-    ask: Ask<PeerId>,
-) {
-    let frame = proto::encode(&Request::Get {
-        blob: id,
-        start: ask.start,
-        count: ask.count,
-    });
-    let expected = (confab_blobs::groups(size).max(1) - ask.start).min(ask.count as u64) as usize;
-    let (delivered, fault, why) = match net.blob_request(ask.peer, frame).await {
-        Err(e) => (Vec::new(), Fault::Failed, Some(e.to_string())),
-        Ok(frame) if proto::data_of(&frame).is_some() => {
-            let (start, count) = (ask.start, ask.count);
-            let r = tokio::task::spawn_blocking(move || {
-                let enc = proto::data_of(&frame).expect("checked");
-                blobs.ingest(&id, size, start, count, enc)
-            })
-            .await;
-            match r {
-                Ok(Ok(got)) => {
-                    let (fault, why) = match got.failure {
-                        None if got.groups.len() >= expected => (Fault::None, None),
-                        None => (Fault::NotHeld, Some("fewer groups than asked".into())),
-                        Some(e @ BlobError::Corrupt { .. }) => (Fault::Corrupt, Some(e.to_string())),
-                        Some(BlobError::Io { what, source }) => {
-                            (Fault::Failed, Some(format!("{what}: {source}")))
-                        }
-                        Some(e) => (Fault::NotHeld, Some(e.to_string())),
-                    };
-                    (got.groups, fault, why)
-                }
-                Ok(Err(e)) => (Vec::new(), Fault::Failed, Some(e.to_string())),
-                Err(e) => (Vec::new(), Fault::Failed, Some(e.to_string())),
-            }
-        }
-        Ok(frame) => match proto::decode::<Response>(&frame) {
-            Ok(Response::NotHeld) => (Vec::new(), Fault::NotHeld, None),
-            Ok(Response::Refused(why)) => (Vec::new(), Fault::NotHeld, Some(why)),
-            Ok(_) => (
-                Vec::new(),
-                Fault::Corrupt,
-                Some("answered a range request with something else".into()),
-            ),
-            Err(e) => (Vec::new(), Fault::Corrupt, Some(format!("blob protocol: {e}"))),
-        },
-    };
-    let _ = reports.send(Report::Blob(BlobReport::Answer {
-        id,
-        ask,
-        delivered,
-        fault,
-        why,
-    }));
 }
