@@ -19,7 +19,16 @@ pub fn cfg(dial: Vec<Multiaddr>) -> NodeConfig {
 }
 
 pub async fn start(dir: &std::path::Path, dial: Vec<Multiaddr>) -> Client {
-    Client::start(dir, cfg(dial)).await.unwrap()
+    let c = Client::start(dir, cfg(dial)).await.unwrap();
+    // Tickets carry the node's addresses: return once it listens, or a ticket made at once
+    // names no address and its joiners never find the node (a race seen in CI).
+    for _ in 0..250 {
+        if !c.status().await.unwrap().listening.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    c
 }
 
 /// The node's first listen address, once it listens.
