@@ -385,3 +385,56 @@ async fn bad_files_are_refused_by_name_and_nothing_is_stored() {
         assert!(e.contains(needle), "{bad}: {e}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_space_keeps_its_files_within_its_quota() {
+    let d = tempfile::tempdir().unwrap();
+    let a = start(&d.path().join("a"), 25 << 20).await;
+    let b = Client::start(
+        &d.path().join("b"),
+        NodeConfig {
+            files: FileLimits {
+                space_quota: 1 << 20,
+                ..FileLimits::default()
+            },
+            ..common::cfg(vec![])
+        },
+    )
+    .await
+    .unwrap();
+    let room = room(&a, &[&b]).await;
+    for (i, name) in ["first.bin", "second.bin"].iter().enumerate() {
+        std::fs::write(d.path().join(name), noise(700 << 10, i as u64 + 1)).unwrap();
+        a.chat_write_files(&room, name, None, vec![], vec![d.path().join(name)])
+            .await
+            .unwrap();
+        if i == 0 {
+            eventually(30, "b holds the first file", || async {
+                b.blob_list(&room)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .any(|f| f.name == "first.bin" && f.held)
+            })
+            .await;
+        }
+    }
+    eventually(30, "b has the second message", || async {
+        b.blob_list(&room).await.unwrap().len() == 2
+    })
+    .await;
+    // Two looks for files to fetch (every 5 s) later, the second is still not fetched: 700 KiB
+    // more would pass the space's 1 MiB.
+    tokio::time::sleep(std::time::Duration::from_secs(11)).await;
+    let list = b.blob_list(&room).await.unwrap();
+    let held: Vec<(&str, bool)> = list.iter().map(|f| (f.name.as_str(), f.held)).collect();
+    assert_eq!(held, vec![("first.bin", true), ("second.bin", false)]);
+    // Asked for, it is fetched whatever the quota says (the person chose to).
+    let second = list[1].blob.clone();
+    b.blob_get(&second, &d.path().join("second.out"), Some(20))
+        .await
+        .unwrap();
+    assert!(std::fs::read(d.path().join("second.out")).unwrap() == noise(700 << 10, 2));
+    a.shutdown().await;
+    b.shutdown().await;
+}
