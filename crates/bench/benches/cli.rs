@@ -64,20 +64,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn confab(bin: &Path, dir: &Path, args: &[&str]) -> serde_json::Value {
-    let out = Command::new(bin)
-        .arg("--data")
-        .arg(dir)
-        .args(args)
-        .arg("--json")
-        .env_remove("CONFAB_DATA_DIR")
-        .output()
-        .expect("confab runs");
-    assert!(
-        out.status.success(),
-        "confab {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
+    confab_bench::confab_json(bin, dir, args)
 }
 
 struct Run(Child);

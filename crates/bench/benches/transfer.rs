@@ -280,19 +280,7 @@ fn lines(r: impl std::io::Read + Send + 'static) -> Arc<Mutex<Vec<(Instant, Stri
 }
 
 fn cli(bin: &Path, dir: &Path, args: &[&str]) -> serde_json::Value {
-    let out = Command::new(bin)
-        .arg("--data")
-        .arg(dir)
-        .args(args)
-        .arg("--json")
-        .output()
-        .expect("confab");
-    assert!(
-        out.status.success(),
-        "confab {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
+    confab_bench::confab_json(bin, dir, args)
 }
 
 fn wait<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {

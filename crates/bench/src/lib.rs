@@ -164,3 +164,22 @@ pub fn confab_bin() -> Option<std::path::PathBuf> {
     let b = exe.parent()?.parent()?.join("confab");
     b.exists().then_some(b)
 }
+
+/// Runs `confab --data DIR ARGS… --json` (`bin`, without `CONFAB_DATA_DIR` from the
+/// environment) and returns its JSON; panics with its stderr if it fails.
+pub fn confab_json(bin: &std::path::Path, dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let out = std::process::Command::new(bin)
+        .arg("--data")
+        .arg(dir)
+        .args(args)
+        .arg("--json")
+        .env_remove("CONFAB_DATA_DIR")
+        .output()
+        .expect("confab runs");
+    assert!(
+        out.status.success(),
+        "confab {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}

@@ -71,6 +71,22 @@ fn png(w: u32, h: u32) -> Vec<u8> {
     out
 }
 
+/// `a` sends `bytes` as the file `path` into `room`; returns once `b` has the message.
+async fn send_file(a: &Client, b: &Client, room: &str, path: &Path, bytes: &[u8]) {
+    std::fs::write(path, bytes).unwrap();
+    a.chat_write_files(room, "", None, vec![], vec![path.to_path_buf()])
+        .await
+        .unwrap();
+    eventually(30, "b has the message", || async {
+        b.chat_list(room)
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| !m.files.is_empty())
+    })
+    .await;
+}
+
 /// A room owned by a fresh node, joined by the others.
 async fn room(owner: &Client, others: &[&Client]) -> String {
     addr(owner).await;
@@ -185,18 +201,7 @@ async fn a_holder_serving_corrupt_groups_is_dropped_and_another_completes() {
     let b = start(&d.path().join("b"), 0).await;
     let room = room(&a, &[&b]).await;
     let doc = noise(12 << 20, 11);
-    std::fs::write(d.path().join("big.bin"), &doc).unwrap();
-    a.chat_write_files(&room, "the data", None, vec![], vec![d.path().join("big.bin")])
-        .await
-        .unwrap();
-    eventually(30, "b has the message", || async {
-        b.chat_list(&room)
-            .await
-            .unwrap()
-            .iter()
-            .any(|m| !m.files.is_empty())
-    })
-    .await;
+    send_file(&a, &b, &room, &d.path().join("big.bin"), &doc).await;
     let (rogue_net, _task) = rogue(addr(&b).await).await;
     let rogue_id = rogue_net.local_peer_id().to_string();
     eventually(20, "the rogue is connected to b", || async {
@@ -240,18 +245,7 @@ async fn an_interrupted_download_resumes_without_fetching_again() {
     let b = start(&b_dir, 0).await;
     let room = room(&a, &[&b]).await;
     let doc = noise(32 << 20, 3);
-    std::fs::write(d.path().join("video.bin"), &doc).unwrap();
-    a.chat_write_files(&room, "", None, vec![], vec![d.path().join("video.bin")])
-        .await
-        .unwrap();
-    eventually(30, "b has the message", || async {
-        b.chat_list(&room)
-            .await
-            .unwrap()
-            .iter()
-            .any(|m| !m.files.is_empty())
-    })
-    .await;
+    send_file(&a, &b, &room, &d.path().join("video.bin"), &doc).await;
     let blob = b.blob_list(&room).await.unwrap()[0].blob.clone();
     // Start the download, and stop b as soon as part of it is here.
     let mut events = b.events().unwrap();

@@ -109,6 +109,17 @@ impl Db {
 
     /// The files stored in blobs whose id (hex) starts with `prefix`.
     pub fn files_by_blob(&mut self, prefix: &str) -> Result<Vec<StoredFile>, StoreError> {
+        // A whole id goes by the index (the app asks so for every picture it shows).
+        if let Some(id) = (prefix.len() == 64)
+            .then(|| confab_core::RecordId::from_hex(prefix))
+            .flatten()
+        {
+            let mut q = self.conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM files WHERE blob = ?1 ORDER BY ts, record, idx"
+            ))?;
+            let rows = q.query_map([&id.0[..]], row)?;
+            return collect(rows);
+        }
         let mut q = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM files WHERE hex(blob) LIKE ?1 ORDER BY ts, record, idx"
         ))?;

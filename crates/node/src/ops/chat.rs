@@ -104,6 +104,15 @@ impl Op for ChatWrite {
             None => vec![],
         };
         let mentions = mentions(&self.mentions)?;
+        // The text is checked before any file is stored (with files it may be left out).
+        if self.files.is_empty() || !self.text.is_empty() {
+            Body::Chat(ChatBody {
+                text: self.text.clone(),
+                mentions: mentions.clone(),
+                files: Vec::new(),
+            })
+            .validate()?;
+        }
         let files = super::files::attach(svc, &self.files).await?;
         let body = Body::Chat(ChatBody {
             files,

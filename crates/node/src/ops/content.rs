@@ -344,6 +344,13 @@ impl Op for NewsPublish {
                 .to_string(),
             ));
         }
+        // The title and body are checked before any picture is stored.
+        Body::News(NewsBody {
+            title: self.title.clone(),
+            body: self.body.clone(),
+            files: Vec::new(),
+        })
+        .validate()?;
         // A picture linked by path is one of the files given (by its name) or, publishing from
         // a Markdown file, a file beside it.
         let local = crate::markdown::local_images(&self.body);
