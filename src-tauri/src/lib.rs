@@ -4,6 +4,7 @@
 //! exits.
 
 mod app;
+mod board;
 mod clipboard;
 mod commands;
 mod error;
@@ -55,6 +56,11 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
             commands::board_stroke,
             commands::board_erase,
             commands::board_live,
+            board::board_pictures,
+            board::board_picture,
+            board::board_picture_bytes,
+            board::board_move,
+            board::picture_data,
             commands::news_list,
             commands::news_publish,
             commands::peers,
@@ -63,6 +69,7 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
             commands::settings_set,
             commands::save_export,
             talk::profile_set,
+            talk::profile_picture,
             talk::profile_get,
             talk::profiles,
             talk::chat_write,

@@ -138,6 +138,7 @@ mod tests {
             name: Some("Ann".into()),
             color: "#c0392b".into(),
             label: "Ann".into(),
+            picture: None,
             reply_to: None,
             quote: None,
             reactions: Default::default(),

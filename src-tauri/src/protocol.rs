@@ -4,7 +4,8 @@
 //! (`http://confab-blob.localhost/…` on Windows and Android). Only pictures the node agrees to
 //! show are served (PNG, JPEG, GIF, WebP; never SVG), with their own media type and no
 //! sniffing; anything else is a 404. The CSP lets `img-src` load from here and nothing else
-//! does.
+//! does. The app's own pages may read what they load (CORS, for them alone): the whiteboard
+//! draws pictures on a canvas it exports.
 
 use tauri::http::{header, Method, Request, Response, StatusCode};
 use tauri::{Manager, Runtime};
@@ -35,6 +36,17 @@ pub fn parse(path: &str) -> Option<Wanted> {
         blob: blob.to_string(),
         thumb,
     })
+}
+
+/// The `Access-Control-Allow-Origin` for a request from `origin`: that origin if it is one of
+/// the app's own pages, so that a picture drawn on a canvas leaves it exportable; none for
+/// anything else.
+pub fn allowed_origin(origin: Option<&str>) -> Option<String> {
+    let o = origin?.trim();
+    let url = tauri::Url::parse(o).ok()?;
+    // An origin is a scheme and a host, nothing after them.
+    let bare = format!("{}://{}", url.scheme(), url.host_str()?);
+    (crate::stays_in_app(&url) && url.port().is_none() && o == bare).then_some(bare)
 }
 
 /// Registers the protocol on the builder; each request is answered from the async runtime.
@@ -68,15 +80,26 @@ async fn serve<R: Runtime>(app: &tauri::AppHandle<R>, request: &Request<Vec<u8>>
     let Some(state) = app.try_state::<AppState>() else {
         return status(StatusCode::SERVICE_UNAVAILABLE);
     };
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok());
+    let cors = allowed_origin(origin);
     match state.client.file_picture(&wanted.blob, wanted.thumb).await {
-        Ok(Some(p)) if confab_node::PICTURE_TYPES.contains(&p.mime.as_str()) => Response::builder()
-            .status(StatusCode::OK)
-            .header(header::CONTENT_TYPE, p.mime)
-            .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-            // A blob's id is the hash of its bytes: what is served under it never changes.
-            .header(header::CACHE_CONTROL, "max-age=31536000, immutable")
-            .body(p.bytes)
-            .unwrap_or_else(|_| status(StatusCode::INTERNAL_SERVER_ERROR)),
+        Ok(Some(p)) if confab_node::PICTURE_TYPES.contains(&p.mime.as_str()) => {
+            let mut r = Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, p.mime)
+                .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+                // A blob's id is the hash of its bytes: what is served under it never changes.
+                .header(header::CACHE_CONTROL, "max-age=31536000, immutable")
+                .header(header::VARY, "Origin");
+            if let Some(o) = cors {
+                r = r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+            }
+            r.body(p.bytes)
+                .unwrap_or_else(|_| status(StatusCode::INTERNAL_SERVER_ERROR))
+        }
         Ok(_) => status(StatusCode::NOT_FOUND),
         Err(e) => {
             tracing::warn!("{SCHEME}: {}: {e}", wanted.blob);
@@ -118,6 +141,29 @@ mod tests {
             format!("/thumb%2F{HEX}"),
         ] {
             assert_eq!(parse(&bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_the_apps_own_pages_may_read_pictures() {
+        for own in [
+            "tauri://localhost",
+            "http://tauri.localhost",
+            "https://tauri.localhost",
+        ] {
+            assert_eq!(allowed_origin(Some(own)).as_deref(), Some(own));
+        }
+        for other in [
+            None,
+            Some("null"),
+            Some(""),
+            Some("https://example.org"),
+            Some("tauri://evil.example"),
+            Some("http://localhost:1430"),
+            Some("tauri://localhost/index.html"),
+            Some("confab-blob://localhost"),
+        ] {
+            assert_eq!(allowed_origin(other), None, "{other:?}");
         }
     }
 }

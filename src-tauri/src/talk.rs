@@ -23,6 +23,13 @@ pub async fn profile_set(
     Ok(state.client.profile_set(&name, color.as_deref()).await?)
 }
 
+/// Sets this identity's picture from a picture file (cut square and made small), or removes
+/// it (`path` null).
+#[tauri::command]
+pub async fn profile_picture(state: State<'_, AppState>, path: Option<String>) -> Res<ProfileView> {
+    Ok(state.client.profile_picture(path.as_deref()).await?)
+}
+
 /// A peer's profile (this identity's without `peer`).
 #[tauri::command]
 pub async fn profile_get(state: State<'_, AppState>, peer: Option<String>) -> Res<ProfileView> {

@@ -1,7 +1,9 @@
 //! Conversations in the real window (as the e2e test: Xvfb, WebDriver, dunst, a headless
 //! `confab run` peer on 127.0.0.1): a name set on first run, a reply, a reaction, an edit and a
-//! delete that the peer sees, a mention that notifies in a muted room, and search that jumps
-//! to a message deep in the history. Screenshots at desktop and phone size.
+//! delete that the peer sees, a mention that notifies in a muted room, profile pictures both
+//! ways (the peer's beside its messages, the window's chosen in the native dialog and fetched
+//! by the peer), and search that jumps to a message deep in the history. Screenshots at
+//! desktop and phone size.
 
 mod support;
 #[path = "support/web.rs"]
@@ -53,6 +55,11 @@ async fn scenario() -> Result<()> {
         printed: Default::default(),
     };
     peer.cmd(&["profile", "set", "--name", "Pat"])?;
+    // Pat has a picture (a gradient, cut square and made small by Pat's node).
+    let pat_png = desk.tmp.path().join("pat.png");
+    image::RgbImage::from_fn(480, 360, |x, y| image::Rgb([(x / 2) as u8, (y / 2) as u8, 160]))
+        .save(&pat_png)?;
+    peer.cmd(&["profile", "picture", &pat_png.display().to_string()])?;
     let (room, ticket) = peer.create("chat", "Lobby")?;
     run_peer(&mut desk, &mut peer, &[])?;
     let app_dir = desk.tmp.path().join("app");
@@ -83,6 +90,19 @@ async fn js(c: &Client, script: &str, args: Vec<Value>) -> Result<Value> {
     bounded("a script", c.execute(script, args))
         .await?
         .map_err(|e| anyhow!("script failed: {e}"))
+}
+
+/// Waits (20 s at most) until a script in the page returns `want`.
+async fn until_js(c: &Client, what: &str, script: &str, want: Value) -> Result<()> {
+    let mut last = Value::Null;
+    for _ in 0..200 {
+        last = js(c, script, vec![]).await?;
+        if last == want {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("timed out waiting for {what} (last {last})")
 }
 
 /// Opens a message's actions (they are made when a message is first touched) and clicks one.
@@ -191,6 +211,18 @@ async fn steps(
         bail!("the peer's message is shown by {who}, not by its name");
     }
     let pat = id_at_peer(peer, room, "hello from Pat").await?;
+    // Pat's picture beside the message (the preview Pat's node made, loaded through the blob
+    // protocol).
+    until_js(
+        c,
+        "Pat's picture by the message",
+        "const m = [...document.querySelectorAll('.msg')].find(m => m.innerText.includes('hello from Pat'));
+         const a = m && m.querySelector('[data-testid=\"avatar\"]');
+         return a && a.complete ? a.naturalWidth : 0;",
+        json!(64),
+    )
+    .await?;
+    eprintln!("conversation: the peer's picture shows by its message");
 
     // Reply: the peer sees what it answers; the app quotes it.
     act(c, &pat, "act-reply").await?;
@@ -284,6 +316,43 @@ async fn steps(
         bail!("the mention is not highlighted");
     }
     eprintln!("conversation: mention notified in a muted room");
+
+    // A picture of one's own, chosen in the native dialog: shown in Settings, and at the peer.
+    let mine_png = desk.tmp.path().join("alex.png");
+    image::RgbImage::from_fn(300, 500, |x, y| image::Rgb([200, (x / 2) as u8, (y / 2) as u8]))
+        .save(&mine_png)?;
+    click(c, "tab-peers").await?;
+    click(c, "profile-picture-choose").await?;
+    desk.answer_dialog("Add pictures", &["ctrl+l"], &mine_png.display().to_string(), 20)?;
+    until_js(
+        c,
+        "the window's own picture in Settings",
+        "const a = document.querySelector('[data-testid=\"profile-picture\"]');
+         return a && !a.hidden && a.complete ? a.naturalWidth : 0;",
+        json!(256),
+    )
+    .await?;
+    let mut blob = String::new();
+    eventually("the app's picture at the peer, fetched", 30, || {
+        let p: Value = serde_json::from_str(&peer.cmd(&["profile", "show", &me, "--json"])?)?;
+        blob = p["picture"].as_str().unwrap_or_default().to_string();
+        if blob.is_empty() {
+            return Ok(false);
+        }
+        let files: Value = serde_json::from_str(&peer.cmd(&["blob", "list", room, "--json"])?)?;
+        Ok(files.as_array().is_some_and(|f| {
+            f.iter()
+                .any(|f| f["blob"] == json!(blob) && f["held"] == json!(true))
+        }))
+    })
+    .await?;
+    eprintln!(
+        "conversation: the window's picture reached the peer ({})",
+        &blob[..12]
+    );
+    click(c, "tab-chat").await?;
+    send(c, "with my picture").await?;
+    find_text(c, "chat-message", "with my picture", 10).await?;
     shoot(c, "conversation-desktop").await?;
 
     // Search jumps to a message far back in the history.

@@ -333,6 +333,7 @@ async function onNodeEvent(ev) {
       break;
     case 'file_held':
       files.onHeld(ev);
+      board.onHeld(ev);
       break;
     case 'live':
       if (state.tab === 'board') board.onLive(ev, state.me);

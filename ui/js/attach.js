@@ -17,7 +17,7 @@ const EXT = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/gif': 'gif', 'imag
 const baseName = (path) => path.split(/[\\/]/).pop() || path;
 
 /** A name for a pasted picture of type `mime`: `pasted-2026-12-04-203112.png`. */
-function pastedName(mime, name) {
+export function pastedName(mime, name) {
   const ext = EXT[mime];
   if (!ext) return name || 'pasted';
   const d = new Date();
@@ -26,7 +26,7 @@ function pastedName(mime, name) {
 }
 
 /** A file's bytes as base64 (read by the browser, not byte by byte in script). */
-function base64Of(file) {
+export function base64Of(file) {
   return new Promise((resolve, reject) => {
     const r = new FileReader();
     r.onload = () => resolve(String(r.result).slice(String(r.result).indexOf(',') + 1));
@@ -182,12 +182,21 @@ async function pickForIssue() {
   $('news-body').focus();
 }
 
-/** Where dropped files go: the open chat room's composer, or the issue being written. */
-function dropped(paths) {
+let boardDrop = null;
+
+/** Where files dropped on an open whiteboard go (`fn(paths, position)`). */
+export function onBoardDrop(fn) {
+  boardDrop = fn;
+}
+
+/** Where dropped files go: the open chat room's composer, the issue being written, or the open
+ * whiteboard (where they fell: `position` is in the window's physical pixels). */
+function dropped(paths, position) {
   if (!paths || !paths.length) return;
   if (!$('panel-chat').hidden) chatTray.addPaths(paths);
   else if (!$('panel-news').hidden && !$('news-form').hidden) addToIssue(paths);
-  else toast('Open a chat room, or your newsletter, to attach files.', true);
+  else if (!$('panel-board').hidden && boardDrop) boardDrop(paths, position);
+  else toast('Open a chat room, a whiteboard or your newsletter to drop files there.', true);
 }
 
 export function bindAttach() {
@@ -217,7 +226,7 @@ export function bindAttach() {
   onWindowEvent('tauri://drag-leave', () => document.body.classList.remove('dropping'));
   onWindowEvent('tauri://drag-drop', (p) => {
     document.body.classList.remove('dropping');
-    dropped(p && p.paths);
+    dropped(p && p.paths, p && p.position);
   });
 }
 

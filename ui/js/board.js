@@ -1,7 +1,9 @@
-// The Whiteboard tab: pointer events (mouse, pen, touch), pen and eraser, undo of your own
-// strokes, export to PNG and SVG. The board is drawn from the stored strokes.
+// The Whiteboard tab: pointer events (mouse, pen, touch), pen, eraser and the Move tool for
+// pictures, undo of your own strokes and pictures, export to PNG and SVG. The board is drawn
+// from the stored pictures (pictures.js) with the stored strokes over them.
 import { call } from './api.js';
 import { $, colorFor, toast } from './util.js';
+import { pictures } from './pictures.js';
 
 const MAX_POINTS = 8000;
 let space = null;
@@ -110,6 +112,12 @@ let view = { s: 1, ox: 0, oy: 0 };
 function fitView() {
   const r = canvas.getBoundingClientRect();
   let [minX, minY, maxX, maxY] = [0, 0, r.width, r.height];
+  for (const p of pictures.bounds()) {
+    minX = Math.min(minX, p.x - 12);
+    minY = Math.min(minY, p.y - 12);
+    maxX = Math.max(maxX, p.x + p.w + 12);
+    maxY = Math.max(maxY, p.y + p.h + 12);
+  }
   for (const st of strokes) {
     const pad = (Number(st.width) || 1) / 2 + 12;
     for (const [x, y] of st.points) {
@@ -130,10 +138,11 @@ function redraw() {
   ctx.fillStyle = background();
   ctx.fillRect(0, 0, r.width, r.height);
   ctx.restore();
-  if (!drawing && !erasing) fitView();
+  if (!drawing && !erasing && !pictures.dragging) fitView();
   ctx.save();
   ctx.scale(view.s, view.s);
   ctx.translate(-view.ox, -view.oy);
+  pictures.draw(ctx);
   for (const s of strokes) drawStroke(s, erasing && erasing.has(s.id));
   const now = Date.now();
   for (const [id, o] of others) {
@@ -149,14 +158,20 @@ function redraw() {
   }
   if (drawing) drawStroke(drawing);
   ctx.restore();
+  pictures.drawSelection(ctx);
   for (const o of others.values()) if (o.cursor) drawCursor(o);
   canvas.dataset.live = String(others.size);
+  canvas.dataset.view = JSON.stringify(view);
+}
+
+/** A point in the window (CSS pixels) on the board. */
+function toBoard(clientX, clientY) {
+  const r = canvas.getBoundingClientRect();
+  return [(clientX - r.left) / view.s + view.ox, (clientY - r.top) / view.s + view.oy];
 }
 
 function pointOf(e) {
-  const r = canvas.getBoundingClientRect();
-  const x = (e.clientX - r.left) / view.s + view.ox;
-  const y = (e.clientY - r.top) / view.s + view.oy;
+  const [x, y] = toBoard(e.clientX, e.clientY);
   return [Math.round(x * 10) / 10, Math.round(y * 10) / 10];
 }
 
@@ -190,7 +205,12 @@ function hit(p) {
 function down(e) {
   if (!space || e.button > 0) return;
   canvas.setPointerCapture(e.pointerId);
+  canvas.dataset.pointer = e.pointerType; // for the tests: mouse, pen or touch
   const p = pointOf(e);
+  if (tool === 'move') {
+    pictures.down(toBoard(e.clientX, e.clientY), e.pointerType);
+    return;
+  }
   if (tool === 'pen') {
     drawing = { points: [p], color: $('pen-color').value, width: Number($('pen-width').value) };
   } else {
@@ -201,6 +221,15 @@ function down(e) {
 
 function move(e) {
   sendLive(pointOf(e));
+  if (tool === 'move') {
+    const pt = toBoard(e.clientX, e.clientY);
+    if (pictures.dragging) pictures.move(pt);
+    else if (e.pointerType === 'mouse') {
+      const over = pictures.handleAt(pt, 'mouse');
+      canvas.style.cursor = over ? (over === 'nw' || over === 'se' ? 'nwse-resize' : 'nesw-resize') : pictures.at(pt) ? 'move' : 'default';
+    }
+    return;
+  }
   if (!drawing && !erasing) return;
   const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [e];
   for (const ev of events.length ? events : [e]) {
@@ -216,7 +245,9 @@ function move(e) {
 }
 
 async function up(e) {
-  if (drawing) {
+  if (pictures.dragging) {
+    await pictures.up();
+  } else if (drawing) {
     const s = drawing;
     drawing = null;
     sendLive(e && e.type === 'pointerup' ? pointOf(e) : null);
@@ -243,7 +274,7 @@ async function up(e) {
 }
 
 async function undo() {
-  const mine = strokes.filter((s) => s.me);
+  const mine = [...strokes, ...pictures.list].filter((s) => s.me);
   const last = mine.reduce((a, s) => (!a || s.ts >= a.ts ? s : a), null);
   if (!last) {
     toast('Nothing of yours to undo.');
@@ -252,6 +283,7 @@ async function undo() {
   try {
     await call('board_erase', { space: space.id, strokes: [last.id] });
     strokes = strokes.filter((s) => s.id !== last.id);
+    if (pictures.list.some((p) => p.id === last.id)) await pictures.load();
     redraw();
   } catch (err) {
     toast(err.message, true);
@@ -265,12 +297,13 @@ function utf8Base64(text) {
   return btoa(bin);
 }
 
-function svgOf() {
+async function svgOf() {
   const r = canvas.getBoundingClientRect();
   const w = Math.round(r.width / view.s);
   const h = Math.round(r.height / view.s);
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="${Math.round(view.ox)} ${Math.round(view.oy)} ${w} ${h}">`,
-    `<rect width="100%" height="100%" fill="${background()}"/>`];
+    `<rect x="${Math.round(view.ox)}" y="${Math.round(view.oy)}" width="100%" height="100%" fill="${background()}"/>`,
+    ...(await pictures.svgImages())];
   for (const s of strokes) {
     const color = /^#[0-9a-f]{6}$/i.test(s.color) ? s.color : '#000000';
     const w = Number(s.width) || 1;
@@ -290,7 +323,15 @@ async function exportAs(kind) {
   if (!space) return;
   const base = (space.name || 'board').replace(/[^\p{L}\p{N}_-]+/gu, '-');
   try {
-    const data = kind === 'png' ? canvas.toDataURL('image/png').split(',')[1] : utf8Base64(svgOf());
+    let data;
+    if (kind === 'png') {
+      // Without the selection's handles.
+      pictures.deselect();
+      redraw();
+      data = canvas.toDataURL('image/png').split(',')[1];
+    } else {
+      data = utf8Base64(await svgOf());
+    }
     const path = await call('save_export', { name: `${base}.${kind}`, base64: data });
     $('board-note').textContent = `Saved ${path}`;
   } catch (err) {
@@ -302,7 +343,12 @@ function setTool(t) {
   tool = t;
   $('tool-pen').setAttribute('aria-pressed', String(t === 'pen'));
   $('tool-eraser').setAttribute('aria-pressed', String(t === 'eraser'));
-  canvas.style.cursor = t === 'pen' ? 'crosshair' : 'cell';
+  $('tool-move').setAttribute('aria-pressed', String(t === 'move'));
+  canvas.style.cursor = { pen: 'crosshair', eraser: 'cell', move: 'default' }[t];
+  if (t !== 'move') {
+    pictures.deselect();
+    redraw();
+  }
 }
 
 export const board = {
@@ -322,21 +368,30 @@ export const board = {
     new ResizeObserver(resize).observe(canvas);
     $('tool-pen').addEventListener('click', () => setTool('pen'));
     $('tool-eraser').addEventListener('click', () => setTool('eraser'));
+    $('tool-move').addEventListener('click', () => setTool('move'));
+    pictures.bind({ space: () => space, view: () => view, toBoard, redraw, useMoveTool: () => setTool('move') });
     $('undo').addEventListener('click', undo);
     $('export-png').addEventListener('click', () => exportAs('png'));
     $('export-svg').addEventListener('click', () => exportAs('svg'));
   },
 
   async show(s) {
-    if (!space || space.id !== s.id) others.clear();
+    if (!space || space.id !== s.id) {
+      others.clear();
+      pictures.clear();
+    }
     space = s;
     $('board-note').textContent = '';
     strokes = await call('board_list', { space: s.id });
+    await pictures.load();
     resize();
   },
 
   async onRecords(s, ev) {
     if (!space || s.id !== space.id) return;
+    // Pictures are few: any news of them reads them again (a late move must not win).
+    const some = ev.count > ev.records.length || ev.records.some((r) => ['erase', 'picture', 'move'].includes(r.kind));
+    if (some) await pictures.load();
     if (ev.count > ev.records.length || ev.records.some((r) => r.kind === 'erase')) {
       strokes = await call('board_list', { space: s.id });
     } else {
@@ -361,6 +416,11 @@ export const board = {
       seen: Date.now(),
     });
     redraw();
+  },
+
+  /** The whole picture of a blob is here (`file_held`). */
+  onHeld(ev) {
+    if (space && ev.space === space.id) pictures.onHeld(ev.blob);
   },
 
   /** How many members are shown live now (for tests and the status line). */

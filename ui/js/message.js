@@ -5,7 +5,7 @@
 // Every piece of peer text goes into text nodes.
 import { el, timeOf, safeColor } from './util.js';
 import { people } from './profile.js';
-import { renderFiles } from './files.js';
+import { renderFiles, blobUrl } from './files.js';
 
 export const EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '👀'];
 
@@ -106,7 +106,7 @@ export function renderMessage(m, ctx) {
     tabindex: 0,
   },
   m.deleted ? null : quote(m.quote),
-  el('div', { class: 'meta' }, who, when,
+  el('div', { class: 'meta' }, avatar(m), who, when,
     m.edited && !m.deleted ? el('span', { class: 'edited', 'data-testid': 'edited' }, '(edited)') : null),
   text,
   files,
@@ -114,6 +114,15 @@ export function renderMessage(m, ctx) {
   li.dataset.ts = String(m.ts);
   li.dataset.tick = String(m.tick);
   return li;
+}
+
+/** The author's picture (its small preview), if they chose one. */
+function avatar(m) {
+  if (!m.picture || !/^[0-9a-f]{64}$/.test(m.picture)) return null;
+  return el('img', {
+    class: 'avatar', 'data-testid': 'avatar', alt: '', width: 20, height: 20,
+    src: blobUrl(`thumb/${m.picture}`),
+  });
 }
 
 /** Adds the action bar to a message's element, once (none on a deleted message). */

@@ -2,6 +2,7 @@
 // name and colour in Settings, and a one-time prompt for a name on the first run.
 import { call } from './api.js';
 import { $, toast, shortPeer, safeColor } from './util.js';
+import { blobUrl } from './files.js';
 
 const SKIPPED = 'confab-name-prompt-skipped';
 const byPeer = new Map();
@@ -15,6 +16,19 @@ function fillForm() {
   if (!mine) return;
   $('profile-name').value = mine.name || '';
   $('profile-color').value = safeColor(mine.color) || '#1f6feb';
+  const img = $('profile-picture');
+  const pic = mine.picture && /^[0-9a-f]{64}$/.test(mine.picture) ? mine.picture : null;
+  img.hidden = !pic;
+  if (pic) img.src = blobUrl(pic);
+  $('profile-picture-remove').hidden = !pic;
+}
+
+/** Sets this identity's picture from a file (path) or removes it (null). */
+async function setPicture(path) {
+  mine = await call('profile_picture', { path });
+  remember(mine);
+  fillForm();
+  people.changed();
 }
 
 async function save(name, color) {
@@ -80,6 +94,21 @@ export const people = {
         await save(name, $('profile-color').value);
         $('profile-note').textContent = 'Saved';
         setTimeout(() => { $('profile-note').textContent = ''; }, 2000);
+      } catch (err) {
+        toast(err.message, true);
+      }
+    });
+    $('profile-picture-choose').addEventListener('click', async () => {
+      try {
+        const [path] = await call('file_open_dialog', { pictures: true });
+        if (path) await setPicture(path);
+      } catch (err) {
+        toast(err.message, true);
+      }
+    });
+    $('profile-picture-remove').addEventListener('click', async () => {
+      try {
+        await setPicture(null);
       } catch (err) {
         toast(err.message, true);
       }

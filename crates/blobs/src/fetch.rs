@@ -15,14 +15,28 @@ use std::time::{Duration, Instant};
 use crate::proto::Has;
 use crate::{groups, BlobId, GROUP_BYTES};
 
-/// Groups in one request (1 MiB).
+/// Most groups in one request (1 MiB).
 pub const REQUEST_GROUPS: u32 = 64;
+/// Fewest groups in one request (a small blob is still asked for in a few pieces, so that
+/// peers fetching it at once can pass pieces on to each other while they fetch).
+pub const REQUEST_GROUPS_MIN: u32 = 4;
 /// Requests in flight to one holder.
 pub const PER_HOLDER: u32 = 6;
 /// Failed requests after which a holder is set aside.
 pub const MAX_FAILURES: u32 = 3;
 /// How often to ask connected peers what they hold while a download lacks holders.
 pub const ASK_EVERY: Duration = Duration::from_secs(2);
+/// How often to ask a few peers what they hold while a download goes on (others fetching
+/// the same blob have parts of it to give).
+pub const REFRESH_EVERY: Duration = Duration::from_secs(1);
+/// How long a holder that said it is busy is left alone.
+pub const BUSY_WAIT: Duration = crate::serve::PATIENCE;
+
+/// Groups per request for a blob of `groups` groups: an eighth of it, within
+/// [`REQUEST_GROUPS_MIN`]..=[`REQUEST_GROUPS`].
+pub fn request_groups(groups: u64) -> u32 {
+    (groups / 8).clamp(REQUEST_GROUPS_MIN as u64, REQUEST_GROUPS as u64) as u32
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Group<P> {
@@ -38,6 +52,24 @@ struct Holder {
     failures: u32,
     bad: bool,
     served: u64,
+    /// Runs of groups it said it was too busy to give, and until when to leave them.
+    busy: Vec<(u64, u64, Instant)>,
+}
+
+impl Holder {
+    /// Whether group `g` may be asked of it at `now`.
+    fn can(&self, g: u64, now: Instant) -> bool {
+        self.has.holds(g)
+            && !self
+                .busy
+                .iter()
+                .any(|(s, e, t)| (*s..*e).contains(&g) && *t > now)
+    }
+
+    /// Whether it said lately that it was busy.
+    fn busy_at(&self, now: Instant) -> bool {
+        self.busy.iter().any(|(_, _, t)| *t > now)
+    }
 }
 
 /// One request to send.
@@ -62,6 +94,8 @@ pub enum Fault {
     NotHeld,
     /// The request failed (timeout, connection closed).
     Failed,
+    /// The holder has handed these groups out enough for now (see [`crate::serve`]).
+    Busy,
 }
 
 /// What the node should do after an answer.
@@ -82,6 +116,17 @@ pub struct Download<P> {
     here: u64,
     holders: HashMap<P, Holder>,
     last_ask: Option<Instant>,
+    cursor: usize,
+    run: u32,
+}
+
+/// Which peers to ask what they hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AskHolders {
+    /// Every connected peer: no holder can be asked for what is missing.
+    All,
+    /// A few: the download goes on, and others fetching it may have parts to give.
+    Few,
 }
 
 impl<P: Copy + Eq + Hash + Ord> Download<P> {
@@ -103,7 +148,15 @@ impl<P: Copy + Eq + Hash + Ord> Download<P> {
             here,
             holders: HashMap::new(),
             last_ask: None,
+            cursor: 0,
+            run: request_groups(n as u64),
         }
+    }
+
+    /// Starts asking from group `g` (peers fetching a blob at once start at different places,
+    /// so that what each gets first is something the others lack).
+    pub fn start_at(&mut self, g: u64) {
+        self.cursor = (g % self.groups.len().max(1) as u64) as usize;
     }
 
     /// The blob.
@@ -134,6 +187,12 @@ impl<P: Copy + Eq + Hash + Ord> Download<P> {
         b
     }
 
+    /// What is here, for a peer that asks.
+    pub fn has(&self) -> Has {
+        let here: Vec<bool> = self.groups.iter().map(|g| *g == Group::Here).collect();
+        Has::from_groups(&here)
+    }
+
     /// A peer holds (some of) the blob. A holder dropped as corrupt stays dropped.
     pub fn holder(&mut self, peer: P, has: Has) {
         if has == Has::Nothing {
@@ -145,9 +204,27 @@ impl<P: Copy + Eq + Hash + Ord> Download<P> {
             failures: 0,
             bad: false,
             served: 0,
+            busy: Vec::new(),
         });
         h.has = has;
         h.failures = 0;
+    }
+
+    /// A peer was named as having had groups `start..end` (by a busy holder): it may be
+    /// asked for them, along with what else it is known to hold.
+    pub fn hint(&mut self, peer: P, start: u64, end: u64) {
+        match self.holders.get_mut(&peer) {
+            Some(h) if h.bad || h.has == Has::All => {}
+            Some(h) => {
+                let mut have: Vec<bool> = (0..self.groups.len() as u64).map(|g| h.has.holds(g)).collect();
+                for g in start..end.min(have.len() as u64) {
+                    have[g as usize] = true;
+                }
+                h.has = Has::from_groups(&have);
+                h.failures = 0;
+            }
+            None => self.holder(peer, Has::Some(vec![(start, end.min(self.groups.len() as u64))])),
+        }
     }
 
     /// The peers known to hold some of it (and not dropped).
@@ -184,57 +261,69 @@ impl<P: Copy + Eq + Hash + Ord> Download<P> {
         }
     }
 
-    /// Whether to ask the connected peers what they hold now: no holder can be asked for
-    /// what is missing, at most every [`ASK_EVERY`].
-    pub fn wants_holders(&mut self, now: Instant) -> bool {
+    /// Whether to ask peers what they hold now: all of them when no holder can be asked for
+    /// what is missing (at most every [`ASK_EVERY`]), a few every [`REFRESH_EVERY`] while it
+    /// goes on.
+    pub fn wants_holders(&mut self, now: Instant) -> Option<AskHolders> {
         if self.complete() {
-            return false;
+            return None;
         }
-        let usable = self.holders.values().any(|h| !h.bad && h.failures < MAX_FAILURES);
-        let due = self.last_ask.is_none_or(|t| now.duration_since(t) >= ASK_EVERY);
-        if (!usable || self.last_ask.is_none()) && due {
+        let since = self.last_ask.map(|t| now.saturating_duration_since(t));
+        let usable = self
+            .holders
+            .values()
+            .any(|h| !h.bad && h.failures < MAX_FAILURES && !h.busy_at(now));
+        if since.is_none() || (!usable && since >= Some(ASK_EVERY)) {
             self.last_ask = Some(now);
-            return true;
+            return Some(AskHolders::All);
         }
-        false
+        if since >= Some(REFRESH_EVERY) {
+            self.last_ask = Some(now);
+            return Some(AskHolders::Few);
+        }
+        None
     }
 
-    /// The requests to send now.
-    pub fn asks(&mut self) -> Vec<Ask<P>> {
+    /// The requests to send now. What a holder said it was too busy to give is not asked of
+    /// it for [`BUSY_WAIT`], and such a holder is asked after the others.
+    pub fn asks(&mut self, now: Instant) -> Vec<Ask<P>> {
         let mut out = Vec::new();
-        let mut peers: Vec<P> = self
+        for h in self.holders.values_mut() {
+            h.busy.retain(|(_, _, t)| *t > now);
+        }
+        let mut peers: Vec<(bool, P)> = self
             .holders
             .iter()
             .filter(|(_, h)| !h.bad && h.failures < MAX_FAILURES)
-            .map(|(p, _)| *p)
+            .map(|(p, h)| (!h.busy.is_empty(), *p))
             .collect();
         peers.sort();
-        let mut cursor = 0usize;
+        let n = self.groups.len();
         loop {
             let mut progressed = false;
-            for p in &peers {
+            for (_, p) in &peers {
                 let h = self.holders.get(p).expect("listed");
                 if h.inflight >= PER_HOLDER {
                     continue;
                 }
                 // The first missing group this holder has, from the cursor on.
-                let n = self.groups.len();
+                let cursor = self.cursor.min(n);
                 let Some(start) = (cursor..n)
                     .chain(0..cursor)
-                    .find(|&g| self.groups[g] == Group::Missing && h.has.holds(g as u64))
+                    .find(|&g| self.groups[g] == Group::Missing && h.can(g as u64, now))
                 else {
                     continue;
                 };
                 let mut count = 0u32;
-                while count < REQUEST_GROUPS
+                while count < self.run
                     && start + (count as usize) < n
                     && self.groups[start + count as usize] == Group::Missing
-                    && h.has.holds((start + count as usize) as u64)
+                    && h.can((start + count as usize) as u64, now)
                 {
                     self.groups[start + count as usize] = Group::Asked(*p);
                     count += 1;
                 }
-                cursor = start + count as usize;
+                self.cursor = (start + count as usize) % n.max(1);
                 self.holders.get_mut(p).expect("listed").inflight += 1;
                 out.push(Ask {
                     peer: *p,
@@ -250,7 +339,7 @@ impl<P: Copy + Eq + Hash + Ord> Download<P> {
     }
 
     /// An answer to `ask`: the groups it delivered (verified and written) and how it ended.
-    pub fn answered(&mut self, ask: &Ask<P>, delivered: &[u64], fault: Fault) -> After {
+    pub fn answered(&mut self, ask: &Ask<P>, delivered: &[u64], fault: Fault, now: Instant) -> After {
         for g in delivered {
             if let Some(s) = self.groups.get_mut(*g as usize) {
                 if *s != Group::Here {
@@ -276,6 +365,11 @@ impl<P: Copy + Eq + Hash + Ord> Download<P> {
                 h.failures = 0;
                 After::Continue
             }
+            Fault::Busy => {
+                h.busy
+                    .push((ask.start, ask.start + ask.count as u64, now + BUSY_WAIT));
+                After::Continue
+            }
             Fault::Corrupt => {
                 h.bad = true;
                 // Whatever else it was asked goes to others.
@@ -286,9 +380,21 @@ impl<P: Copy + Eq + Hash + Ord> Download<P> {
                 }
                 After::Drop
             }
-            Fault::NotHeld => {
+            Fault::NotHeld if h.has == Has::All => {
                 h.has = Has::Nothing;
                 h.failures = MAX_FAILURES;
+                After::Continue
+            }
+            Fault::NotHeld => {
+                // A peer that is fetching it too: it lacks these (yet).
+                let n = self.groups.len() as u64;
+                let got: Vec<bool> = (0..n)
+                    .map(|g| {
+                        h.has.holds(g) && !(ask.start..ask.start + ask.count as u64).contains(&g)
+                            || delivered.contains(&g)
+                    })
+                    .collect();
+                h.has = Has::from_groups(&got);
                 After::Continue
             }
             Fault::Failed => {
@@ -311,12 +417,13 @@ mod tests {
     fn holders_share_by_speed_and_a_corrupt_one_is_dropped() {
         let total = (REQUEST_GROUPS * PER_HOLDER * 6) as u64;
         let size = total * GROUP_BYTES;
+        let t0 = Instant::now();
         let mut d: Download<u8> = Download::new(id(), size, &[]);
-        assert!(d.asks().is_empty(), "no holders, no requests");
+        assert!(d.asks(t0).is_empty(), "no holders, no requests");
         d.holder(1, Has::All);
         d.holder(2, Has::All);
         d.holder(3, Has::All);
-        let asks = d.asks();
+        let asks = d.asks(t0);
         assert_eq!(
             asks.len() as u32,
             3 * PER_HOLDER,
@@ -330,7 +437,7 @@ mod tests {
         }
         // Holder 3 answers its first request with a corrupt group in the middle.
         let bad = asks.iter().find(|a| a.peer == 3).unwrap().clone();
-        let after = d.answered(&bad, &[bad.start, bad.start + 1], Fault::Corrupt);
+        let after = d.answered(&bad, &[bad.start, bad.start + 1], Fault::Corrupt, t0);
         assert_eq!(after, After::Drop);
         assert_eq!(d.holders(), vec![1, 2]);
         // Everything else is answered in full by 1 and 2 until done.
@@ -339,11 +446,11 @@ mod tests {
         while !d.complete() {
             rounds += 1;
             assert!(rounds < 1000);
-            pending.extend(d.asks());
+            pending.extend(d.asks(t0));
             let a = pending.remove(0);
             assert_ne!(a.peer, 3, "a dropped holder is never asked again");
             let gs: Vec<u64> = (a.start..a.start + a.count as u64).collect();
-            d.answered(&a, &gs, Fault::None);
+            d.answered(&a, &gs, Fault::None, t0);
         }
         assert_eq!(d.bytes_here(), size);
         let served = d.served();
@@ -357,10 +464,11 @@ mod tests {
     #[test]
     fn partial_holders_are_asked_only_for_what_they_have() {
         let size = 40 * GROUP_BYTES + 5;
+        let t0 = Instant::now();
         let mut d: Download<u8> = Download::new(id(), size, &[true; 3]);
         assert_eq!(d.bytes_here(), 3 * GROUP_BYTES);
         d.holder(7, Has::Some(vec![(10, 12), (40, 41)]));
-        let asks = d.asks();
+        let asks = d.asks(t0);
         assert_eq!(
             asks,
             vec![
@@ -376,31 +484,79 @@ mod tests {
                 }
             ]
         );
-        d.answered(&asks[1], &[40], Fault::None);
+        d.answered(&asks[1], &[40], Fault::None, t0);
         assert_eq!(d.bytes_here(), 3 * GROUP_BYTES + 5);
-        // It turns out not to have 10..12: set aside, and the groups are missing again.
-        d.answered(&asks[0], &[], Fault::NotHeld);
-        assert!(d.asks().is_empty());
+        // It turns out not to have 10..12 (yet): they are missing again, and not asked of it.
+        d.answered(&asks[0], &[], Fault::NotHeld, t0);
+        assert!(d.asks(t0).is_empty());
         d.lost(&7);
-        let now = Instant::now();
-        assert!(d.wants_holders(now));
-        assert!(!d.wants_holders(now + Duration::from_millis(500)));
-        assert!(d.wants_holders(now + ASK_EVERY));
+        let now = t0;
+        assert_eq!(d.wants_holders(now), Some(AskHolders::All));
+        assert_eq!(d.wants_holders(now + Duration::from_millis(500)), None);
+        assert_eq!(d.wants_holders(now + ASK_EVERY), Some(AskHolders::All));
     }
 
     #[test]
     fn failures_set_a_holder_aside_until_announced_again() {
         let total = (REQUEST_GROUPS * PER_HOLDER * 2) as u64;
+        let t0 = Instant::now();
         let mut d: Download<u8> = Download::new(id(), total * GROUP_BYTES, &[]);
         d.holder(1, Has::All);
-        let asks = d.asks();
+        let asks = d.asks(t0);
         assert_eq!(asks.len() as u32, PER_HOLDER);
         for a in &asks[..MAX_FAILURES as usize] {
-            assert_eq!(d.answered(a, &[], Fault::Failed), After::Continue);
+            assert_eq!(d.answered(a, &[], Fault::Failed, t0), After::Continue);
         }
-        assert!(d.asks().is_empty(), "set aside after {MAX_FAILURES} failures");
-        assert!(d.wants_holders(Instant::now()));
+        assert!(d.asks(t0).is_empty(), "set aside after {MAX_FAILURES} failures");
+        assert_eq!(d.wants_holders(t0), Some(AskHolders::All));
         d.holder(1, Has::All);
-        assert!(!d.asks().is_empty());
+        assert!(!d.asks(t0).is_empty());
+    }
+
+    #[test]
+    fn a_busy_holder_waits_and_the_peers_it_names_are_asked() {
+        let groups = 128u64;
+        let t0 = Instant::now();
+        let mut d: Download<u8> = Download::new(id(), groups * GROUP_BYTES, &[]);
+        assert_eq!(request_groups(groups), 16, "a 2 MiB blob is asked for in eighths");
+        d.start_at(70);
+        d.holder(1, Has::All);
+        let asks = d.asks(t0);
+        assert_eq!(asks[0].start, 70, "starts where it was told");
+        assert_eq!(asks.len() as u32, PER_HOLDER);
+        // The first run: busy, and peers 5 and 6 had it.
+        assert_eq!(d.answered(&asks[0], &[], Fault::Busy, t0), After::Continue);
+        d.hint(5, 70, 86);
+        d.hint(6, 70, 86);
+        let next = d.asks(t0);
+        assert!(
+            next.iter()
+                .all(|a| a.peer != 1 || a.start >= 86 || a.start + a.count as u64 <= 70),
+            "what a busy holder refused is not asked of it again: {next:?}"
+        );
+        let next: Vec<_> = next.into_iter().filter(|a| a.peer != 1).collect();
+        assert_eq!(next.len(), 1, "{next:?}");
+        assert_eq!((next[0].start, next[0].count), (70, 16));
+        // Peer 5 did not have it yet: it is no longer asked for it; peer 6 is.
+        d.answered(&next[0], &[], Fault::NotHeld, t0);
+        let again = d.asks(t0);
+        assert_eq!(again.len(), 1);
+        assert_ne!(again[0].peer, next[0].peer);
+        d.answered(&again[0], &(70..86).collect::<Vec<_>>(), Fault::None, t0);
+        // The rest is asked of the busy holder as it answers.
+        for a in &asks[1..] {
+            d.answered(
+                a,
+                &(a.start..a.start + a.count as u64).collect::<Vec<_>>(),
+                Fault::None,
+                t0,
+            );
+        }
+        let rest = d.asks(t0);
+        assert!(!rest.is_empty() && rest.iter().all(|a| a.peer == 1), "{rest:?}");
+        // A download that goes on asks a few peers what they have, every second.
+        assert_eq!(d.wants_holders(t0), Some(AskHolders::All));
+        assert_eq!(d.wants_holders(t0 + REFRESH_EVERY / 2), None);
+        assert_eq!(d.wants_holders(t0 + REFRESH_EVERY), Some(AskHolders::Few));
     }
 }

@@ -15,6 +15,7 @@
 mod crypt;
 pub mod fetch;
 pub mod proto;
+pub mod serve;
 mod store;
 
 use std::fmt;

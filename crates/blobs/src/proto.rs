@@ -10,6 +10,8 @@ pub const PROTOCOL: &str = "/confab/blob/1";
 pub const MAX_FRAME: usize = MAX_REQUEST_GROUPS as usize * GROUP_BYTES as usize + 64 * 1024;
 /// Most blobs one question about holdings may name.
 pub const MAX_ASKED: usize = 256;
+/// Most runs of groups one peer's holdings are read as (the rest are not counted).
+pub const MAX_RUNS: usize = 4096;
 
 /// What a peer asks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +34,14 @@ pub enum Request {
     Holds {
         /// The blobs.
         blobs: Vec<BlobId>,
+    },
+    /// What the asker holds of a blob it is fetching, sent to peers that asked it about that
+    /// blob (they are fetching it too, and can take these groups from it).
+    Progress {
+        /// The blob.
+        blob: BlobId,
+        /// What is here.
+        has: Has,
     },
 }
 
@@ -72,6 +82,17 @@ impl Has {
         }
     }
 
+    /// At most [`MAX_RUNS`] runs of it (what a peer says it holds, bounded).
+    pub fn bounded(self) -> Has {
+        match self {
+            Has::Some(mut runs) => {
+                runs.truncate(MAX_RUNS);
+                Has::Some(runs)
+            }
+            h => h,
+        }
+    }
+
     /// Whether group `g` is held.
     pub fn holds(&self, g: u64) -> bool {
         match self {
@@ -96,6 +117,9 @@ pub enum Response {
     Ok,
     /// The request was malformed.
     Refused(String),
+    /// The groups asked for were handed out enough for now: ask these peers (peer ids as
+    /// bytes), who had them from here, or ask again later.
+    Busy(Vec<Vec<u8>>),
 }
 
 /// The bytes of a [`Response::Data`] frame, borrowed from it (no copy of a megabyte for

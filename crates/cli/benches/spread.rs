@@ -1,16 +1,20 @@
-//! The publisher's load: one newsletter issue to N subscribers, each `confab run` in its own
-//! network namespace on one bridge (needs root; nothing leaves the machine). Each subscriber
-//! dials the publisher (as its ticket makes it do) and three other subscribers. The figure is
-//! the bytes the publisher's link sent for the issue (beyond its idle traffic over the same
-//! time) divided by the issue's size, and how long until every subscriber held it.
+//! The publisher's load: one newsletter issue with pictures (or one chat message with files)
+//! to N subscribers, each `confab run` in its own network namespace on one bridge (needs root;
+//! nothing leaves the machine). Each subscriber dials the publisher (as its ticket makes it
+//! do) and three other subscribers. The figure is the bytes the publisher's link sent for the
+//! issue (beyond its idle traffic over the same time) divided by the issue's size (its text
+//! and its pictures), and how long until every subscriber held the record and every picture.
 //!
 //! The nodes' periodic re-sync (every 30 s with every peer) is set to 10 minutes here: it is
 //! background traffic that does not grow with what is published, and it would fall into the
 //! measured seconds at random.
 //!
 //! `cargo bench -p confab-cli --bench spread` (`SPREAD_N=10,30,100` subscriber counts;
-//! `SPREAD_KIB=100` issue size).
+//! `SPREAD_KIB=100` the text's size; `SPREAD_PICTURES=2` pictures of about
+//! `SPREAD_PICTURE_KIB=2048` each; `SPREAD_KIND=news` or `chat`: a chat message of
+//! `SPREAD_KIB` (at most 16) with the pictures as files).
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 #[path = "../tests/support/net.rs"]
@@ -40,6 +44,20 @@ fn tx(ns: &str) -> u64 {
         .sum()
 }
 
+struct Setup {
+    kib: usize,
+    pictures: usize,
+    picture_kib: usize,
+    chat: bool,
+}
+
+fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
@@ -49,16 +67,43 @@ fn main() {
         .split(',')
         .filter_map(|n| n.trim().parse().ok())
         .collect();
-    let kib: usize = std::env::var("SPREAD_KIB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100);
-    println!("# The publisher's upload for one {kib} KiB newsletter issue, subscribers in namespaces");
-    println!("\n| subscribers | publisher sent (× issue) | all hold it after |\n|---|---|---|");
+    let chat = std::env::var("SPREAD_KIND").is_ok_and(|k| k == "chat");
+    let setup = Setup {
+        kib: env("SPREAD_KIB", if chat { 16 } else { 100 }),
+        pictures: env("SPREAD_PICTURES", 2),
+        picture_kib: env("SPREAD_PICTURE_KIB", 2048),
+        chat,
+    };
+    println!(
+        "# The publisher's upload for one {} of {} KiB with {} pictures of ~{} KiB, subscribers in namespaces",
+        if chat { "chat message" } else { "newsletter issue" },
+        setup.kib,
+        setup.pictures,
+        setup.picture_kib
+    );
+    println!("\n| subscribers | publisher sent (× issue) | all hold the record after | all hold the pictures after |\n|---|---|---|---|");
     for n in ns {
-        let (ratio, took) = run(n, kib * 1024);
-        println!("| {n} | {ratio:.1} | {:.1} s |", took.as_secs_f64());
+        let (ratio, record, pictures) = run(n, &setup);
+        println!(
+            "| {n} | {ratio:.1} | {:.1} s | {:.1} s |",
+            record.as_secs_f64(),
+            pictures.as_secs_f64()
+        );
     }
+}
+
+/// A PNG of noise (it does not compress) of about `kib` KiB.
+fn noisy_png(path: &Path, kib: usize, seed: u32) -> u64 {
+    let side = ((kib * 1024 / 3) as f64).sqrt() as u32 + 1;
+    let mut x = seed | 1;
+    let img = image::RgbImage::from_fn(side, side, |_, _| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        image::Rgb([x as u8, (x >> 8) as u8, (x >> 16) as u8])
+    });
+    img.save(path).unwrap();
+    std::fs::metadata(path).unwrap().len()
 }
 
 /// A node with mDNS off whose periodic re-sync (every 30 s with every peer: background
@@ -71,12 +116,12 @@ fn start(name: &str, ns: &str, dir: &std::path::Path, listen: &str, dials: &[Str
     Peer::start_env(name, ns, dir, &args, &[("CONFAB_RESYNC_SECS", Some("600"))])
 }
 
-fn run(n: usize, size: usize) -> (f64, Duration) {
+fn run(n: usize, setup: &Setup) -> (f64, Duration, Duration) {
     let mut net = Net::new("spread");
     let sw = net.switch("sw");
     let d = tempfile::tempdir().unwrap();
     let p_dir = d.path().join("p");
-    let (space, ticket) = create(&p_dir, "news", "Load");
+    let (space, ticket) = create(&p_dir, if setup.chat { "chat" } else { "news" }, "Load");
     let p_ns = net.ns("p");
     net.plug(&p_ns, &sw, "10.215.0.1/16");
     let p_id = peer_id(&p_dir);
@@ -112,13 +157,32 @@ fn run(n: usize, size: usize) -> (f64, Duration) {
         addrs.push(format!("/ip4/{ip}/tcp/4300/p2p/{id}"));
         subs.push((dir, peer));
     }
+    // The text and the pictures.
+    let text_bytes = setup.kib * 1024;
+    let files = d.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let mut size = text_bytes as u64;
+    let mut names = Vec::new();
+    for i in 0..setup.pictures {
+        let name = format!("picture{i}.png");
+        size += noisy_png(&files.join(&name), setup.picture_kib, 7 + i as u32);
+        names.push(name);
+    }
+    let mut text: String = (0..text_bytes)
+        .map(|i| (b'a' + (i * 7 % 26) as u8) as char)
+        .collect();
+    if !setup.chat {
+        for name in &names {
+            text.push_str(&format!("\n\n![{name}]({name})\n"));
+        }
+        std::fs::write(files.join("issue.md"), &text).unwrap();
+    }
     // Every subscriber connected, its first sessions (and their rechecks) done and the gossip
     // meshes settled.
     std::thread::sleep(Duration::from_secs(10 + n as u64 / 5));
     let idle_from = (Instant::now(), tx(&p_ns));
     std::thread::sleep(Duration::from_secs(5));
     let idle_rate = (tx(&p_ns) - idle_from.1) as f64 / idle_from.0.elapsed().as_secs_f64();
-    let body: String = (0..size).map(|i| (b'a' + (i * 7 % 26) as u8) as char).collect();
     let syncs = |subs: &[(std::path::PathBuf, Peer)]| -> Vec<usize> {
         subs.iter()
             .map(|(_, p)| {
@@ -133,29 +197,90 @@ fn run(n: usize, size: usize) -> (f64, Duration) {
     };
     let syncs_before = syncs(&subs);
     let before = (Instant::now(), tx(&p_ns));
-    cli(
-        &p_dir,
-        &["news", "publish", &space, "--title", "Load", "--body", &body],
-    );
-    let mut waiting: Vec<usize> = (0..n).collect();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !waiting.is_empty() && Instant::now() < deadline {
-        waiting.retain(|i| {
-            cli(&subs[*i].0, &["news", "list", &space])
-                .as_array()
-                .is_none_or(|a| a.is_empty())
-        });
-        if !waiting.is_empty() {
-            std::thread::sleep(Duration::from_millis(100));
+    let md = files.join("issue.md");
+    let paths: Vec<String> = names
+        .iter()
+        .map(|n| files.join(n).to_str().unwrap().to_string())
+        .collect();
+    let blobs: Vec<String> = if setup.chat {
+        let mut args = vec!["chat", "send", &space, &text];
+        for p in &paths {
+            args.extend(["--file", p.as_str()]);
         }
+        cli(&p_dir, &args);
+        let listed = cli(&p_dir, &["chat", "list", &space]);
+        listed[0]["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["blob"].as_str().unwrap().to_string())
+            .collect()
+    } else {
+        cli(
+            &p_dir,
+            &[
+                "news",
+                "publish",
+                &space,
+                "--title",
+                "Load",
+                "--markdown",
+                md.to_str().unwrap(),
+            ],
+        );
+        let listed = cli(&p_dir, &["news", "list", &space]);
+        listed[0]["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["blob"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(blobs.len(), setup.pictures, "every picture attached");
+    let list = if setup.chat { "chat" } else { "news" };
+    let mut waiting: Vec<usize> = (0..n).collect();
+    let mut record_took = None;
+    let mut pictures_took = None;
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while (record_took.is_none() || pictures_took.is_none()) && Instant::now() < deadline {
+        if record_took.is_none() {
+            waiting.retain(|i| {
+                cli(&subs[*i].0, &[list, "list", &space])
+                    .as_array()
+                    .is_none_or(|a| a.is_empty())
+            });
+            if waiting.is_empty() {
+                record_took = Some(before.0.elapsed());
+            }
+        }
+        if pictures_took.is_none() {
+            let all = subs.iter().all(|(_, p)| {
+                let out = p.out.lock().unwrap();
+                blobs
+                    .iter()
+                    .all(|b| out.iter().any(|l| l == &format!("file held {b}")))
+            });
+            if all {
+                pictures_took = Some(before.0.elapsed());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
+    let missing = subs
+        .iter()
+        .filter(|(_, p)| {
+            let out = p.out.lock().unwrap();
+            !blobs
+                .iter()
+                .all(|b| out.iter().any(|l| l == &format!("file held {b}")))
+        })
+        .count();
     assert!(
-        waiting.is_empty(),
-        "{} subscribers never got the issue",
+        waiting.is_empty() && missing == 0,
+        "{} subscribers never got the record, {missing} never held every picture",
         waiting.len()
     );
-    let took = before.0.elapsed();
-    // What the publisher sends in answer to late syncs counts too.
+    // What the publisher sends in answer to late syncs and late askers counts too.
     std::thread::sleep(Duration::from_secs(5));
     let sent = (tx(&p_ns) - before.1) as f64 - idle_rate * before.0.elapsed().as_secs_f64();
     let by_sync = syncs(&subs)
@@ -164,7 +289,28 @@ fn run(n: usize, size: usize) -> (f64, Duration) {
         .filter(|(a, b)| a > b)
         .count();
     eprintln!("spread: {by_sync} of {n} subscribers fetched something by sync after the issue was published");
+    // How much of the pictures each subscriber had from the publisher ("file <blob> from
+    // <peer>=<bytes> …" on the node's stderr).
+    let from_publisher: u64 = subs
+        .iter()
+        .flat_map(|(_, p)| p.err.lock().unwrap().clone())
+        .filter(|l| l.starts_with("file ") && l.contains(" from "))
+        .flat_map(|l| {
+            l.split(' ')
+                .filter_map(|w| w.split_once('='))
+                .filter(|(who, _)| p_id.ends_with(who))
+                .filter_map(|(_, b)| b.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum();
+    eprintln!(
+        "spread: the subscribers had {from_publisher} bytes of pictures from the publisher; the issue is {size} bytes"
+    );
     drop(publisher);
     drop(subs);
-    (sent / size as f64, took)
+    (
+        sent / size as f64,
+        record_took.expect("checked"),
+        pictures_took.expect("checked"),
+    )
 }

@@ -323,6 +323,18 @@ pub enum ProfileCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Set your picture from a picture file (its middle square, made small), or remove it.
+    Picture {
+        /// A picture file (PNG, JPEG, GIF or WebP).
+        #[arg(required_unless_present = "remove", conflicts_with = "remove")]
+        path: Option<std::path::PathBuf>,
+        /// Remove your picture.
+        #[arg(long)]
+        remove: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show your profile, or a peer's.
     Show {
         /// A peer id (yours if left out).
@@ -358,18 +370,54 @@ pub enum BoardCmd {
         #[arg(long)]
         json: bool,
     },
-    /// Erase a stroke.
+    /// Erase a stroke or a picture.
     Erase {
         /// Space id or unique prefix.
         space: String,
-        /// Stroke id or unique prefix.
-        stroke: String,
+        /// Stroke or picture id, or a unique prefix.
+        id: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
-    /// List strokes still on the board.
+    /// List what is on the board: strokes, then pictures (with --json, the strokes; the
+    /// pictures are `board pictures`).
     List {
+        /// Space id or unique prefix.
+        space: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Place a picture (PNG, JPEG, GIF or WebP) on the board; prints its id.
+    Picture {
+        /// Space id or unique prefix.
+        space: String,
+        /// The picture file.
+        path: std::path::PathBuf,
+        /// Its top-left corner, and optionally its width and height in board units (without
+        /// them, its own size, scaled to at most 480 on its longer side).
+        #[arg(long, value_name = "X,Y[,W,H]", allow_hyphen_values = true)]
+        at: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move or resize a picture on the board.
+    Move {
+        /// Space id or unique prefix.
+        space: String,
+        /// Picture id or unique prefix.
+        picture: String,
+        /// Its new top-left corner, width and height.
+        #[arg(long, value_name = "X,Y,W,H", allow_hyphen_values = true)]
+        to: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the pictures on the board, each where it sits now.
+    Pictures {
         /// Space id or unique prefix.
         space: String,
         /// Print JSON.
@@ -414,6 +462,25 @@ pub enum NewsCmd {
     },
 }
 
+/// Parses `count` comma-separated finite numbers given to `flag` ("X,Y,W,H").
+pub fn parse_numbers(flag: &str, s: &str, counts: &[usize]) -> Result<Vec<f32>> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    let form = match counts {
+        [2, 4] => "X,Y or X,Y,W,H",
+        _ => "X,Y,W,H",
+    };
+    if !counts.contains(&parts.len()) {
+        bail!("{flag} {s:?} is not of the form {form}");
+    }
+    parts
+        .iter()
+        .map(|v| match v.parse::<f32>() {
+            Ok(f) if f.is_finite() => Ok(f),
+            _ => bail!("{flag} {s:?}: {v:?} is not a number"),
+        })
+        .collect()
+}
+
 /// Parses "x,y x,y …".
 pub fn parse_points(s: &str) -> Result<Vec<(f32, f32)>> {
     let mut out = Vec::new();
@@ -448,5 +515,23 @@ mod tests {
         assert!(parse_points("1;2").is_err());
         assert!(parse_points("1,nan").is_err());
         assert!(parse_points("").is_err());
+    }
+
+    #[test]
+    fn rectangles() {
+        assert_eq!(
+            parse_numbers("--at", "1, -2.5", &[2, 4]).unwrap(),
+            vec![1.0, -2.5]
+        );
+        assert_eq!(
+            parse_numbers("--to", "0,0,640,480", &[4]).unwrap(),
+            vec![0.0, 0.0, 640.0, 480.0]
+        );
+        let e = parse_numbers("--at", "1,2,3", &[2, 4]).unwrap_err().to_string();
+        assert!(e.contains("X,Y or X,Y,W,H"), "{e}");
+        let e = parse_numbers("--to", "1,2", &[4]).unwrap_err().to_string();
+        assert!(e.contains("X,Y,W,H"), "{e}");
+        let e = parse_numbers("--to", "1,2,inf,4", &[4]).unwrap_err().to_string();
+        assert!(e.contains("\"inf\" is not a number"), "{e}");
     }
 }

@@ -207,6 +207,18 @@ async fn profile(c: &Client, cmd: ProfileCmd) -> Result<()> {
             &c.profile_set(&name, color.as_deref()).await?,
             output::profile,
         ),
+        ProfileCmd::Picture { path, remove, json } => {
+            let path = match (&path, remove) {
+                (Some(p), false) => Some(
+                    std::path::absolute(p)
+                        .with_context(|| format!("reading {}", p.display()))?
+                        .to_string_lossy()
+                        .into_owned(),
+                ),
+                _ => None,
+            };
+            output::emit(json, &c.profile_picture(path.as_deref()).await?, output::profile)
+        }
         ProfileCmd::Show { peer_id, json } => {
             output::emit(json, &c.profile(peer_id.as_deref()).await?, output::profile)
         }
@@ -230,12 +242,53 @@ async fn board(c: &Client, cmd: BoardCmd) -> Result<()> {
             let w = c.board_stroke(&space, points, &color, width).await?;
             output::emit(json, &w, |w| w.id.clone());
         }
-        BoardCmd::Erase { space, stroke, json } => {
-            let w = c.board_erase(&space, vec![stroke]).await?;
+        BoardCmd::Erase { space, id, json } => {
+            let w = c.board_erase(&space, vec![id]).await?;
             output::emit(json, &w, |w| w.id.clone());
         }
         BoardCmd::List { space, json } => {
-            output::emit(json, &c.board_list(&space).await?, |s| output::strokes(s))
+            let strokes = c.board_list(&space).await?;
+            if json {
+                output::emit(json, &strokes, |_| String::new());
+            } else {
+                let pictures = c.board_pictures(&space).await?;
+                let text = [output::strokes(&strokes), output::pictures(&pictures)]
+                    .into_iter()
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                output::emit(false, &text, |t| t.clone());
+            }
+        }
+        BoardCmd::Picture {
+            space,
+            path,
+            at,
+            json,
+        } => {
+            let v = args::parse_numbers("--at", &at, &[2, 4])?;
+            let size = (v.len() == 4).then(|| (v[2], v[3]));
+            let w = c.board_picture(&space, &path, (v[0], v[1]), size).await?;
+            output::emit(json, &w, |w| w.id.clone());
+        }
+        BoardCmd::Move {
+            space,
+            picture,
+            to,
+            json,
+        } => {
+            let v = args::parse_numbers("--to", &to, &[4])?;
+            let rect = confab_core::Rect {
+                x: v[0],
+                y: v[1],
+                w: v[2],
+                h: v[3],
+            };
+            let w = c.board_move(&space, &picture, rect).await?;
+            output::emit(json, &w, |w| w.id.clone());
+        }
+        BoardCmd::Pictures { space, json } => {
+            output::emit(json, &c.board_pictures(&space).await?, |p| output::pictures(p))
         }
     }
     Ok(())

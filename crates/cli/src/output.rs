@@ -2,8 +2,8 @@
 //! the app's UI receives too.
 
 use confab_node::view::{
-    BlobView, HitView, IssueView, MemberView, MessageView, PeerView, ProfileView, SpaceView, StatusView,
-    StrokeView,
+    BlobView, HitView, IssueView, MemberView, MessageView, PeerView, PictureView, ProfileView, SpaceView,
+    StatusView, StrokeView,
 };
 use serde::Serialize;
 
@@ -80,7 +80,10 @@ pub fn blobs(v: &[BlobView]) -> String {
 }
 
 pub fn profile(p: &ProfileView) -> String {
-    format!("{}  {}  {}", p.peer_id, p.label, p.color)
+    match &p.picture {
+        Some(b) => format!("{}  {}  {}  picture {}", p.peer_id, p.label, p.color, short(b)),
+        None => format!("{}  {}  {}", p.peer_id, p.label, p.color),
+    }
 }
 
 pub fn hits(v: &[HitView]) -> String {
@@ -105,6 +108,24 @@ pub fn strokes(v: &[StrokeView]) -> String {
             s.points.len(),
             s.color,
             s.width
+        )
+    })
+}
+
+pub fn pictures(v: &[PictureView]) -> String {
+    lines(v, |p| {
+        let r = &p.rect;
+        format!(
+            "{} {} picture {} at {},{} size {}x{}{}{}",
+            short(&p.id),
+            p.by.author_short,
+            p.file.name,
+            r.x,
+            r.y,
+            r.w,
+            r.h,
+            if p.file.held { "" } else { " (not here yet)" },
+            if p.moved_by.is_some() { " (moved)" } else { "" }
         )
     })
 }

@@ -480,6 +480,34 @@ fn profiles_replies_reactions_edits_deletes_and_search_by_command() {
     );
     fails(&a, &["profile", "show", "nobody"], "not a Confab peer id");
 
+    // A picture: cut square and made small; what is not a picture is refused by name.
+    let pic = d.path().join("me.png");
+    image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([x as u8, y as u8, 7]))
+        .save(&pic)
+        .unwrap();
+    std::fs::write(d.path().join("fake.png"), b"not a png").unwrap();
+    fails(
+        &a,
+        &["profile", "picture", d.path().join("fake.png").to_str().unwrap()],
+        "not a picture",
+    );
+    let p = ok_json(&a, &["profile", "picture", pic.to_str().unwrap(), "--json"]);
+    let blob = p["picture"].as_str().expect("a picture").to_string();
+    assert_eq!(blob.len(), 64);
+    let listed = ok_json(&a, &["blob", "list", &room, "--json"]);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["blob"] == blob.as_str() && f["mime"] == "image/jpeg" && f["held"] == true),
+        "{listed}"
+    );
+    let shown = ok_json(&a, &["profile", "set", "--name", "Amélie", "--json"]);
+    assert_eq!(shown["picture"], blob.as_str(), "a new name keeps the picture");
+    assert!(ok_json(&a, &["profile", "picture", "--remove", "--json"])["picture"].is_null());
+    fails(&a, &["profile", "picture"], "required");
+
     let first = ok_json(
         &a,
         &["chat", "send", &room, "hello wrold", "--mention", &me, "--json"],

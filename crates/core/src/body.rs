@@ -96,12 +96,32 @@ struct FileChat {
 }
 
 /// Who a person is in the spaces they are in: written to each of them, newest wins.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ProfileBody {
     /// Display name, normalised (see [`normalize_name`]).
     pub name: String,
     /// The colour their name is shown in.
     pub color: crate::color::Color,
+    /// Their picture (a square image, with a small preview), if they chose one.
+    pub picture: Option<FileRef>,
+}
+
+/// Largest profile picture (the node makes them far smaller: 256 px JPEG).
+pub const MAX_PROFILE_PICTURE: u64 = 1 << 20;
+
+/// The encoding of a profile without a picture (the only one before pictures existed).
+#[derive(Serialize, Deserialize)]
+struct PlainProfile {
+    name: String,
+    color: crate::color::Color,
+}
+
+/// The encoding of a profile with a picture.
+#[derive(Serialize, Deserialize)]
+struct PictureProfile {
+    name: String,
+    color: crate::color::Color,
+    picture: FileRef,
 }
 
 /// An emoji reaction to the message in the record's one ref: `on` adds it, `off` takes it
@@ -280,7 +300,63 @@ pub struct StrokeBody {
     pub width: f32,
 }
 
-/// Erases the strokes named in the record's refs. Carries no data of its own.
+/// Where a picture sits on a board: its top-left corner and its size, in board units (the
+/// units strokes are drawn in).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rect {
+    /// Left edge.
+    pub x: f32,
+    /// Top edge.
+    pub y: f32,
+    /// Width, more than 0.
+    pub w: f32,
+    /// Height, more than 0.
+    pub h: f32,
+}
+
+impl Rect {
+    /// Checks the rectangle: finite numbers, the corner within ±[`MAX_COORD`] like a stroke's
+    /// points, and a width and height above 0 and at most [`MAX_COORD`].
+    pub fn check(&self) -> Result<(), BodyError> {
+        let Rect { x, y, w, h } = *self;
+        if ![x, y, w, h].iter().all(|v| v.is_finite()) {
+            return Err(invalid(format!(
+                "a picture's place ({x}, {y}, {w}×{h}) holds a number that is not finite"
+            )));
+        }
+        if x.abs() > MAX_COORD || y.abs() > MAX_COORD {
+            return Err(invalid(format!(
+                "a picture's corner ({x}, {y}) is outside ±{MAX_COORD}"
+            )));
+        }
+        if !(w > 0.0 && h > 0.0 && w <= MAX_COORD && h <= MAX_COORD) {
+            return Err(invalid(format!(
+                "a picture's size {w}×{h} is not above 0 and at most {MAX_COORD} on each side"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A picture placed on a whiteboard: the file that holds it (an image, encrypted into a blob
+/// like a chat attachment) and where it sits. It names no records.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PictureBody {
+    /// The picture.
+    pub file: FileRef,
+    /// Where it sits when placed.
+    pub rect: Rect,
+}
+
+/// Moves or resizes the picture in the record's one ref: its new place. Any member of the
+/// board may move any picture; per picture the newest move (by timestamp, then id) wins.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MoveBody {
+    /// The new place.
+    pub rect: Rect,
+}
+
+/// Erases the strokes and pictures named in the record's refs. Carries no data of its own.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct EraseBody {}
 
@@ -360,6 +436,10 @@ pub enum Body {
     Edit(EditBody),
     /// A message deleted for everyone.
     Delete(DeleteBody),
+    /// A picture placed on a board.
+    Picture(PictureBody),
+    /// A picture moved or resized.
+    Move(MoveBody),
 }
 
 /// Why a body is not acceptable.
@@ -391,6 +471,8 @@ impl Body {
             Body::Reaction(_) => RecordKind::Reaction,
             Body::Edit(_) => RecordKind::Edit,
             Body::Delete(_) => RecordKind::Delete,
+            Body::Picture(_) => RecordKind::Picture,
+            Body::Move(_) => RecordKind::Move,
         }
     }
 
@@ -422,10 +504,22 @@ impl Body {
             }),
             Body::Member(b) => postcard::to_stdvec(b),
             Body::Rekey(b) => postcard::to_stdvec(b),
-            Body::Profile(b) => postcard::to_stdvec(b),
+            Body::Profile(b) => match &b.picture {
+                None => postcard::to_stdvec(&PlainProfile {
+                    name: b.name.clone(),
+                    color: b.color,
+                }),
+                Some(picture) => postcard::to_stdvec(&PictureProfile {
+                    name: b.name.clone(),
+                    color: b.color,
+                    picture: picture.clone(),
+                }),
+            },
             Body::Reaction(b) => postcard::to_stdvec(b),
             Body::Edit(b) => postcard::to_stdvec(b),
             Body::Delete(b) => postcard::to_stdvec(b),
+            Body::Picture(b) => postcard::to_stdvec(b),
+            Body::Move(b) => postcard::to_stdvec(b),
         };
         r.expect("bodies always encode")
     }
@@ -493,10 +587,26 @@ impl Body {
             }
             RecordKind::Member => Body::Member(exact(kind, bytes)?),
             RecordKind::Rekey => Body::Rekey(exact(kind, bytes)?),
-            RecordKind::Profile => Body::Profile(exact(kind, bytes)?),
+            RecordKind::Profile => match exact::<PlainProfile>(kind, bytes) {
+                Ok(p) => Body::Profile(ProfileBody {
+                    name: p.name,
+                    color: p.color,
+                    picture: None,
+                }),
+                Err(_) => {
+                    let p: PictureProfile = exact(kind, bytes)?;
+                    Body::Profile(ProfileBody {
+                        name: p.name,
+                        color: p.color,
+                        picture: Some(p.picture),
+                    })
+                }
+            },
             RecordKind::Reaction => Body::Reaction(exact(kind, bytes)?),
             RecordKind::Edit => Body::Edit(exact(kind, bytes)?),
             RecordKind::Delete => Body::Delete(exact(kind, bytes)?),
+            RecordKind::Picture => Body::Picture(exact(kind, bytes)?),
+            RecordKind::Move => Body::Move(exact(kind, bytes)?),
         };
         body.validate()?;
         Ok(body)
@@ -516,6 +626,21 @@ impl Body {
             Body::Profile(p) => {
                 if normalize_name(&p.name)? != p.name {
                     return Err(invalid("a profile's name is not in normal form"));
+                }
+                if let Some(f) = &p.picture {
+                    check_files(std::slice::from_ref(f))?;
+                    if !matches!(
+                        f.mime.as_str(),
+                        "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+                    ) {
+                        return Err(invalid(format!("a profile picture of type {:?}", f.mime)));
+                    }
+                    if f.size > MAX_PROFILE_PICTURE {
+                        return Err(invalid(format!(
+                            "a profile picture of {} bytes; at most {MAX_PROFILE_PICTURE}",
+                            f.size
+                        )));
+                    }
                 }
             }
             Body::Reaction(r) => check_reaction(&r.emoji)?,
@@ -542,6 +667,17 @@ impl Body {
                 }
             }
             Body::Erase(_) | Body::Member(_) => {}
+            Body::Picture(p) => {
+                check_files(std::slice::from_ref(&p.file))?;
+                if !p.file.mime.starts_with("image/") {
+                    return Err(invalid(format!(
+                        "a picture on a board is an image; {:?} is {}",
+                        p.file.name, p.file.mime
+                    )));
+                }
+                p.rect.check()?;
+            }
+            Body::Move(m) => m.rect.check()?,
             Body::Rekey(r) => {
                 if r.epoch == 0 {
                     return Err(invalid("a key rotation starts epoch 1 or later"));
@@ -714,6 +850,152 @@ mod tests {
         })
         .unwrap();
         assert!(Body::decode(RecordKind::ChatMessage, &twice).is_err());
+    }
+
+    #[test]
+    fn a_profile_carries_a_picture_and_keeps_its_older_encoding_without_one() {
+        let color: crate::color::Color = "#336699".parse().unwrap();
+        let plain = Body::Profile(ProfileBody {
+            name: "Ada".into(),
+            color,
+            picture: None,
+        });
+        let old = postcard::to_stdvec(&PlainProfile {
+            name: "Ada".into(),
+            color,
+        })
+        .unwrap();
+        assert_eq!(plain.encode(), old, "without a picture, encoded as before");
+        assert_eq!(Body::decode(RecordKind::Profile, &old).unwrap(), plain);
+        let mut pic = file("me.jpg");
+        pic.mime = "image/jpeg".into();
+        pic.size = 30_000;
+        let with = Body::Profile(ProfileBody {
+            name: "Ada".into(),
+            color,
+            picture: Some(pic.clone()),
+        });
+        assert_eq!(Body::decode(RecordKind::Profile, &with.encode()).unwrap(), with);
+        with.validate().unwrap();
+        for (mime, size, why) in [
+            ("application/pdf", 30_000, "a profile picture of type"),
+            ("image/png", MAX_PROFILE_PICTURE + 1, "a profile picture of"),
+        ] {
+            let mut bad = pic.clone();
+            bad.mime = mime.into();
+            bad.size = size;
+            let e = Body::Profile(ProfileBody {
+                name: "Ada".into(),
+                color,
+                picture: Some(bad),
+            })
+            .validate()
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains(why), "{e}");
+        }
+    }
+
+    fn rect(x: f32, y: f32, w: f32, h: f32) -> Rect {
+        Rect { x, y, w, h }
+    }
+
+    #[test]
+    fn pictures_and_moves_round_trip_and_older_encodings_stay() {
+        let pic = Body::Picture(PictureBody {
+            file: file("harbour.png"),
+            rect: rect(-40.5, 12.0, 320.0, 213.5),
+        });
+        let bytes = pic.encode();
+        assert_eq!(Body::decode(RecordKind::Picture, &bytes).unwrap(), pic);
+        // The encoding is the plain postcard of the body: a file and four numbers.
+        let mut expected = postcard::to_stdvec(&file("harbour.png")).unwrap();
+        for v in [-40.5f32, 12.0, 320.0, 213.5] {
+            expected.extend_from_slice(&v.to_le_bytes());
+        }
+        assert_eq!(bytes, expected);
+        // One more byte is not the one encoding.
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(
+            Body::decode(RecordKind::Picture, &longer),
+            Err(BodyError::Malformed(RecordKind::Picture))
+        );
+        let mv = Body::Move(MoveBody {
+            rect: rect(0.0, 0.0, 10.0, 5.0),
+        });
+        assert_eq!(Body::decode(RecordKind::Move, &mv.encode()).unwrap(), mv);
+        assert_eq!(mv.encode().len(), 16);
+        // A move is not a picture, nor the other way round.
+        assert!(Body::decode(RecordKind::Picture, &mv.encode()).is_err());
+        assert!(Body::decode(RecordKind::Move, &bytes).is_err());
+        // The kinds before pictures keep their encodings: a stroke is what it was.
+        let stroke = StrokeBody {
+            points: vec![(1.0, 2.0)],
+            color: crate::color::Color([1, 2, 3]),
+            width: 3.0,
+        };
+        let mut old = vec![1u8];
+        old.extend_from_slice(&1.0f32.to_le_bytes());
+        old.extend_from_slice(&2.0f32.to_le_bytes());
+        old.extend_from_slice(&[1, 2, 3]);
+        old.extend_from_slice(&3.0f32.to_le_bytes());
+        assert_eq!(Body::Stroke(stroke).encode(), old);
+        assert_eq!(RecordKind::from_code(11), Some(RecordKind::Picture));
+        assert_eq!(RecordKind::from_code(12), Some(RecordKind::Move));
+        assert_eq!(RecordKind::Picture.code(), 11);
+        assert_eq!(RecordKind::Move.code(), 12);
+        assert_eq!(RecordKind::from_code(13), None);
+    }
+
+    #[test]
+    fn a_picture_sits_in_a_finite_rectangle_of_positive_size() {
+        let bad = [
+            (rect(f32::NAN, 0.0, 1.0, 1.0), "not finite"),
+            (rect(0.0, f32::INFINITY, 1.0, 1.0), "not finite"),
+            (rect(0.0, 0.0, f32::INFINITY, 1.0), "not finite"),
+            (rect(0.0, 0.0, 1.0, -1.0), "not above 0"),
+            (rect(0.0, 0.0, 0.0, 1.0), "not above 0"),
+            (rect(0.0, 0.0, -5.0, 5.0), "not above 0"),
+            (rect(0.0, 0.0, 2.0e6, 1.0), "at most"),
+            (rect(-1.5e6, 0.0, 1.0, 1.0), "outside"),
+        ];
+        for (r, why) in bad {
+            let m = Body::Move(MoveBody { rect: r });
+            let e = Body::decode(RecordKind::Move, &m.encode())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(why), "{r:?}: {e}");
+            let p = Body::Picture(PictureBody {
+                file: file("x.png"),
+                rect: r,
+            });
+            let e = Body::decode(RecordKind::Picture, &p.encode())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(why), "{r:?}: {e}");
+        }
+        rect(-1.0e6, 1.0e6, 1.0e6, 0.01).check().unwrap();
+        // A picture is an image, with a file's limits.
+        let mut pdf = file("notes.pdf");
+        pdf.mime = "application/pdf".into();
+        let p = Body::Picture(PictureBody {
+            file: pdf,
+            rect: rect(0.0, 0.0, 1.0, 1.0),
+        });
+        assert!(p.validate().unwrap_err().to_string().contains("is an image"));
+        let p = Body::Picture(PictureBody {
+            file: file("../x.png"),
+            rect: rect(0.0, 0.0, 1.0, 1.0),
+        });
+        assert!(p.validate().unwrap_err().to_string().contains("path separator"));
+        let mut big = file("big.png");
+        big.thumb.as_mut().unwrap().bytes = vec![0; MAX_THUMB_BYTES + 1];
+        let p = Body::Picture(PictureBody {
+            file: big,
+            rect: rect(0.0, 0.0, 1.0, 1.0),
+        });
+        assert!(p.validate().unwrap_err().to_string().contains("preview"));
     }
 
     #[test]

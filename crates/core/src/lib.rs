@@ -22,7 +22,8 @@ pub mod ticket;
 
 pub use body::{
     check_file_name, check_reaction, normalize_name, Body, ChatBody, DeleteBody, EditBody, EraseBody,
-    FileRef, MemberBody, NewsBody, ProfileBody, ReactionBody, RekeyBody, StrokeBody, Thumb,
+    FileRef, MemberBody, MoveBody, NewsBody, PictureBody, ProfileBody, ReactionBody, Rect, RekeyBody,
+    StrokeBody, Thumb,
 };
 pub use color::Color;
 pub use hlc::{Clock, Hlc};

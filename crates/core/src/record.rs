@@ -49,6 +49,10 @@ pub enum RecordKind {
     Edit = 9,
     /// A message deleted for everyone.
     Delete = 10,
+    /// A picture placed on a whiteboard.
+    Picture = 11,
+    /// Moves or resizes the picture it refs.
+    Move = 12,
 }
 
 impl RecordKind {
@@ -65,6 +69,8 @@ impl RecordKind {
             8 => Self::Reaction,
             9 => Self::Edit,
             10 => Self::Delete,
+            11 => Self::Picture,
+            12 => Self::Move,
             _ => return None,
         })
     }
@@ -153,7 +159,7 @@ pub struct Record {
     pub ts: Hlc,
     /// Wall-clock milliseconds after which it is deleted and never served.
     pub expires: Option<u64>,
-    /// Records it refers to (an erase names the strokes it removes).
+    /// Records it refers to (an erase names the strokes and pictures it removes).
     pub refs: Vec<RecordId>,
     /// AEAD nonce of the body.
     pub nonce: [u8; 24],

@@ -22,7 +22,7 @@ pub const MAX_SPACE_NAME: usize = 100;
 pub enum SpaceKind {
     /// Chat room: any member posts messages.
     Chat,
-    /// Whiteboard: any member draws and erases.
+    /// Whiteboard: any member draws, places pictures, moves them and erases.
     Board,
     /// Newsletter: only the owner publishes issues.
     News,
@@ -70,6 +70,8 @@ impl SpaceKind {
                 | (SpaceKind::Chat, RecordKind::ChatMessage)
                 | (SpaceKind::Board, RecordKind::Stroke)
                 | (SpaceKind::Board, RecordKind::Erase)
+                | (SpaceKind::Board, RecordKind::Picture)
+                | (SpaceKind::Board, RecordKind::Move)
                 | (SpaceKind::News, RecordKind::NewsIssue)
         )
     }
@@ -514,7 +516,7 @@ impl Space {
             RecordKind::Erase if rec.refs.is_empty() => {
                 return Err(AuthError::BadRefs(
                     rec.id,
-                    "an erase must name at least one stroke",
+                    "an erase must name at least one stroke or picture",
                 ))
             }
             RecordKind::Reaction | RecordKind::Edit | RecordKind::Delete if rec.refs.len() != 1 => {
@@ -531,6 +533,12 @@ impl Space {
             }
             RecordKind::Profile if !rec.refs.is_empty() => {
                 return Err(AuthError::BadRefs(rec.id, "a profile names no records"))
+            }
+            RecordKind::Picture if !rec.refs.is_empty() => {
+                return Err(AuthError::BadRefs(rec.id, "a picture names no records"))
+            }
+            RecordKind::Move if rec.refs.len() != 1 => {
+                return Err(AuthError::BadRefs(rec.id, "a move names exactly one picture"))
             }
             RecordKind::NewsIssue | RecordKind::Stroke if rec.refs.len() > 16 => {
                 return Err(AuthError::BadRefs(

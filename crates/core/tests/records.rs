@@ -2,8 +2,8 @@
 
 use confab_core::record::{verify_all, MAX_FUTURE_MS, MAX_RECORD_SIZE};
 use confab_core::{
-    now_ms, AuthError, Body, ChatBody, EraseBody, Hlc, Identity, NewsBody, Record, RecordError, RecordId,
-    Space, SpaceKind, StrokeBody,
+    now_ms, AuthError, Body, ChatBody, EraseBody, FileRef, Hlc, Identity, MoveBody, NewsBody, PictureBody,
+    Record, RecordError, RecordId, RecordKind, Rect, Space, SpaceKind, StrokeBody,
 };
 
 fn chat(text: &str) -> Body {
@@ -234,6 +234,88 @@ fn space_rules() {
         .verify()
         .unwrap();
     assert!(matches!(board.authorize(&erase), Err(AuthError::BadRefs(..))));
+}
+
+fn picture() -> Body {
+    Body::Picture(PictureBody {
+        file: FileRef {
+            blob: [1; 32],
+            key: [2; 32],
+            size: 1000,
+            name: "harbour.png".into(),
+            mime: "image/png".into(),
+            thumb: None,
+        },
+        rect: Rect {
+            x: 10.0,
+            y: 20.0,
+            w: 300.0,
+            h: 200.0,
+        },
+    })
+}
+
+#[test]
+fn pictures_are_placed_and_moved_on_boards_only() {
+    let owner = Identity::generate();
+    let member = Identity::generate();
+    let board = Space::create(SpaceKind::Board, "b", owner.author()).unwrap();
+    let seal = |space: &Space, body: &Body, refs: Vec<RecordId>| {
+        space
+            .seal(member.signing_key(), body, now(), None, refs)
+            .unwrap()
+            .verify()
+            .unwrap()
+    };
+    let placed = seal(&board, &picture(), vec![]);
+    assert_eq!(board.authorize(&placed).unwrap(), picture());
+    assert_eq!(placed.kind, RecordKind::Picture);
+    let to = Body::Move(MoveBody {
+        rect: Rect {
+            x: 0.0,
+            y: 0.0,
+            w: 150.0,
+            h: 100.0,
+        },
+    });
+    // Any member moves any picture: the move names it, and only it.
+    let moved = seal(&board, &to, vec![placed.id]);
+    assert_eq!(board.authorize(&moved).unwrap(), to);
+    for refs in [vec![], vec![placed.id, placed.id]] {
+        let err = board.authorize(&seal(&board, &to, refs)).unwrap_err();
+        assert!(matches!(err, AuthError::BadRefs(..)), "{err}");
+        assert!(err.to_string().contains("exactly one picture"), "{err}");
+    }
+    // A picture names no records.
+    let err = board
+        .authorize(&seal(&board, &picture(), vec![placed.id]))
+        .unwrap_err();
+    assert!(err.to_string().contains("names no records"), "{err}");
+    // An erase takes a picture off like a stroke.
+    let erase = seal(&board, &Body::Erase(EraseBody {}), vec![placed.id]);
+    assert!(board.authorize(&erase).is_ok());
+    // Chat rooms and newsletters take neither.
+    for kind in [SpaceKind::Chat, SpaceKind::News] {
+        let other = Space::create(kind, "x", owner.author()).unwrap();
+        for (body, refs) in [(picture(), vec![]), (to.clone(), vec![placed.id])] {
+            let err = other.authorize(&seal(&other, &body, refs)).unwrap_err();
+            assert!(matches!(err, AuthError::WrongKind { .. }), "{err}");
+        }
+    }
+    // A move to a rectangle of no size is refused with its reason.
+    let flat = Body::Move(MoveBody {
+        rect: Rect {
+            x: 0.0,
+            y: 0.0,
+            w: 10.0,
+            h: 0.0,
+        },
+    });
+    let err = board
+        .authorize(&seal(&board, &flat, vec![placed.id]))
+        .unwrap_err();
+    assert!(matches!(err, AuthError::BadBody { .. }), "{err}");
+    assert!(err.to_string().contains("not above 0"), "{err}");
 }
 
 #[test]

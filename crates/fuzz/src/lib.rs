@@ -49,6 +49,8 @@ pub fn body(data: &[u8]) {
         RecordKind::NewsIssue,
         RecordKind::Member,
         RecordKind::Rekey,
+        RecordKind::Picture,
+        RecordKind::Move,
     ] {
         if let Ok(b) = Body::decode(kind, data) {
             let again = Body::decode(kind, &b.encode()).expect("an accepted body re-decodes");
@@ -211,6 +213,32 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             .encode(),
             Body::Member(confab_core::MemberBody {}).encode(),
             Body::Rekey(rotation.clone()).encode(),
+            Body::Picture(confab_core::PictureBody {
+                file: confab_core::FileRef {
+                    blob: [1; 32],
+                    key: [2; 32],
+                    size: 100,
+                    name: "p.png".into(),
+                    mime: "image/png".into(),
+                    thumb: None,
+                },
+                rect: confab_core::Rect {
+                    x: 0.0,
+                    y: 0.0,
+                    w: 10.0,
+                    h: 10.0,
+                },
+            })
+            .encode(),
+            Body::Move(confab_core::MoveBody {
+                rect: confab_core::Rect {
+                    x: 1.0,
+                    y: 2.0,
+                    w: 3.0,
+                    h: 4.0,
+                },
+            })
+            .encode(),
         ],
         "ticket" => vec![
             Ticket::encode(&chat, &["/ip4/127.0.0.1/tcp/4001".into()], &sk).into_bytes(),

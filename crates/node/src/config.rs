@@ -65,6 +65,9 @@ pub struct FileLimits {
     pub max_file: u64,
     /// Most bytes of files kept per space.
     pub space_quota: u64,
+    /// How long a file no record names any more (deleted, expired, removed with a rotation,
+    /// or attached and never sent) is kept before it is deleted, in seconds.
+    pub keep_unnamed_secs: u64,
 }
 
 impl Default for FileLimits {
@@ -73,6 +76,7 @@ impl Default for FileLimits {
             auto_fetch: 25 * 1024 * 1024,
             max_file: 100 * 1024 * 1024,
             space_quota: 2 * 1024 * 1024 * 1024,
+            keep_unnamed_secs: 10 * 60,
         }
     }
 }

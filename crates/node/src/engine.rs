@@ -173,18 +173,30 @@ impl Engine {
         let Some(json) = self.store().get_setting(PROFILE_SETTING).await? else {
             return Ok(None);
         };
-        let (name, color): (String, String) = serde_json::from_str(&json)
-            .map_err(|e| NodeError::Invalid(format!("the saved profile is unreadable: {e}")))?;
+        /// As saved: name and colour, and since pictures the picture too.
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Saved {
+            Picture(String, String, Option<confab_core::FileRef>),
+            Plain(String, String),
+        }
+        let (name, color, picture) = match serde_json::from_str(&json)
+            .map_err(|e| NodeError::Invalid(format!("the saved profile is unreadable: {e}")))?
+        {
+            Saved::Picture(n, c, p) => (n, c, p),
+            Saved::Plain(n, c) => (n, c, None),
+        };
         let color = color
             .parse()
             .map_err(|e: confab_core::color::ColorError| NodeError::Invalid(e.to_string()))?;
-        Ok(Some(ProfileBody { name, color }))
+        Ok(Some(ProfileBody { name, color, picture }))
     }
 
     /// Sets this person's name and colour and writes a profile record into every space they
     /// are a member of (newest wins everywhere).
     pub async fn set_profile(&self, p: ProfileBody) -> Result<(), NodeError> {
-        let json = serde_json::to_string(&(&p.name, p.color.to_string())).expect("strings serialise");
+        let json =
+            serde_json::to_string(&(&p.name, p.color.to_string(), &p.picture)).expect("a profile serialises");
         self.store().set_setting(PROFILE_SETTING, &json).await?;
         for s in self.store().spaces().await? {
             if s.is_current_member() {

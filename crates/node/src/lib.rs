@@ -35,7 +35,7 @@ pub use error::NodeError;
 pub use events::NodeEvent;
 pub use ipc::{socket_path, ReplyError, MAX_FRAME, PROTOCOL_VERSION, SOCKET_FILE};
 pub use lock::LOCK_FILE;
-pub use ops::{PageAt, Picture, PICTURE_TYPES};
+pub use ops::{PageAt, Picture, DEFAULT_PICTURE_SIDE, MAX_BOARD_PICTURE, PICTURE_TYPES};
 pub use policy::live::LIVE_PER_SECOND;
 
 use std::path::PathBuf;

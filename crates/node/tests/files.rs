@@ -432,3 +432,141 @@ async fn a_space_keeps_its_files_within_its_quota() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+/// A node whose unnamed files are collected after a second.
+async fn start_collecting(dir: &Path) -> Client {
+    Client::start(
+        dir,
+        NodeConfig {
+            files: FileLimits {
+                keep_unnamed_secs: 1,
+                ..FileLimits::default()
+            },
+            ..common::cfg(vec![])
+        },
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_message_s_file_is_collected_on_every_peer_and_the_others_stay() {
+    let d = tempfile::tempdir().unwrap();
+    let a = start_collecting(&d.path().join("a")).await;
+    let b = start_collecting(&d.path().join("b")).await;
+    let room = room(&a, &[&b]).await;
+    send_file(&a, &b, &room, &d.path().join("gone.bin"), &noise(300_000, 3)).await;
+    send_file(&a, &b, &room, &d.path().join("kept.bin"), &noise(200_000, 4)).await;
+    eventually(60, "b holds both files", || async {
+        let l = b.blob_list(&room).await.unwrap();
+        l.len() == 2 && l.iter().all(|f| f.held)
+    })
+    .await;
+    let list = a.blob_list(&room).await.unwrap();
+    let blob_of = |name: &str| list.iter().find(|f| f.name == name).unwrap().blob.clone();
+    let (gone, kept) = (blob_of("gone.bin"), blob_of("kept.bin"));
+    let msg = a
+        .chat_list(&room)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.files.iter().any(|f| f.blob == gone))
+        .unwrap()
+        .id;
+    a.chat_delete(&room, &msg).await.unwrap();
+    let stored = |node: &str, blob: &str| {
+        d.path()
+            .join(node)
+            .join("blobs")
+            .join(format!("{blob}.data"))
+            .exists()
+    };
+    eventually(
+        60,
+        "the deleted message's file is gone from both peers",
+        || async { !stored("a", &gone) && !stored("b", &gone) },
+    )
+    .await;
+    assert!(
+        stored("a", &kept) && stored("b", &kept),
+        "a file still named is kept"
+    );
+    let names: Vec<String> = b
+        .blob_list(&room)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(names, ["kept.bin"]);
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_picture_reaches_the_other_member_and_shows_by_its_messages() {
+    let d = tempfile::tempdir().unwrap();
+    let a = start(&d.path().join("a"), 25 << 20).await;
+    let b = start(&d.path().join("b"), 25 << 20).await;
+    let room = room(&a, &[&b]).await;
+    std::fs::write(d.path().join("me.png"), png(1200, 800)).unwrap();
+    let me = d.path().join("me.png").to_str().unwrap().to_string();
+    // A name comes first.
+    let e = a.profile_picture(Some(&me)).await.unwrap_err().to_string();
+    assert!(e.contains("display name"), "{e}");
+    a.profile_set("Ada", None).await.unwrap();
+    // Not a picture, by name; nothing changes.
+    std::fs::write(d.path().join("notes.png"), b"plain text").unwrap();
+    let e = a
+        .profile_picture(Some(d.path().join("notes.png").to_str().unwrap()))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("notes.png") && e.contains("not a picture"), "{e}");
+    let view = a.profile_picture(Some(&me)).await.unwrap();
+    let blob = view.picture.clone().expect("a picture");
+    // Cut square and made small: a 256 px JPEG, with its preview in the record.
+    let pic = a.file_picture(&blob, false).await.unwrap().unwrap();
+    assert_eq!(pic.mime, "image/jpeg");
+    let img = image::load_from_memory(&pic.bytes).unwrap();
+    assert_eq!((img.width(), img.height()), (256, 256));
+    assert!(pic.bytes.len() < 64 * 1024, "{} bytes", pic.bytes.len());
+    // b sees it, fetches it by itself, and shows it by a's messages.
+    a.chat_send(&room, "hello").await.unwrap();
+    eventually(60, "b has a's picture", || async {
+        let p = b.profile(Some(a.peer_id())).await.unwrap();
+        p.picture.as_deref() == Some(blob.as_str())
+            && b.blob_list(&room)
+                .await
+                .unwrap()
+                .iter()
+                .any(|f| f.blob == blob && f.held)
+    })
+    .await;
+    let thumb = b.file_picture(&blob, true).await.unwrap().unwrap();
+    assert_eq!(image::load_from_memory(&thumb.bytes).unwrap().width(), 64);
+    assert_eq!(
+        b.file_picture(&blob, false).await.unwrap().unwrap().bytes,
+        pic.bytes
+    );
+    eventually(30, "a's message shows the picture", || async {
+        b.chat_list(&room)
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.text.as_deref() == Some("hello") && m.picture.as_deref() == Some(blob.as_str()))
+    })
+    .await;
+    // The name changes and the picture stays; removed, it goes everywhere.
+    assert_eq!(
+        a.profile_set("Ada L", None).await.unwrap().picture.as_deref(),
+        Some(blob.as_str())
+    );
+    assert_eq!(a.profile_picture(None).await.unwrap().picture, None);
+    eventually(30, "b sees the picture removed", || async {
+        b.profile(Some(a.peer_id())).await.unwrap().picture.is_none()
+    })
+    .await;
+    a.shutdown().await;
+    b.shutdown().await;
+}

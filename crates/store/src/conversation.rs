@@ -48,7 +48,7 @@ pub(crate) struct Effects {
     pub self_gone: bool,
 }
 
-fn link(tx: &Transaction<'_>, rec: &Record, kind: RecordKind) -> Result<(), StoreError> {
+pub(crate) fn link(tx: &Transaction<'_>, rec: &Record, kind: RecordKind) -> Result<(), StoreError> {
     if let Some(target) = rec.refs.first() {
         tx.prepare_cached(
             "INSERT OR IGNORE INTO links (target, kind, source, space, author, ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -80,7 +80,11 @@ fn note_mentions(
     Ok(())
 }
 
-fn note_files(tx: &Transaction<'_>, rec: &Record, files: &[confab_core::FileRef]) -> Result<(), StoreError> {
+pub(crate) fn note_files(
+    tx: &Transaction<'_>,
+    rec: &Record,
+    files: &[confab_core::FileRef],
+) -> Result<(), StoreError> {
     let mut q = tx.prepare_cached(
         "INSERT OR IGNORE INTO files (record, idx, blob, space, author, ts, name, size, mime, key, thumb) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -359,13 +363,24 @@ pub(crate) fn admit(
             }
         }
         Body::Profile(p) => {
+            if let Some(f) = &p.picture {
+                note_files(tx, rec, std::slice::from_ref(f))?;
+            }
             tx.prepare_cached(
-                "INSERT INTO profiles (author, name, color, ts) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (author) DO UPDATE SET name = excluded.name, color = excluded.color, ts = excluded.ts
+                "INSERT INTO profiles (author, name, color, ts, picture) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (author) DO UPDATE SET name = excluded.name, color = excluded.color,
+                     ts = excluded.ts, picture = excluded.picture
                  WHERE excluded.ts > profiles.ts",
             )?
-            .execute(params![rec.author.0, p.name, p.color.to_string(), rec.ts.0 as i64])?;
+            .execute(params![
+                rec.author.0,
+                p.name,
+                p.color.to_string(),
+                rec.ts.0 as i64,
+                p.picture.as_ref().map(|_| rec.id.0.to_vec())
+            ])?;
         }
+        Body::Picture(_) | Body::Move(_) | Body::Erase(_) => crate::board::admit(tx, rec, body)?,
         _ => {}
     }
     Ok(fx)

@@ -586,11 +586,11 @@ impl Db {
         Ok(())
     }
 
-    /// Content records (messages, strokes, erases, issues) stored for a space; member and
-    /// rotation records are not counted.
+    /// Content records (messages, strokes, erases, issues, pictures and their moves) stored
+    /// for a space; member and rotation records are not counted.
     pub fn count(&mut self, space: &SpaceId) -> Result<u64, StoreError> {
         Ok(self.conn.query_row(
-            "SELECT count(*) FROM records WHERE space = ?1 AND kind < 5",
+            "SELECT count(*) FROM records WHERE space = ?1 AND (kind < 5 OR kind IN (11, 12))",
             [space.0],
             |r| r.get::<_, i64>(0),
         )? as u64)

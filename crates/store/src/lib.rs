@@ -11,6 +11,7 @@
 //! on the store thread, before the caller's reply is sent.
 #![deny(missing_docs)]
 
+mod board;
 mod chat;
 mod conversation;
 mod db;
@@ -35,6 +36,7 @@ use confab_core::{
     AuthError, AuthorKey, Body, Hlc, RecordError, RecordId, RecordKind, Space, SpaceId, SyncKey, Verified,
 };
 
+pub use board::Picture;
 pub use chat::{ChatMessage, Quote, Removal};
 pub use db::Db;
 pub use feed::{Change, Origin};
@@ -482,6 +484,11 @@ impl Store {
         self.call(move |db| db.board_strokes(&space, confab_core::now_ms()))
     }
 
+    /// Pictures of a board that no erase has removed, each where its newest move puts it.
+    pub fn board_pictures(&self, space: SpaceId) -> Pending<Vec<Picture>> {
+        self.call(move |db| db.board_pictures(&space, confab_core::now_ms()))
+    }
+
     /// Newsletter issues, oldest first.
     pub fn news_issues(&self, space: SpaceId) -> Pending<Vec<NewsIssue>> {
         self.call(move |db| db.news_issues(&space, confab_core::now_ms()))
@@ -536,8 +543,8 @@ impl Store {
         self.call(move |db| db.set_setting(&key, &value))
     }
 
-    /// Number of content records (messages, strokes, erases, issues; not member or rotation
-    /// records) stored in a space, expired ones included until purged.
+    /// Number of content records (messages, strokes, erases, issues, pictures and their moves;
+    /// not member or rotation records) stored in a space, expired ones included until purged.
     pub fn count(&self, space: SpaceId) -> Pending<u64> {
         self.call(move |db| db.count(&space))
     }

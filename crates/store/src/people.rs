@@ -190,6 +190,8 @@ pub struct Profile {
     pub color: String,
     /// The profile record's timestamp.
     pub ts: u64,
+    /// The blob of their picture, if their newest profile has one (and it is held).
+    pub picture: Option<[u8; 32]>,
 }
 
 /// Where a member stands in a room.
@@ -211,20 +213,29 @@ pub const UNREAD_CAP: u32 = 1000;
 impl Db {
     /// Every known profile.
     pub fn profiles(&mut self) -> Result<Vec<Profile>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT author, name, color, ts FROM profiles ORDER BY name, author")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.author, p.name, p.color, p.ts, f.blob FROM profiles p
+             LEFT JOIN files f ON f.record = p.picture AND f.idx = 0
+             ORDER BY p.name, p.author",
+        )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, Vec<u8>>(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)?))
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, Option<Vec<u8>>>(4)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (a, name, color, ts) = row?;
+            let (a, name, color, ts, picture) = row?;
             out.push(Profile {
                 author: AuthorKey(blob32(a)?),
                 name,
                 color,
                 ts: ts as u64,
+                picture: picture.map(blob32).transpose()?,
             });
         }
         Ok(out)

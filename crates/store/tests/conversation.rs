@@ -237,6 +237,7 @@ fn profiles_newest_wins_and_reading_counts_survive_a_restart() {
         Body::Profile(ProfileBody {
             name: "Ann".into(),
             color: "#aa0000".parse().unwrap(),
+            picture: None,
         }),
         vec![],
     );
@@ -245,6 +246,7 @@ fn profiles_newest_wins_and_reading_counts_survive_a_restart() {
         Body::Profile(ProfileBody {
             name: "Annie".into(),
             color: "#00aa00".parse().unwrap(),
+            picture: None,
         }),
         vec![],
     );

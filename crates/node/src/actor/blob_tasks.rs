@@ -12,71 +12,72 @@ use confab_net::{NetHandle, PeerId};
 use tokio::sync::mpsc::UnboundedSender;
 use tracing::{debug, info, warn};
 
-use super::blobs::{BlobReport, GRACE};
+use super::blobs::BlobReport;
 use super::Report;
 use crate::config::FileLimits;
 
-/// Answers one blob request (on a blocking thread: it reads files).
-pub(super) fn answer(
+/// Sends `count` groups from `start` to a peer that asked (on a blocking thread: it reads
+/// files), and tells the actor what went out.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn give(
     net: &NetHandle,
     blobs: &BlobStore,
     reports: &UnboundedSender<Report>,
     peer: PeerId,
     id: u64,
-    frame: &[u8],
+    blob: BlobId,
+    start: u64,
+    count: u32,
 ) {
-    let response = match proto::decode::<Request>(frame) {
-        Ok(Request::Get { blob, start, count }) => match blobs.encode(&blob, start, count) {
-            Ok(Some(data)) => Response::Data(data),
-            Ok(None) => Response::NotHeld,
-            Err(e) => Response::Refused(e.to_string()),
-        },
-        Ok(Request::Have { blobs: asked }) if asked.len() <= proto::MAX_ASKED => Response::Have(
-            asked
-                .iter()
-                .map(|b| {
-                    if blobs.is_complete(b) {
-                        Has::All
-                    } else {
-                        Has::Nothing
-                    }
-                })
-                .collect(),
-        ),
-        Ok(Request::Holds { blobs: held }) if held.len() <= proto::MAX_ASKED => {
-            let _ = reports.send(Report::Blob(BlobReport::Holds { peer, blobs: held }));
-            Response::Ok
-        }
-        Ok(_) => {
-            let why = format!("asked about more than {} blobs at once", proto::MAX_ASKED);
-            let _ = reports.send(Report::Blob(BlobReport::Garbage {
+    let response = match blobs.encode(&blob, start, count) {
+        Ok(Some(data)) => {
+            let _ = reports.send(Report::Blob(BlobReport::Gave {
                 peer,
-                why: why.clone(),
+                id: blob,
+                start,
+                count,
             }));
-            Response::Refused(why)
+            Response::Data(data)
         }
-        Err(e) => {
-            let _ = reports.send(Report::Blob(BlobReport::Garbage {
-                peer,
-                why: format!("blob protocol: {e}"),
-            }));
-            Response::Refused(e)
-        }
+        Ok(None) => Response::NotHeld,
+        Err(e) => Response::Refused(e.to_string()),
     };
     let _ = net.blob_respond(id, proto::encode(&response));
 }
 
+/// Answers what this node holds of each blob asked about: `fetching` has what is here of
+/// those being fetched; the others are here whole or not at all.
+pub(super) fn have(
+    net: &NetHandle,
+    blobs: &BlobStore,
+    id: u64,
+    asked: &[BlobId],
+    fetching: Vec<Option<Has>>,
+) {
+    let answer = asked
+        .iter()
+        .zip(fetching)
+        .map(|(b, f)| match f {
+            Some(has) => has,
+            None if blobs.is_complete(b) => Has::All,
+            None => Has::Nothing,
+        })
+        .collect();
+    let _ = net.blob_respond(id, proto::encode(&Response::Have(answer)));
+}
+
 /// The blobs named by records that should be here and are not: each at most the automatic
-/// size, while its space's files stay within the quota. With `gc`, garbage goes on the way.
+/// size, while its space's files stay within the quota. With `gc` (a grace), garbage older than
+/// the grace goes on the way.
 pub(super) fn plan(
     blobs: &BlobStore,
     named: Vec<([u8; 32], u64, SpaceId)>,
     limits: FileLimits,
-    gc: bool,
+    gc: Option<std::time::Duration>,
 ) -> Vec<(BlobId, u64, SpaceId)> {
-    if gc {
+    if let Some(grace) = gc {
         let keep: HashSet<BlobId> = named.iter().map(|(b, _, _)| BlobId(*b)).collect();
-        match blobs.collect_garbage(&keep, GRACE) {
+        match blobs.collect_garbage(&keep, grace) {
             Ok(gone) if !gone.is_empty() => info!("deleted {} blobs no record names any more", gone.len()),
             Ok(_) => {}
             Err(e) => warn!("collecting blob garbage: {e}"),
@@ -124,6 +125,7 @@ pub(super) async fn get(
         count: ask.count,
     });
     let expected = (confab_blobs::groups(size).max(1) - ask.start).min(ask.count as u64) as usize;
+    let mut hints = Vec::new();
     let (delivered, fault, why) = match net.blob_request(ask.peer, frame).await {
         Err(e) => (Vec::new(), Fault::Failed, Some(e.to_string())),
         Ok(frame) if proto::data_of(&frame).is_some() => {
@@ -152,6 +154,10 @@ pub(super) async fn get(
         }
         Ok(frame) => match proto::decode::<Response>(&frame) {
             Ok(Response::NotHeld) => (Vec::new(), Fault::NotHeld, None),
+            Ok(Response::Busy(named)) => {
+                hints = named.iter().filter_map(|b| PeerId::from_bytes(b).ok()).collect();
+                (Vec::new(), Fault::Busy, None)
+            }
             Ok(Response::Refused(why)) => (Vec::new(), Fault::NotHeld, Some(why)),
             Ok(_) => (
                 Vec::new(),
@@ -167,5 +173,6 @@ pub(super) async fn get(
         delivered,
         fault,
         why,
+        hints,
     }));
 }

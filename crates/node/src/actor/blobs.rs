@@ -6,8 +6,9 @@
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
-use confab_blobs::fetch::{After, Ask, Download, Fault};
+use confab_blobs::fetch::{After, Ask, AskHolders, Download, Fault};
 use confab_blobs::proto::{self, Has, Request, Response};
+use confab_blobs::serve::{Serve, Uploads};
 use confab_blobs::{BlobId, Held};
 use confab_core::SpaceId;
 use confab_net::PeerId;
@@ -23,11 +24,16 @@ const ACTIVE_MAX: usize = 4;
 const PLAN_EVERY: Duration = Duration::from_secs(5);
 /// How often blobs no record names are looked for.
 const GC_EVERY: Duration = Duration::from_secs(60);
-/// A blob no record names is kept this long (a file just attached is named only once its
-/// record is written).
-pub(super) const GRACE: Duration = Duration::from_secs(10 * 60);
 /// Peers asked at once what they hold.
 const ASK_PEERS: usize = 32;
+/// Peers asked what they hold while a download goes on.
+const REFRESH_PEERS: usize = 8;
+/// Peers told of a download's progress: those that asked about the blob lately (they are
+/// fetching it too), at most this many, for this long, at most this often.
+const INTERESTED_MAX: usize = 32;
+const INTEREST_FOR: Duration = Duration::from_secs(30);
+const INTERESTED_BLOBS: usize = 256;
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 /// Holders remembered per blob.
 const KNOWN_MAX: usize = 64;
 
@@ -52,6 +58,15 @@ pub(crate) enum BlobReport {
         delivered: Vec<u64>,
         fault: Fault,
         why: Option<String>,
+        /// Peers a busy holder named as having had the groups.
+        hints: Vec<PeerId>,
+    },
+    /// Groups were sent to a peer that asked.
+    Gave {
+        peer: PeerId,
+        id: BlobId,
+        start: u64,
+        count: u32,
     },
     /// A download's last check and move into place.
     Finished {
@@ -71,6 +86,8 @@ struct Active {
     /// Bytes fetched since it began (verified groups delivered).
     fetched: u64,
     finishing: bool,
+    /// When the peers that are fetching it too were last told what is here.
+    told: Option<Instant>,
 }
 
 /// The actor's blob state.
@@ -84,6 +101,12 @@ pub(crate) struct Blobs {
     planning: bool,
     last_plan: Option<Instant>,
     last_gc: Option<Instant>,
+    /// What was handed out to whom, so that many askers share the upload.
+    uploads: Uploads<PeerId>,
+    /// Turns the few peers asked what they hold while a download goes on.
+    rotor: usize,
+    /// Peers that asked about a blob, and when (see [`INTEREST_FOR`]).
+    interested: HashMap<BlobId, HashMap<PeerId, Instant>>,
 }
 
 impl Blobs {
@@ -154,18 +177,23 @@ impl Actor {
         let blobs = self.engine.blobs().clone();
         let limits = self.file_limits;
         let reports = self.reports.clone();
+        // A blob no record names is kept a while (a file just attached is named only once its
+        // record is written); garbage is looked for at least that often.
+        let grace = Duration::from_secs(limits.keep_unnamed_secs);
         let gc = self
             .blobs
             .last_gc
-            .is_none_or(|t| now.duration_since(t) >= GC_EVERY);
+            .is_none_or(|t| now.duration_since(t) >= GC_EVERY.min(grace));
         if gc {
             self.blobs.last_gc = Some(now);
         }
         tokio::spawn(async move {
             let wanted = match store.named_blobs().await {
-                Ok(named) => tokio::task::spawn_blocking(move || blob_tasks::plan(&blobs, named, limits, gc))
-                    .await
-                    .unwrap_or_default(),
+                Ok(named) => tokio::task::spawn_blocking(move || {
+                    blob_tasks::plan(&blobs, named, limits, gc.then_some(grace))
+                })
+                .await
+                .unwrap_or_default(),
                 Err(e) => {
                     warn!("files: {e}");
                     Vec::new()
@@ -183,15 +211,35 @@ impl Actor {
         if a.finishing {
             return;
         }
-        if a.dl.wants_holders(now) {
+        if let Some(which) = a.dl.wants_holders(now) {
             let frame = proto::encode(&Request::Have { blobs: vec![id] });
-            for peer in self.peers.keys().take(ASK_PEERS) {
-                let (net, reports, frame, peer) =
-                    (self.net.clone(), self.reports.clone(), frame.clone(), *peer);
+            let peers: Vec<PeerId> = match which {
+                AskHolders::All => self.peers.keys().take(ASK_PEERS).copied().collect(),
+                AskHolders::Few => {
+                    // Peers not known to hold it whole, a different few each time.
+                    let known = self.blobs.known.get(&id);
+                    let mut v: Vec<PeerId> = self
+                        .peers
+                        .keys()
+                        .filter(|p| !known.is_some_and(|k| k.contains(p)))
+                        .copied()
+                        .collect();
+                    v.sort();
+                    self.blobs.rotor = self.blobs.rotor.wrapping_add(REFRESH_PEERS);
+                    if !v.is_empty() {
+                        let at = self.blobs.rotor % v.len();
+                        v.rotate_left(at);
+                    }
+                    v.truncate(REFRESH_PEERS);
+                    v
+                }
+            };
+            for peer in peers {
+                let (net, reports, frame) = (self.net.clone(), self.reports.clone(), frame.clone());
                 tokio::spawn(async move {
                     let has = match net.blob_request(peer, frame).await {
                         Ok(b) => match proto::decode::<Response>(&b) {
-                            Ok(Response::Have(mut v)) if v.len() == 1 => v.remove(0),
+                            Ok(Response::Have(mut v)) if v.len() == 1 => v.remove(0).bounded(),
                             _ => Has::Nothing,
                         },
                         Err(_) => Has::Nothing,
@@ -200,8 +248,11 @@ impl Actor {
                 });
             }
         }
+        let Some(a) = self.blobs.active.get_mut(&id) else {
+            return;
+        };
         let size = a.dl.size();
-        for ask in a.dl.asks() {
+        for ask in a.dl.asks(now) {
             tokio::spawn(blob_tasks::get(
                 self.net.clone(),
                 self.engine.blobs().clone(),
@@ -239,7 +290,8 @@ impl Actor {
                         self.blob_done(id, Ok(()));
                     }
                     Ok(Held::Partial { size, have }) => {
-                        let dl = Download::new(id, size, &have);
+                        let mut dl = Download::new(id, size, &have);
+                        dl.start_at(start_for(&self.me, &id));
                         let resumed = dl.bytes_here();
                         if resumed > 0 {
                             info!("resuming blob {} with {resumed} of {size} bytes here", id.short());
@@ -250,6 +302,7 @@ impl Actor {
                             resumed,
                             fetched: 0,
                             finishing: false,
+                            told: None,
                         };
                         for p in self.blobs.known.get(&id).into_iter().flatten() {
                             if self.peers.contains_key(p) {
@@ -291,11 +344,17 @@ impl Actor {
                 delivered,
                 fault,
                 why,
+                hints,
             } => {
                 let Some(a) = self.blobs.active.get_mut(&id) else {
                     return;
                 };
-                if a.dl.answered(&ask, &delivered, fault) == After::Drop {
+                for h in hints {
+                    if h != self.me && h != ask.peer && self.peers.contains_key(&h) {
+                        a.dl.hint(h, ask.start, ask.start + ask.count as u64);
+                    }
+                }
+                if a.dl.answered(&ask, &delivered, fault, now) == After::Drop {
                     let reason = why.unwrap_or_else(|| format!("served blob {} corrupt", id.short()));
                     warn!("dropping {}: {reason}", ask.peer);
                     if let Some(k) = self.blobs.known.get_mut(&id) {
@@ -316,6 +375,7 @@ impl Actor {
                         .iter()
                         .map(|g| (size - g * confab_blobs::GROUP_BYTES).min(confab_blobs::GROUP_BYTES))
                         .sum::<u64>();
+                    self.tell_progress(id, now);
                     let a = &self.blobs.active[&id];
                     self.emit(NodeEvent::BlobProgress {
                         blob: id,
@@ -333,6 +393,7 @@ impl Actor {
                 let Some(a) = self.blobs.active.remove(&id) else {
                     return;
                 };
+                self.blobs.interested.remove(&id);
                 match result {
                     Ok(true) => {
                         info!("blob {} is here ({} bytes)", id.short(), a.dl.size());
@@ -363,6 +424,12 @@ impl Actor {
                 }
                 self.start_queued();
             }
+            BlobReport::Gave {
+                peer,
+                id,
+                start,
+                count,
+            } => self.blobs.uploads.gave(peer, id, start, count, now),
             BlobReport::Garbage { peer, why } => {
                 warn!("dropping {peer}: {why}");
                 let _ = self.net.disconnect(peer, why.clone());
@@ -432,13 +499,126 @@ impl Actor {
         }
     }
 
-    /// A peer's blob request: answered off the actor.
+    /// A peer's blob request. What to send is decided here (how much of a blob is here, and
+    /// whether others should be asked instead); the files are read off the actor.
     pub(super) fn blob_request(&mut self, peer: PeerId, id: u64, frame: Vec<u8>) {
+        let request = match proto::decode::<Request>(&frame) {
+            Ok(r) => r,
+            Err(e) => return self.refuse_blob_request(peer, id, format!("blob protocol: {e}")),
+        };
         let (net, blobs, reports) = (
             self.net.clone(),
             self.engine.blobs().clone(),
             self.reports.clone(),
         );
-        tokio::task::spawn_blocking(move || blob_tasks::answer(&net, &blobs, &reports, peer, id, &frame));
+        match request {
+            Request::Get { blob, start, count } => {
+                match self.blobs.uploads.ask(peer, blob, start, count, Instant::now()) {
+                    Serve::Busy(hints) => {
+                        let hints = hints.iter().map(|p| p.to_bytes()).collect();
+                        let _ = net.blob_respond(id, proto::encode(&Response::Busy(hints)));
+                    }
+                    Serve::Groups(n) => {
+                        tokio::task::spawn_blocking(move || {
+                            blob_tasks::give(&net, &blobs, &reports, peer, id, blob, start, n)
+                        });
+                    }
+                }
+            }
+            Request::Have { blobs: asked } if asked.len() <= proto::MAX_ASKED => {
+                let now = Instant::now();
+                for b in &asked {
+                    self.note_interest(*b, peer, now);
+                }
+                let fetching: Vec<Option<Has>> = asked
+                    .iter()
+                    .map(|b| self.blobs.active.get(b).map(|a| a.dl.has()))
+                    .collect();
+                tokio::task::spawn_blocking(move || blob_tasks::have(&net, &blobs, id, &asked, fetching));
+            }
+            Request::Holds { blobs: held } if held.len() <= proto::MAX_ASKED => {
+                let _ = net.blob_respond(id, proto::encode(&Response::Ok));
+                self.blob_report(BlobReport::Holds { peer, blobs: held }, Instant::now());
+            }
+            Request::Progress { blob, has } => {
+                let _ = net.blob_respond(id, proto::encode(&Response::Ok));
+                self.blob_report(
+                    BlobReport::Has {
+                        peer,
+                        id: blob,
+                        has: has.bounded(),
+                    },
+                    Instant::now(),
+                );
+            }
+            Request::Have { .. } | Request::Holds { .. } => self.refuse_blob_request(
+                peer,
+                id,
+                format!("asked about more than {} blobs at once", proto::MAX_ASKED),
+            ),
+        }
     }
+
+    /// A peer asked about a blob: it is likely fetching it (now, or soon, as this node may).
+    fn note_interest(&mut self, id: BlobId, peer: PeerId, now: Instant) {
+        let all = &mut self.blobs.interested;
+        if !all.contains_key(&id) && all.len() >= INTERESTED_BLOBS {
+            all.retain(|_, i| i.values().any(|t| now.duration_since(*t) < INTEREST_FOR));
+            if all.len() >= INTERESTED_BLOBS {
+                return;
+            }
+        }
+        let i = all.entry(id).or_default();
+        i.retain(|_, t| now.duration_since(*t) < INTEREST_FOR);
+        if i.len() < INTERESTED_MAX || i.contains_key(&peer) {
+            i.insert(peer, now);
+        }
+    }
+
+    /// Tells the peers fetching a blob too what is here now (at most every
+    /// [`PROGRESS_EVERY`]), so that they can take it from here.
+    fn tell_progress(&mut self, id: BlobId, now: Instant) {
+        let Some(a) = self.blobs.active.get_mut(&id) else {
+            return;
+        };
+        if a.told.is_some_and(|t| now.duration_since(t) < PROGRESS_EVERY) {
+            return;
+        }
+        let Some(interested) = self.blobs.interested.get_mut(&id) else {
+            return;
+        };
+        interested.retain(|_, t| now.duration_since(*t) < INTEREST_FOR);
+        a.told = Some(now);
+        let frame = proto::encode(&Request::Progress {
+            blob: id,
+            has: a.dl.has(),
+        });
+        let whole = self.blobs.known.get(&id);
+        for peer in interested.keys() {
+            if whole.is_some_and(|k| k.contains(peer)) || !self.peers.contains_key(peer) {
+                continue;
+            }
+            let fut = self.net.blob_request(*peer, frame.clone());
+            tokio::spawn(async move {
+                let _ = fut.await;
+            });
+        }
+    }
+
+    fn refuse_blob_request(&mut self, peer: PeerId, id: u64, why: String) {
+        let _ = self
+            .net
+            .blob_respond(id, proto::encode(&Response::Refused(why.clone())));
+        self.blob_report(BlobReport::Garbage { peer, why }, Instant::now());
+    }
+}
+
+/// Where this node starts fetching a blob: a place of its own, so that peers fetching the
+/// same blob at once first get different parts of it (which they then trade).
+fn start_for(me: &PeerId, id: &BlobId) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    me.to_bytes().hash(&mut h);
+    id.0.hash(&mut h);
+    h.finish()
 }

@@ -408,6 +408,8 @@ impl Actor {
                 let files = inserted.iter().any(|r| match &r.body {
                     confab_core::Body::Chat(c) => !c.files.is_empty(),
                     confab_core::Body::News(n) => !n.files.is_empty(),
+                    confab_core::Body::Picture(_) => true,
+                    confab_core::Body::Profile(p) => p.picture.is_some(),
                     _ => false,
                 });
                 if files && *origin != Origin::Local {

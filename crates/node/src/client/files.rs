@@ -104,7 +104,7 @@ impl Client {
 }
 
 /// A path as an absolute one (the running node may have another working directory).
-fn absolute(p: &std::path::Path) -> Result<String, NodeError> {
+pub(super) fn absolute(p: &std::path::Path) -> Result<String, NodeError> {
     let abs = std::path::absolute(p).map_err(|e| NodeError::io(p, e))?;
     abs.to_str()
         .map(str::to_string)

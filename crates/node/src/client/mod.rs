@@ -1,5 +1,6 @@
 //! [`Client`]: the one door to Confab for the app, the `confab` command, tests and benchmarks.
 
+mod board;
 mod files;
 
 use std::path::{Path, PathBuf};
@@ -288,6 +289,15 @@ impl Client {
         .await
     }
 
+    /// Sets this person's picture from a picture file (cut square, made small), or removes
+    /// it (`None`), in every space they are in.
+    pub async fn profile_picture(&self, path: Option<&str>) -> Result<ProfileView, NodeError> {
+        self.call(ProfilePicture {
+            path: path.map(str::to_string),
+        })
+        .await
+    }
+
     /// A person's profile: this person's, or the peer's with this id.
     pub async fn profile(&self, peer: Option<&str>) -> Result<ProfileView, NodeError> {
         self.call(ProfileShow {
@@ -453,7 +463,7 @@ impl Client {
         .await
     }
 
-    /// Erases strokes named by id or unique id prefix.
+    /// Erases strokes and pictures named by id or unique id prefix.
     pub async fn board_erase(&self, space: &str, strokes: Vec<String>) -> Result<WrittenView, NodeError> {
         self.call(BoardErase {
             space: space.into(),
@@ -462,7 +472,7 @@ impl Client {
         .await
     }
 
-    /// The strokes still on a board.
+    /// The strokes still on a board (its pictures: [`Client::board_pictures`]).
     pub async fn board_list(&self, space: &str) -> Result<Vec<StrokeView>, NodeError> {
         self.call(BoardList { space: space.into() }).await
     }

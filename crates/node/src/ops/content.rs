@@ -16,7 +16,7 @@ fn color(c: &str) -> Result<Color, NodeError> {
         .map_err(|e: confab_core::color::ColorError| NodeError::Invalid(e.to_string()))
 }
 
-async fn write_one(
+pub(super) async fn write_one(
     svc: &Service,
     space: &str,
     body: Body,
@@ -196,7 +196,7 @@ impl Op for BoardStroke {
     }
 }
 
-/// Erases strokes, named by id or unique id prefix.
+/// Erases strokes and pictures, named by id or unique id prefix.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BoardErase {
@@ -210,32 +210,41 @@ impl Op for BoardErase {
     async fn run(self, svc: &Service) -> Result<WrittenView, NodeError> {
         if self.strokes.is_empty() {
             return Err(NodeError::Invalid(
-                "nothing to erase: name at least one stroke".into(),
+                "nothing to erase: name at least one stroke or picture".into(),
             ));
         }
         let s = svc.space(&self.space).await?;
-        let on_board = svc.engine.store().board_strokes(s.id).await?;
+        let store = svc.engine.store();
+        let on_board: Vec<RecordId> = store
+            .board_strokes(s.id)
+            .await?
+            .iter()
+            .map(|st| st.id)
+            .chain(store.board_pictures(s.id).await?.iter().map(|p| p.id))
+            .collect();
         let mut targets = Vec::with_capacity(self.strokes.len());
         for want in &self.strokes {
             let w = want.trim().to_ascii_lowercase();
             if w.is_empty() || !w.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(NodeError::Invalid(format!("{want:?} is not a stroke id")));
+                return Err(NodeError::Invalid(format!(
+                    "{want:?} is not a stroke or picture id"
+                )));
             }
             let found: Vec<RecordId> = on_board
                 .iter()
-                .filter(|st| st.id.to_string().starts_with(&w))
-                .map(|st| st.id)
+                .filter(|id| id.to_string().starts_with(&w))
+                .copied()
                 .collect();
             match found.as_slice() {
                 [one] => targets.push(*one),
                 [] => {
                     return Err(NodeError::NotFound(format!(
-                        "no stroke on this board has an id starting with {want:?} (see `confab board list`)"
+                        "no stroke or picture on this board has an id starting with {want:?} (see `confab board list`)"
                     )))
                 }
                 many => {
                     return Err(NodeError::Invalid(format!(
-                        "{want:?} matches {} strokes; give more of the id",
+                        "{want:?} matches {} strokes and pictures; give more of the id",
                         many.len()
                     )))
                 }

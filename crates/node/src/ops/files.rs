@@ -1,7 +1,7 @@
 //! Files: attaching them to what is written (each encrypted into a blob of its own, with a
 //! preview for pictures), listing a space's files, and saving one where the user says.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use confab_blobs::BlobId;
@@ -30,55 +30,126 @@ pub(crate) async fn attach(svc: &Service, paths: &[String]) -> Result<Vec<FileRe
     let limits = svc.engine.file_limits()?;
     let mut out = Vec::with_capacity(paths.len());
     for p in paths {
-        let path = PathBuf::from(p);
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| NodeError::Invalid(format!("{p:?} does not name a file")))?
-            .to_string();
-        check_file_name(&name)?;
-        let mime = crate::media::mime_of(&name);
-        let blobs = svc.engine.blobs().clone();
-        let (imported, thumb) = tokio::task::spawn_blocking(move || -> Result<_, NodeError> {
-            // Checked before anything is stored.
-            let meta = std::fs::metadata(&path).map_err(|e| NodeError::io(&path, e))?;
-            if meta.len() > limits.max_file {
-                return Err(confab_blobs::BlobError::TooLarge {
-                    what: format!("file {name:?}"),
-                    size: meta.len(),
-                    max: limits.max_file,
-                }
-                .into());
-            }
-            let thumb = if mime.starts_with("image/") {
-                crate::media::thumbnail(&path, &name)?
-            } else {
-                None
-            };
-            let imported = blobs.import(&path, limits.max_file)?;
-            Ok((imported, thumb))
-        })
-        .await
-        .map_err(|e| NodeError::Invalid(format!("attaching {p:?}: {e}")))??;
-        let name = path_name(p);
-        out.push(FileRef {
-            blob: imported.id.0,
-            key: imported.key.0,
-            size: imported.size,
-            mime: crate::media::mime_of(&name),
-            name,
-            thumb,
-        });
+        let src = Source::Path(PathBuf::from(p));
+        out.push(import(svc, src, limits.max_file, false).await?);
     }
     Ok(out)
 }
 
-fn path_name(p: &str) -> String {
-    Path::new(p)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default()
-        .to_string()
+/// Largest picture placed on a board: every member fetches it by itself to show it whole.
+pub const MAX_BOARD_PICTURE: u64 = 25 << 20;
+
+/// What a file is attached from: a file on this machine, or bytes (a picture pasted or
+/// dropped in the app; through the local socket only as large as a request may be).
+#[derive(Debug)]
+pub(crate) enum Source {
+    /// A file.
+    Path(PathBuf),
+    /// Bytes and the name they go by.
+    Bytes {
+        /// A file name (no directories); its extension gives the media type.
+        name: String,
+        /// The picture.
+        bytes: Vec<u8>,
+    },
+}
+
+impl Source {
+    fn name(&self) -> Result<String, NodeError> {
+        let name = match self {
+            Source::Path(p) => p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .ok_or_else(|| NodeError::Invalid(format!("{} does not name a file", p.display())))?
+                .to_string(),
+            Source::Bytes { name, .. } => name.clone(),
+        };
+        check_file_name(&name)?;
+        Ok(name)
+    }
+}
+
+/// Encrypts a picture for a board into a blob and describes it, with the sender's preview:
+/// only the kinds of picture the app shows ([`PICTURE_TYPES`]), that decode, up to
+/// [`MAX_BOARD_PICTURE`] (and the node's file cap).
+pub(crate) async fn attach_picture(svc: &Service, src: Source) -> Result<FileRef, NodeError> {
+    let name = src.name()?;
+    let mime = crate::media::mime_of(&name);
+    if !PICTURE_TYPES.contains(&mime.as_str()) {
+        return Err(NodeError::Invalid(format!(
+            "{name:?} is not a picture the board shows (PNG, JPEG, GIF or WebP, by its name)"
+        )));
+    }
+    let max = svc.engine.file_limits()?.max_file.min(MAX_BOARD_PICTURE);
+    import(svc, src, max, true).await
+}
+
+/// Encrypts one file into a blob (refused over `max` bytes before anything is stored) and
+/// describes it, with a preview if it is a picture; `picture`: it must be one that decodes.
+async fn import(svc: &Service, src: Source, max: u64, picture: bool) -> Result<FileRef, NodeError> {
+    let name = src.name()?;
+    let mime = crate::media::mime_of(&name);
+    let blobs = svc.engine.blobs().clone();
+    let what = name.clone();
+    let (imported, thumb) = tokio::task::spawn_blocking(move || -> Result<_, NodeError> {
+        let too_large = |size: u64| -> NodeError {
+            confab_blobs::BlobError::TooLarge {
+                what: format!("file {name:?}"),
+                size,
+                max,
+            }
+            .into()
+        };
+        let image = mime.starts_with("image/");
+        match &src {
+            Source::Path(path) => {
+                // Checked before anything is stored.
+                let meta = std::fs::metadata(path).map_err(|e| NodeError::io(path, e))?;
+                if meta.len() > max {
+                    return Err(too_large(meta.len()));
+                }
+                let thumb = if image {
+                    crate::media::thumbnail(path, &name)?
+                } else {
+                    None
+                };
+                if picture && thumb.is_none() {
+                    return Err(not_a_picture(&name));
+                }
+                Ok((blobs.import(path, max)?, thumb))
+            }
+            Source::Bytes { bytes, .. } => {
+                if bytes.len() as u64 > max {
+                    return Err(too_large(bytes.len() as u64));
+                }
+                let thumb = if image {
+                    crate::media::thumbnail_of_bytes(bytes, &name)?
+                } else {
+                    None
+                };
+                if picture && thumb.is_none() {
+                    return Err(not_a_picture(&name));
+                }
+                Ok((blobs.import_bytes(bytes)?, thumb))
+            }
+        }
+    })
+    .await
+    .map_err(|e| NodeError::Invalid(format!("attaching {what:?}: {e}")))??;
+    Ok(FileRef {
+        blob: imported.id.0,
+        key: imported.key.0,
+        size: imported.size,
+        mime: crate::media::mime_of(&what),
+        name: what,
+        thumb,
+    })
+}
+
+fn not_a_picture(name: &str) -> NodeError {
+    NodeError::Invalid(format!(
+        "{name:?} cannot be read as a picture (damaged, or not the kind its name says)"
+    ))
 }
 
 /// Fills in which files are here whole.

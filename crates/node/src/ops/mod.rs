@@ -3,6 +3,7 @@
 //! operation is a serde type (its params on the socket) with a method name and an output
 //! view; [`dispatch`] finds one by name.
 
+mod board;
 mod chat;
 mod content;
 mod files;
@@ -21,11 +22,13 @@ use crate::actor::NodeHandle;
 use crate::engine::Engine;
 use crate::NodeError;
 
+pub use board::DEFAULT_PICTURE_SIDE;
+pub(crate) use board::*;
 pub use chat::PageAt;
 pub(crate) use chat::*;
 pub(crate) use content::*;
 pub(crate) use files::*;
-pub use files::{Picture, PICTURE_TYPES};
+pub use files::{Picture, MAX_BOARD_PICTURE, PICTURE_TYPES};
 pub(crate) use node::*;
 pub(crate) use people::*;
 pub(crate) use spaces::*;
@@ -125,6 +128,10 @@ methods!(
     BoardErase,
     BoardList,
     BoardLive,
+    BoardPicture,
+    BoardPictureBytes,
+    BoardMove,
+    BoardPictures,
     NewsPublish,
     NewsList,
     ChatWrite,
@@ -138,6 +145,7 @@ methods!(
     ChatTyping,
     Search,
     ProfileSet,
+    ProfilePicture,
     ProfileShow,
     ProfileList,
     BlobList,

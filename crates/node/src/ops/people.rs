@@ -45,8 +45,72 @@ impl Op for ProfileSet {
                 .parse()
                 .expect("the palette's colours parse"),
         };
-        svc.engine.set_profile(ProfileBody { name, color }).await?;
+        let picture = svc.engine.profile().await?.and_then(|p| p.picture);
+        svc.engine
+            .set_profile(ProfileBody { name, color, picture })
+            .await?;
         Ok(ProfileView::of(&me, &svc.names().await?))
+    }
+}
+
+/// Sets (from a picture file) or removes this person's picture, in every space they are in.
+/// The picture is cut to its middle square and made small ([`crate::media::PICTURE_SIDE`]
+/// pixels, JPEG) here, so that what every member fetches is a few tens of KiB.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProfilePicture {
+    /// A picture file; `None` removes the picture.
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+impl Op for ProfilePicture {
+    const METHOD: &'static str = "profile.picture";
+    type Output = ProfileView;
+    async fn run(self, svc: &Service) -> Result<ProfileView, NodeError> {
+        let Some(mut profile) = svc.engine.profile().await? else {
+            return Err(NodeError::Invalid(
+                "choose a display name before a picture (confab profile set --name NAME)".into(),
+            ));
+        };
+        profile.picture = match self.path {
+            None => None,
+            Some(path) => {
+                let limits = svc.engine.file_limits()?;
+                let blobs = svc.engine.blobs().clone();
+                let file = tokio::task::spawn_blocking(move || -> Result<confab_core::FileRef, NodeError> {
+                    let p = std::path::Path::new(&path);
+                    let meta = std::fs::metadata(p).map_err(|e| NodeError::io(p, e))?;
+                    if meta.len() > limits.max_file {
+                        return Err(NodeError::Invalid(format!(
+                            "{} is {} bytes; pictures of at most {} are read",
+                            p.display(),
+                            meta.len(),
+                            limits.max_file
+                        )));
+                    }
+                    let bytes = std::fs::read(p).map_err(|e| NodeError::io(p, e))?;
+                    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("picture");
+                    let (jpeg, thumb) = crate::media::profile_picture(&bytes, name)?;
+                    let b = blobs
+                        .import_bytes(&jpeg)
+                        .map_err(|e| NodeError::Invalid(format!("storing the picture: {e}")))?;
+                    Ok(confab_core::FileRef {
+                        blob: b.id.0,
+                        key: b.key.0,
+                        size: b.size,
+                        name: "picture.jpg".into(),
+                        mime: "image/jpeg".into(),
+                        thumb: Some(thumb),
+                    })
+                })
+                .await
+                .map_err(|e| NodeError::Invalid(format!("making the picture: {e}")))??;
+                Some(file)
+            }
+        };
+        svc.engine.set_profile(profile).await?;
+        Ok(ProfileView::of(&svc.engine.me(), &svc.names().await?))
     }
 }
 
@@ -75,6 +139,7 @@ impl Op for ProfileShow {
                     name: p.name,
                     color: p.color.to_string(),
                     ts: 0,
+                    picture: p.picture.map(|f| f.blob),
                 }]);
             }
         }

@@ -18,6 +18,7 @@ const PALETTE: [&str; 8] = [
 #[derive(Clone, Debug, Default)]
 pub struct Names {
     by: HashMap<AuthorKey, (String, String)>,
+    pictures: HashMap<AuthorKey, [u8; 32]>,
     uses: HashMap<String, usize>,
 }
 
@@ -27,6 +28,9 @@ impl Names {
         let mut n = Names::default();
         for p in profiles {
             *n.uses.entry(p.name.to_lowercase()).or_default() += 1;
+            if let Some(b) = p.picture {
+                n.pictures.insert(p.author, b);
+            }
             n.by.insert(p.author, (p.name, p.color));
         }
         n
@@ -43,6 +47,10 @@ impl Names {
                         name: v.name.clone()?,
                         color: v.color.clone(),
                         ts: 0,
+                        picture: v
+                            .picture
+                            .as_deref()
+                            .and_then(|b| data_encoding::HEXLOWER.decode(b.as_bytes()).ok()?.try_into().ok()),
                     })
                 })
                 .collect(),
@@ -52,6 +60,11 @@ impl Names {
     /// The name `who` chose, if any.
     pub fn name(&self, who: &AuthorKey) -> Option<&str> {
         self.by.get(who).map(|(n, _)| n.as_str())
+    }
+
+    /// Their picture's blob (hex), if they chose one.
+    pub fn picture(&self, who: &AuthorKey) -> Option<String> {
+        self.pictures.get(who).map(|b| data_encoding::HEXLOWER.encode(b))
     }
 
     /// Their colour (chosen, or one picked by their key).
@@ -88,6 +101,9 @@ pub struct ProfileView {
     pub color: String,
     /// What the app shows for them.
     pub label: String,
+    /// Their picture's blob id (`confab-blob://localhost/<id>` in the app), if they chose one.
+    #[serde(default)]
+    pub picture: Option<String>,
 }
 
 impl ProfileView {
@@ -99,6 +115,7 @@ impl ProfileView {
             name: names.name(who).map(str::to_string),
             color: names.color(who),
             label: names.label(who),
+            picture: names.picture(who),
         }
     }
 }
@@ -137,6 +154,9 @@ pub struct MessageView {
     pub color: String,
     /// What to show for the author (see [`Names::label`]).
     pub label: String,
+    /// The author's picture's blob id, if they chose one.
+    #[serde(default)]
+    pub picture: Option<String>,
     /// The message it replies to.
     pub reply_to: Option<String>,
     /// That message, quoted.
@@ -175,6 +195,7 @@ impl MessageView {
             name: names.name(&m.author).map(str::to_string),
             color: names.color(&m.author),
             label: names.label(&m.author),
+            picture: names.picture(&m.author),
             reply_to: m.reply_to.map(|r| r.to_string()),
             quote,
             reactions: m

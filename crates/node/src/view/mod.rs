@@ -4,8 +4,8 @@
 //! example `author` is the author's peer id, with `author_short` and `me` next to it).
 //! Text from peers travels as data; the UI puts it in text nodes, never HTML.
 
-use confab_core::{AuthorKey, Body, Hlc, Live, Space};
-use confab_store::{Inserted, Member, NewsIssue, Stroke};
+use confab_core::{AuthorKey, Body, Hlc, Live, Rect, Space};
+use confab_store::{Inserted, Member, NewsIssue, Picture, Stroke};
 use serde::{Deserialize, Serialize};
 
 use crate::config::SavedSettings;
@@ -187,6 +187,37 @@ impl StrokeView {
             points: s.points.clone(),
             color: s.color.to_string(),
             width: s.width,
+        }
+    }
+}
+
+/// A picture on a board, where it sits now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PictureView {
+    /// The picture's record id.
+    pub id: String,
+    /// Who placed it and when.
+    #[serde(flatten)]
+    pub by: Byline,
+    /// The file: `blob`, `name`, `size`, `mime`, `held`, `dims` (the picture's pixels).
+    #[serde(flatten)]
+    pub file: FileView,
+    /// Where it sits now, in board units: `x`, `y` (top-left corner), `w`, `h`.
+    pub rect: Rect,
+    /// Who moved or resized it last (peer id); absent if it sits where it was placed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_by: Option<String>,
+}
+
+impl PictureView {
+    /// Describes a picture on a board (`held` is filled in by whoever can look at the blobs).
+    pub fn of(p: &Picture, me: &AuthorKey) -> Self {
+        Self {
+            id: p.id.to_string(),
+            by: Byline::of(&p.author, p.ts, me),
+            file: FileView::of(&p.file),
+            rect: p.rect,
+            moved_by: p.moved.as_ref().map(|(who, _, _)| who.peer_id()),
         }
     }
 }
@@ -415,10 +446,22 @@ pub enum RecordView {
     Chat(MessageView),
     /// A stroke.
     Stroke(StrokeView),
-    /// An erase of earlier strokes (the UI reloads the board).
+    /// An erase of earlier strokes or pictures (the UI reloads the board).
     Erase {
         /// Record id.
         id: String,
+    },
+    /// A picture placed on a board, where it was placed.
+    Picture(PictureView),
+    /// A picture moved or resized (the UI reloads the board's pictures: an older move that
+    /// arrives late does not win).
+    Move {
+        /// Record id.
+        id: String,
+        /// The picture.
+        target: String,
+        /// Its new place.
+        rect: Rect,
     },
     /// A newsletter issue.
     News(IssueView),
@@ -473,6 +516,18 @@ impl RecordView {
                 width: s.width,
             }),
             Body::Erase(_) => RecordView::Erase { id },
+            Body::Picture(p) => RecordView::Picture(PictureView {
+                id,
+                by: by(),
+                file: FileView::of(&p.file),
+                rect: p.rect,
+                moved_by: None,
+            }),
+            Body::Move(m) => RecordView::Move {
+                id,
+                target: i.refs.first().map(|r| r.to_string()).unwrap_or_default(),
+                rect: m.rect,
+            },
             Body::Member(_) => RecordView::Member {
                 id,
                 author: i.author.peer_id(),
