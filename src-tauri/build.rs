@@ -28,6 +28,7 @@ const COMMANDS: &[&str] = &[
     "settings_set",
     "save_export",
     "profile_set",
+    "profile_picture",
     "profile_get",
     "profiles",
     "chat_write",

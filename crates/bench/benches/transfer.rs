@@ -477,6 +477,10 @@ impl Network {
                 std::fs::remove_file(out).expect("rm");
             }
         }
+        // The holders just handed the file to each other: what a holder hands out counts
+        // for a while (each piece goes out twice, then askers are sent to those who had it),
+        // so wait until it no longer does, as for a file shared a while ago.
+        std::thread::sleep(confab_blobs::serve::WINDOW);
         let dials: Vec<String> = from.iter().map(|f| self.addr(f)).collect();
         self.start(name, &dials);
         let (pid, dir, out, err) = {

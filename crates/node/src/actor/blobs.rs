@@ -513,7 +513,15 @@ impl Actor {
         );
         match request {
             Request::Get { blob, start, count } => {
-                match self.blobs.uploads.ask(peer, blob, start, count, Instant::now()) {
+                // A peer fetching the blob too trades what it has freely; only a whole holder
+                // (the first of all: the writer) hands each piece out a few times and then
+                // sends askers to those who had it.
+                let serve = if self.blobs.active.contains_key(&blob) {
+                    Serve::Groups(count)
+                } else {
+                    self.blobs.uploads.ask(peer, blob, start, count, Instant::now())
+                };
+                match serve {
                     Serve::Busy(hints) => {
                         let hints = hints.iter().map(|p| p.to_bytes()).collect();
                         let _ = net.blob_respond(id, proto::encode(&Response::Busy(hints)));
