@@ -7,6 +7,7 @@
 
 pub mod body;
 pub mod color;
+pub mod files;
 pub mod hlc;
 pub mod identity;
 pub mod ids;

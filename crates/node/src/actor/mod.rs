@@ -11,6 +11,7 @@
 //! fire-and-forget, and results come back as messages. The policies are the sans-IO state
 //! machines of [`crate::policy`].
 
+mod blob_serve;
 mod blob_tasks;
 mod blobs;
 mod handle;
