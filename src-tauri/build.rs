@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "save_export",
     "profile_set",
     "profile_picture",
+    "identity_phrase",
     "profile_get",
     "profiles",
     "chat_write",

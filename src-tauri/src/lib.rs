@@ -70,6 +70,7 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
             commands::save_export,
             talk::profile_set,
             talk::profile_picture,
+            talk::identity_phrase,
             talk::profile_get,
             talk::profiles,
             talk::chat_write,

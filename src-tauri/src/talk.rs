@@ -30,6 +30,15 @@ pub async fn profile_picture(state: State<'_, AppState>, path: Option<String>) -
     Ok(state.client.profile_picture(path.as_deref()).await?)
 }
 
+/// The account's recovery phrase, once the person confirmed they want to see it.
+#[tauri::command]
+pub async fn identity_phrase(
+    state: State<'_, AppState>,
+    confirmed: bool,
+) -> Res<confab_node::view::PhraseView> {
+    Ok(state.client.identity_phrase(confirmed).await?)
+}
+
 /// A peer's profile (this identity's without `peer`).
 #[tauri::command]
 pub async fn profile_get(state: State<'_, AppState>, peer: Option<String>) -> Res<ProfileView> {

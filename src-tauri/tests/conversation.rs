@@ -350,6 +350,47 @@ async fn steps(
         "conversation: the window's picture reached the peer ({})",
         &blob[..12]
     );
+
+    // The recovery phrase: asked for, confirmed, the same words the CLI gives, hidden again.
+    click(c, "phrase-show").await?;
+    click(c, "phrase-yes").await?;
+    let script = "return [...document.querySelectorAll('[data-testid=\"phrase-words\"] li')].map(l => l.textContent).join(' ');";
+    let mut shown = String::new();
+    for _ in 0..100 {
+        shown = js(c, script, vec![])
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if !shown.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let by_cli = {
+        let out = std::process::Command::new(bin_dir().join("confab"))
+            .arg("--data")
+            .arg(app_dir)
+            .args(["identity", "phrase", "--yes", "--json"])
+            .output()?;
+        let v: Value = serde_json::from_slice(&out.stdout).context("confab identity phrase")?;
+        v["words"].as_str().unwrap_or_default().to_string()
+    };
+    if shown != by_cli || by_cli.split(' ').count() != 24 {
+        bail!("the window shows {shown:?} as the phrase, the CLI {by_cli:?}");
+    }
+    shoot(c, "phrase-desktop").await?;
+    click(c, "phrase-hide").await?;
+    let left = js(
+        c,
+        "return document.querySelectorAll('[data-testid=\"phrase-words\"] li').length;",
+        vec![],
+    )
+    .await?;
+    if left.as_u64() != Some(0) {
+        bail!("the phrase stays in the page after Hide");
+    }
+    eprintln!("conversation: the recovery phrase shown after confirming, hidden again");
     click(c, "tab-chat").await?;
     send(c, "with my picture").await?;
     find_text(c, "chat-message", "with my picture", 10).await?;

@@ -39,6 +39,41 @@ async function save(name, color) {
   return mine;
 }
 
+/** The recovery phrase: asked for, confirmed, shown, hidden again (never kept in the page). */
+function wirePhrase() {
+  const show = $('phrase-show');
+  const ask = $('phrase-confirm');
+  const box = $('phrase-box');
+  const list = $('phrase-words');
+  const hide = () => {
+    list.replaceChildren();
+    box.hidden = true;
+    ask.hidden = true;
+    show.hidden = false;
+  };
+  show.addEventListener('click', () => {
+    show.hidden = true;
+    ask.hidden = false;
+  });
+  $('phrase-no').addEventListener('click', hide);
+  $('phrase-hide').addEventListener('click', hide);
+  $('phrase-yes').addEventListener('click', async () => {
+    try {
+      const p = await call('identity_phrase', { confirmed: true });
+      list.replaceChildren(...p.words.split(' ').map((w) => {
+        const li = document.createElement('li');
+        li.textContent = w;
+        return li;
+      }));
+      ask.hidden = true;
+      box.hidden = false;
+    } catch (err) {
+      hide();
+      toast(err.message, true);
+    }
+  });
+}
+
 export const people = {
   /** Called after a profile changed (set by the app to re-render labels). */
   changed: () => {},
@@ -113,6 +148,7 @@ export const people = {
         toast(err.message, true);
       }
     });
+    wirePhrase();
     const prompt = $('name-prompt');
     prompt.addEventListener('submit', async (e) => {
       e.preventDefault();

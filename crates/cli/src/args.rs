@@ -56,6 +56,11 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Your account: its recovery phrase.
+    Identity {
+        #[command(subcommand)]
+        cmd: IdentityCmd,
+    },
     /// Files shared in spaces (attachments, newsletter images).
     Blob {
         #[command(subcommand)]
@@ -534,4 +539,18 @@ mod tests {
         let e = parse_numbers("--to", "1,2,inf,4", &[4]).unwrap_err().to_string();
         assert!(e.contains("\"inf\" is not a number"), "{e}");
     }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IdentityCmd {
+    /// Show your account's recovery phrase (24 words). Anyone with them is you: asks first,
+    /// on a terminal, unless --yes.
+    Phrase {
+        /// Show it without asking.
+        #[arg(long)]
+        yes: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }

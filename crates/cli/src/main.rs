@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use confab_node::Client;
 
-use args::{BlobCmd, BoardCmd, ChatCmd, Cli, Cmd, NewsCmd, ProfileCmd, SpaceCmd};
+use args::{BlobCmd, BoardCmd, ChatCmd, Cli, Cmd, IdentityCmd, NewsCmd, ProfileCmd, SpaceCmd};
 
 #[tokio::main]
 async fn main() {
@@ -51,6 +51,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Cmd::Board { cmd } => board(&c, cmd).await?,
         Cmd::News { cmd } => news(&c, cmd).await?,
         Cmd::Profile { cmd } => profile(&c, cmd).await?,
+        Cmd::Identity { cmd } => identity(&c, cmd).await?,
         Cmd::Blob { cmd } => blob(&c, cmd).await?,
         Cmd::Search {
             query,
@@ -227,6 +228,36 @@ async fn profile(c: &Client, cmd: ProfileCmd) -> Result<()> {
         }),
     }
     Ok(())
+}
+
+async fn identity(c: &Client, cmd: IdentityCmd) -> Result<()> {
+    match cmd {
+        IdentityCmd::Phrase { yes, json } => {
+            let confirmed =
+                yes || confirm("Anyone with these 24 words is you, in every space. Show them? [y/N] ")?;
+            if !confirmed {
+                anyhow::bail!(
+                    "not shown: the recovery phrase is shown only when you say yes (or pass --yes)"
+                );
+            }
+            let p = c.identity_phrase(true).await?;
+            output::emit(json, &p, |p| p.words.clone());
+        }
+    }
+    Ok(())
+}
+
+/// Asks a yes/no question on the terminal; no terminal means no.
+fn confirm(question: &str) -> Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    eprint!("{question}");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
 }
 
 async fn board(c: &Client, cmd: BoardCmd) -> Result<()> {

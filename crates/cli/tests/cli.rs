@@ -597,3 +597,28 @@ fn profiles_replies_reactions_edits_deletes_and_search_by_command() {
         "{text}"
     );
 }
+
+#[test]
+fn the_recovery_phrase_is_shown_only_when_asked_and_gives_back_the_account() {
+    let d = tempfile::tempdir().unwrap();
+    let a = d.path().join("a");
+    let me = ok_json(&a, &["id", "--json"])["peer_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Not on a terminal and not told yes: not shown.
+    fails(&a, &["identity", "phrase"], "say yes");
+    let p = ok_json(&a, &["identity", "phrase", "--yes", "--json"]);
+    assert_eq!(p["account"], me.as_str());
+    let words = p["words"].as_str().unwrap();
+    assert_eq!(words.split(' ').count(), 24);
+    // The words are the account's secret: the key in the data dir.
+    let secret = confab_core::account::secret_from_phrase(words).unwrap();
+    let id = confab_core::Identity::load_or_create(&a).unwrap();
+    assert_eq!(secret, id.signing_key().to_bytes());
+    assert_eq!(
+        ok_json(&a, &["identity", "phrase", "--yes", "--json"])["words"],
+        words,
+        "the same words every time"
+    );
+}

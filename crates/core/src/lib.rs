@@ -5,6 +5,7 @@
 //! network crates build on these types.
 #![deny(missing_docs)]
 
+pub mod account;
 pub mod body;
 pub mod color;
 pub mod files;

@@ -28,6 +28,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("sync_response", sync_response),
     ("live_frame", live_frame),
     ("rekey", rekey),
+    ("device", device),
+    ("blob_message", blob_message),
 ];
 
 /// A record as it arrives by gossip or sync: decode, verify, and the batch verifier.
@@ -38,6 +40,45 @@ pub fn record(data: &[u8]) {
     }
     let out = verify_all(vec![data.to_vec()]);
     assert_eq!(out.len(), 1);
+}
+
+/// A device certificate or revocation (in a link, a backup, a record): what decodes carries
+/// the account's signature and decodes again from its own encoding. (Postcard reads a number
+/// written longer than it need be, so the bytes may differ; the signature covers the values.)
+pub fn device(data: &[u8]) {
+    use confab_core::account::{DeviceCert, Revocation};
+    if let Ok(c) = DeviceCert::decode(data) {
+        c.verify().expect("a decoded certificate is signed");
+        assert_eq!(DeviceCert::decode(&c.encode()).expect("re-decodes"), c);
+    }
+    if let Ok(r) = Revocation::decode(data) {
+        r.verify().expect("a decoded revocation is signed");
+        assert_eq!(Revocation::decode(&r.encode()).expect("re-decodes"), r);
+    }
+}
+
+/// A blob protocol message from a peer, either way: what decodes decodes again from its own
+/// encoding, and what a peer says it holds is read bounded.
+pub fn blob_message(data: &[u8]) {
+    use confab_blobs::proto::{self, Has, Request, Response};
+    if let Ok(r) = proto::decode::<Request>(data) {
+        assert_eq!(
+            proto::decode::<Request>(&proto::encode(&r)).expect("re-decodes"),
+            r
+        );
+        if let Request::Progress { has, .. } = r {
+            if let Has::Some(runs) = has.bounded() {
+                assert!(runs.len() <= proto::MAX_RUNS);
+            }
+        }
+    }
+    if let Ok(r) = proto::decode::<Response>(data) {
+        assert_eq!(
+            proto::decode::<Response>(&proto::encode(&r)).expect("re-decodes"),
+            r
+        );
+    }
+    let _ = proto::data_of(data);
 }
 
 /// A decrypted body of each kind (what a member could put inside a validly sealed record).
@@ -51,6 +92,7 @@ pub fn body(data: &[u8]) {
         RecordKind::Rekey,
         RecordKind::Picture,
         RecordKind::Move,
+        RecordKind::Profile,
     ] {
         if let Ok(b) = Body::decode(kind, data) {
             let again = Body::decode(kind, &b.encode()).expect("an accepted body re-decodes");
@@ -213,6 +255,19 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             .encode(),
             Body::Member(confab_core::MemberBody {}).encode(),
             Body::Rekey(rotation.clone()).encode(),
+            Body::Profile(confab_core::ProfileBody {
+                name: "Ada".into(),
+                color: confab_core::Color([1, 2, 3]),
+                picture: Some(confab_core::FileRef {
+                    blob: [1; 32],
+                    key: [2; 32],
+                    size: 30_000,
+                    name: "picture.jpg".into(),
+                    mime: "image/jpeg".into(),
+                    thumb: None,
+                }),
+            })
+            .encode(),
             Body::Picture(confab_core::PictureBody {
                 file: confab_core::FileRef {
                     blob: [1; 32],
@@ -240,6 +295,36 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             })
             .encode(),
         ],
+        "device" => {
+            let acc = SigningKey::from_bytes(&[9u8; 32]);
+            let phone =
+                confab_core::AuthorKey(SigningKey::from_bytes(&[10u8; 32]).verifying_key().to_bytes());
+            vec![
+                confab_core::account::DeviceCert::issue(&acc, phone, NOW_MS).encode(),
+                confab_core::account::Revocation::issue(&acc, phone, NOW_MS + 1).encode(),
+            ]
+        }
+        "blob_message" => {
+            use confab_blobs::proto::{encode, Has, Request, Response};
+            let blob = confab_blobs::BlobId([7u8; 32]);
+            vec![
+                encode(&Request::Get {
+                    blob,
+                    start: 3,
+                    count: 16,
+                }),
+                encode(&Request::Have { blobs: vec![blob] }),
+                encode(&Request::Holds { blobs: vec![blob] }),
+                encode(&Request::Progress {
+                    blob,
+                    has: Has::Some(vec![(0, 4), (9, 12)]),
+                }),
+                encode(&Response::Data(vec![1, 2, 3])),
+                encode(&Response::Have(vec![Has::All, Has::Nothing])),
+                encode(&Response::Busy(vec![vec![0, 36, 8, 1]])),
+                encode(&Response::NotHeld),
+            ]
+        }
         "ticket" => vec![
             Ticket::encode(&chat, &["/ip4/127.0.0.1/tcp/4001".into()], &sk).into_bytes(),
             Ticket::encode(&board, &[], &sk).into_bytes(),

@@ -289,6 +289,12 @@ impl Client {
         .await
     }
 
+    /// The recovery phrase of this person's account (24 words); `confirmed` says the person
+    /// was asked and agreed to see it.
+    pub async fn identity_phrase(&self, confirmed: bool) -> Result<PhraseView, NodeError> {
+        self.call(IdentityPhrase { confirmed }).await
+    }
+
     /// Sets this person's picture from a picture file (cut square, made small), or removes
     /// it (`None`), in every space they are in.
     pub async fn profile_picture(&self, path: Option<&str>) -> Result<ProfileView, NodeError> {

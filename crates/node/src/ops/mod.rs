@@ -108,6 +108,7 @@ macro_rules! methods {
 
 methods!(
     Id,
+    IdentityPhrase,
     Status,
     Peers,
     Dial,

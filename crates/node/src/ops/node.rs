@@ -149,3 +149,30 @@ impl Op for SettingsSet {
         Ok(())
     }
 }
+
+/// The recovery phrase of this person's account: its secret as 24 words. Anyone with them is
+/// this person, so the caller asks for confirmation first (`confirmed` must be true).
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IdentityPhrase {
+    /// The person confirmed they want to see it.
+    #[serde(default)]
+    pub confirmed: bool,
+}
+
+impl Op for IdentityPhrase {
+    const METHOD: &'static str = "identity.phrase";
+    type Output = crate::view::PhraseView;
+    async fn run(self, svc: &Service) -> Result<crate::view::PhraseView, NodeError> {
+        if !self.confirmed {
+            return Err(NodeError::Invalid(
+                "the recovery phrase is shown only once asked for and confirmed: anyone with its words is you".into(),
+            ));
+        }
+        let id = svc.engine.identity();
+        Ok(crate::view::PhraseView {
+            account: id.peer_id(),
+            words: confab_core::account::phrase(&id.signing_key().to_bytes()),
+        })
+    }
+}

@@ -370,6 +370,15 @@ pub struct MeView {
     pub listening: Vec<String>,
 }
 
+/// The recovery phrase of this person's account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhraseView {
+    /// The account it recovers (its peer id).
+    pub account: String,
+    /// 24 BIP-39 words.
+    pub words: String,
+}
+
 /// Catch-up in one space: records fetched so far of those found missing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProgressView {
