@@ -307,6 +307,15 @@ impl BlobStore {
             what,
             at,
         };
+        // A run of verified groups not yet written: where it starts, and its bytes.
+        let mut run: (u64, Vec<u8>) = (0, Vec::with_capacity(count as usize * GROUP_BYTES as usize));
+        let mut flush = |run: &mut (u64, Vec<u8>)| -> Result<(), BlobError> {
+            if !run.1.is_empty() {
+                data.write_all_at(run.0, &run.1).map_err(io("writing a blob"))?;
+                run.1.clear();
+            }
+            Ok(())
+        };
         for item in DecodeResponseIter::new(id.hash(), tree(size), &mut reader, &ranges) {
             match item {
                 Ok(BaoContentItem::Parent(Parent { node, pair })) => {
@@ -314,15 +323,23 @@ impl BlobStore {
                     ob.save(node, &pair).map_err(io("writing a blob's tree"))?;
                 }
                 Ok(BaoContentItem::Leaf(Leaf { offset, data: bytes })) => {
-                    data.write_all_at(offset, &bytes).map_err(io("writing a blob"))?;
+                    // Verified groups that follow each other are written at once (one write,
+                    // one lock of the file, rather than one a group).
+                    if run.1.is_empty() || run.0 + run.1.len() as u64 != offset {
+                        flush(&mut run)?;
+                        run.0 = offset;
+                    }
+                    run.1.extend_from_slice(&bytes);
                     out.groups.push(offset / GROUP_BYTES);
                 }
                 Err(DecodeError::LeafHashMismatch(c)) => {
                     out.failure = Some(corrupt("the group", c.to_bytes()));
+                    flush(&mut run)?;
                     return Ok(out);
                 }
                 Err(DecodeError::ParentHashMismatch(n)) => {
                     out.failure = Some(corrupt("a tree node", n.mid().to_bytes()));
+                    flush(&mut run)?;
                     return Ok(out);
                 }
                 Err(DecodeError::LeafNotFound(c)) => {
@@ -331,6 +348,7 @@ impl BlobStore {
                         id.short(),
                         c.to_bytes()
                     )));
+                    flush(&mut run)?;
                     return Ok(out);
                 }
                 Err(DecodeError::ParentNotFound(n)) => {
@@ -339,9 +357,11 @@ impl BlobStore {
                         id.short(),
                         n.mid().to_bytes()
                     )));
+                    flush(&mut run)?;
                     return Ok(out);
                 }
                 Err(DecodeError::Io(e)) => {
+                    flush(&mut run)?;
                     return Err(BlobError::Io {
                         what: "reading a response".into(),
                         source: e,
@@ -349,10 +369,19 @@ impl BlobStore {
                 }
             }
         }
+        flush(&mut run)?;
         if (reader.position() as usize) < encoded.len() {
             out.failure = Some(corrupt("bytes past the end of the response", start * GROUP_BYTES));
         }
         Ok(out)
+    }
+
+    /// Puts what has been written of a partial blob on disk (done now and then while it is
+    /// fetched, so that [`Self::finish`] has little left to wait for).
+    pub fn sync_partial(&self, id: &BlobId, size: u64) -> Result<(), BlobError> {
+        let (data, ob) = self.open_partial(id, size)?;
+        data.sync_data().map_err(io("writing a blob"))?;
+        ob.data.sync_data().map_err(io("writing a blob's tree"))
     }
 
     /// Moves a partial blob into place once it is on disk. The caller knows that every group

@@ -18,6 +18,8 @@ use tracing::{debug, info, warn};
 use super::{blob_tasks, Actor, Report};
 use crate::events::NodeEvent;
 
+/// Bytes fetched between two syncs of a download to disk.
+const SYNC_EVERY_BYTES: u64 = 32 << 20;
 /// Downloads under way at once; the rest wait their turn.
 const ACTIVE_MAX: usize = 4;
 /// How often to look for blobs to fetch and garbage to collect.
@@ -55,6 +57,8 @@ pub(crate) enum BlobReport {
         /// Peers a busy holder named as having had the groups.
         hints: Vec<PeerId>,
     },
+    /// A download's partial file was synced to disk.
+    Synced { id: BlobId },
     /// Groups were sent to a peer that asked.
     Gave {
         peer: PeerId,
@@ -82,6 +86,9 @@ pub(super) struct Active {
     finishing: bool,
     /// When the peers that are fetching it too were last told what is here.
     pub(super) told: Option<Instant>,
+    /// Bytes fetched since the partial file was last synced to disk, and whether a sync runs.
+    unsynced: u64,
+    syncing: bool,
 }
 
 /// The actor's blob state.
@@ -297,6 +304,8 @@ impl Actor {
                             fetched: 0,
                             finishing: false,
                             told: None,
+                            unsynced: 0,
+                            syncing: false,
                         };
                         for p in self.blobs.known.get(&id).into_iter().flatten() {
                             if self.peers.contains_key(p) {
@@ -365,10 +374,24 @@ impl Actor {
                 if !delivered.is_empty() {
                     let a = self.blobs.active.get_mut(&id).expect("active");
                     let size = a.dl.size();
-                    a.fetched += delivered
+                    let got = delivered
                         .iter()
                         .map(|g| (size - g * confab_blobs::GROUP_BYTES).min(confab_blobs::GROUP_BYTES))
                         .sum::<u64>();
+                    a.fetched += got;
+                    a.unsynced += got;
+                    if a.unsynced >= SYNC_EVERY_BYTES && !a.syncing && !a.dl.complete() {
+                        // On disk as it comes, so that the last sync is short.
+                        a.unsynced = 0;
+                        a.syncing = true;
+                        let (blobs, reports) = (self.engine.blobs().clone(), self.reports.clone());
+                        tokio::task::spawn_blocking(move || {
+                            if let Err(e) = blobs.sync_partial(&id, size) {
+                                debug!("blob {}: {e}", id.short());
+                            }
+                            let _ = reports.send(Report::Blob(BlobReport::Synced { id }));
+                        });
+                    }
                     self.tell_progress(id, now);
                     let a = &self.blobs.active[&id];
                     self.emit(NodeEvent::BlobProgress {
@@ -417,6 +440,11 @@ impl Actor {
                     }
                 }
                 self.start_queued();
+            }
+            BlobReport::Synced { id } => {
+                if let Some(a) = self.blobs.active.get_mut(&id) {
+                    a.syncing = false;
+                }
             }
             BlobReport::Gave {
                 peer,
