@@ -29,6 +29,9 @@ pub const ASK_EVERY: Duration = Duration::from_secs(2);
 /// How often to ask a few peers what they hold while a download goes on (others fetching
 /// the same blob have parts of it to give).
 pub const REFRESH_EVERY: Duration = Duration::from_secs(1);
+/// After a holder said it was busy, a few peers are asked what they hold this soon (they may
+/// have what it would not give).
+pub const REFRESH_AFTER_BUSY: Duration = Duration::from_millis(250);
 /// How long a holder that said it is busy is left alone.
 pub const BUSY_WAIT: Duration = crate::serve::PATIENCE;
 
@@ -118,6 +121,8 @@ pub struct Download<P> {
     last_ask: Option<Instant>,
     cursor: usize,
     run: u32,
+    /// A holder said it was busy since peers were last asked what they hold.
+    refused: bool,
 }
 
 /// Which peers to ask what they hold.
@@ -150,6 +155,7 @@ impl<P: Copy + Eq + Hash + Ord> Download<P> {
             last_ask: None,
             cursor: 0,
             run: request_groups(n as u64),
+            refused: false,
         }
     }
 
@@ -275,10 +281,12 @@ impl<P: Copy + Eq + Hash + Ord> Download<P> {
             .any(|h| !h.bad && h.failures < MAX_FAILURES && !h.busy_at(now));
         if since.is_none() || (!usable && since >= Some(ASK_EVERY)) {
             self.last_ask = Some(now);
+            self.refused = false;
             return Some(AskHolders::All);
         }
-        if since >= Some(REFRESH_EVERY) {
+        if since >= Some(REFRESH_EVERY) || (self.refused && since >= Some(REFRESH_AFTER_BUSY)) {
             self.last_ask = Some(now);
+            self.refused = false;
             return Some(AskHolders::Few);
         }
         None
@@ -366,6 +374,7 @@ impl<P: Copy + Eq + Hash + Ord> Download<P> {
                 After::Continue
             }
             Fault::Busy => {
+                self.refused = true;
                 h.busy
                     .push((ask.start, ask.start + ask.count as u64, now + BUSY_WAIT));
                 After::Continue
@@ -554,8 +563,16 @@ mod tests {
         }
         let rest = d.asks(t0);
         assert!(!rest.is_empty() && rest.iter().all(|a| a.peer == 1), "{rest:?}");
-        // A download that goes on asks a few peers what they have, every second.
+        // A download that goes on asks a few peers what they have, every second, and soon
+        // after a holder said it was busy.
         assert_eq!(d.wants_holders(t0), Some(AskHolders::All));
+        let mut e: Download<u8> = Download::new(id(), groups * GROUP_BYTES, &[]);
+        e.holder(1, Has::All);
+        assert_eq!(e.wants_holders(t0), Some(AskHolders::All));
+        let busy = e.asks(t0);
+        e.answered(&busy[0], &[], Fault::Busy, t0);
+        assert_eq!(e.wants_holders(t0 + REFRESH_AFTER_BUSY / 2), None);
+        assert_eq!(e.wants_holders(t0 + REFRESH_AFTER_BUSY), Some(AskHolders::Few));
         assert_eq!(d.wants_holders(t0 + REFRESH_EVERY / 2), None);
         assert_eq!(d.wants_holders(t0 + REFRESH_EVERY), Some(AskHolders::Few));
     }

@@ -365,7 +365,7 @@ impl BlobStore {
                     return Err(BlobError::Io {
                         what: "reading a response".into(),
                         source: e,
-                    })
+                    });
                 }
             }
         }

@@ -240,6 +240,7 @@ fn run(n: usize, setup: &Setup) -> (f64, Duration, Duration) {
     let list = if setup.chat { "chat" } else { "news" };
     let mut waiting: Vec<usize> = (0..n).collect();
     let mut record_took = None;
+    let mut last = 0usize;
     let mut pictures_took = None;
     let deadline = Instant::now() + Duration::from_secs(180);
     while (record_took.is_none() || pictures_took.is_none()) && Instant::now() < deadline {
@@ -249,6 +250,9 @@ fn run(n: usize, setup: &Setup) -> (f64, Duration, Duration) {
                     .as_array()
                     .is_none_or(|a| a.is_empty())
             });
+            if waiting.len() == 1 {
+                last = waiting[0];
+            }
             if waiting.is_empty() {
                 record_took = Some(before.0.elapsed());
             }
@@ -289,6 +293,30 @@ fn run(n: usize, setup: &Setup) -> (f64, Duration, Duration) {
         .filter(|(a, b)| a > b)
         .count();
     eprintln!("spread: {by_sync} of {n} subscribers fetched something by sync after the issue was published");
+    if record_took.is_some_and(|t| t > Duration::from_secs(10)) {
+        let err = subs[last].1.err.lock().unwrap().clone();
+        let out = subs[last].1.out.lock().unwrap().clone();
+        eprintln!("spread: s{last} was last to get the record; it said:");
+        for l in err
+            .iter()
+            .rev()
+            .take(60)
+            .rev()
+            .chain(out.iter().rev().take(20).rev())
+        {
+            eprintln!("  {l}");
+        }
+    }
+    let said = |what: &str| -> usize {
+        subs.iter()
+            .map(|(_, p)| p.err.lock().unwrap().iter().filter(|l| l.contains(what)).count())
+            .sum()
+    };
+    eprintln!(
+        "spread: the subscribers logged {} disconnections and {} dropped peers",
+        said(" disconnected"),
+        said("dropping ")
+    );
     // How much of the pictures each subscriber had from the publisher ("file <blob> from
     // <peer>=<bytes> …" on the node's stderr).
     let from_publisher: u64 = subs

@@ -68,6 +68,11 @@ pub(crate) fn build(
         .mesh_n_low(2)
         .mesh_n_high(3)
         .mesh_outbound_min(1)
+        // A record waits to be passed on rather than being dropped after a second when the
+        // connection is busy (files going the same way): with a small mesh, a forward dropped
+        // is a member that waits for IHAVE or sync.
+        .forward_queue_duration(Duration::from_secs(10))
+        .publish_queue_duration(Duration::from_secs(10))
         .build()
         .map_err(|e| NetError::Setup(format!("gossipsub config: {e}")))?;
     let mut gossipsub = gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Anonymous, gossip_cfg)

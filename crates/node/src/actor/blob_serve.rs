@@ -11,7 +11,7 @@ use confab_blobs::BlobId;
 use confab_net::PeerId;
 
 use super::blobs::BlobReport;
-use super::{blob_tasks, Actor};
+use super::{blob_tasks, Actor, Report};
 
 /// Peers told of a download's progress: those that asked about the blob lately (they are
 /// fetching it too), at most this many, for this long, at most this often.
@@ -64,7 +64,15 @@ impl Actor {
                     .iter()
                     .map(|b| self.blobs.active.get(b).map(|a| a.dl.has()))
                     .collect();
-                tokio::task::spawn_blocking(move || blob_tasks::have(&net, &blobs, id, &asked, fetching));
+                let planned = asked.iter().any(|b| self.blobs.planned(b));
+                let reports = self.reports.clone();
+                tokio::task::spawn_blocking(move || {
+                    if blob_tasks::have(&net, &blobs, id, &asked, fetching) && !planned {
+                        // Asked about a blob no record here names: the peer likely holds a
+                        // record this node missed (gossip does miss now and then).
+                        let _ = reports.send(Report::Blob(BlobReport::Unknown { peer }));
+                    }
+                });
             }
             Request::Holds { blobs: held } if held.len() <= proto::MAX_ASKED => {
                 let _ = net.blob_respond(id, proto::encode(&Response::Ok));

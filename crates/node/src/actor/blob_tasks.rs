@@ -46,15 +46,16 @@ pub(super) fn give(
 }
 
 /// Answers what this node holds of each blob asked about: `fetching` has what is here of
-/// those being fetched; the others are here whole or not at all.
+/// those being fetched; the others are here whole or not at all. True if some blob is
+/// neither being fetched nor here.
 pub(super) fn have(
     net: &NetHandle,
     blobs: &BlobStore,
     id: u64,
     asked: &[BlobId],
     fetching: Vec<Option<Has>>,
-) {
-    let answer = asked
+) -> bool {
+    let answer: Vec<Has> = asked
         .iter()
         .zip(fetching)
         .map(|(b, f)| match f {
@@ -63,7 +64,9 @@ pub(super) fn have(
             None => Has::Nothing,
         })
         .collect();
+    let absent = answer.contains(&Has::Nothing);
     let _ = net.blob_respond(id, proto::encode(&Response::Have(answer)));
+    absent
 }
 
 /// The blobs named by records that should be here and are not: each at most the automatic

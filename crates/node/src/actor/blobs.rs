@@ -18,6 +18,8 @@ use tracing::{debug, info, warn};
 use super::{blob_tasks, Actor, Report};
 use crate::events::NodeEvent;
 
+/// A peer asking about blobs no record here names is synced with at most this often.
+const UNKNOWN_SYNC_EVERY: Duration = Duration::from_secs(10);
 /// Bytes fetched between two syncs of a download to disk.
 const SYNC_EVERY_BYTES: u64 = 32 << 20;
 /// Downloads under way at once; the rest wait their turn.
@@ -59,6 +61,8 @@ pub(crate) enum BlobReport {
     },
     /// A download's partial file was synced to disk.
     Synced { id: BlobId },
+    /// A peer asked about a blob that is neither here nor to be fetched.
+    Unknown { peer: PeerId },
     /// Groups were sent to a peer that asked.
     Gave {
         peer: PeerId,
@@ -106,11 +110,18 @@ pub(crate) struct Blobs {
     pub(super) uploads: Uploads<PeerId>,
     /// Turns the few peers asked what they hold while a download goes on.
     rotor: usize,
-    /// Peers that asked about a blob, and when (see [`INTEREST_FOR`]).
+    /// When this node last synced with a peer because it asked about an unknown blob.
+    synced_for_unknown: HashMap<PeerId, Instant>,
+    /// Peers that asked about a blob, and when (see `blob_serve::INTEREST_FOR`).
     pub(super) interested: HashMap<BlobId, HashMap<PeerId, Instant>>,
 }
 
 impl Blobs {
+    /// Whether a blob is being fetched, or is to be.
+    pub(super) fn planned(&self, id: &BlobId) -> bool {
+        self.active.contains_key(id) || self.starting.contains(id) || self.queue.iter().any(|q| q.0 == *id)
+    }
+
     /// Peers known to hold each blob whole (announced, or answered so).
     pub fn holders(&self) -> HashMap<BlobId, Vec<PeerId>> {
         let mut out: HashMap<BlobId, Vec<PeerId>> = self
@@ -440,6 +451,23 @@ impl Actor {
                     }
                 }
                 self.start_queued();
+            }
+            BlobReport::Unknown { peer } => {
+                // At most once in a while per peer: reconcile with it, which brings the record
+                // that names the blob if this node missed it.
+                let due = self
+                    .blobs
+                    .synced_for_unknown
+                    .get(&peer)
+                    .is_none_or(|t| now.duration_since(*t) >= UNKNOWN_SYNC_EVERY);
+                if due && self.peers.contains_key(&peer) {
+                    self.blobs
+                        .synced_for_unknown
+                        .retain(|_, t| now.duration_since(*t) < UNKNOWN_SYNC_EVERY);
+                    self.blobs.synced_for_unknown.insert(peer, now);
+                    debug!("{peer} asked about a blob no record here names: syncing with it");
+                    self.request_sync(peer, crate::policy::sessions::Scope::All);
+                }
             }
             BlobReport::Synced { id } => {
                 if let Some(a) = self.blobs.active.get_mut(&id) {
