@@ -124,23 +124,50 @@ pub async fn js(c: &Client, script: &str, args: Vec<serde_json::Value>) -> Resul
         .map_err(|e| anyhow!("script failed: {e}"))
 }
 
+/// Clicks an element, found afresh if the page replaced it in between (see [`type_into`]).
 pub async fn click(c: &Client, testid: &str) -> Result<()> {
-    c.find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
-        .await
-        .with_context(|| format!("finding {testid}"))?
-        .click()
-        .await
-        .with_context(|| format!("clicking {testid}"))?;
-    Ok(())
+    for attempt in 0..3 {
+        let e = c
+            .find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
+            .await
+            .with_context(|| format!("finding {testid}"))?;
+        match e.click().await {
+            Ok(()) => return Ok(()),
+            Err(err)
+                if attempt < 2
+                    && (err.to_string().contains("was not found") || err.to_string().contains("stale")) =>
+            {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(err) => return Err(err).with_context(|| format!("clicking {testid}")),
+        }
+    }
+    unreachable!("the last attempt returns")
 }
 
+/// Types into a field, found afresh if the page replaced it in between (a re-render under
+/// load leaves WebDriver holding a node that is gone: "Node with identifier … was not found").
 pub async fn type_into(c: &Client, testid: &str, text: &str) -> Result<()> {
-    let e = c
-        .find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
-        .await?;
-    e.clear().await?;
-    e.send_keys(text).await?;
-    Ok(())
+    let mut last = None;
+    for _ in 0..3 {
+        let typed = async {
+            let e = c
+                .find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
+                .await?;
+            e.clear().await?;
+            e.send_keys(text).await
+        };
+        match typed.await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.to_string().contains("was not found") || e.to_string().contains("stale") => {
+                last = Some(e);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => return Err(e).with_context(|| format!("typing into {testid}")),
+        }
+    }
+    Err(anyhow::Error::from(last.expect("tried"))
+        .context(format!("typing into {testid}: the field kept being replaced")))
 }
 
 pub async fn join(c: &Client, tab: &str, ticket: &str, name: &str) -> Result<()> {
