@@ -4,14 +4,18 @@
 //! example `author` is the author's peer id, with `author_short` and `me` next to it).
 //! Text from peers travels as data; the UI puts it in text nodes, never HTML.
 
-use confab_core::{AuthorKey, Body, Hlc, Live, Rect, Space};
-use confab_store::{Inserted, Member, NewsIssue, Picture, Stroke};
+use confab_core::{AuthorKey, Body, Hlc, Rect, Space};
+use confab_store::{Inserted, Member, NewsIssue};
 use serde::{Deserialize, Serialize};
 
 use crate::config::SavedSettings;
 
+mod board;
 mod chat;
+mod files;
+pub use board::*;
 pub use chat::*;
+pub use files::*;
 
 /// A joined space.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -162,66 +166,6 @@ impl Byline {
     }
 }
 
-/// A stroke on a board.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct StrokeView {
-    /// Record id.
-    pub id: String,
-    /// Who and when.
-    #[serde(flatten)]
-    pub by: Byline,
-    /// Points.
-    pub points: Vec<(f32, f32)>,
-    /// `#rrggbb`.
-    pub color: String,
-    /// Width.
-    pub width: f32,
-}
-
-impl StrokeView {
-    /// Describes a stored stroke.
-    pub fn of(s: &Stroke, me: &AuthorKey) -> Self {
-        Self {
-            id: s.id.to_string(),
-            by: Byline::of(&s.author, s.ts, me),
-            points: s.points.clone(),
-            color: s.color.to_string(),
-            width: s.width,
-        }
-    }
-}
-
-/// A picture on a board, where it sits now.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PictureView {
-    /// The picture's record id.
-    pub id: String,
-    /// Who placed it and when.
-    #[serde(flatten)]
-    pub by: Byline,
-    /// The file: `blob`, `name`, `size`, `mime`, `held`, `dims` (the picture's pixels).
-    #[serde(flatten)]
-    pub file: FileView,
-    /// Where it sits now, in board units: `x`, `y` (top-left corner), `w`, `h`.
-    pub rect: Rect,
-    /// Who moved or resized it last (peer id); absent if it sits where it was placed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moved_by: Option<String>,
-}
-
-impl PictureView {
-    /// Describes a picture on a board (`held` is filled in by whoever can look at the blobs).
-    pub fn of(p: &Picture, me: &AuthorKey) -> Self {
-        Self {
-            id: p.id.to_string(),
-            by: Byline::of(&p.author, p.ts, me),
-            file: FileView::of(&p.file),
-            rect: p.rect,
-            moved_by: p.moved.as_ref().map(|(who, _, _)| who.peer_id()),
-        }
-    }
-}
-
 /// A newsletter issue.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IssueView {
@@ -273,68 +217,6 @@ fn render(md: &str, files: &[confab_core::FileRef]) -> String {
         .map(|f| data_encoding::HEXLOWER.encode(&f.blob))
         .collect();
     crate::markdown::render(md, &blobs)
-}
-
-/// A file a message or issue carries.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileView {
-    /// The blob's id (64 hex digits).
-    pub blob: String,
-    /// Its name.
-    pub name: String,
-    /// Its size in bytes.
-    pub size: u64,
-    /// Its media type.
-    pub mime: String,
-    /// Complete and verified here.
-    pub held: bool,
-    /// For pictures with a preview: the full picture's width and height.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dims: Option<(u32, u32)>,
-}
-
-impl FileView {
-    /// Describes a file reference (`held` is filled in by whoever can look at the blobs).
-    pub fn of(f: &confab_core::FileRef) -> Self {
-        FileView {
-            blob: data_encoding::HEXLOWER.encode(&f.blob),
-            name: f.name.clone(),
-            size: f.size,
-            mime: f.mime.clone(),
-            held: false,
-            dims: f.thumb.as_ref().map(|t| (t.width, t.height)),
-        }
-    }
-}
-
-/// A blob of a space (`confab blob list`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BlobView {
-    /// Its id (64 hex digits).
-    pub blob: String,
-    /// The name of the (first) file stored in it.
-    pub name: String,
-    /// Its size in bytes.
-    pub size: u64,
-    /// Its media type.
-    pub mime: String,
-    /// Complete and verified here.
-    pub held: bool,
-    /// Peer ids known to hold it whole.
-    pub holders: Vec<String>,
-}
-
-/// A file saved.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SavedView {
-    /// The blob.
-    pub blob: String,
-    /// The file's name as sent.
-    pub name: String,
-    /// Bytes written.
-    pub size: u64,
-    /// Where.
-    pub path: String,
 }
 
 /// A peer known to hold a space's records.
@@ -550,44 +432,6 @@ impl RecordView {
                 html: render(&n.body, &n.files),
                 files: n.files.iter().map(FileView::of).collect(),
                 held_by: None,
-            }),
-        }
-    }
-}
-
-/// A stroke in progress, as the UI draws it (and sends it).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LiveStrokeView {
-    /// Points so far.
-    pub points: Vec<(f32, f32)>,
-    /// `#rrggbb`.
-    pub color: String,
-    /// Width.
-    pub width: f32,
-    /// The eraser rather than the pen.
-    #[serde(default)]
-    pub erasing: bool,
-}
-
-/// A member's pointer and stroke in progress on a board.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LiveView {
-    /// Pointer position, if on the board.
-    pub cursor: Option<(f32, f32)>,
-    /// The stroke being drawn, if any.
-    pub stroke: Option<LiveStrokeView>,
-}
-
-impl LiveView {
-    /// Describes a live frame.
-    pub fn of(live: &Live) -> Self {
-        Self {
-            cursor: live.cursor,
-            stroke: live.stroke.as_ref().map(|s| LiveStrokeView {
-                points: s.points.clone(),
-                color: s.color.to_string(),
-                width: s.width,
-                erasing: s.erasing,
             }),
         }
     }
