@@ -157,7 +157,9 @@ async fn misbehaving_peers_are_dropped_and_the_node_serves_others() {
     assert!(r.is_err(), "oversized frame got an answer");
     expect_dropped(&mut events, "oversized").await;
 
-    // 2. Garbage bytes: not a sync message; dropped again.
+    // 2. Garbage bytes: not a sync message; dropped again. (The rogue dials again once it has
+    // seen the connection go: a dial while the old one is still closing dials nothing.)
+    wait_disconnected(&mut rogue_events).await;
     connect(&rogue);
     wait_connected(&mut rogue_events).await;
     let r = rogue.request(victim_id, b"\xff\xfe garbage".to_vec()).await;
@@ -165,6 +167,7 @@ async fn misbehaving_peers_are_dropped_and_the_node_serves_others() {
     expect_dropped(&mut events, "garbage").await;
 
     // 3. A record with a bad signature, pushed and gossiped: refused, nothing stored.
+    wait_disconnected(&mut rogue_events).await;
     connect(&rogue);
     wait_connected(&mut rogue_events).await;
     let forged = {
@@ -241,6 +244,18 @@ async fn wait_connected(ev: &mut tokio::sync::mpsc::Receiver<NetEvent>) {
     })
     .await
     .expect("rogue connects");
+}
+
+async fn wait_disconnected(ev: &mut tokio::sync::mpsc::Receiver<NetEvent>) {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(e) = ev.recv().await {
+            if matches!(e, NetEvent::Disconnected(_)) {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("the rogue sees the connection go");
 }
 
 async fn expect_dropped(ev: &mut tokio::sync::broadcast::Receiver<NodeEvent>, what: &str) {
