@@ -50,6 +50,7 @@ fn id_spaces_and_tickets() {
     let id = ok_json(&a, &["id", "--json"]);
     let peer = id["peer_id"].as_str().unwrap().to_string();
     assert!(peer.starts_with("12D3KooW"), "{peer}");
+    assert_eq!(id["account"], peer.as_str(), "a single device is its own account");
     assert_eq!(
         ok_json(&a, &["id", "--json"])["peer_id"],
         peer.as_str(),

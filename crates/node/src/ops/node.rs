@@ -22,6 +22,9 @@ impl Op for Id {
             None => Vec::new(),
         };
         Ok(MeView {
+            // Linked devices (issue 16) will carry their account's certificate; until then
+            // every identity is its own account.
+            account: me.peer_id(),
             peer_id: me.peer_id(),
             short: me.short(),
             data_dir: svc.engine.dir().display().to_string(),

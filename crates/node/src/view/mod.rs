@@ -242,7 +242,10 @@ pub struct PeerView {
 /// This node's identity and where it listens.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MeView {
-    /// Peer id.
+    /// The person: their account's id (a peer id). An identity from before accounts is an
+    /// account whose only device is this one, so it equals `peer_id`.
+    pub account: String,
+    /// This device's peer id.
     pub peer_id: String,
     /// Short name.
     pub short: String,
