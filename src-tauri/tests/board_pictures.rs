@@ -25,8 +25,8 @@ use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use support::Desktop;
 use web::{
-    bin_dir, bounded, click, driver_log, eventually, find_text, join, js, open_app, peer_log, run_peer,
-    shoot, type_into, Peer,
+    bin_dir, bounded, click, eventually, find_text, join, js, open_app, picture, run_peer, run_steps, shoot,
+    type_into, Peer,
 };
 
 #[test]
@@ -110,35 +110,7 @@ async fn scenario() -> Result<()> {
     )
     .await?;
     let all = steps(&c, &desk, &peer, &made, &board, &ticket);
-    let result = match tokio::time::timeout(Duration::from_secs(240), all).await {
-        Ok(r) => r,
-        Err(_) => Err(anyhow!("the board picture steps took over 240 s")),
-    };
-    if let Err(e) = &result {
-        eprintln!("board pictures: failed: {e:#}");
-        let _ = tokio::time::timeout(Duration::from_secs(10), shoot(&c, "board-pictures-failure")).await;
-        eprintln!(
-            "board pictures: tauri-driver and app said:\n{}",
-            driver_log(&desk)
-        );
-        eprintln!("board pictures: the peer said:\n{}", peer_log(&peer));
-    }
-    let _ = tokio::time::timeout(Duration::from_secs(10), c.close()).await;
-    result
-}
-
-/// A picture with something to see: a gradient, a disc and stripes in `tint`.
-fn picture(w: u32, h: u32, tint: [u8; 3]) -> image::RgbImage {
-    image::RgbImage::from_fn(w, h, |x, y| {
-        let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
-        let (dx, dy) = (fx - 0.62, (fy - 0.45) * h as f32 / w as f32);
-        if dx * dx + dy * dy < 0.03 {
-            return image::Rgb([250, 220, 90]);
-        }
-        let wave = ((fx * 18.0 + fy * 4.0).sin() * 0.5 + 0.5) * (fy > 0.7) as u8 as f32;
-        let mix = |c: u8, k: f32| ((c as f32) * (0.45 + 0.55 * k) + 30.0 * wave) as u8;
-        image::Rgb([mix(tint[0], fy), mix(tint[1], 1.0 - fx), mix(tint[2], 1.0 - fy)])
-    })
+    run_steps(&c, &desk, &peer, "board-pictures", 240, all).await
 }
 
 /// The colour of `file` at (`fx`, `fy`), fractions of its width and height.

@@ -16,8 +16,8 @@ use fantoccini::Client;
 use serde_json::{json, Value};
 use support::Desktop;
 use web::{
-    bin_dir, bounded, click, driver_log, eventually, find_text, join, open_app, peer_log, run_peer, shoot,
-    type_into, Peer,
+    bin_dir, bounded, click, eventually, find_text, join, open_app, run_peer, run_steps, shoot, type_into,
+    Peer,
 };
 
 #[test]
@@ -71,18 +71,7 @@ async fn scenario() -> Result<()> {
     )
     .await?;
     let all = steps(&c, &desk, &peer, &app_dir, &room, &ticket);
-    let result = match tokio::time::timeout(Duration::from_secs(240), all).await {
-        Ok(r) => r,
-        Err(_) => Err(anyhow!("the conversation steps took over 240 s")),
-    };
-    if let Err(e) = &result {
-        eprintln!("conversation: failed: {e:#}");
-        let _ = tokio::time::timeout(Duration::from_secs(10), shoot(&c, "conversation-failure")).await;
-        eprintln!("conversation: tauri-driver and app said:\n{}", driver_log(&desk));
-        eprintln!("conversation: the peer said:\n{}", peer_log(&peer));
-    }
-    let _ = tokio::time::timeout(Duration::from_secs(10), c.close()).await;
-    result
+    run_steps(&c, &desk, &peer, "conversation", 240, all).await
 }
 
 /// Runs a script in the page (one call: nothing it touches can go stale in between).

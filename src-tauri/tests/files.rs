@@ -24,8 +24,8 @@ use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use support::Desktop;
 use web::{
-    bin_dir, bounded, click, driver_log, eventually, find_text, join, js, open_app, peer_log, picture_width,
-    quiet_shot, run_peer, shoot, type_into, Peer,
+    bin_dir, bounded, click, eventually, find_text, join, js, open_app, picture, picture_width, quiet_shot,
+    run_peer, run_steps, shoot, type_into, Peer,
 };
 
 #[test]
@@ -138,32 +138,7 @@ async fn scenario() -> Result<()> {
         (&room, &room_ticket),
         (&letter, &letter_ticket),
     );
-    let result = match tokio::time::timeout(Duration::from_secs(280), all).await {
-        Ok(r) => r,
-        Err(_) => Err(anyhow!("the file steps took over 280 s")),
-    };
-    if let Err(e) = &result {
-        eprintln!("files: failed: {e:#}");
-        let _ = tokio::time::timeout(Duration::from_secs(10), shoot(&c, "files-failure")).await;
-        eprintln!("files: tauri-driver and app said:\n{}", driver_log(&desk));
-        eprintln!("files: the peer said:\n{}", peer_log(&peer));
-    }
-    let _ = tokio::time::timeout(Duration::from_secs(10), c.close()).await;
-    result
-}
-
-/// A picture with something to see: a gradient, a disc and stripes in `tint`.
-fn picture(w: u32, h: u32, tint: [u8; 3]) -> image::RgbImage {
-    image::RgbImage::from_fn(w, h, |x, y| {
-        let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
-        let (dx, dy) = (fx - 0.62, (fy - 0.45) * h as f32 / w as f32);
-        if dx * dx + dy * dy < 0.03 {
-            return image::Rgb([250, 220, 90]);
-        }
-        let wave = ((fx * 18.0 + fy * 4.0).sin() * 0.5 + 0.5) * (fy > 0.7) as u8 as f32;
-        let mix = |c: u8, k: f32| ((c as f32) * (0.45 + 0.55 * k) + 30.0 * wave) as u8;
-        image::Rgb([mix(tint[0], fy), mix(tint[1], 1.0 - fx), mix(tint[2], 1.0 - fy)])
-    })
+    run_steps(&c, &desk, &peer, "files", 280, all).await
 }
 
 /// Bytes no compressor shrinks (xorshift), the same every run.

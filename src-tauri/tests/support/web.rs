@@ -311,3 +311,41 @@ pub fn run_peer(desk: &mut Desktop, peer: &mut Peer, extra: &[&str]) -> Result<(
         .ok_or_else(|| anyhow!("confab run printed {line:?}"))?;
     Ok(())
 }
+
+/// Runs a window test's steps within `secs`; on failure, a screenshot (`<name>-failure`) and
+/// what tauri-driver, the app and the peer said; then closes the session either way.
+pub async fn run_steps(
+    c: &Client,
+    desk: &Desktop,
+    peer: &Peer,
+    name: &str,
+    secs: u64,
+    steps: impl std::future::Future<Output = Result<()>>,
+) -> Result<()> {
+    let result = match tokio::time::timeout(Duration::from_secs(secs), steps).await {
+        Ok(r) => r,
+        Err(_) => Err(anyhow!("the {name} steps took over {secs} s")),
+    };
+    if let Err(e) = &result {
+        eprintln!("{name}: failed: {e:#}");
+        let _ = tokio::time::timeout(Duration::from_secs(10), shoot(c, &format!("{name}-failure"))).await;
+        eprintln!("{name}: tauri-driver and app said:\n{}", driver_log(desk));
+        eprintln!("{name}: the peer said:\n{}", peer_log(peer));
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(10), c.clone().close()).await;
+    result
+}
+
+/// A picture with something to see: a gradient, a disc and stripes in `tint`.
+pub fn picture(w: u32, h: u32, tint: [u8; 3]) -> image::RgbImage {
+    image::RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+        let (dx, dy) = (fx - 0.62, (fy - 0.45) * h as f32 / w as f32);
+        if dx * dx + dy * dy < 0.03 {
+            return image::Rgb([250, 220, 90]);
+        }
+        let wave = ((fx * 18.0 + fy * 4.0).sin() * 0.5 + 0.5) * (fy > 0.7) as u8 as f32;
+        let mix = |c: u8, k: f32| ((c as f32) * (0.45 + 0.55 * k) + 30.0 * wave) as u8;
+        image::Rgb([mix(tint[0], fy), mix(tint[1], 1.0 - fx), mix(tint[2], 1.0 - fy)])
+    })
+}
