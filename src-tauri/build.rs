@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "set_muted",
     "space_members",
     "remove_member",
+    "space_export",
     "chat_list",
     "chat_send",
     "board_list",

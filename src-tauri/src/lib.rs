@@ -8,6 +8,7 @@ mod board;
 mod clipboard;
 mod commands;
 mod error;
+mod export;
 mod files;
 mod notify;
 mod protocol;
@@ -50,6 +51,7 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
             commands::set_muted,
             commands::space_members,
             commands::remove_member,
+            export::space_export,
             commands::chat_list,
             commands::chat_send,
             commands::board_list,

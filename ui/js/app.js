@@ -223,6 +223,21 @@ function bindShell() {
     panel.hidden = !panel.hidden;
     if (!panel.hidden) await fillTicket(s);
   });
+  $('export').addEventListener('click', async () => {
+    const s = current();
+    if (!s) return;
+    const b = $('export');
+    b.disabled = true;
+    try {
+      // The folder is asked for in the native dialog; null if the person cancelled.
+      const r = await call('space_export', { space: s.id });
+      if (r) toast(`Exported ${r.records} records of “${r.name}” to ${r.dir}`);
+    } catch (err) {
+      toast(err.message, true);
+    } finally {
+      b.disabled = false;
+    }
+  });
   $('members').addEventListener('click', () => {
     const s = current();
     if (s) members.toggle(s).catch((err) => toast(err.message, true));

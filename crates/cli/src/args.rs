@@ -76,6 +76,19 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: NewsCmd,
     },
+    /// Check an exported space offline: every record's signature, the space's rules, the
+    /// readable entries against the signed ones, every file against the signed manifest.
+    /// Needs no data dir. Every problem is named; the exit status is 1 if there is any.
+    Verify {
+        /// The folder `confab space export` wrote.
+        dir: PathBuf,
+        /// The space's ticket (a member's): with its key the bodies are checked too.
+        #[arg(long, value_name = "TICKET")]
+        ticket: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run a node in the foreground until SIGINT/SIGTERM. Settings also come from
     /// CONFAB_LISTEN, CONFAB_DIAL, CONFAB_RELAY (comma-separated), CONFAB_MDNS=0 and
     /// CONFAB_RESYNC_SECS. Other `confab` commands on the same data dir go to it.
@@ -173,6 +186,19 @@ pub enum SpaceCmd {
     Members {
         /// Space id or unique prefix.
         space: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export a space to a new or empty folder: readable pages (index.html; board.svg; issue
+    /// pages and feed.xml), content.json, every record's signed bytes and a manifest you sign.
+    /// It holds no key; check it with `confab verify DIR`.
+    Export {
+        /// Space id or unique prefix.
+        space: String,
+        /// The folder to write (new or empty).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
         /// Print JSON.
         #[arg(long)]
         json: bool,

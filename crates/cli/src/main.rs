@@ -34,6 +34,12 @@ fn data_dir(cli: &Cli) -> Result<PathBuf> {
 }
 
 async fn dispatch(cli: Cli) -> Result<()> {
+    // Offline: no data dir, identity or node.
+    if let Cmd::Verify { dir, ticket, json } = &cli.cmd {
+        let report = confab_node::verify_archive(dir, ticket.as_deref())?;
+        output::emit(*json, &report, output::verified);
+        return Ok(());
+    }
     let dir = data_dir(&cli)?;
     if let Cmd::Run(args) = cli.cmd {
         return run::run(&dir, args).await;
@@ -72,7 +78,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
             output::emit(json, &c.peers().await?, |p| output::peers(p));
         }
         Cmd::Status { json } => output::emit(json, &c.status().await?, output::status),
-        Cmd::Run(_) => unreachable!("handled above"),
+        Cmd::Run(_) | Cmd::Verify { .. } => unreachable!("handled above"),
     }
     Ok(())
 }
@@ -100,6 +106,20 @@ async fn space(c: &Client, cmd: SpaceCmd) -> Result<()> {
         }
         SpaceCmd::Members { space, json } => {
             output::emit(json, &c.members(&space).await?, |m| output::members(m))
+        }
+        SpaceCmd::Export { space, out, json } => {
+            let v = c.space_export(&space, &out).await?;
+            output::emit(json, &v, |v| {
+                format!(
+                    "exported {} space {:?}: {} records, {} files in {}\ncheck it with: confab verify {}",
+                    v.kind,
+                    v.name,
+                    v.records,
+                    v.files.len(),
+                    v.dir,
+                    v.dir
+                )
+            });
         }
         SpaceCmd::Remove { space, peer_id, json } => {
             let v = c.remove_member(&space, &peer_id).await?;

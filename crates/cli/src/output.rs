@@ -2,8 +2,8 @@
 //! the app's UI receives too.
 
 use confab_node::view::{
-    BlobView, HitView, IssueView, MemberView, MessageView, PeerView, PictureView, ProfileView, SpaceView,
-    StatusView, StrokeView,
+    ArchiveReport, BlobView, HitView, IssueView, MemberView, MessageView, PeerView, PictureView, ProfileView,
+    SpaceView, StatusView, StrokeView,
 };
 use serde::Serialize;
 
@@ -177,4 +177,39 @@ pub fn status(s: &StatusView) -> String {
         ));
     }
     out
+}
+
+pub fn verified(r: &ArchiveReport) -> String {
+    let kinds: Vec<String> = r.by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    let authors = lines(&r.authors, |a| {
+        let name = a.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+        format!("  {}{name}: {} records", a.peer, a.records)
+    });
+    format!(
+        "archive of {} space {:?} ({}), owner {}\n\
+         exported by {} at {}; its signature of the manifest holds, and {} files are as it signed them\n\
+         {} records, every signature good and every rule of the space kept: {}\n\
+         key rotations: {}\nauthors:\n{authors}\n{}",
+        r.kind,
+        r.name,
+        short(&r.space),
+        r.owner,
+        r.exporter,
+        confab_core::archive::rfc3339(r.exported_ms),
+        r.files,
+        r.records,
+        if kinds.is_empty() {
+            "none".into()
+        } else {
+            kinds.join(", ")
+        },
+        r.epochs,
+        if r.bodies {
+            "with the space's key: the space is the one named, and every readable entry says what its record's body says"
+        } else {
+            "not proven: that each body says what the readable files say, nor that the space id belongs \
+             to this kind and owner (both need the space key, which an archive never holds; give a \
+             member's --ticket to check them)"
+        }
+    )
 }

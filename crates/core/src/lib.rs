@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod account;
+pub mod archive;
 pub mod body;
 pub mod color;
 pub mod files;

@@ -30,6 +30,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("rekey", rekey),
     ("device", device),
     ("blob_message", blob_message),
+    ("archive", archive),
 ];
 
 /// A record as it arrives by gossip or sync: decode, verify, and the batch verifier.
@@ -55,6 +56,75 @@ pub fn device(data: &[u8]) {
         r.verify().expect("a decoded revocation is signed");
         assert_eq!(Revocation::decode(&r.encode()).expect("re-decodes"), r);
     }
+}
+
+/// The files of an archive fuzz input, in this order, separated by NUL bytes.
+pub const ARCHIVE_FILES: &[&str] = &[
+    confab_core::archive::MANIFEST,
+    confab_core::archive::SIGNATURE,
+    confab_core::archive::RECORDS,
+    confab_core::archive::CONTENT,
+    confab_core::archive::INDEX,
+    confab_core::archive::BOARD_SVG,
+];
+
+/// An exported space as `confab verify` reads it (anyone may hand one over): what passes
+/// holds as many records as its signed entries, each of which verifies.
+pub fn archive(data: &[u8]) {
+    use confab_core::archive::{verify, SignedEntry, RECORDS};
+    let files: std::collections::BTreeMap<String, Vec<u8>> = ARCHIVE_FILES
+        .iter()
+        .zip(data.split(|b| *b == 0))
+        .map(|(name, bytes)| (name.to_string(), bytes.to_vec()))
+        .collect();
+    if let Ok(report) = verify(&files) {
+        let text = String::from_utf8(files[RECORDS].clone()).expect("a sound archive is text");
+        let entries: Vec<SignedEntry> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).expect("a sound archive's entries parse"))
+            .collect();
+        assert_eq!(report.records, entries.len());
+        for e in entries {
+            let bytes = data_encoding::BASE64.decode(e.record.as_bytes()).expect("base64");
+            Record::decode(&bytes)
+                .and_then(Record::verify)
+                .expect("a sound archive's records verify");
+        }
+    }
+}
+
+/// A seed archive of a board: a stroke and its erase, sealed by the fixture's owner.
+fn archive_seed(board: &Space, sk: &SigningKey) -> Vec<u8> {
+    use confab_core::archive::{
+        finish, records_file, Content, ContentEntry, BOARD_SVG, CONTENT, INDEX, RECORDS,
+    };
+    let stroke = Body::Stroke(StrokeBody {
+        points: vec![(0.0, 0.0), (10.0, 5.0)],
+        color: confab_core::Color([1, 2, 3]),
+        width: 2.0,
+    });
+    let s = board
+        .seal(sk, &stroke, Hlc::new(NOW_MS, 0), None, vec![])
+        .expect("seals");
+    let erase = Body::Erase(confab_core::EraseBody {});
+    let e = board
+        .seal(sk, &erase, Hlc::new(NOW_MS, 1), None, vec![s.id])
+        .expect("seals");
+    let content = Content {
+        space: board.id.to_string(),
+        kind: "board".into(),
+        name: board.name.clone(),
+        entries: vec![ContentEntry::of(&s, &stroke), ContentEntry::of(&e, &erase)],
+    };
+    let mut files = std::collections::BTreeMap::new();
+    files.insert(RECORDS.to_string(), records_file([&s, &e]));
+    files.insert(CONTENT.into(), serde_json::to_vec(&content).expect("serialises"));
+    files.insert(INDEX.into(), b"<!doctype html><svg></svg>".to_vec());
+    files.insert(BOARD_SVG.into(), b"<svg></svg>".to_vec());
+    let files = finish(board, 2, files, sk, NOW_MS + 1);
+    let parts: Vec<&[u8]> = ARCHIVE_FILES.iter().map(|n| files[*n].as_slice()).collect();
+    parts.join(&0u8)
 }
 
 /// A blob protocol message from a peer, either way: what decodes decodes again from its own
@@ -295,6 +365,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             })
             .encode(),
         ],
+        "archive" => vec![archive_seed(&board, &sk)],
         "device" => {
             let acc = SigningKey::from_bytes(&[9u8; 32]);
             let phone =

@@ -90,3 +90,16 @@ fn every_target_survives_a_bounded_fuzz_run() {
         eprintln!("fuzz-smoke: {name}: {execs} inputs in {secs} s, no failure");
     }
 }
+
+#[test]
+fn the_archive_seed_is_a_sound_archive() {
+    // Otherwise the archive target would only ever see refusals.
+    let seed = &confab_fuzz::seeds("archive")[0];
+    let files = confab_fuzz::ARCHIVE_FILES
+        .iter()
+        .zip(seed.split(|b| *b == 0))
+        .map(|(n, b)| (n.to_string(), b.to_vec()))
+        .collect();
+    let report = confab_core::archive::verify(&files).expect("the seed verifies");
+    assert_eq!(report.records, 2);
+}

@@ -87,6 +87,14 @@ pub enum NodeError {
     /// The other side of the local socket broke its protocol.
     #[error("local socket: {0}")]
     Protocol(String),
+    /// An archive (an exported space) that does not verify: every problem found.
+    #[error("{what} is refused:{}", list(problems))]
+    Archive {
+        /// Which archive.
+        what: String,
+        /// What is wrong, each named.
+        problems: Vec<confab_core::archive::ArchiveError>,
+    },
     /// An error the running node reported over the local socket.
     #[error("{message}")]
     Remote {
@@ -107,7 +115,7 @@ impl NodeError {
             | NodeError::Setting { .. }
             | NodeError::Ticket(_)
             | NodeError::Record(_) => "invalid",
-            NodeError::Refused(_) => "refused",
+            NodeError::Refused(_) | NodeError::Archive { .. } => "refused",
             NodeError::Removed { .. } => "removed",
             NodeError::NotFound(_) => "not_found",
             NodeError::Locked { .. } | NodeError::Running { .. } => "locked",
@@ -138,6 +146,10 @@ impl NodeError {
             source,
         }
     }
+}
+
+fn list(problems: &[confab_core::archive::ArchiveError]) -> String {
+    problems.iter().map(|p| format!("\n  - {p}")).collect()
 }
 
 impl From<StoreError> for NodeError {

@@ -76,6 +76,22 @@ pub fn rewrite_images(md: &str, to: &HashMap<String, String>) -> Result<String, 
 
 /// The issue as sanitised HTML; pictures that name one of `blobs` point at the blob protocol.
 pub fn render(md: &str, blobs: &[String]) -> String {
+    let urls = blobs
+        .iter()
+        .map(|b| (b.clone(), format!("{BLOB_URL}{b}")))
+        .collect();
+    render_mapped(md, &urls, "confab-blob")
+}
+
+/// The issue as sanitised HTML standing alone (an exported page): a picture that names a blob
+/// of `pictures` (blob id → `data:` URL) shows that URL; any other picture is left out.
+pub fn render_standalone(md: &str, pictures: &HashMap<String, String>) -> String {
+    render_mapped(md, pictures, "data")
+}
+
+/// Renders and sanitises; a picture's source is kept only if it is one of `urls`' values
+/// (reached by its blob id), and `scheme` is allowed for those alone, never in a link.
+fn render_mapped(md: &str, urls: &HashMap<String, String>, scheme: &'static str) -> String {
     let mut html = String::with_capacity(md.len() * 3 / 2);
     let events = Parser::new_ext(md, options()).map(|ev| match ev {
         Event::Start(Tag::Image {
@@ -83,22 +99,23 @@ pub fn render(md: &str, blobs: &[String]) -> String {
             dest_url,
             title,
             id,
-        }) if blobs.iter().any(|b| b.as_str() == dest_url.as_ref()) => Event::Start(Tag::Image {
+        }) if urls.contains_key(dest_url.as_ref()) => Event::Start(Tag::Image {
             link_type,
-            dest_url: format!("{BLOB_URL}{dest_url}").into(),
+            dest_url: urls[dest_url.as_ref()].clone().into(),
             title,
             id,
         }),
         e => e,
     });
     pulldown_cmark::html::push_html(&mut html, events);
-    let allowed: HashSet<String> = blobs.iter().map(|b| format!("{BLOB_URL}{b}")).collect();
+    let allowed: HashSet<String> = urls.values().cloned().collect();
+    let own = format!("{scheme}:");
     ammonia::Builder::default()
-        .url_schemes(HashSet::from(["http", "https", "mailto", "confab-blob"]))
+        .url_schemes(HashSet::from(["http", "https", "mailto", scheme]))
         .url_relative(ammonia::UrlRelative::Deny)
         .attribute_filter(move |el, attr, value| match (el, attr) {
             ("img", "src") => allowed.contains(value).then(|| value.into()),
-            ("a", "href") if value.starts_with("confab-blob:") => None,
+            ("a", "href") if value.starts_with(&own) => None,
             _ => Some(value.into()),
         })
         .clean(&html)
@@ -125,6 +142,20 @@ mod tests {
             format!("# Hi\n\n![a cat]({HEX} \"Cat\") and ![again]({HEX})\n\n![web](https://x.org/a.png) ![dog]({})\n\n[a link](notes.md)\n", "d".repeat(64))
         );
         assert!(local_images(&out).is_empty());
+    }
+
+    #[test]
+    fn a_standalone_page_shows_its_own_pictures_only() {
+        let png = "data:image/png;base64,iVBORw0KGgo=";
+        let md = format!(
+            "![cat]({HEX}) ![other]({}) [x](data:text/html,hi) ![y](data:image/png;base64,AAAA)",
+            "e".repeat(64)
+        );
+        let html = render_standalone(&md, &HashMap::from([(HEX.to_string(), png.to_string())]));
+        assert!(html.contains(&format!("src=\"{png}\"")), "{html}");
+        for gone in ["eeee", "data:text", "AAAA", "href=\"data"] {
+            assert!(!html.contains(gone), "{gone} left in {html}");
+        }
     }
 
     #[test]

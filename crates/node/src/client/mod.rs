@@ -1,5 +1,6 @@
 //! [`Client`]: the one door to Confab for the app, the `confab` command, tests and benchmarks.
 
+mod archive;
 mod board;
 mod files;
 

@@ -3,6 +3,7 @@
 //! operation is a serde type (its params on the socket) with a method name and an output
 //! view; [`dispatch`] finds one by name.
 
+mod archive;
 mod board;
 mod chat;
 mod content;
@@ -22,6 +23,7 @@ use crate::actor::NodeHandle;
 use crate::engine::Engine;
 use crate::NodeError;
 
+pub(crate) use archive::*;
 pub use board::DEFAULT_PICTURE_SIDE;
 pub(crate) use board::*;
 pub use chat::PageAt;
@@ -122,6 +124,7 @@ methods!(
     SpaceRemove,
     SpaceMute,
     SpaceHolders,
+    SpaceExport,
     ChatSend,
     ChatSendMany,
     ChatList,

@@ -10,9 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::SavedSettings;
 
+mod archive;
 mod board;
 mod chat;
 mod files;
+pub use archive::*;
 pub use board::*;
 pub use chat::*;
 pub use files::*;
