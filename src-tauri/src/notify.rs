@@ -122,6 +122,7 @@ mod tests {
     fn by(short: &str, me: bool) -> Byline {
         Byline {
             author: format!("12D3KooW{short}"),
+            account: format!("12D3KooW{short}"),
             author_short: short.into(),
             me,
             ts: 1,

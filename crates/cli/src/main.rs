@@ -15,7 +15,9 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use confab_node::Client;
 
-use args::{BlobCmd, BoardCmd, ChatCmd, Cli, Cmd, IdentityCmd, NewsCmd, ProfileCmd, SpaceCmd};
+use args::{
+    BackupCmd, BlobCmd, BoardCmd, ChatCmd, Cli, Cmd, DeviceCmd, IdentityCmd, NewsCmd, ProfileCmd, SpaceCmd,
+};
 
 #[tokio::main]
 async fn main() {
@@ -44,6 +46,41 @@ async fn dispatch(cli: Cli) -> Result<()> {
     if let Cmd::Run(args) = cli.cmd {
         return run::run(&dir, args).await;
     }
+    // Into an empty data dir: before anything opens it (which would make an identity).
+    match &cli.cmd {
+        Cmd::Backup {
+            cmd: BackupCmd::Restore { file, json },
+        } => {
+            let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+            let pass = passphrase(false)?;
+            let r = confab_node::backup::restore(&dir, &bytes, &pass).await?;
+            output::emit(*json, &r, output::restored);
+            return Ok(());
+        }
+        Cmd::Device {
+            cmd: DeviceCmd::Link { ticket, json },
+        } => {
+            let v = confab_node::link(&dir, ticket, |code, device| {
+                eprintln!(
+                    "waiting for approval: on your other device run `confab device approve {code}` (this device is {device})"
+                )
+            })
+            .await?;
+            output::emit(*json, &v, output::linked);
+            return Ok(());
+        }
+        Cmd::Identity {
+            cmd: IdentityCmd::Recover { json },
+        } => {
+            let mut words = String::new();
+            std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin(), 4096), &mut words)
+                .context("reading the recovery phrase from standard input")?;
+            let r = confab_node::backup::recover(&dir, &words).await?;
+            output::emit(*json, &r, output::restored);
+            return Ok(());
+        }
+        _ => {}
+    }
     let c = Client::open(&dir)
         .await
         .with_context(|| format!("opening data dir {}", dir.display()))?;
@@ -58,6 +95,26 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Cmd::News { cmd } => news(&c, cmd).await?,
         Cmd::Profile { cmd } => profile(&c, cmd).await?,
         Cmd::Identity { cmd } => identity(&c, cmd).await?,
+        Cmd::Backup { cmd } => backup(&c, cmd).await?,
+        Cmd::Device { cmd } => match cmd {
+            DeviceCmd::List { json } => output::emit(json, &c.devices().await?, |v| output::devices(v)),
+            DeviceCmd::LinkTicket { ttl, json } => {
+                let t = c.link_ticket(ttl).await?;
+                output::emit(json, &t, |t| {
+                    format!(
+                        "{}\n\non the new device run: confab device link <ticket above>\nthen approve it here: confab device approve {}",
+                        t.ticket, t.code
+                    )
+                })
+            }
+            DeviceCmd::Approve { code, json } => output::emit(json, &c.approve_device(&code).await?, |d| {
+                format!("linked {}", d.device)
+            }),
+            DeviceCmd::Link { .. } => unreachable!("linked before the data dir is opened"),
+            DeviceCmd::Revoke { device, json } => {
+                output::emit(json, &c.revoke_device(&device).await?, output::device_revoked)
+            }
+        },
         Cmd::Blob { cmd } => blob(&c, cmd).await?,
         Cmd::Search {
             query,
@@ -250,8 +307,43 @@ async fn profile(c: &Client, cmd: ProfileCmd) -> Result<()> {
     Ok(())
 }
 
+async fn backup(c: &Client, cmd: BackupCmd) -> Result<()> {
+    match cmd {
+        BackupCmd::Create {
+            out,
+            with_records,
+            json,
+        } => {
+            // The node may run elsewhere: name the file from here.
+            let out = std::path::absolute(&out).with_context(|| format!("the path {}", out.display()))?;
+            let pass = passphrase(true)?;
+            let v = c.backup_create(&out, &pass, with_records).await?;
+            output::emit(json, &v, output::backed_up);
+        }
+        BackupCmd::Restore { .. } => unreachable!("restored before the data dir is opened"),
+    }
+    Ok(())
+}
+
+/// The backup passphrase: `CONFAB_PASSPHRASE`, or asked on the terminal (twice for a new one).
+fn passphrase(new: bool) -> Result<String> {
+    if let Ok(p) = std::env::var("CONFAB_PASSPHRASE") {
+        return Ok(p);
+    }
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!("no passphrase: set CONFAB_PASSPHRASE or run on a terminal");
+    }
+    let p = rpassword::prompt_password("Backup passphrase: ")?;
+    if new && rpassword::prompt_password("Again: ")? != p {
+        anyhow::bail!("the two passphrases differ; nothing was written");
+    }
+    Ok(p)
+}
+
 async fn identity(c: &Client, cmd: IdentityCmd) -> Result<()> {
     match cmd {
+        IdentityCmd::Recover { .. } => unreachable!("recovered before the data dir is opened"),
         IdentityCmd::Phrase { yes, json } => {
             let confirmed =
                 yes || confirm("Anyone with these 24 words is you, in every space. Show them? [y/N] ")?;

@@ -34,7 +34,11 @@ pub fn spaces(v: &[SpaceView]) -> String {
 pub fn members(v: &[MemberView]) -> String {
     lines(v, |m| {
         let you = if m.me { "  (you)" } else { "" };
-        format!("{:<7}  {}  {} records{you}", m.role, m.peer, m.records)
+        let mut line = format!("{:<7}  {}  {} records{you}", m.role, m.peer, m.records);
+        for d in &m.devices {
+            line.push_str(&format!("\n         device {d}"));
+        }
+        line
     })
 }
 
@@ -211,5 +215,55 @@ pub fn verified(r: &ArchiveReport) -> String {
              to this kind and owner (both need the space key, which an archive never holds; give a \
              member's --ticket to check them)"
         }
+    )
+}
+
+pub fn backed_up(b: &confab_node::view::BackupView) -> String {
+    format!(
+        "backup of {} written to {} ({} bytes, {} spaces, {} records)",
+        short(&b.account),
+        b.path,
+        b.bytes,
+        b.spaces,
+        b.records
+    )
+}
+
+pub fn restored(r: &confab_node::view::RestoreView) -> String {
+    let mut s = format!(
+        "account {} restored as the new device {} ({} spaces, {} records; the rest comes from peers)",
+        r.account, r.device, r.spaces, r.records
+    );
+    if let Some(old) = &r.previous_device {
+        s.push_str(&format!(
+            "\nthe backup was made on {old}: revoke it if that device is lost"
+        ));
+    }
+    s
+}
+
+pub fn devices(v: &[confab_node::view::DeviceView]) -> String {
+    lines(v, |d| {
+        let what = if d.account { "account" } else { "device " };
+        let state = match d.revoked {
+            Some(_) => "  revoked",
+            None => "",
+        };
+        let you = if d.me { "  (this device)" } else { "" };
+        format!("{what}  {}{state}{you}", d.device)
+    })
+}
+
+pub fn device_revoked(r: &confab_node::view::DeviceRevokedView) -> String {
+    format!(
+        "revoked {}: told in {} spaces, {} of yours rotated their keys without it",
+        r.device, r.spaces, r.rotated
+    )
+}
+
+pub fn linked(v: &confab_node::view::LinkedView) -> String {
+    format!(
+        "this device {} is now linked to the account {} ({} spaces; their history comes from peers)",
+        v.device, v.account, v.spaces
     )
 }

@@ -88,7 +88,7 @@ pub struct Revocation {
     pub sig: [u8; 64],
 }
 
-mod sig_bytes {
+pub(crate) mod sig_bytes {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(sig: &[u8; 64], s: S) -> Result<S::Ok, S::Error> {

@@ -335,6 +335,8 @@ pub enum Body {
     Picture(PictureBody),
     /// A picture moved or resized.
     Move(MoveBody),
+    /// A person's device revoked by their account.
+    Revoke(crate::account::Revocation),
 }
 
 /// Why a body is not acceptable.
@@ -368,6 +370,7 @@ impl Body {
             Body::Delete(_) => RecordKind::Delete,
             Body::Picture(_) => RecordKind::Picture,
             Body::Move(_) => RecordKind::Move,
+            Body::Revoke(_) => RecordKind::Revoke,
         }
     }
 
@@ -415,6 +418,7 @@ impl Body {
             Body::Delete(b) => postcard::to_stdvec(b),
             Body::Picture(b) => postcard::to_stdvec(b),
             Body::Move(b) => postcard::to_stdvec(b),
+            Body::Revoke(r) => Ok(r.encode()),
         };
         r.expect("bodies always encode")
     }
@@ -502,6 +506,7 @@ impl Body {
             RecordKind::Delete => Body::Delete(exact(kind, bytes)?),
             RecordKind::Picture => Body::Picture(exact(kind, bytes)?),
             RecordKind::Move => Body::Move(exact(kind, bytes)?),
+            RecordKind::Revoke => Body::Revoke(exact(kind, bytes)?),
         };
         body.validate()?;
         Ok(body)
@@ -573,6 +578,12 @@ impl Body {
                 p.rect.check()?;
             }
             Body::Move(m) => m.rect.check()?,
+            Body::Revoke(r) => {
+                r.verify().map_err(|e| invalid(e.to_string()))?;
+                if r.device == r.account {
+                    return Err(invalid(crate::account::AccountError::RevokesAccount.to_string()));
+                }
+            }
             Body::Rekey(r) => {
                 if r.epoch == 0 {
                     return Err(invalid("a key rotation starts epoch 1 or later"));
@@ -840,7 +851,8 @@ mod tests {
         assert_eq!(RecordKind::from_code(12), Some(RecordKind::Move));
         assert_eq!(RecordKind::Picture.code(), 11);
         assert_eq!(RecordKind::Move.code(), 12);
-        assert_eq!(RecordKind::from_code(13), None);
+        assert_eq!(RecordKind::from_code(13), Some(RecordKind::Revoke));
+        assert_eq!(RecordKind::from_code(14), None);
     }
 
     #[test]

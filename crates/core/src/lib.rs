@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod archive;
+pub mod backup;
 pub mod body;
 pub mod color;
 pub mod files;
@@ -15,6 +16,7 @@ pub mod identity;
 pub mod ids;
 pub mod key;
 pub mod keybox;
+pub mod link;
 pub mod live;
 pub mod phase;
 pub mod record;
@@ -30,7 +32,7 @@ pub use body::{
 };
 pub use color::Color;
 pub use hlc::{Clock, Hlc};
-pub use identity::{Identity, IdentityError};
+pub use identity::{Identity, IdentityError, Signer};
 pub use ids::{AuthorKey, RecordId, SpaceId, SyncKey};
 pub use key::SpaceKey;
 pub use live::{Live, LiveError, LiveStroke};

@@ -1,19 +1,26 @@
 //! Records: the signed, encrypted, content-addressed unit of everything Confab stores and syncs.
 //!
-//! Wire form (version 1): `postcard(Header, body_ciphertext) || signature(64)`. The signature
-//! covers a domain tag and everything before it; the id is BLAKE3 of the whole encoding.
-//! Decoding re-encodes and compares, so each record has exactly one valid encoding and one id.
+//! Wire form, version 1: `postcard(Header, body_ciphertext) || signature(64)`. Version 2, written
+//! by a device that is not its account's own key (a linked or restored device), carries the
+//! author's [`DeviceCert`] between the header and the body: `postcard(Header, Stamp,
+//! body_ciphertext) || signature(64)`, so that every peer can tell, from the record alone, which
+//! person wrote it ([`Verified::person`]). The signature covers a domain tag and everything
+//! before it; the id is BLAKE3 of the whole encoding. Decoding re-encodes and compares, so each
+//! record has exactly one valid encoding and one id.
 
 use std::ops::Deref;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
+use crate::account::DeviceCert;
 use crate::hlc::Hlc;
 use crate::ids::{AuthorKey, RecordId, SpaceId, SyncKey};
 
-/// Encoding version written by this build.
+/// Encoding version of a record by an account's own key (every identity from before accounts).
 pub const RECORD_VERSION: u8 = 1;
+/// Encoding version of a record by a certified device: it carries the certificate.
+pub const RECORD_VERSION_CERTIFIED: u8 = 2;
 /// Largest accepted signed encoding.
 pub const MAX_RECORD_SIZE: usize = 256 * 1024;
 /// Most refs one record may carry.
@@ -53,6 +60,8 @@ pub enum RecordKind {
     Picture = 11,
     /// Moves or resizes the picture it refs.
     Move = 12,
+    /// A person's account revokes one of their devices.
+    Revoke = 13,
 }
 
 impl RecordKind {
@@ -71,6 +80,7 @@ impl RecordKind {
             10 => Self::Delete,
             11 => Self::Picture,
             12 => Self::Move,
+            13 => Self::Revoke,
             _ => return None,
         })
     }
@@ -94,7 +104,7 @@ pub enum RecordError {
     #[error("record does not decode: {0}")]
     Malformed(String),
     /// Written by a newer version.
-    #[error("record version {0} is not supported (this build reads version {RECORD_VERSION})")]
+    #[error("record version {0} is not supported (this build reads versions {RECORD_VERSION} and {RECORD_VERSION_CERTIFIED})")]
     UnsupportedVersion(u8),
     /// A kind this version does not know (a later version's), in a record its author did
     /// sign: to be ignored, not held against whoever passed it on.
@@ -112,6 +122,12 @@ pub enum RecordError {
     /// The signature does not verify under the author's key.
     #[error("record {0} has a bad signature")]
     BadSignature(RecordId),
+    /// The device certificate it carries is not its account's signature.
+    #[error("record {0} carries a device certificate its account did not sign")]
+    BadCertificate(RecordId),
+    /// A certificate of a device by itself: such a device writes version 1 records.
+    #[error("record {0} carries a certificate of its own author by itself")]
+    SelfCertified(RecordId),
     /// Its timestamp is too far in the future.
     #[error("record {id} is dated {ahead_ms} ms in the future (limit {MAX_FUTURE_MS} ms)")]
     FromTheFuture {
@@ -143,6 +159,43 @@ struct Unsigned {
     body: Vec<u8>,
 }
 
+/// The device certificate in a version 2 record (the device is the author).
+#[derive(Serialize, Deserialize)]
+struct Stamp {
+    account: [u8; 32],
+    issued: u64,
+    #[serde(with = "crate::account::sig_bytes")]
+    sig: [u8; 64],
+}
+
+#[derive(Serialize, Deserialize)]
+struct Unsigned2 {
+    header: Header,
+    stamp: Stamp,
+    body: Vec<u8>,
+}
+
+/// The encoding of a record's signed part, from borrowed parts (the same bytes as
+/// [`Unsigned`] or [`Unsigned2`]).
+fn encode_unsigned(header: &Header, stamp: Option<&Stamp>, body: &[u8]) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct V1<'a> {
+        header: &'a Header,
+        body: &'a [u8],
+    }
+    #[derive(Serialize)]
+    struct V2<'a> {
+        header: &'a Header,
+        stamp: &'a Stamp,
+        body: &'a [u8],
+    }
+    match stamp {
+        None => postcard::to_stdvec(&V1 { header, body }),
+        Some(stamp) => postcard::to_stdvec(&V2 { header, stamp, body }),
+    }
+    .expect("record encodes")
+}
+
 /// A decoded record whose structure is valid. Its signature is not yet checked: see
 /// [`Record::verify`], which yields a [`Verified`].
 #[derive(Clone, Debug, PartialEq)]
@@ -165,6 +218,9 @@ pub struct Record {
     pub nonce: [u8; 24],
     /// The body, encrypted with the space key.
     pub ciphertext: Vec<u8>,
+    /// The author's certificate from its account (version 2); `None` when the author is an
+    /// account's own key (version 1). Checked by [`Record::verify`].
+    pub cert: Option<DeviceCert>,
     raw: Vec<u8>,
 }
 
@@ -186,10 +242,10 @@ pub struct Draft {
 impl Record {
     /// Additional authenticated data for the body's AEAD: everything in the header but the
     /// nonce, so a body cannot be moved to another record.
-    pub(crate) fn aad(draft: &Draft, author: &AuthorKey) -> Vec<u8> {
+    pub(crate) fn aad(draft: &Draft, author: &AuthorKey, version: u8) -> Vec<u8> {
         let refs: Vec<[u8; 32]> = draft.refs.iter().map(|r| r.0).collect();
         postcard::to_stdvec(&(
-            RECORD_VERSION,
+            version,
             draft.space.0,
             draft.kind.code(),
             author.0,
@@ -211,34 +267,61 @@ impl Record {
                 refs: self.refs.clone(),
             },
             &self.author,
+            self.version(),
         )
     }
 
-    /// Signs a draft whose body is already encrypted.
+    /// Its encoding version: 2 when it carries a device certificate.
+    pub fn version(&self) -> u8 {
+        version_for(self.cert.as_ref())
+    }
+
+    /// The person who wrote it: the account of its device certificate, or the author itself
+    /// (an account's own key). Only a [`Verified`] record's person is proven.
+    pub fn person(&self) -> AuthorKey {
+        self.cert.as_ref().map_or(self.author, |c| c.account)
+    }
+
+    /// Signs a draft whose body is already encrypted (with the AAD of [`Record::aad`] for
+    /// the version `cert` implies). `cert`, the signer's certificate from its account, makes a
+    /// version 2 record; it must certify `key`.
     pub fn sign(
         draft: Draft,
         nonce: [u8; 24],
         ciphertext: Vec<u8>,
         key: &SigningKey,
+        cert: Option<&DeviceCert>,
     ) -> Result<Record, RecordError> {
         if draft.refs.len() > MAX_REFS {
             return Err(RecordError::TooManyRefs(draft.refs.len()));
         }
         let author = AuthorKey(key.verifying_key().to_bytes());
-        let unsigned = Unsigned {
-            header: Header {
-                v: RECORD_VERSION,
-                space: draft.space.0,
-                kind: draft.kind.code(),
-                author: author.0,
-                ts: draft.ts.0,
-                expires: draft.expires,
-                refs: draft.refs.iter().map(|r| r.0).collect(),
-                nonce,
-            },
-            body: ciphertext,
+        let cert = cert.filter(|c| !c.is_own()).cloned();
+        if let Some(c) = &cert {
+            if c.device != author {
+                return Err(RecordError::Malformed(format!(
+                    "the certificate is for the device {}, not the signer {}",
+                    c.device.short(),
+                    author.short()
+                )));
+            }
+        }
+        let header = Header {
+            v: version_for(cert.as_ref()),
+            space: draft.space.0,
+            kind: draft.kind.code(),
+            author: author.0,
+            ts: draft.ts.0,
+            expires: draft.expires,
+            refs: draft.refs.iter().map(|r| r.0).collect(),
+            nonce,
         };
-        let mut raw = postcard::to_stdvec(&unsigned).expect("record encodes");
+        let stamp = cert.as_ref().map(|c| Stamp {
+            account: c.account.0,
+            issued: c.issued_ms,
+            sig: c.sig,
+        });
+        let mut raw = encode_unsigned(&header, stamp.as_ref(), &ciphertext);
         let sig = key.sign(&signing_message(&raw));
         raw.extend_from_slice(&sig.to_bytes());
         if raw.len() > MAX_RECORD_SIZE {
@@ -253,7 +336,8 @@ impl Record {
             expires: draft.expires,
             refs: draft.refs,
             nonce,
-            ciphertext: unsigned.body,
+            ciphertext,
+            cert,
             raw,
         })
     }
@@ -268,45 +352,60 @@ impl Record {
         }
         let (signed, sig) = bytes.split_at(bytes.len() - SIG_LEN);
         // The version byte leads the encoding: refuse newer versions before reading further.
-        if signed[0] != RECORD_VERSION {
-            return Err(RecordError::UnsupportedVersion(signed[0]));
-        }
-        let (u, rest) = postcard::take_from_bytes::<Unsigned>(signed)
-            .map_err(|e| RecordError::Malformed(e.to_string()))?;
+        let (header, stamp, body, rest) = match signed[0] {
+            RECORD_VERSION => {
+                let (u, rest) = postcard::take_from_bytes::<Unsigned>(signed)
+                    .map_err(|e| RecordError::Malformed(e.to_string()))?;
+                (u.header, None, u.body, rest)
+            }
+            RECORD_VERSION_CERTIFIED => {
+                let (u, rest) = postcard::take_from_bytes::<Unsigned2>(signed)
+                    .map_err(|e| RecordError::Malformed(e.to_string()))?;
+                (u.header, Some(u.stamp), u.body, rest)
+            }
+            v => return Err(RecordError::UnsupportedVersion(v)),
+        };
         if !rest.is_empty() {
             return Err(RecordError::Malformed(format!(
                 "{} bytes after the body",
                 rest.len()
             )));
         }
-        if u.header.refs.len() > MAX_REFS {
-            return Err(RecordError::TooManyRefs(u.header.refs.len()));
+        if header.refs.len() > MAX_REFS {
+            return Err(RecordError::TooManyRefs(header.refs.len()));
         }
-        let re = postcard::to_stdvec(&u).map_err(|e| RecordError::Malformed(e.to_string()))?;
-        if re.as_slice() != signed {
+        if encode_unsigned(&header, stamp.as_ref(), &body) != signed {
             return Err(RecordError::NonCanonical);
         }
-        let Some(kind) = RecordKind::from_code(u.header.kind) else {
+        let Some(kind) = RecordKind::from_code(header.kind) else {
             // A later version's kind: said only of a record its author signed, so that garbage
             // cannot pass itself off as news from the future.
             return Err(
-                if verify_signature(&u.header.author, &signing_message(signed), sig) {
-                    RecordError::UnknownKind(u.header.kind)
+                if verify_signature(&header.author, &signing_message(signed), sig) {
+                    RecordError::UnknownKind(header.kind)
                 } else {
                     RecordError::BadSignature(RecordId::of(bytes))
                 },
             );
         };
+        let author = AuthorKey(header.author);
+        let cert = stamp.map(|s| DeviceCert {
+            account: AuthorKey(s.account),
+            device: author,
+            issued_ms: s.issued,
+            sig: s.sig,
+        });
         Ok(Record {
             id: RecordId::of(bytes),
-            space: SpaceId(u.header.space),
+            space: SpaceId(header.space),
             kind,
-            author: AuthorKey(u.header.author),
-            ts: Hlc(u.header.ts),
-            expires: u.header.expires,
-            refs: u.header.refs.into_iter().map(RecordId).collect(),
-            nonce: u.header.nonce,
-            ciphertext: u.body,
+            author,
+            ts: Hlc(header.ts),
+            expires: header.expires,
+            refs: header.refs.into_iter().map(RecordId).collect(),
+            nonce: header.nonce,
+            ciphertext: body,
+            cert,
             raw: bytes.to_vec(),
         })
     }
@@ -346,11 +445,18 @@ impl Record {
         if key.is_weak() {
             return Err(RecordError::BadAuthorKey);
         }
-        if verify_signature(&self.author.0, &self.signed_message(), &self.signature()) {
-            Ok(Verified(self))
-        } else {
-            Err(RecordError::BadSignature(self.id))
+        if !verify_signature(&self.author.0, &self.signed_message(), &self.signature()) {
+            return Err(RecordError::BadSignature(self.id));
         }
+        if let Some(c) = &self.cert {
+            if c.is_own() {
+                return Err(RecordError::SelfCertified(self.id));
+            }
+            if c.verify().is_err() {
+                return Err(RecordError::BadCertificate(self.id));
+            }
+        }
+        Ok(Verified(self))
     }
 
     /// Time checks that depend on the local clock: not too far in the future, not expired.
@@ -374,12 +480,26 @@ impl Record {
 #[doc(hidden)]
 pub fn resign_with_kind(encoding: &[u8], code: u8, key: &SigningKey) -> Vec<u8> {
     let (signed, _) = encoding.split_at(encoding.len() - SIG_LEN);
-    let mut u: Unsigned = postcard::from_bytes(signed).expect("a record this process made");
-    u.header.kind = code;
-    let mut raw = postcard::to_stdvec(&u).expect("record encodes");
+    let mut raw = if signed[0] == RECORD_VERSION {
+        let mut u: Unsigned = postcard::from_bytes(signed).expect("a record this process made");
+        u.header.kind = code;
+        encode_unsigned(&u.header, None, &u.body)
+    } else {
+        let mut u: Unsigned2 = postcard::from_bytes(signed).expect("a record this process made");
+        u.header.kind = code;
+        encode_unsigned(&u.header, Some(&u.stamp), &u.body)
+    };
     let sig = key.sign(&signing_message(&raw));
     raw.extend_from_slice(&sig.to_bytes());
     raw
+}
+
+fn version_for(cert: Option<&DeviceCert>) -> u8 {
+    if cert.is_some() {
+        RECORD_VERSION_CERTIFIED
+    } else {
+        RECORD_VERSION
+    }
 }
 
 fn signing_message(signed: &[u8]) -> Vec<u8> {
@@ -412,6 +532,12 @@ impl Verified {
     /// The record.
     pub fn into_inner(self) -> Record {
         self.0
+    }
+
+    /// The person who wrote it, proven: its device certificate's account, or its author when
+    /// the author is an account's own key.
+    pub fn person(&self) -> AuthorKey {
+        self.0.person()
     }
 }
 

@@ -4,6 +4,7 @@
 use ed25519_dalek::SigningKey;
 
 use crate::body::{Body, RekeyBody, MAX_KEPT};
+use crate::identity::Signer;
 use crate::ids::{AuthorKey, RecordId};
 use crate::key::SpaceKey;
 use crate::keybox;
@@ -134,7 +135,7 @@ impl Space {
     pub fn plan_rotation(
         &self,
         before: &Space,
-        me: Option<&SigningKey>,
+        me: Option<Signer<'_>>,
         candidates: Vec<Record>,
     ) -> Result<RotationPlan, RecordError> {
         let mut plan = RotationPlan::default();
@@ -144,7 +145,7 @@ impl Space {
                 continue;
             }
             plan.delete.push(rec.id);
-            let mine = me.filter(|me| me.verifying_key().to_bytes() == rec.author.0);
+            let mine = me.filter(|me| me.key.verifying_key().to_bytes() == rec.author.0);
             if let (Some(me), Ok(body)) = (mine, before.decrypt(&rec)) {
                 if self.is_current_member() {
                     let again = self.seal_verified(me, &body, rec.ts, rec.expires, rec.refs.clone())?;
@@ -206,7 +207,7 @@ mod tests {
         // For b: the removed member's late and backdated records go, and b's own unaware one,
         // which comes back sealed with the new key at its original time.
         let plan = after
-            .plan_rotation(&before, Some(b.signing_key()), candidates.clone())
+            .plan_rotation(&before, Some(b.signing_key().into()), candidates.clone())
             .unwrap();
         let mut deleted = plan.delete.clone();
         deleted.sort();
@@ -224,7 +225,7 @@ mod tests {
 
         // For the owner the same records go, and nothing of b's is the owner's to reseal.
         let plan = after
-            .plan_rotation(&before, Some(owner.signing_key()), candidates.clone())
+            .plan_rotation(&before, Some(owner.signing_key().into()), candidates.clone())
             .unwrap();
         assert_eq!(plan.delete.len(), 3);
         assert!(plan.reseal.is_empty());
@@ -235,7 +236,7 @@ mod tests {
             .apply_rekey(Hlc::new(t0 + 1, 0).0, &body_of(&before, &owner, &gone), None)
             .unwrap();
         let plan = theirs
-            .plan_rotation(&before, Some(gone.signing_key()), vec![late])
+            .plan_rotation(&before, Some(gone.signing_key().into()), vec![late])
             .unwrap();
         assert_eq!(plan.delete.len(), 1);
         assert!(plan.reseal.is_empty());

@@ -1,15 +1,16 @@
 //! Spaces (peer groups): a kind, a name, a random key, an owner, and the rules records in the
 //! space must follow.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use ed25519_dalek::SigningKey;
 
 use crate::body::{Body, BodyError};
 use crate::hlc::Hlc;
+use crate::identity::Signer;
 use crate::ids::{AuthorKey, RecordId, SpaceId};
 pub use crate::key::SpaceKey;
 use crate::record::{Draft, Record, RecordError, RecordKind, Verified};
@@ -64,6 +65,7 @@ impl SpaceKind {
             (_, RecordKind::Member)
                 | (_, RecordKind::Rekey)
                 | (_, RecordKind::Profile)
+                | (_, RecordKind::Revoke)
                 | (SpaceKind::Chat, RecordKind::Reaction)
                 | (SpaceKind::Chat, RecordKind::Edit)
                 | (SpaceKind::Chat, RecordKind::Delete)
@@ -189,6 +191,30 @@ pub enum AuthError {
         /// The epoch.
         epoch: u32,
     },
+    /// The author's device was revoked by its account before this record's date.
+    #[error(
+        "record {id} is by the device {device}, which its account {account} revoked before the record's date"
+    )]
+    Revoked {
+        /// The record.
+        id: RecordId,
+        /// The device (peer id).
+        device: String,
+        /// Its account (peer id).
+        account: String,
+    },
+    /// A revocation written by someone other than the account it speaks for.
+    #[error(
+        "record {id}: a revocation of a device of {account} written by {author}, who is not that person"
+    )]
+    RevokesOthers {
+        /// The record.
+        id: RecordId,
+        /// The account the revocation is signed by.
+        account: String,
+        /// The person who wrote the record.
+        author: String,
+    },
     /// The body does not decrypt with the space key: the author is not a member.
     #[error("record {0} was not encrypted with this space's key (the author is not a member)")]
     NotMember(RecordId),
@@ -242,6 +268,9 @@ pub struct Space {
     pub owner: AuthorKey,
     /// Key rotations, oldest first (empty until the owner removes someone).
     pub epochs: Vec<Epoch>,
+    /// Devices their accounts revoked, as this member knows (device → from when, ms). A
+    /// revocation speaks for its account everywhere, so every space holds the same list.
+    pub revoked: BTreeMap<AuthorKey, u64>,
 }
 
 /// Checks a space name: 1..=100 bytes, not blank, no control characters.
@@ -291,6 +320,7 @@ impl Space {
             key,
             owner,
             epochs: Vec::new(),
+            revoked: BTreeMap::new(),
         }
     }
 
@@ -401,9 +431,9 @@ impl Space {
 
     /// [`Space::seal`] for the caller's own key, returned ready to store: a record signed
     /// here needs no signature check.
-    pub fn seal_verified(
+    pub fn seal_verified<'a>(
         &self,
-        signer: &SigningKey,
+        signer: impl Into<Signer<'a>>,
         body: &Body,
         ts: Hlc,
         expires: Option<u64>,
@@ -415,9 +445,9 @@ impl Space {
     }
 
     /// Encrypts and signs a body as a new record of this space.
-    pub fn seal(
+    pub fn seal<'a>(
         &self,
-        signer: &SigningKey,
+        signer: impl Into<Signer<'a>>,
         body: &Body,
         ts: Hlc,
         expires: Option<u64>,
@@ -430,8 +460,9 @@ impl Space {
             expires,
             refs,
         };
-        let author = AuthorKey(signer.verifying_key().to_bytes());
-        let aad = Record::aad(&draft, &author);
+        let signer = signer.into();
+        let author = AuthorKey(signer.key.verifying_key().to_bytes());
+        let aad = Record::aad(&draft, &author, signer.version());
         let nonce: [u8; 24] = rand::random();
         let key = self.key_at(ts.0).map_err(|epoch| {
             RecordError::Malformed(format!(
@@ -448,7 +479,7 @@ impl Space {
                 },
             )
             .expect("encryption of a bounded body cannot fail");
-        Record::sign(draft, nonce, ct, signer)
+        Record::sign(draft, nonce, ct, signer.key, signer.cert)
     }
 
     /// Decrypts a record's body without checking authorization (for views of stored records).
@@ -478,7 +509,20 @@ impl Space {
                 kind: rec.kind,
             });
         }
-        if let Some(e) = self.removed_by(&rec.author) {
+        // The rules name people: a removal names a person (all their devices) or one device,
+        // and the owner is a person, who may write from any of their devices.
+        let person = rec.person();
+        if let Some(&at) = self.revoked.get(&rec.author) {
+            if rec.author != person && rec.ts.ms() >= at {
+                return Err(AuthError::Revoked {
+                    id: rec.id,
+                    device: rec.author.peer_id(),
+                    account: person.peer_id(),
+                });
+            }
+        }
+        let removal = self.removed_by(&rec.author).or_else(|| self.removed_by(&person));
+        if let Some(e) = removal {
             if rec.ts.0 > e.since {
                 return Err(AuthError::Removed {
                     id: rec.id,
@@ -498,14 +542,14 @@ impl Space {
                 }
             }
         }
-        if rec.kind == RecordKind::Rekey && rec.author != self.owner {
+        if rec.kind == RecordKind::Rekey && person != self.owner {
             return Err(AuthError::OwnerOnly {
                 space_name: self.name.clone(),
                 owner: self.owner.peer_id(),
                 author: rec.author.peer_id(),
             });
         }
-        if self.kind == SpaceKind::News && rec.kind == RecordKind::NewsIssue && rec.author != self.owner {
+        if self.kind == SpaceKind::News && rec.kind == RecordKind::NewsIssue && person != self.owner {
             return Err(AuthError::NotOwner {
                 space_name: self.name.clone(),
                 owner: self.owner.peer_id(),
@@ -546,8 +590,32 @@ impl Space {
                     "at most 16 refs on a message, stroke or issue",
                 ))
             }
+            RecordKind::Revoke if !rec.refs.is_empty() => {
+                return Err(AuthError::BadRefs(rec.id, "a revocation names no records"))
+            }
             _ => {}
         }
-        self.decrypt(rec)
+        let body = self.decrypt(rec)?;
+        if let Body::Revoke(r) = &body {
+            if r.account != person {
+                return Err(AuthError::RevokesOthers {
+                    id: rec.id,
+                    account: r.account.peer_id(),
+                    author: person.peer_id(),
+                });
+            }
+        }
+        Ok(body)
+    }
+
+    /// Learns that an account revoked a device (the earliest time wins); true if it changed.
+    pub fn note_revoked(&mut self, device: AuthorKey, at_ms: u64) -> bool {
+        match self.revoked.get(&device) {
+            Some(&t) if t <= at_ms => false,
+            _ => {
+                self.revoked.insert(device, at_ms);
+                true
+            }
+        }
     }
 }

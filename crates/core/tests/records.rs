@@ -115,8 +115,8 @@ fn size_truncation_and_version() {
         .seal(me.signing_key(), &chat("x"), now(), None, vec![])
         .unwrap();
     let mut b = rec.encoded().to_vec();
-    b[0] = 2;
-    assert_eq!(Record::decode(&b), Err(RecordError::UnsupportedVersion(2)));
+    b[0] = 3;
+    assert_eq!(Record::decode(&b), Err(RecordError::UnsupportedVersion(3)));
     // A body too big for the cap cannot even be built.
     let big = Body::News(NewsBody {
         files: Vec::new(),

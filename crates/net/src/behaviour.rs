@@ -12,7 +12,7 @@ use libp2p::{
 
 use crate::codec::FrameCodec;
 use crate::guard::Guard;
-use crate::{NetConfig, NetError, BLOB_PROTOCOL, KAD_PROTOCOL, SYNC_PROTOCOL};
+use crate::{NetConfig, NetError, BLOB_PROTOCOL, KAD_PROTOCOL, LINK_FRAME, LINK_PROTOCOL, SYNC_PROTOCOL};
 
 #[derive(NetworkBehaviour)]
 pub(crate) struct Behaviour {
@@ -30,6 +30,7 @@ pub(crate) struct Behaviour {
     pub gossipsub: gossipsub::Behaviour,
     pub sync: request_response::Behaviour<FrameCodec>,
     pub blob: request_response::Behaviour<FrameCodec>,
+    pub link: request_response::Behaviour<FrameCodec>,
 }
 
 /// Gossip message ids are a hash of the content: the same record is the same message whoever
@@ -184,6 +185,18 @@ pub(crate) fn build(
             .with_request_timeout(cfg.blob_timeout)
             .with_max_concurrent_streams(128),
     );
+    // Linking a new device of a person: a few small frames, answered at once (the new device
+    // asks again until the person approves it).
+    let link = request_response::Behaviour::with_codec(
+        FrameCodec::new(LINK_FRAME),
+        [(
+            StreamProtocol::new(LINK_PROTOCOL),
+            request_response::ProtocolSupport::Full,
+        )],
+        request_response::Config::default()
+            .with_request_timeout(Duration::from_secs(15))
+            .with_max_concurrent_streams(8),
+    );
     Ok(Behaviour {
         limits: connection_limits::Behaviour::new(limits),
         guard: Guard::new(cfg.connections),
@@ -208,5 +221,6 @@ pub(crate) fn build(
         gossipsub,
         sync,
         blob,
+        link,
     })
 }

@@ -419,6 +419,7 @@ impl EventLoop {
             }
             BehaviourEvent::Sync(ev) => self.on_request_response(Proto::Sync, ev).await,
             BehaviourEvent::Blob(ev) => self.on_request_response(Proto::Blob, ev).await,
+            BehaviourEvent::Link(ev) => self.on_request_response(Proto::Link, ev).await,
             _ => {}
         }
     }
@@ -428,6 +429,7 @@ impl EventLoop {
         match proto {
             Proto::Sync => &mut self.swarm.behaviour_mut().sync,
             Proto::Blob => &mut self.swarm.behaviour_mut().blob,
+            Proto::Link => &mut self.swarm.behaviour_mut().link,
         }
     }
 
@@ -439,6 +441,7 @@ impl EventLoop {
         let name = match proto {
             Proto::Sync => "sync",
             Proto::Blob => "blob",
+            Proto::Link => "link",
         };
         match ev {
             request_response::Event::Message { peer, message, .. } => match message {
@@ -462,6 +465,7 @@ impl EventLoop {
                     self.emit(match proto {
                         Proto::Sync => NetEvent::Request { peer, id, frame },
                         Proto::Blob => NetEvent::BlobRequest { peer, id, frame },
+                        Proto::Link => NetEvent::LinkRequest { peer, id, frame },
                     })
                     .await;
                 }

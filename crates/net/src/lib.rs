@@ -32,6 +32,10 @@ use tokio::sync::mpsc;
 pub const SYNC_PROTOCOL: &str = "/confab/sync/1";
 /// The file-transfer protocol (blob ranges, holdings).
 pub const BLOB_PROTOCOL: &str = "/confab/blob/1";
+/// The protocol that links a new device to a person's account.
+pub const LINK_PROTOCOL: &str = "/confab/link/1";
+/// Largest link-protocol frame (a bundle of spaces and their keys).
+pub const LINK_FRAME: usize = 1024 * 1024;
 /// The Kademlia protocol: the public IPFS DHT's, so Confab nodes join that network.
 pub const KAD_PROTOCOL: &str = "/ipfs/kad/1.0.0";
 
@@ -265,6 +269,15 @@ pub enum NetEvent {
         /// The frame.
         frame: Vec<u8>,
     },
+    /// A link-protocol request; answer it with [`NetHandle::link_respond`].
+    LinkRequest {
+        /// The asking peer.
+        peer: PeerId,
+        /// Pass back to `link_respond`.
+        id: u64,
+        /// The frame.
+        frame: Vec<u8>,
+    },
     /// This node's reachability, reservations, external addresses or DHT state changed
     /// (checked every two seconds and after each event that may change them).
     Status(NetStatus),
@@ -306,11 +319,12 @@ pub enum NetError {
     Closed,
 }
 
-/// The node's two request-response protocols.
+/// The node's request-response protocols.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Proto {
     Sync,
     Blob,
+    Link,
 }
 
 pub(crate) enum Command {
@@ -407,6 +421,16 @@ impl NetHandle {
     /// Answers a [`NetEvent::BlobRequest`].
     pub fn blob_respond(&self, id: u64, frame: Vec<u8>) -> Result<(), NetError> {
         self.send(Command::Respond(Proto::Blob, id, frame))
+    }
+
+    /// Sends a link-protocol request and waits for the answer.
+    pub async fn link_request(&self, peer: PeerId, frame: Vec<u8>) -> Result<Vec<u8>, NetError> {
+        self.start(Proto::Link, peer, frame).await
+    }
+
+    /// Answers a [`NetEvent::LinkRequest`].
+    pub fn link_respond(&self, id: u64, frame: Vec<u8>) -> Result<(), NetError> {
+        self.send(Command::Respond(Proto::Link, id, frame))
     }
 
     /// Joins a gossip topic.

@@ -44,7 +44,7 @@ impl Engine {
         create_private_dir(dir)?;
         let identity = Identity::load_or_create(dir)?;
         let store = Store::open_dir(dir)?;
-        store.set_me(identity.signing_key().clone()).await?;
+        store.set_me(identity.clone()).await?;
         let floor = store.clock_floor().await?;
         let blobs = confab_blobs::BlobStore::open(&dir.join("blobs"))?;
         Ok(Engine {
@@ -74,7 +74,13 @@ impl Engine {
         &self.identity
     }
 
+    /// This person: the account, which owns what they create and names them in views.
     pub fn me(&self) -> AuthorKey {
+        self.identity.account()
+    }
+
+    /// This device: its key signs records, and it is this node's peer id.
+    pub fn device(&self) -> AuthorKey {
         self.identity.author()
     }
 
@@ -144,7 +150,7 @@ impl Engine {
             }
             self.write(&t.space, drafts).await?;
         }
-        if t.inviter != self.me() && !t.addrs.is_empty() {
+        if t.inviter != self.device() && !t.addrs.is_empty() {
             self.store()
                 .add_peer_addrs(t.inviter.peer_id(), t.addrs.clone())
                 .await?;
@@ -237,11 +243,11 @@ impl Engine {
             .into_iter()
             .map(|(body, refs)| (body, refs, self.clock.now()))
             .collect();
-        let signer = self.identity.signing_key().clone();
+        let me = self.identity.clone();
         let sealed = off_executor(move || {
             stamped
                 .into_iter()
-                .map(|(body, refs, ts)| space.seal_verified(&signer, &body, ts, None, refs))
+                .map(|(body, refs, ts)| space.seal_verified(&me, &body, ts, None, refs))
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
@@ -269,8 +275,10 @@ impl Engine {
             )));
         }
         let peer = peer.trim();
-        let target = AuthorKey::from_peer_id(peer)
+        let named = AuthorKey::from_peer_id(peer)
             .ok_or_else(|| NodeError::Invalid(format!("{peer:?} is not a peer id")))?;
+        // A person is removed with all their devices, whichever of their ids is named.
+        let target = self.store().account_of(named).await?.unwrap_or(named);
         if target == me {
             return Err(NodeError::Refused("the owner cannot remove itself".into()));
         }
@@ -290,16 +298,41 @@ impl Engine {
             }
             Some(_) => {}
         }
-        let remaining: Vec<AuthorKey> = members
-            .iter()
-            .filter(|m| m.role != Role::Removed && m.author != target)
-            .map(|m| m.author)
-            .collect();
+        // The removal names the person and every device of theirs seen here, so that peers
+        // that know a device but not its certificate refuse it too.
+        let mut removed = vec![target];
+        removed.extend(self.store().devices_of(target).await?);
         // The removed member's records held here are listed as kept: nothing else of theirs,
         // backdated or not, is accepted afterwards.
         let kept = self.store().author_record_ids(space.id, target).await?;
+        self.rotate(&space, &removed, &kept).await
+    }
+
+    /// Writes a rotation removing `removed` (people or devices): the new key goes to every
+    /// device of everyone who stays and is not revoked (this one too, which may not have
+    /// written here yet). `kept` are the removed ones' records held here.
+    pub(crate) async fn rotate(
+        &self,
+        space: &Space,
+        removed: &[AuthorKey],
+        kept: &[RecordId],
+    ) -> Result<(RecordId, Space), NodeError> {
+        let space = self.current(space).await?;
+        let members = self.store().members(space.id).await?;
+        let gone = |k: &AuthorKey| removed.contains(k) || space.revoked.contains_key(k);
+        let mut remaining: Vec<AuthorKey> = vec![self.device()];
+        for m in members
+            .iter()
+            .filter(|m| m.role != Role::Removed && !removed.contains(&m.author))
+        {
+            remaining.push(m.author);
+            remaining.extend(m.devices.iter().copied());
+        }
+        remaining.retain(|k| !gone(k) || *k == self.device());
+        remaining.sort_unstable_by_key(|a| a.0);
+        remaining.dedup();
         let (body, _key) = space
-            .make_rekey(&[target], &remaining, &kept)
+            .make_rekey(removed, &remaining, kept)
             .map_err(NodeError::Refused)?;
         let rec = self
             .write(&space, vec![(Body::Rekey(body), vec![])])

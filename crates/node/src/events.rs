@@ -61,6 +61,11 @@ pub enum NodeEvent {
     },
     /// This node's reachability, relay reservations or DHT state changed (ask for the status).
     NetworkChanged,
+    /// A new device asks to be linked to this person's account with a ticket made here.
+    LinkAsked {
+        /// Its peer id.
+        device: String,
+    },
     /// A peer misbehaved and was dropped.
     PeerDropped {
         /// The peer.
@@ -160,6 +165,9 @@ impl NodeEvent {
                 member: *member,
             }],
             NodeEvent::NetworkChanged => vec![EventView::Network],
+            NodeEvent::LinkAsked { device } => vec![EventView::LinkAsked {
+                device: device.clone(),
+            }],
             NodeEvent::PeerDropped { peer, reason } => vec![EventView::Dropped {
                 peer: peer.clone(),
                 reason: reason.clone(),

@@ -11,13 +11,16 @@
 #![deny(missing_docs)]
 
 mod actor;
+pub mod backup;
 mod client;
 pub mod config;
+mod devices;
 mod engine;
 mod error;
 mod events;
 mod export;
 mod ipc;
+mod linking;
 mod lock;
 mod markdown;
 mod media;
@@ -36,6 +39,7 @@ pub use error::NodeError;
 pub use events::NodeEvent;
 pub use export::verify_archive;
 pub use ipc::{socket_path, ReplyError, MAX_FRAME, PROTOCOL_VERSION, SOCKET_FILE};
+pub use linking::link;
 pub use lock::LOCK_FILE;
 pub use ops::{PageAt, Picture, DEFAULT_PICTURE_SIDE, MAX_BOARD_PICTURE, PICTURE_TYPES};
 pub use policy::live::LIVE_PER_SECOND;

@@ -15,8 +15,10 @@ use crate::StoreError;
 pub struct Picture {
     /// The picture's record id.
     pub id: RecordId,
-    /// Who placed it.
+    /// Who placed it (the person).
     pub author: AuthorKey,
+    /// The device that signed it.
+    pub device: AuthorKey,
     /// When it was placed.
     pub ts: Hlc,
     /// The file that holds it.
@@ -89,7 +91,8 @@ impl Db {
             let Body::Picture(p) = b else { continue };
             let mut pic = Picture {
                 id: r.id,
-                author: r.author,
+                author: r.person(),
+                device: r.author,
                 ts: r.ts,
                 file: p.file,
                 rect: p.rect,
@@ -102,7 +105,7 @@ impl Db {
                 .next()
             {
                 pic.rect = mv.rect;
-                pic.moved = Some((m.author, m.ts, m.id));
+                pic.moved = Some((m.person(), m.ts, m.id));
             }
             out.push(pic);
         }

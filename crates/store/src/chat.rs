@@ -40,8 +40,11 @@ pub struct Quote {
 pub struct ChatMessage {
     /// Record id.
     pub id: RecordId,
-    /// Author.
+    /// Author: the person (their account).
     pub author: AuthorKey,
+    /// The device that signed it (the person's own key unless they wrote from a linked or
+    /// restored device).
+    pub device: AuthorKey,
     /// Timestamp.
     pub ts: Hlc,
     /// The latest text; `None` once deleted.
@@ -179,6 +182,8 @@ impl Db {
                 Row::Gone(author, by_owner) => out.push(ChatMessage {
                     id: slot.id,
                     author,
+                    // Its record is gone: the person is all that is known.
+                    device: author,
                     ts: Hlc(slot.ts as u64),
                     text: None,
                     reply_to: None,
@@ -255,7 +260,7 @@ impl Db {
         rec: Record,
         c: confab_core::ChatBody,
     ) -> Result<ChatMessage, StoreError> {
-        let edit = latest_edit(&self.conn, s, &rec.id, &rec.author)?;
+        let edit = latest_edit(&self.conn, s, &rec.id, &rec.person())?;
         let edited = edit.is_some();
         let text = edit.unwrap_or(c.text);
         let mentions: Vec<AuthorKey> = self
@@ -272,7 +277,8 @@ impl Db {
         };
         Ok(ChatMessage {
             id: rec.id,
-            author: rec.author,
+            author: rec.person(),
+            device: rec.author,
             ts: rec.ts,
             text: Some(text),
             reply_to,
@@ -305,7 +311,7 @@ impl Db {
         for raw in raws {
             let rec = Record::decode(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             if let Ok(Body::Reaction(r)) = s.decrypt(&rec) {
-                let e = newest.entry((rec.author, r.emoji)).or_insert((rec.ts, r.on));
+                let e = newest.entry((rec.person(), r.emoji)).or_insert((rec.ts, r.on));
                 if rec.ts > e.0 {
                     *e = (rec.ts, r.on);
                 }
@@ -331,10 +337,10 @@ impl Db {
         if let Some(raw) = raw_by_id(&self.conn, target)? {
             let rec = Record::decode(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             if let Ok(Body::Chat(c)) = s.decrypt(&rec) {
-                let text = latest_edit(&self.conn, s, target, &rec.author)?.unwrap_or(c.text);
+                let text = latest_edit(&self.conn, s, target, &rec.person())?.unwrap_or(c.text);
                 return Ok(Quote {
                     id: *target,
-                    author: Some(rec.author),
+                    author: Some(rec.person()),
                     text: Some(text),
                     deleted: false,
                 });

@@ -58,7 +58,7 @@ pub(crate) fn link(tx: &Transaction<'_>, rec: &Record, kind: RecordKind) -> Resu
             kind.code(),
             rec.id.0,
             rec.space.0,
-            rec.author.0,
+            rec.person().0,
             rec.ts.0 as i64
         ])?;
     }
@@ -95,7 +95,7 @@ pub(crate) fn note_files(
             i as i64,
             f.blob,
             rec.space.0,
-            rec.author.0,
+            rec.person().0,
             rec.ts.0 as i64,
             f.name,
             f.size as i64,
@@ -269,8 +269,8 @@ pub(crate) fn admit(
                 }
             }
             if deleted {
-                if let Some(by_owner) = held_delete(tx, space, &rec.id, &rec.author)? {
-                    delete_message(tx, space, &rec.id, rec.ts.0, &rec.author, by_owner, &mut fx)?;
+                if let Some(by_owner) = held_delete(tx, space, &rec.id, &rec.person())? {
+                    delete_message(tx, space, &rec.id, rec.ts.0, &rec.person(), by_owner, &mut fx)?;
                     fx.self_gone = true;
                     return Ok(fx);
                 }
@@ -279,7 +279,7 @@ pub(crate) fn admit(
             note_mentions(tx, rec, rec.ts.0, &rec.id, &c.mentions)?;
             note_files(tx, rec, &c.files)?;
             let edit = if edited {
-                latest_edit(tx, space, &rec.id, &rec.author)?
+                latest_edit(tx, space, &rec.id, &rec.person())?
             } else {
                 None
             };
@@ -301,14 +301,14 @@ pub(crate) fn admit(
                 .query_row([&target.0], |r| r.get(0))
                 .optional()?;
             if let Some(Some(a)) = gone_author {
-                if a == rec.author.0 {
+                if a == rec.person().0 {
                     // An edit of a message its author deleted: its text goes too.
                     tx.prepare_cached("DELETE FROM records WHERE id = ?1")?
                         .execute([&rec.id.0])?;
                     tx.prepare_cached(
                         "INSERT OR IGNORE INTO gone (space, ts, id, kind, author, by_owner) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
                     )?
-                    .execute(params![rec.space.0, rec.ts.0 as i64, rec.id.0, rec.kind.code(), rec.author.0])?;
+                    .execute(params![rec.space.0, rec.ts.0 as i64, rec.id.0, rec.kind.code(), rec.person().0])?;
                     fx.gone.push((rec.space, rec.sync_key()));
                     fx.self_gone = true;
                     return Ok(fx);
@@ -320,9 +320,9 @@ pub(crate) fn admit(
                 .query_row([&target.0], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             if let Some((author, ts)) = target_row {
-                if author == rec.author.0 {
+                if author == rec.person().0 {
                     note_mentions(tx, rec, ts as u64, &target, &e.mentions)?;
-                    if let Some(text) = latest_edit(tx, space, &target, &rec.author)? {
+                    if let Some(text) = latest_edit(tx, space, &target, &rec.person())? {
                         reindex(tx, &target, &text)?;
                     }
                 }
@@ -331,7 +331,7 @@ pub(crate) fn admit(
         Body::Delete(d) => {
             link(tx, rec, RecordKind::Delete)?;
             let target = rec.refs[0];
-            let by_owner = rec.author == space.owner;
+            let by_owner = rec.person() == space.owner;
             let target_row: Option<(Vec<u8>, i64)> = tx
                 .prepare_cached("SELECT author, ts FROM records WHERE id = ?1 AND kind = 1")?
                 .query_row([&target.0], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -339,14 +339,14 @@ pub(crate) fn admit(
             match target_row {
                 Some((author, ts)) => {
                     let author = AuthorKey(crate::db::blob32(author)?);
-                    if author == rec.author || by_owner {
+                    if author == rec.person() || by_owner {
                         delete_message(
                             tx,
                             space,
                             &target,
                             ts as u64,
                             &author,
-                            author != rec.author,
+                            author != rec.person(),
                             &mut fx,
                         )?;
                     }
@@ -373,7 +373,7 @@ pub(crate) fn admit(
                  WHERE excluded.ts > profiles.ts",
             )?
             .execute(params![
-                rec.author.0,
+                rec.person().0,
                 p.name,
                 p.color.to_string(),
                 rec.ts.0 as i64,

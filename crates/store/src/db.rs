@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use confab_core::space::Epoch;
 use confab_core::{AuthorKey, Body, Record, RecordKind, Space, SpaceId, SpaceKey, SpaceKind, Verified};
-use ed25519_dalek::SigningKey;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::feed::{Change, Feed, Origin, Subscriber};
@@ -20,7 +19,7 @@ pub struct Db {
     pub(crate) spaces: HashMap<SpaceId, Space>,
     /// Space ids in the order they were joined.
     pub(crate) order: Vec<SpaceId>,
-    me: Option<SigningKey>,
+    me: Option<confab_core::Identity>,
     feed: Feed,
     /// Conversations and search are kept up to date on insert (off only to measure their cost).
     pub(crate) conversations: bool,
@@ -33,7 +32,7 @@ pub struct Db {
 fn execute_rotation(
     tx: &Transaction<'_>,
     space: &Space,
-    me: Option<&SigningKey>,
+    me: Option<confab_core::Signer<'_>>,
     before: &Space,
     since: u64,
     report: &mut InsertReport,
@@ -123,7 +122,7 @@ fn insert_row(
         rec.ts.0 as i64,
         rec.id.0,
         rec.kind.code(),
-        rec.author.0,
+        rec.person().0,
         rec.expires.map(|e| e as i64),
         rec.encoded(),
         doc
@@ -210,9 +209,10 @@ impl Db {
         &mut self.conn
     }
 
-    /// Sets this member's signing key, used to open the key boxes of rotations.
-    pub fn set_me(&mut self, key: SigningKey) -> Result<(), StoreError> {
-        self.me = Some(key);
+    /// Sets this member's identity: its device key opens the key boxes of rotations and signs
+    /// its own records again when a rotation needs it.
+    pub fn set_me(&mut self, me: confab_core::Identity) -> Result<(), StoreError> {
+        self.me = Some(me);
         self.reload_spaces()
     }
 
@@ -277,6 +277,14 @@ impl Db {
                 });
             }
         }
+        let mut revoked = std::collections::BTreeMap::new();
+        {
+            let mut q = self.conn.prepare("SELECT device, at_ms FROM revocations")?;
+            for row in q.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)))? {
+                let (d, at) = row?;
+                revoked.insert(AuthorKey(blob32(d)?), at as u64);
+            }
+        }
         let mut stmt = self
             .conn
             .prepare("SELECT kind, name, key, owner FROM spaces ORDER BY joined_at, id")?;
@@ -295,6 +303,7 @@ impl Db {
             let kind: SpaceKind = kind.parse().map_err(StoreError::Corrupt)?;
             let mut s = Space::from_parts(kind, name, SpaceKey(blob32(key)?), AuthorKey(blob32(owner)?));
             s.epochs = epochs.remove(&s.id).unwrap_or_default();
+            s.revoked = revoked.clone();
             order.push(s.id);
             spaces.insert(s.id, s);
         }
@@ -428,6 +437,7 @@ impl Db {
                     continue;
                 }
                 note_erase(&tx, &rec)?;
+                crate::people::note_device(&tx, &rec)?;
                 if let Some(d) = doc {
                     self.last_doc = d;
                 }
@@ -440,10 +450,24 @@ impl Db {
                 if fx.self_gone {
                     continue;
                 }
+                if let Body::Revoke(r) = &body {
+                    tx.prepare_cached(
+                        "INSERT INTO revocations (device, account, at_ms, revocation) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (device) DO UPDATE SET at_ms = excluded.at_ms, revocation = excluded.revocation
+                         WHERE excluded.at_ms < revocations.at_ms",
+                    )?
+                    .execute(params![r.device.0, r.account.0, r.at_ms as i64, r.encode()])?;
+                    for s in self.spaces.values_mut() {
+                        s.note_revoked(r.device, r.at_ms);
+                    }
+                }
                 if let Body::Rekey(r) = &body {
                     let space = self.spaces.get_mut(&rec.space).expect("checked above");
                     let before = space.clone();
-                    let key = self.me.as_ref().and_then(|me| space.open_rekey(r, me));
+                    let key = self
+                        .me
+                        .as_ref()
+                        .and_then(|me| space.open_rekey(r, me.signing_key()));
                     match space.apply_rekey(rec.ts.0, r, key) {
                         Ok(true) => {
                             let e = &space.epochs[r.epoch as usize - 1];
@@ -466,7 +490,7 @@ impl Db {
             execute_rotation(
                 &tx,
                 &self.spaces[&before.id],
-                self.me.as_ref(),
+                self.me.as_ref().map(|me| me.signer()),
                 &before,
                 since,
                 &mut report,

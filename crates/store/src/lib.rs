@@ -120,8 +120,10 @@ pub struct Inserted {
     pub space: SpaceId,
     /// Its kind.
     pub kind: RecordKind,
-    /// Its author.
+    /// Its author (the device that signed it).
     pub author: AuthorKey,
+    /// The person: its author's account.
+    pub person: AuthorKey,
     /// Its timestamp.
     pub ts: Hlc,
     /// Its reconciliation key.
@@ -142,6 +144,7 @@ impl Inserted {
             space: rec.space,
             kind: rec.kind,
             author: rec.author,
+            person: rec.person(),
             ts: rec.ts,
             key: rec.sync_key(),
             refs: rec.refs.clone(),
@@ -354,8 +357,33 @@ impl Store {
     }
 
     /// Gives the store this member's signing key, which opens the key boxes of rotations.
-    pub fn set_me(&self, key: ed25519_dalek::SigningKey) -> Pending<()> {
-        self.call(move |db| db.set_me(key))
+    pub fn set_me(&self, me: confab_core::Identity) -> Pending<()> {
+        self.call(move |db| db.set_me(me))
+    }
+
+    /// The devices of a person this store has seen (not the account's own key).
+    pub fn devices_of(&self, account: AuthorKey) -> Pending<Vec<AuthorKey>> {
+        self.call(move |db| db.devices_of(&account))
+    }
+
+    /// The account of a device, if this store has seen its certificate.
+    pub fn account_of(&self, device: AuthorKey) -> Pending<Option<AuthorKey>> {
+        self.call(move |db| db.account_of(&device))
+    }
+
+    /// Keeps a certificate this device issued.
+    pub fn add_device(&self, cert: confab_core::account::DeviceCert) -> Pending<()> {
+        self.call(move |db| db.add_device(&cert))
+    }
+
+    /// A person's devices: (device, certificate issued ms, revoked from ms).
+    pub fn device_list(&self, account: AuthorKey) -> Pending<Vec<(AuthorKey, u64, Option<u64>)>> {
+        self.call(move |db| db.device_list(&account))
+    }
+
+    /// Ids of the records one device signed in a space.
+    pub fn device_record_ids(&self, space: SpaceId, device: AuthorKey) -> Pending<Vec<RecordId>> {
+        self.call(move |db| db.device_record_ids(&space, &device))
     }
 
     /// The members of a space as this store knows them.

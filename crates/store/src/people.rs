@@ -13,10 +13,13 @@ use crate::StoreError;
 /// A member of a space as this store knows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Member {
-    /// Peer id.
+    /// Peer id (of the person's account).
     pub peer: String,
     /// Its public key.
     pub author: AuthorKey,
+    /// The person's devices other than the account's own key, as far as this store has seen
+    /// them (by the certificates their records carry).
+    pub devices: Vec<AuthorKey>,
     /// Owner, member, or removed.
     pub role: Role,
     /// Records of theirs this store holds.
@@ -25,7 +28,117 @@ pub struct Member {
     pub last_ms: Option<u64>,
 }
 
+/// Keeps the device certificate a version 2 record carries (its signature was checked with
+/// the record's).
+pub(crate) fn note_device(
+    tx: &rusqlite::Transaction<'_>,
+    rec: &confab_core::Record,
+) -> Result<(), StoreError> {
+    if let Some(c) = &rec.cert {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO devices (account, device, issued, cert) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![c.account.0, c.device.0, c.issued_ms as i64, c.encode()])?;
+    }
+    Ok(())
+}
+
 impl Db {
+    /// Keeps a certificate this device issued (linking a new device), before any record of
+    /// that device is seen.
+    pub fn add_device(&mut self, cert: &confab_core::account::DeviceCert) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO devices (account, device, issued, cert) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                cert.account.0,
+                cert.device.0,
+                cert.issued_ms as i64,
+                cert.encode()
+            ])?;
+        Ok(())
+    }
+
+    /// The devices of `account` this store has seen, oldest certificate first.
+    pub fn devices_of(&mut self, account: &AuthorKey) -> Result<Vec<AuthorKey>, StoreError> {
+        let mut q = self
+            .conn
+            .prepare_cached("SELECT device FROM devices WHERE account = ?1 ORDER BY issued, device")?;
+        let rows = q.query_map([account.0], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = Vec::new();
+        for d in rows {
+            out.push(AuthorKey(blob32(d?)?));
+        }
+        Ok(out)
+    }
+
+    /// A person's devices as this store knows them: each with when its certificate was
+    /// issued (ms) and, if revoked, from when; the account's own key is not listed.
+    pub fn device_list(
+        &mut self,
+        account: &AuthorKey,
+    ) -> Result<Vec<(AuthorKey, u64, Option<u64>)>, StoreError> {
+        let mut q = self.conn.prepare_cached(
+            "SELECT d.device, d.issued, r.at_ms FROM devices d LEFT JOIN revocations r ON r.device = d.device \
+             WHERE d.account = ?1 \
+             UNION SELECT r.device, NULL, r.at_ms FROM revocations r \
+             WHERE r.account = ?1 AND r.device NOT IN (SELECT device FROM devices WHERE account = ?1)",
+        )?;
+        let rows = q.query_map([account.0], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (d, issued, at) = row?;
+            out.push((
+                AuthorKey(blob32(d)?),
+                issued.unwrap_or(0) as u64,
+                at.map(|a| a as u64),
+            ));
+        }
+        out.sort_by_key(|(d, issued, _)| (*issued, d.0));
+        Ok(out)
+    }
+
+    /// Ids of the records one device signed in a space (the `author` column names people, so
+    /// each of the person's records is read to find the device).
+    pub fn device_record_ids(
+        &mut self,
+        space: &SpaceId,
+        device: &AuthorKey,
+    ) -> Result<Vec<confab_core::RecordId>, StoreError> {
+        let Some(account) = self.account_of(device)? else {
+            return self.author_record_ids(space, device);
+        };
+        let mut q = self
+            .conn
+            .prepare_cached("SELECT raw FROM records WHERE space = ?1 AND author = ?2")?;
+        let rows = q.query_map(params![space.0, account.0], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = Vec::new();
+        for raw in rows {
+            let rec = confab_core::Record::decode(&raw?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if rec.author == *device {
+                out.push(rec.id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The account a device belongs to, if this store has seen its certificate.
+    pub fn account_of(&mut self, device: &AuthorKey) -> Result<Option<AuthorKey>, StoreError> {
+        let a: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT account FROM devices WHERE device = ?1")?
+            .query_row([device.0], |r| r.get(0))
+            .optional()?;
+        a.map(|a| Ok(AuthorKey(blob32(a)?))).transpose()
+    }
+
     /// Mutes or unmutes a space's notifications. False if the space is not joined.
     pub fn set_muted(&mut self, space: &SpaceId, muted: bool) -> Result<bool, StoreError> {
         let n = self.conn.execute(
@@ -101,12 +214,28 @@ impl Db {
             authors.extend(e.removed.iter().map(|a| a.0));
         }
         authors.remove(&space.owner.0);
+        // A removal lists a person's devices beside the person: show the person only.
+        let mut devices: HashMap<[u8; 32], Vec<AuthorKey>> = HashMap::new();
+        let mut account_of: HashMap<[u8; 32], [u8; 32]> = HashMap::new();
+        {
+            let mut q = self
+                .conn
+                .prepare_cached("SELECT account, device FROM devices ORDER BY account, issued, device")?;
+            for row in q.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)))? {
+                let (a, d) = row?;
+                let (a, d) = (blob32(a)?, blob32(d)?);
+                account_of.insert(d, a);
+                devices.entry(a).or_default().push(AuthorKey(d));
+            }
+        }
+        authors.retain(|a| !account_of.contains_key(a));
         let describe = |a: [u8; 32]| {
             let role = space.role_of(&AuthorKey(a));
             let (records, last) = counts.get(&a).copied().map_or((0, None), |(n, ts)| (n, Some(ts)));
             Member {
                 peer: AuthorKey(a).peer_id(),
                 author: AuthorKey(a),
+                devices: devices.get(&a).cloned().unwrap_or_default(),
                 role,
                 records,
                 last_ms: last.map(|ts| confab_core::Hlc(ts).ms()),

@@ -3,7 +3,7 @@
 use rusqlite_migration::{Migrations, M};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: usize = 9;
+pub const SCHEMA_VERSION: usize = 10;
 
 /// Oldest SQLite trusted with a WAL database opened by several connections (3.51.3 fixed a
 /// WAL-reset corruption bug).
@@ -23,6 +23,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0007_conversations.sql")),
         M::up(include_str!("migrations/0008_files.sql")),
         M::up(include_str!("migrations/0009_profile_pictures.sql")),
+        M::up(include_str!("migrations/0010_devices.sql")),
     ])
 }
 

@@ -200,7 +200,7 @@ impl Db {
             };
             let (title, body) = match space.decrypt(&rec) {
                 Ok(Body::Chat(c)) => {
-                    let text = crate::conversation::latest_edit(&self.conn, space, &rec.id, &rec.author)?;
+                    let text = crate::conversation::latest_edit(&self.conn, space, &rec.id, &rec.person())?;
                     (String::new(), text.unwrap_or(c.text))
                 }
                 Ok(Body::News(n)) => (n.title, n.body),
@@ -217,7 +217,7 @@ impl Db {
                 space: rec.space,
                 id: rec.id,
                 kind: rec.kind,
-                author: rec.author,
+                author: rec.person(),
                 ts: rec.ts,
                 snippet,
                 highlights,

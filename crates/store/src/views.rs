@@ -12,8 +12,10 @@ use crate::StoreError;
 pub struct Stroke {
     /// Record id.
     pub id: RecordId,
-    /// Author.
+    /// Author: the person.
     pub author: AuthorKey,
+    /// The device that signed it.
+    pub device: AuthorKey,
     /// Timestamp.
     pub ts: Hlc,
     /// Points.
@@ -29,8 +31,10 @@ pub struct Stroke {
 pub struct NewsIssue {
     /// Record id.
     pub id: RecordId,
-    /// Author (always the owner).
+    /// Author: the person (always the owner).
     pub author: AuthorKey,
+    /// The device that signed it.
+    pub device: AuthorKey,
     /// Timestamp.
     pub ts: Hlc,
     /// Title.
@@ -103,7 +107,8 @@ impl Db {
             .filter_map(|(r, b)| match b {
                 Body::News(n) => Some(NewsIssue {
                     id: r.id,
-                    author: r.author,
+                    author: r.person(),
+                    device: r.author,
                     ts: r.ts,
                     title: n.title,
                     body: n.body,
@@ -170,7 +175,8 @@ impl Db {
             .filter_map(|(r, b)| match b {
                 Body::Stroke(s) => Some(Stroke {
                     id: r.id,
-                    author: r.author,
+                    author: r.person(),
+                    device: r.author,
                     ts: r.ts,
                     points: s.points,
                     color: s.color,

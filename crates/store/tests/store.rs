@@ -102,6 +102,92 @@ fn upgrade_from_version_1_keeps_data() {
     migrations().validate().unwrap();
 }
 
+/// A store from before accounts (schema 9) opens, keeps what it held, and from then on takes a
+/// person's records from their other devices as the same person's.
+#[test]
+fn upgrade_from_before_accounts_keeps_records_and_learns_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE);
+    let laptop = Identity::generate();
+    let other = Identity::generate();
+    let room = Space::create(SpaceKind::Chat, "room", laptop.author()).unwrap();
+    let t = now_ms();
+    let old = seal(
+        &room,
+        &laptop,
+        &chat("from before"),
+        Hlc::new(t - 2_000, 0),
+        None,
+        vec![],
+    );
+    let theirs = seal(
+        &room,
+        &other,
+        &chat("a member"),
+        Hlc::new(t - 1_500, 0),
+        None,
+        vec![],
+    );
+    {
+        let mut c = Connection::open(&path).unwrap();
+        migrations().to_version(&mut c, 9).unwrap();
+        c.execute(
+            "INSERT INTO spaces (id, kind, name, key, owner, joined_at) VALUES (?1, 'chat', ?2, ?3, ?4, 1)",
+            rusqlite::params![room.id.0, room.name, room.key.0, room.owner.0],
+        )
+        .unwrap();
+        for r in [&old, &theirs] {
+            c.execute(
+                "INSERT INTO records (space, ts, id, kind, author, expires, raw) VALUES (?1, ?2, ?3, 1, ?4, NULL, ?5)",
+                rusqlite::params![room.id.0, r.ts.0 as i64, r.id.0, r.author.0, r.encoded()],
+            )
+            .unwrap();
+        }
+    }
+    let store = Store::open(&path).unwrap();
+    let texts = |s: &Store| -> Vec<(String, confab_core::AuthorKey)> {
+        s.chat_messages(room.id)
+            .wait()
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.text.unwrap(), m.author))
+            .collect()
+    };
+    assert_eq!(
+        texts(&store),
+        vec![
+            ("from before".into(), laptop.author()),
+            ("a member".into(), other.author())
+        ]
+    );
+    // The same person writes from a phone certified by the account.
+    let pdir = tempfile::tempdir().unwrap();
+    let phone = Identity::create_device(pdir.path(), laptop.account_secret().unwrap(), t).unwrap();
+    let new = seal_as(&room, &phone, "from the phone", Hlc::new(t - 1_000, 0));
+    assert_eq!(new.version(), 2);
+    store.insert(vec![v(new.clone())], Origin::Sync).wait().unwrap();
+    let msgs = store.chat_messages(room.id).wait().unwrap();
+    assert_eq!(msgs[2].author, laptop.author(), "the person");
+    assert_eq!(msgs[2].device, phone.author(), "their device");
+    let members = store.members(room.id).wait().unwrap();
+    assert_eq!(members.len(), 2, "the owner and the member: {members:?}");
+    assert_eq!(members[0].author, laptop.author());
+    assert_eq!(members[0].devices, vec![phone.author()]);
+    assert_eq!(members[0].records, 2);
+    assert_eq!(
+        store.account_of(phone.author()).wait().unwrap(),
+        Some(laptop.author())
+    );
+    drop(store);
+    let c = Connection::open(&path).unwrap();
+    let uv: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(uv as usize, SCHEMA_VERSION);
+}
+
+fn seal_as(space: &Space, who: &Identity, text: &str, ts: Hlc) -> Record {
+    space.seal(who, &chat(text), ts, None, vec![]).unwrap()
+}
+
 #[test]
 fn refused_records_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -317,8 +403,8 @@ fn a_rotation_reseals_what_a_member_wrote_before_hearing_of_it_and_refuses_the_r
     let (owner, b, gone) = (Identity::generate(), Identity::generate(), Identity::generate());
     let space = Space::create(SpaceKind::Chat, "room", owner.author()).unwrap();
     let (sa, sb) = (Store::in_memory().unwrap(), Store::in_memory().unwrap());
-    sa.set_me(owner.signing_key().clone()).wait().unwrap();
-    sb.set_me(b.signing_key().clone()).wait().unwrap();
+    sa.set_me(owner.clone()).wait().unwrap();
+    sb.set_me(b.clone()).wait().unwrap();
     for s in [&sa, &sb] {
         s.add_space(space.clone()).wait().unwrap();
     }
@@ -428,7 +514,7 @@ fn a_rotation_reseals_what_a_member_wrote_before_hearing_of_it_and_refuses_the_r
 
     // The removed member's own store, given the rotation, holds no key for the new epoch.
     let sg = Store::in_memory().unwrap();
-    sg.set_me(gone.signing_key().clone()).wait().unwrap();
+    sg.set_me(gone.clone()).wait().unwrap();
     sg.add_space(space.clone()).wait().unwrap();
     sg.insert(vec![v(first), v(rekey)], Origin::Sync).wait().unwrap();
     let g_view = sg.space(space.id).wait().unwrap().unwrap();
@@ -447,7 +533,7 @@ fn a_newsletter_takes_join_records_from_subscribers_and_issues_from_its_owner_on
     let (owner, sub) = (Identity::generate(), Identity::generate());
     let letter = Space::create(SpaceKind::News, "Weekly", owner.author()).unwrap();
     let s = Store::in_memory().unwrap();
-    s.set_me(owner.signing_key().clone()).wait().unwrap();
+    s.set_me(owner.clone()).wait().unwrap();
     s.add_space(letter.clone()).wait().unwrap();
     let ts = Hlc::new(now_ms(), 0);
     let join = seal(
@@ -493,7 +579,7 @@ fn every_commit_is_told_to_subscribers_before_the_reply() {
     let (owner, b) = (Identity::generate(), Identity::generate());
     let space = Space::create(SpaceKind::Chat, "room", owner.author()).unwrap();
     let store = Store::in_memory().unwrap();
-    store.set_me(b.signing_key().clone()).wait().unwrap();
+    store.set_me(b.clone()).wait().unwrap();
     let seen: Arc<Mutex<Vec<Arc<Change>>>> = Arc::default();
     let sink = seen.clone();
     store

@@ -48,6 +48,9 @@ impl Syncer {
         if peer.is_some_and(|p| known.removed_since(&p).is_some()) {
             return refuse("you were removed from this space");
         }
+        if peer.is_some_and(|p| known.revoked.contains_key(&p)) {
+            return refuse("this device was revoked by its account");
+        }
         if !known.is_current_member() {
             return refuse("this member was removed from the space");
         }

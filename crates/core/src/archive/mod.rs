@@ -83,6 +83,7 @@ pub fn kind_name(kind: RecordKind) -> &'static str {
         RecordKind::Delete => "delete",
         RecordKind::Picture => "picture",
         RecordKind::Move => "move",
+        RecordKind::Revoke => "revoke",
     }
 }
 
@@ -526,6 +527,13 @@ pub enum Readable {
         /// Its new place.
         rect: Rect,
     },
+    /// A person's account revoked one of their devices.
+    Revoke {
+        /// The device (peer id).
+        device: String,
+        /// From when (ms): what it signs from then on does not count.
+        at_ms: u64,
+    },
 }
 
 fn peers(keys: &[[u8; 32]]) -> Vec<String> {
@@ -580,6 +588,10 @@ impl Readable {
                 rect: p.rect,
             },
             Body::Move(m) => Readable::Move { rect: m.rect },
+            Body::Revoke(r) => Readable::Revoke {
+                device: r.device.peer_id(),
+                at_ms: r.at_ms,
+            },
         }
     }
 
@@ -598,6 +610,7 @@ impl Readable {
             Readable::Delete { .. } => RecordKind::Delete,
             Readable::Picture { .. } => RecordKind::Picture,
             Readable::Move { .. } => RecordKind::Move,
+            Readable::Revoke { .. } => RecordKind::Revoke,
         }
     }
 }

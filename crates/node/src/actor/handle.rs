@@ -57,6 +57,8 @@ pub(crate) struct Status {
 pub(crate) struct NodeHandle {
     pub(super) cmd: mpsc::UnboundedSender<Command>,
     pub(super) events: broadcast::Sender<NodeEvent>,
+    /// The link tickets this device issued (the actor answers new devices from them).
+    pub(crate) links: std::sync::Arc<std::sync::Mutex<crate::policy::link::Links>>,
 }
 
 impl NodeHandle {

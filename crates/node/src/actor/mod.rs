@@ -15,6 +15,7 @@ mod blob_serve;
 mod blob_tasks;
 mod blobs;
 mod handle;
+mod link;
 mod network;
 mod periodic;
 mod sync;
@@ -76,6 +77,8 @@ pub(crate) enum Report {
 /// The actor's state.
 struct Actor {
     engine: Engine,
+    /// The link tickets this device issued (shared with the handles that issue and approve).
+    links: Arc<std::sync::Mutex<crate::policy::link::Links>>,
     net: NetHandle,
     me: PeerId,
     events: broadcast::Sender<NodeEvent>,
@@ -204,8 +207,10 @@ pub(crate) async fn spawn(engine: Engine, cfg: NodeConfig) -> Result<NodeHandle,
     let (gossip_tx, gossip_rx) = mpsc::channel(8192);
     tokio::spawn(tasks::gossip_worker(store, net.clone(), gossip_rx));
     let now = Instant::now();
+    let links = Arc::new(std::sync::Mutex::new(crate::policy::link::Links::default()));
     let mut actor = Actor {
         me: net.local_peer_id(),
+        links: links.clone(),
         engine,
         net,
         events: events.clone(),
@@ -243,7 +248,11 @@ pub(crate) async fn spawn(engine: Engine, cfg: NodeConfig) -> Result<NodeHandle,
         actor.watch(s);
     }
     tokio::spawn(actor.run(cmd_rx, net_rx, feed_rx, reports_rx));
-    Ok(NodeHandle { cmd: cmd_tx, events })
+    Ok(NodeHandle {
+        cmd: cmd_tx,
+        events,
+        links,
+    })
 }
 
 impl Actor {
@@ -395,16 +404,32 @@ impl Actor {
                     self.offer_joins(inserted);
                 }
                 for r in inserted.iter() {
-                    let removed = self
-                        .spaces
-                        .get(&r.space)
-                        .is_some_and(|s| s.role_of(&r.author) == Role::Removed);
+                    let removed = self.spaces.get(&r.space).is_some_and(|s| {
+                        s.role_of(&r.author) == Role::Removed || s.role_of(&r.person) == Role::Removed
+                    });
                     if !removed {
                         self.add_member(r.author);
                     }
                 }
                 for s in rotated {
                     self.on_rotation(s.clone());
+                }
+                if *origin != Origin::Local {
+                    // Another device of an owner revoked a device: the owner's key holder
+                    // rotates the space without it.
+                    for r in inserted.iter() {
+                        if let confab_core::Body::Revoke(rev) = &r.body {
+                            if let Some(s) = self.spaces.get(&r.space) {
+                                if s.owner == self.engine.me() {
+                                    tokio::spawn(crate::devices::on_revocation(
+                                        self.engine.clone(),
+                                        s.clone(),
+                                        rev.device,
+                                    ));
+                                }
+                            }
+                        }
+                    }
                 }
                 let files = inserted.iter().any(|r| match &r.body {
                     confab_core::Body::Chat(c) => !c.files.is_empty(),

@@ -118,6 +118,7 @@ impl Actor {
                 ));
             }
             NetEvent::BlobRequest { peer, id, frame } => self.blob_request(peer, id, frame),
+            NetEvent::LinkRequest { peer, id, frame } => self.link_request(peer, id, frame),
             NetEvent::Dropped { peer, reason } => {
                 self.emit(NodeEvent::PeerDropped {
                     peer: peer.to_string(),

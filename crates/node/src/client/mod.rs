@@ -77,7 +77,7 @@ impl Client {
             Err(e) => warn!("local socket: {e}; `confab` commands cannot reach this node"),
         }
         Ok(Client {
-            peer_id: svc.engine.me().peer_id(),
+            peer_id: svc.engine.device().peer_id(),
             backend: Backend::Local {
                 svc: Box::new(svc),
                 _lock: None,
@@ -104,7 +104,7 @@ impl Client {
                 let _ = std::fs::remove_file(ipc::socket_path(dir));
                 let engine = Engine::open(dir).await?;
                 return Ok(Client {
-                    peer_id: engine.me().peer_id(),
+                    peer_id: engine.device().peer_id(),
                     backend: Backend::Local {
                         svc: Box::new(Service { engine, node: None }),
                         _lock: Some(Arc::new(lock)),
@@ -294,6 +294,48 @@ impl Client {
     /// was asked and agreed to see it.
     pub async fn identity_phrase(&self, confirmed: bool) -> Result<PhraseView, NodeError> {
         self.call(IdentityPhrase { confirmed }).await
+    }
+
+    /// This person's devices.
+    pub async fn devices(&self) -> Result<Vec<DeviceView>, NodeError> {
+        self.call(DeviceList {}).await
+    }
+
+    /// Makes a one-time link ticket for a new device of this person (the node must run).
+    pub async fn link_ticket(&self, ttl_secs: Option<u64>) -> Result<LinkTicketView, NodeError> {
+        self.call(DeviceLinkTicket { ttl_secs }).await
+    }
+
+    /// Approves the new device that asked with the ticket of `code`.
+    pub async fn approve_device(&self, code: &str) -> Result<DeviceView, NodeError> {
+        self.call(DeviceApprove {
+            code: code.to_string(),
+        })
+        .await
+    }
+
+    /// Revokes one of this person's devices (on a device that holds the account secret).
+    pub async fn revoke_device(&self, device: &str) -> Result<DeviceRevokedView, NodeError> {
+        self.call(DeviceRevoke {
+            device: device.to_string(),
+        })
+        .await
+    }
+
+    /// Writes an encrypted backup of this person to `out`, sealed with `passphrase`
+    /// (the records too if `with_records`).
+    pub async fn backup_create(
+        &self,
+        out: &std::path::Path,
+        passphrase: &str,
+        with_records: bool,
+    ) -> Result<crate::view::BackupView, NodeError> {
+        self.call(BackupCreate {
+            out: out.to_path_buf(),
+            passphrase: passphrase.to_string(),
+            with_records,
+        })
+        .await
     }
 
     /// Sets this person's picture from a picture file (cut square, made small), or removes

@@ -3,6 +3,7 @@
 //! operation is a serde type (its params on the socket) with a method name and an output
 //! view; [`dispatch`] finds one by name.
 
+mod account;
 mod archive;
 mod board;
 mod chat;
@@ -23,6 +24,7 @@ use crate::actor::NodeHandle;
 use crate::engine::Engine;
 use crate::NodeError;
 
+pub(crate) use account::*;
 pub(crate) use archive::*;
 pub use board::DEFAULT_PICTURE_SIDE;
 pub(crate) use board::*;
@@ -111,6 +113,11 @@ macro_rules! methods {
 methods!(
     Id,
     IdentityPhrase,
+    BackupCreate,
+    DeviceList,
+    DeviceRevoke,
+    DeviceLinkTicket,
+    DeviceApprove,
     Status,
     Peers,
     Dial,

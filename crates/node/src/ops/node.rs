@@ -16,15 +16,13 @@ impl Op for Id {
     const METHOD: &'static str = "id";
     type Output = MeView;
     async fn run(self, svc: &Service) -> Result<MeView, NodeError> {
-        let me = svc.engine.me();
+        let me = svc.engine.device();
         let listening = match &svc.node {
             Some(n) => n.status().await?.listening,
             None => Vec::new(),
         };
         Ok(MeView {
-            // Linked devices (issue 16) will carry their account's certificate; until then
-            // every identity is its own account.
-            account: me.peer_id(),
+            account: svc.engine.me().peer_id(),
             peer_id: me.peer_id(),
             short: me.short(),
             data_dir: svc.engine.dir().display().to_string(),
@@ -42,7 +40,7 @@ impl Op for Status {
     const METHOD: &'static str = "status";
     type Output = StatusView;
     async fn run(self, svc: &Service) -> Result<StatusView, NodeError> {
-        let peer_id = svc.engine.me().peer_id();
+        let peer_id = svc.engine.device().peer_id();
         Ok(match &svc.node {
             Some(n) => {
                 let s = n.status().await?;
@@ -173,9 +171,15 @@ impl Op for IdentityPhrase {
             ));
         }
         let id = svc.engine.identity();
+        let Some(secret) = id.account_secret() else {
+            return Err(NodeError::Refused(format!(
+                "this device does not hold the secret of the account {}: show the phrase on the device that does",
+                id.account().peer_id()
+            )));
+        };
         Ok(crate::view::PhraseView {
-            account: id.peer_id(),
-            words: confab_core::account::phrase(&id.signing_key().to_bytes()),
+            account: id.account().peer_id(),
+            words: confab_core::account::phrase(&secret.to_bytes()),
         })
     }
 }

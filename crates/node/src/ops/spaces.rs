@@ -81,7 +81,7 @@ impl Op for SpaceJoin {
         // the address book, so they are redialled if this fails).
         if let (Some(node), Ok(inviter)) = (&svc.node, t.inviter.peer_id().parse()) {
             let addrs: Vec<_> = t.addrs.iter().filter_map(|a| a.parse().ok()).collect();
-            if t.inviter != svc.engine.me() && !addrs.is_empty() {
+            if t.inviter != svc.engine.device() && !addrs.is_empty() {
                 node.dial_peer(inviter, addrs)?;
             }
             // The group's own DHT, if the ticket names one.

@@ -8,10 +8,12 @@
 //! - [`rendezvous`]: when to announce this node under a space's DHT key and when to look it up;
 //! - [`schedule`]: the periodic re-sync and expiry purge;
 //! - [`holders`]: when a peer holds everything a space had, and when to look again;
-//! - [`sessions`]: one sync session per peer at a time, re-run once if asked meanwhile.
+//! - [`sessions`]: one sync session per peer at a time, re-run once if asked meanwhile;
+//! - [`link`]: the link tickets this device issued, who claimed them, what was approved.
 
 pub mod flood;
 pub mod holders;
+pub mod link;
 pub mod live;
 pub mod redial;
 pub mod rendezvous;

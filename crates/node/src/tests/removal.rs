@@ -145,7 +145,7 @@ async fn the_owner_removes_a_member_and_the_new_key_reaches_the_others_only() {
     .encode();
     let reply = engine(&a)
         .syncer()
-        .respond_to(Some(engine(&m).me()), false, &req)
+        .respond_to(Some(engine(&m).device()), false, &req)
         .await
         .unwrap();
     let reply = confab_sync::proto::Response::decode(&reply).unwrap();

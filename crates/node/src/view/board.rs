@@ -28,7 +28,7 @@ impl StrokeView {
     pub fn of(s: &Stroke, me: &AuthorKey) -> Self {
         Self {
             id: s.id.to_string(),
-            by: Byline::of(&s.author, s.ts, me),
+            by: Byline::of(&s.author, &s.device, s.ts, me),
             points: s.points.clone(),
             color: s.color.to_string(),
             width: s.width,
@@ -59,7 +59,7 @@ impl PictureView {
     pub fn of(p: &Picture, me: &AuthorKey) -> Self {
         Self {
             id: p.id.to_string(),
-            by: Byline::of(&p.author, p.ts, me),
+            by: Byline::of(&p.author, &p.device, p.ts, me),
             file: FileView::of(&p.file),
             rect: p.rect,
             moved_by: p.moved.as_ref().map(|(who, _, _)| who.peer_id()),

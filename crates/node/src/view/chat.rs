@@ -190,7 +190,7 @@ impl MessageView {
         });
         Self {
             id: m.id.to_string(),
-            by: Byline::of(&m.author, m.ts, me),
+            by: Byline::of(&m.author, &m.device, m.ts, me),
             text: m.text.clone(),
             name: names.name(&m.author).map(str::to_string),
             color: names.color(&m.author),
@@ -217,7 +217,8 @@ impl MessageView {
         let mentions: Vec<AuthorKey> = c.mentions.iter().map(|k| AuthorKey(*k)).collect();
         let m = ChatMessage {
             id: i.id,
-            author: i.author,
+            author: i.person,
+            device: i.author,
             ts: i.ts,
             text: Some(c.text.clone()),
             reply_to: None,

@@ -10,10 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::SavedSettings;
 
+mod account;
 mod archive;
 mod board;
 mod chat;
 mod files;
+pub use account::*;
 pub use archive::*;
 pub use board::*;
 pub use chat::*;
@@ -80,8 +82,11 @@ pub struct TicketView {
 /// A member of a space.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MemberView {
-    /// Peer id.
+    /// Peer id (the person's account).
     pub peer: String,
+    /// Peer ids of the person's other devices seen here (linked or restored ones).
+    #[serde(default)]
+    pub devices: Vec<String>,
     /// Short name.
     pub short: String,
     /// `owner`, `member` or `removed`.
@@ -99,6 +104,7 @@ impl MemberView {
     pub fn of(m: &Member, me: &AuthorKey) -> Self {
         Self {
             peer: m.peer.clone(),
+            devices: m.devices.iter().map(|d| d.peer_id()).collect(),
             short: m.author.short(),
             role: m.role.as_str().to_string(),
             me: m.author == *me,
@@ -139,8 +145,12 @@ pub struct WrittenManyView {
 /// JSON object itself).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Byline {
-    /// The author's peer id.
+    /// The peer id of the device that wrote it.
     pub author: String,
+    /// The person: their account's peer id (the same as `author` unless they wrote from a
+    /// linked or restored device).
+    #[serde(default)]
+    pub account: String,
     /// The author's short name.
     pub author_short: String,
     /// Written by this identity.
@@ -155,12 +165,13 @@ pub struct Byline {
 }
 
 impl Byline {
-    /// `author`'s record dated `ts`, as `me` sees it.
-    pub fn of(author: &AuthorKey, ts: Hlc, me: &AuthorKey) -> Self {
+    /// A record by `person` from their `device`, dated `ts`, as `me` (a person) sees it.
+    pub fn of(person: &AuthorKey, device: &AuthorKey, ts: Hlc, me: &AuthorKey) -> Self {
         Self {
-            author: author.peer_id(),
-            author_short: author.short(),
-            me: author == me,
+            author: device.peer_id(),
+            account: person.peer_id(),
+            author_short: person.short(),
+            me: person == me,
             ts: ts.ms(),
             hlc: ts.0,
             tick: ts.counter(),
@@ -196,7 +207,7 @@ impl IssueView {
     /// Describes a stored issue; for one's own, how many of `holders` (peer, up to when it
     /// holds everything) hold it.
     pub fn of(n: &NewsIssue, me: &AuthorKey, holders: Option<&[(String, u64)]>) -> Self {
-        let by = Byline::of(&n.author, n.ts, me);
+        let by = Byline::of(&n.author, &n.device, n.ts, me);
         let held_by = holders
             .filter(|_| by.me)
             .map(|h| h.iter().filter(|(_, upto)| *upto >= by.ts).count());
@@ -373,6 +384,17 @@ pub enum RecordView {
         /// Record id.
         id: String,
     },
+    /// A person's account revoked one of their devices (the member list changed).
+    Revoked {
+        /// Record id.
+        id: String,
+        /// The person (peer id of the account).
+        account: String,
+        /// The device revoked.
+        device: String,
+        /// From when (ms).
+        at_ms: u64,
+    },
     /// A reaction, edit or delete of message `target` (the UI fetches it again).
     Changed {
         /// Record id.
@@ -393,7 +415,7 @@ impl RecordView {
     /// Describes a freshly stored record.
     pub fn of(i: &Inserted, me: &AuthorKey, names: &Names) -> Self {
         let id = i.id.to_string();
-        let by = || Byline::of(&i.author, i.ts, me);
+        let by = || Byline::of(&i.person, &i.author, i.ts, me);
         match &i.body {
             Body::Chat(c) => RecordView::Chat(MessageView::fresh(i, c, me, names)),
             Body::Reaction(_) | Body::Edit(_) | Body::Delete(_) => RecordView::Changed {
@@ -402,7 +424,7 @@ impl RecordView {
             },
             Body::Profile(_) => RecordView::Profile {
                 id,
-                author: i.author.peer_id(),
+                author: i.person.peer_id(),
             },
             Body::Stroke(s) => RecordView::Stroke(StrokeView {
                 id,
@@ -426,9 +448,15 @@ impl RecordView {
             },
             Body::Member(_) => RecordView::Member {
                 id,
-                author: i.author.peer_id(),
+                author: i.person.peer_id(),
             },
             Body::Rekey(_) => RecordView::Rotation { id },
+            Body::Revoke(r) => RecordView::Revoked {
+                id,
+                account: r.account.peer_id(),
+                device: r.device.peer_id(),
+                at_ms: r.at_ms,
+            },
             Body::News(n) => RecordView::News(IssueView {
                 id,
                 by: by(),
@@ -534,6 +562,12 @@ pub enum EventView {
         author: String,
         /// What to show for them.
         label: String,
+    },
+    /// A new device asks to be linked with a ticket made here: approve it with the ticket's
+    /// code.
+    LinkAsked {
+        /// Its peer id.
+        device: String,
     },
     /// A peer was dropped for misbehaving.
     Dropped {

@@ -1,0 +1,56 @@
+//! The actor's answers on `/confab/link/1`: a new device asking to be linked with a ticket
+//! this device issued (the tickets are the shared [`Links`]; issuing and approving are
+//! operations, see `crate::linking`).
+
+use confab_core::link::{self, LinkRequest, LinkResponse};
+use confab_core::AuthorKey;
+use confab_net::PeerId;
+use tracing::{info, warn};
+
+use super::Actor;
+use crate::events::NodeEvent;
+
+impl Actor {
+    pub(super) fn link_request(&mut self, peer: PeerId, id: u64, frame: Vec<u8>) {
+        let answer = match (
+            link::decode::<LinkRequest>(&frame),
+            AuthorKey::from_peer_id(&peer.to_string()),
+        ) {
+            (
+                Ok(LinkRequest::Ask {
+                    ticket,
+                    device,
+                    proof,
+                }),
+                Some(asker),
+            ) => {
+                let r = self
+                    .links
+                    .lock()
+                    .expect("the link tickets' lock is never poisoned")
+                    .ask(asker, ticket, device, proof, confab_core::now_ms());
+                match &r {
+                    LinkResponse::Pending => {
+                        info!("device {peer} asks to be linked; waiting for approval");
+                        self.emit(NodeEvent::LinkAsked {
+                            device: peer.to_string(),
+                        });
+                    }
+                    LinkResponse::Refused(why) => info!("link request from {peer} refused: {why}"),
+                    LinkResponse::Approved { .. } => info!("device {peer} linked"),
+                }
+                r
+            }
+            (Err(e), _) => {
+                warn!("dropping peer {peer}: link protocol: {e}");
+                let _ = self
+                    .net
+                    .link_respond(id, link::encode(&LinkResponse::Refused(e.to_string())));
+                let _ = self.net.disconnect(peer, format!("link protocol: {e}"));
+                return;
+            }
+            (_, None) => LinkResponse::Refused("only Ed25519 peers can be linked".into()),
+        };
+        let _ = self.net.link_respond(id, link::encode(&answer));
+    }
+}
