@@ -13,6 +13,9 @@ use confab_sync::proto::{Request, Response};
 use ed25519_dalek::SigningKey;
 use serde_bytes::ByteBuf;
 
+mod accounts;
+pub use accounts::{backup, device, link_message};
+
 /// A fixed clock for the live-frame target, so that seeds stay fresh.
 pub const NOW_MS: u64 = 1_800_000_000_000;
 
@@ -29,6 +32,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("live_frame", live_frame),
     ("rekey", rekey),
     ("device", device),
+    ("backup", backup),
+    ("link_message", link_message),
     ("blob_message", blob_message),
     ("archive", archive),
 ];
@@ -41,21 +46,6 @@ pub fn record(data: &[u8]) {
     }
     let out = verify_all(vec![data.to_vec()]);
     assert_eq!(out.len(), 1);
-}
-
-/// A device certificate or revocation (in a link, a backup, a record): what decodes carries
-/// the account's signature and decodes again from its own encoding. (Postcard reads a number
-/// written longer than it need be, so the bytes may differ; the signature covers the values.)
-pub fn device(data: &[u8]) {
-    use confab_core::account::{DeviceCert, Revocation};
-    if let Ok(c) = DeviceCert::decode(data) {
-        c.verify().expect("a decoded certificate is signed");
-        assert_eq!(DeviceCert::decode(&c.encode()).expect("re-decodes"), c);
-    }
-    if let Ok(r) = Revocation::decode(data) {
-        r.verify().expect("a decoded revocation is signed");
-        assert_eq!(Revocation::decode(&r.encode()).expect("re-decodes"), r);
-    }
 }
 
 /// The files of an archive fuzz input, in this order, separated by NUL bytes.
@@ -366,15 +356,6 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             .encode(),
         ],
         "archive" => vec![archive_seed(&board, &sk)],
-        "device" => {
-            let acc = SigningKey::from_bytes(&[9u8; 32]);
-            let phone =
-                confab_core::AuthorKey(SigningKey::from_bytes(&[10u8; 32]).verifying_key().to_bytes());
-            vec![
-                confab_core::account::DeviceCert::issue(&acc, phone, NOW_MS).encode(),
-                confab_core::account::Revocation::issue(&acc, phone, NOW_MS + 1).encode(),
-            ]
-        }
         "blob_message" => {
             use confab_blobs::proto::{encode, Has, Request, Response};
             let blob = confab_blobs::BlobId([7u8; 32]);
@@ -455,6 +436,6 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                 NOW_MS,
             )
             .expect("seals")],
-        _ => Vec::new(),
+        other => accounts::seeds(other),
     }
 }
