@@ -421,7 +421,7 @@ fn a_linked_phone_publishes_as_its_person_until_revoked() {
     assert!(e.contains("already approved"), "{e}");
 
     // Both devices show the same spaces and the same person.
-    let spaces = |dir: &Path| -> Vec<(String, String)> {
+    let spaces = |dir: &Path| -> std::collections::BTreeSet<(String, String)> {
         cli(dir, &["space", "list"])
             .as_array()
             .unwrap()
@@ -472,6 +472,24 @@ fn a_linked_phone_publishes_as_its_person_until_revoked() {
         });
         assert_eq!(cli(m, &["chat", "list", &room])[0]["name"], "Lena");
     }
+    // An export holds the phone's issue as the person's, and verifies offline.
+    let out = d.path().join("export");
+    cli(&m2, &["space", "export", &news, "--out", out.to_str().unwrap()]);
+    let v = cli(&m2, &["verify", out.to_str().unwrap()]);
+    assert_eq!(v["records"].as_u64().map(|n| n >= 1), Some(true), "{v}");
+    let content: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join(confab_core::archive::CONTENT)).unwrap()).unwrap();
+    let issue = content["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "news_issue")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (issue["author"].as_str(), issue["account"].as_str()),
+        (Some(phone_id.as_str()), Some(account.as_str()))
+    );
     let members = cli(&m2, &["space", "members", &room]);
     assert_eq!(members[0]["peer"], account.as_str());
     assert_eq!(members[0]["devices"][0], phone_id.as_str(), "{members}");

@@ -22,6 +22,7 @@ pub mod phase;
 pub mod record;
 pub mod rendezvous;
 pub mod rotation;
+pub mod rules;
 pub mod space;
 pub mod ticket;
 

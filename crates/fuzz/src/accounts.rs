@@ -13,7 +13,11 @@ use crate::NOW_MS;
 pub const PASSPHRASE: &str = "fuzzing passphrase";
 /// The cost of the backup seeds (the target stretches only costs this small, or the run would
 /// measure Argon2 rather than the parser).
-const CHEAP: Cost = Cost { m_kib: 64, t: 1, p: 1 };
+const CHEAP: Cost = Cost {
+    m_kib: 64,
+    t: 1,
+    p: 1,
+};
 
 /// A device certificate or revocation (in a link, a backup, a record): what decodes carries
 /// the account's signature and decodes again from its own encoding. (Postcard reads a number
@@ -59,14 +63,22 @@ pub fn link_message(data: &[u8]) {
         }
     }
     if let Ok(r) = link::decode::<LinkRequest>(data) {
-        assert_eq!(link::decode::<LinkRequest>(&link::encode(&r)).expect("re-decodes"), r);
+        assert_eq!(
+            link::decode::<LinkRequest>(&link::encode(&r)).expect("re-decodes"),
+            r
+        );
     }
     if let Ok(r) = link::decode::<LinkResponse>(data) {
-        assert_eq!(link::decode::<LinkResponse>(&link::encode(&r)).expect("re-decodes"), r);
+        assert_eq!(
+            link::decode::<LinkResponse>(&link::encode(&r)).expect("re-decodes"),
+            r
+        );
         if let LinkResponse::Approved { nonce, sealed } = r {
             let (t, device) = ticket();
             if let Ok(b) = t.open(device, &nonce, &sealed) {
-                b.cert.verify().expect("an opened bundle's certificate is the account's");
+                b.cert
+                    .verify()
+                    .expect("an opened bundle's certificate is the account's");
                 assert_eq!((b.cert.account, b.cert.device), (t.account, device));
             }
         }
@@ -86,12 +98,20 @@ fn ticket() -> (LinkTicket, AuthorKey) {
         secret: [22u8; 32],
         expires_ms: NOW_MS + 600_000,
     };
-    (t, AuthorKey(SigningKey::from_bytes(&[23u8; 32]).verifying_key().to_bytes()))
+    (
+        t,
+        AuthorKey(SigningKey::from_bytes(&[23u8; 32]).verifying_key().to_bytes()),
+    )
 }
 
 fn space_entry() -> SpaceEntry {
     let owner = AuthorKey(account().verifying_key().to_bytes());
-    let s = Space::from_parts(SpaceKind::News, "letters".into(), confab_core::SpaceKey([24u8; 32]), owner);
+    let s = Space::from_parts(
+        SpaceKind::News,
+        "letters".into(),
+        confab_core::SpaceKey([24u8; 32]),
+        owner,
+    );
     SpaceEntry::of(&s, true, 7)
 }
 

@@ -26,7 +26,6 @@
 //! the space id belongs to the kind and owner the manifest names (the id is derived from them
 //! with the key). A member holding the space's ticket can check both ([`verify_with_key`]).
 
-mod rules;
 mod verify;
 
 use std::collections::BTreeMap;
@@ -40,7 +39,7 @@ use crate::ids::{AuthorKey, RecordId};
 use crate::record::{Record, RecordKind};
 use crate::space::{Epoch, Space};
 
-pub use rules::SpaceRules;
+pub use crate::rules::SpaceRules;
 pub use verify::{verify, verify_with_key, ArchiveError, AuthorCount, Report, MAX_PROBLEMS};
 
 /// What `format` says in every manifest.
@@ -278,8 +277,10 @@ pub struct SignedEntry {
     pub id: String,
     /// Its kind ([`kind_name`]).
     pub kind: String,
-    /// The author's peer id.
+    /// The peer id of the device that signed it.
     pub author: String,
+    /// The person: their account's peer id (the author's own for a version 1 record).
+    pub account: String,
     /// Its timestamp (HLC: milliseconds << 16 | counter).
     pub ts: u64,
     /// The records it names (ids).
@@ -295,6 +296,7 @@ impl SignedEntry {
             id: rec.id.to_string(),
             kind: kind_name(rec.kind).into(),
             author: rec.author.peer_id(),
+            account: rec.person().peer_id(),
             ts: rec.ts.0,
             refs: rec.refs.iter().map(RecordId::to_string).collect(),
             record: data_encoding::BASE64.encode(rec.encoded()),
@@ -416,8 +418,10 @@ pub struct ContentEntry {
     pub id: String,
     /// Its kind.
     pub kind: String,
-    /// The author's peer id.
+    /// The peer id of the device that signed it.
     pub author: String,
+    /// The person: their account's peer id.
+    pub account: String,
     /// Its timestamp (HLC).
     pub ts: u64,
     /// The same instant as RFC 3339 (UTC).
@@ -435,6 +439,7 @@ impl ContentEntry {
             id: rec.id.to_string(),
             kind: kind_name(rec.kind).into(),
             author: rec.author.peer_id(),
+            account: rec.person().peer_id(),
             ts: rec.ts.0,
             time: rfc3339(rec.ts.ms()),
             refs: rec.refs.iter().map(RecordId::to_string).collect(),
@@ -672,15 +677,15 @@ impl FileInfo {
     }
 }
 
-/// The newest name and colour each author gave in a space, from its profile entries (newest
+/// The newest name and colour each person gave in a space, from its profile entries (newest
 /// by timestamp wins, as in the app).
 pub fn names(entries: &[ContentEntry]) -> BTreeMap<String, (String, String)> {
     let mut best: BTreeMap<String, (u64, String, String)> = BTreeMap::new();
     for e in entries {
         if let Readable::Profile { name, color, .. } = &e.body {
-            let newer = best.get(&e.author).is_none_or(|(ts, _, _)| e.ts > *ts);
+            let newer = best.get(&e.account).is_none_or(|(ts, _, _)| e.ts > *ts);
             if newer {
-                best.insert(e.author.clone(), (e.ts, name.clone(), color.clone()));
+                best.insert(e.account.clone(), (e.ts, name.clone(), color.clone()));
             }
         }
     }

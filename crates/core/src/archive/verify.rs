@@ -293,6 +293,8 @@ fn check(files: &BTreeMap<String, Vec<u8>>, key: Option<&Space>) -> Result<Repor
         name: &m.name,
         owner,
         epochs: &epochs,
+        // Revocations are in record bodies, which only a member can read.
+        revoked: None,
     };
 
     let records = read_records(files, &m, &rules, &mut p);
@@ -309,7 +311,7 @@ fn check(files: &BTreeMap<String, Vec<u8>>, key: Option<&Space>) -> Result<Repor
         let mut by_author: HashMap<AuthorKey, usize> = HashMap::new();
         for r in &records {
             *by_kind.entry(kind_name(r.kind).to_string()).or_insert(0) += 1;
-            *by_author.entry(r.author).or_insert(0) += 1;
+            *by_author.entry(r.person()).or_insert(0) += 1;
         }
         let known = content.map(|c| names(&c.entries)).unwrap_or_default();
         let mut authors: Vec<AuthorCount> = by_author
@@ -419,14 +421,14 @@ fn open(e: &SignedEntry, file: &'static str) -> Result<Verified, ArchiveError> {
 
 /// The written-out fields of a signed entry are those of its record.
 fn entry_fields(file: &'static str, e: &SignedEntry, rec: &Record) -> Result<(), ArchiveError> {
-    check_fields(file, &e.id, &e.kind, &e.author, e.ts, &e.refs, rec)
+    check_fields(file, &e.id, &e.kind, (&e.author, &e.account), e.ts, &e.refs, rec)
 }
 
 fn check_fields(
     file: &'static str,
     id: &str,
     kind: &str,
-    author: &str,
+    (author, account): (&str, &str),
     ts: u64,
     refs: &[String],
     rec: &Record,
@@ -444,6 +446,7 @@ fn check_fields(
     let problem = differ("id", id.into(), rec.id.to_string())
         .or_else(|| differ("kind", kind.into(), kind_name(rec.kind).into()))
         .or_else(|| differ("author", author.into(), rec.author.peer_id()))
+        .or_else(|| differ("account", account.into(), rec.person().peer_id()))
         .or_else(|| differ("timestamp", ts.to_string(), rec.ts.0.to_string()))
         .or_else(|| differ("refs", refs.join(","), refs_signed.join(",")));
     problem.map_or(Ok(()), Err)
@@ -606,7 +609,15 @@ fn check_content(
             });
             continue;
         }
-        if let Err(err) = check_fields(CONTENT, &e.id, &e.kind, &e.author, e.ts, &e.refs, rec) {
+        if let Err(err) = check_fields(
+            CONTENT,
+            &e.id,
+            &e.kind,
+            (&e.author, &e.account),
+            e.ts,
+            &e.refs,
+            rec,
+        ) {
             p.push(err);
             continue;
         }

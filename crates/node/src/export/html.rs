@@ -138,7 +138,7 @@ pub(super) fn chat(entries: &[ContentEntry], owner: &str, meta: &Meta<'_>) -> St
     let authors: HashMap<&str, &str> = entries
         .iter()
         .filter(|e| matches!(e.body, Readable::ChatMessage { .. }))
-        .map(|e| (e.id.as_str(), e.author.as_str()))
+        .map(|e| (e.id.as_str(), e.account.as_str()))
         .collect();
     fn target(e: &ContentEntry) -> Option<&str> {
         e.refs.first().map(String::as_str)
@@ -149,18 +149,18 @@ pub(super) fn chat(entries: &[ContentEntry], owner: &str, meta: &Meta<'_>) -> St
     let mut reactions: Reactions<'_> = BTreeMap::new();
     for e in entries {
         let Some(t) = target(e) else { continue };
-        let by_author = authors.get(t) == Some(&e.author.as_str());
+        let by_author = authors.get(t) == Some(&e.account.as_str());
         match &e.body {
             Readable::Edit { text, .. } if by_author && edits.get(t).is_none_or(|(ts, _)| e.ts > *ts) => {
                 edits.insert(t, (e.ts, text));
             }
-            Readable::Delete { .. } if by_author || e.author == owner => {
+            Readable::Delete { .. } if by_author || e.account == owner => {
                 deleted.insert(t);
             }
             Readable::Reaction { emoji, on } => {
                 let who = reactions.entry((t, emoji.as_str())).or_default();
-                if who.get(e.author.as_str()).is_none_or(|(ts, _)| e.ts > *ts) {
-                    who.insert(&e.author, (e.ts, *on));
+                if who.get(e.account.as_str()).is_none_or(|(ts, _)| e.ts > *ts) {
+                    who.insert(&e.account, (e.ts, *on));
                 }
             }
             _ => {}
@@ -188,7 +188,7 @@ pub(super) fn chat(entries: &[ContentEntry], owner: &str, meta: &Meta<'_>) -> St
             out,
             "<article id=\"m-{id}\"><div>{who} {when}{edited}</div>",
             id = escape(&e.id),
-            who = meta.who_html(&e.author),
+            who = meta.who_html(&e.account),
             when = date(e.ts >> 16),
             edited = if edits.contains_key(e.id.as_str()) {
                 " <span class=\"muted\">(edited)</span>"

@@ -59,7 +59,7 @@ pub(super) fn pages(
         let body = format!(
             "<article class=\"issue\"><h2>{}</h2><p>{} {}</p>{}{}</article>",
             escape(i.title),
-            escape(&meta.who(&i.entry.author)),
+            escape(&meta.who(&i.entry.account)),
             date(i.entry.ts >> 16),
             i.html,
             files(f)
@@ -113,8 +113,8 @@ fn feed(issues: &[Issue<'_>], records: &HashMap<String, &Record>, space: &str, m
 <content type=\"html\">{html}</content>\n",
             id = escape(&i.entry.id),
             title = escape(i.title),
-            author = escape(&meta.who(&i.entry.author)),
-            peer = escape(&i.entry.author),
+            author = escape(&meta.who(&i.entry.account)),
+            peer = escape(&i.entry.account),
             path = escape(&i.path),
             html = escape(&i.html),
         );

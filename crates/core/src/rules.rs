@@ -1,6 +1,9 @@
 //! The rules of a space that read only a record's signed header, not its body: the part of
 //! [`crate::Space::authorize`] that holds without the key, so an archive can be checked by
-//! anyone.
+//! anyone. The rules name people (accounts): the owner writes from any of their devices, and a
+//! removal names a person (all their devices) or one device.
+
+use std::collections::BTreeMap;
 
 use crate::ids::{AuthorKey, SpaceId};
 use crate::record::{RecordKind, Verified};
@@ -19,6 +22,8 @@ pub struct SpaceRules<'a> {
     pub owner: AuthorKey,
     /// Its key rotations: whom each removed, and their records kept.
     pub epochs: &'a [Epoch],
+    /// Devices their accounts revoked (device → from when, ms), as far as known.
+    pub revoked: Option<&'a BTreeMap<AuthorKey, u64>>,
 }
 
 impl<'a> SpaceRules<'a> {
@@ -30,6 +35,7 @@ impl<'a> SpaceRules<'a> {
             name: &space.name,
             owner: space.owner,
             epochs: &space.epochs,
+            revoked: Some(&space.revoked),
         }
     }
 
@@ -46,7 +52,18 @@ impl<'a> SpaceRules<'a> {
                 kind: rec.kind,
             });
         }
-        if let Some(e) = self.epochs.iter().find(|e| e.removed.contains(&rec.author)) {
+        let person = rec.person();
+        if let Some(&at) = self.revoked.and_then(|r| r.get(&rec.author)) {
+            if rec.author != person && rec.ts.ms() >= at {
+                return Err(AuthError::Revoked {
+                    id: rec.id,
+                    device: rec.author.peer_id(),
+                    account: person.peer_id(),
+                });
+            }
+        }
+        let removal = |who: &AuthorKey| self.epochs.iter().find(|e| e.removed.contains(who));
+        if let Some(e) = removal(&rec.author).or_else(|| removal(&person)) {
             if rec.ts.0 > e.since {
                 return Err(AuthError::Removed {
                     id: rec.id,
@@ -65,14 +82,14 @@ impl<'a> SpaceRules<'a> {
                 }
             }
         }
-        if rec.kind == RecordKind::Rekey && rec.author != self.owner {
+        if rec.kind == RecordKind::Rekey && person != self.owner {
             return Err(AuthError::OwnerOnly {
                 space_name: self.name.to_string(),
                 owner: self.owner.peer_id(),
                 author: rec.author.peer_id(),
             });
         }
-        if self.kind == SpaceKind::News && rec.kind == RecordKind::NewsIssue && rec.author != self.owner {
+        if self.kind == SpaceKind::News && rec.kind == RecordKind::NewsIssue && person != self.owner {
             return Err(AuthError::NotOwner {
                 space_name: self.name.to_string(),
                 owner: self.owner.peer_id(),
@@ -89,6 +106,7 @@ impl<'a> SpaceRules<'a> {
             RecordKind::Profile if n > 0 => Some("a profile names no records"),
             RecordKind::Picture if n > 0 => Some("a picture names no records"),
             RecordKind::Move if n != 1 => Some("a move names exactly one picture"),
+            RecordKind::Revoke if n > 0 => Some("a revocation names no records"),
             RecordKind::NewsIssue | RecordKind::Stroke if n > 16 => {
                 Some("at most 16 refs on a message, stroke or issue")
             }
