@@ -185,6 +185,17 @@ pub enum SpaceCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Mute a space's notifications (on all your devices), or unmute it with --off.
+    Mute {
+        /// Space id or unique prefix.
+        space: String,
+        /// Unmute.
+        #[arg(long)]
+        off: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a joined space's ticket.
     Ticket {
         /// Space id or unique prefix.

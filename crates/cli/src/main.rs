@@ -158,6 +158,12 @@ async fn space(c: &Client, cmd: SpaceCmd) -> Result<()> {
             });
         }
         SpaceCmd::List { json } => output::emit(json, &c.spaces(None).await?, |v| output::spaces(v)),
+        SpaceCmd::Mute { space, off, json } => {
+            let v = c.set_muted(&space, !off).await?;
+            output::emit(json, &v, |v| {
+                format!("{} {}", if v.muted { "muted" } else { "unmuted" }, v.name)
+            })
+        }
         SpaceCmd::Ticket { space, json } => {
             output::emit(json, &c.ticket(&space).await?, |t| t.ticket.clone())
         }

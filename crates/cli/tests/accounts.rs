@@ -439,12 +439,29 @@ fn a_linked_phone_publishes_as_its_person_until_revoked() {
     assert_eq!(cli(&phone, &["profile", "show"])["name"], "Lena");
     let e = refused(with_pass(&phone, None, &["identity", "phrase", "--yes"]));
     assert!(e.contains("does not hold the secret"), "{e}");
-    let mut p_node = start(
-        "phone",
-        &p_ns,
-        &phone,
-        &node_args("/ip4/0.0.0.0/tcp/4323", dial_m1("10.216.6.2")),
-    );
+    // The phone reaches the members through m1 and its own laptop directly (their own space
+    // is theirs alone: nobody else carries it).
+    let mut p_args = node_args("/ip4/0.0.0.0/tcp/4323", dial_m1("10.216.6.2"));
+    p_args.extend(["--dial".into(), format!("/ip4/10.216.7.1/tcp/4321/p2p/{account}")]);
+    let mut p_node = start("phone", &p_ns, &phone, &p_args);
+
+    // What one device joins, mutes or is named, the other follows.
+    let (later, _) = create(&laptop, "board", "Later");
+    wait(30, "the phone joins the space the laptop made", || {
+        spaces(&phone).iter().any(|(id, _)| *id == later).then_some(())
+    });
+    cli(&phone, &["space", "mute", &room]);
+    cli(&phone, &["profile", "set", "--name", "Lena K."]);
+    wait(30, "the laptop follows the phone's mute and name", || {
+        let muted = cli(&laptop, &["space", "list"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["space"] == room.as_str() && s["muted"] == true);
+        (muted && cli(&laptop, &["profile", "show"])["name"] == "Lena K.").then_some(())
+    });
+    let e = refused(with_pass(&laptop, None, &["space", "create", "personal", "Mine"]));
+    assert!(e.contains("made with their account"), "{e}");
 
     // The owner publishes from the phone; both subscribers take it as the owner's.
     cli(
@@ -470,7 +487,7 @@ fn a_linked_phone_publishes_as_its_person_until_revoked() {
         wait(30, "a member has the phone's message", || {
             (chat_texts(m, &room) == ["from the phone"]).then_some(())
         });
-        assert_eq!(cli(m, &["chat", "list", &room])[0]["name"], "Lena");
+        assert_eq!(cli(m, &["chat", "list", &room])[0]["name"], "Lena K.");
     }
     // An export holds the phone's issue as the person's, and verifies offline.
     let out = d.path().join("export");
@@ -520,11 +537,12 @@ fn a_linked_phone_publishes_as_its_person_until_revoked() {
     let e = refused(with_pass(&laptop, None, &["device", "revoke", &m1_id]));
     assert!(e.contains("not known as a device of this account"), "{e}");
 
-    // The laptop revokes the phone: both spaces rotate without it.
+    // The laptop revokes the phone: every space rotates without it (the room, the letters,
+    // the board made later and the person's own space).
     let r = cli(&laptop, &["device", "revoke", &phone_id]);
     assert_eq!(
         (r["spaces"].as_u64(), r["rotated"].as_u64()),
-        (Some(2), Some(2)),
+        (Some(4), Some(4)),
         "{r}"
     );
     let devices = cli(&laptop, &["device", "list"]);

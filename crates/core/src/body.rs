@@ -337,6 +337,8 @@ pub enum Body {
     Move(MoveBody),
     /// A person's device revoked by their account.
     Revoke(crate::account::Revocation),
+    /// A space the person is in (in their own space).
+    Joined(crate::backup::SpaceEntry),
 }
 
 /// Why a body is not acceptable.
@@ -371,6 +373,7 @@ impl Body {
             Body::Picture(_) => RecordKind::Picture,
             Body::Move(_) => RecordKind::Move,
             Body::Revoke(_) => RecordKind::Revoke,
+            Body::Joined(_) => RecordKind::Joined,
         }
     }
 
@@ -419,6 +422,7 @@ impl Body {
             Body::Picture(b) => postcard::to_stdvec(b),
             Body::Move(b) => postcard::to_stdvec(b),
             Body::Revoke(r) => Ok(r.encode()),
+            Body::Joined(e) => postcard::to_stdvec(e),
         };
         r.expect("bodies always encode")
     }
@@ -507,6 +511,7 @@ impl Body {
             RecordKind::Picture => Body::Picture(exact(kind, bytes)?),
             RecordKind::Move => Body::Move(exact(kind, bytes)?),
             RecordKind::Revoke => Body::Revoke(exact(kind, bytes)?),
+            RecordKind::Joined => Body::Joined(exact(kind, bytes)?),
         };
         body.validate()?;
         Ok(body)
@@ -578,6 +583,12 @@ impl Body {
                 p.rect.check()?;
             }
             Body::Move(m) => m.rect.check()?,
+            Body::Joined(e) => {
+                let s = e.space().map_err(|e| invalid(e.to_string()))?;
+                if s.kind == crate::space::SpaceKind::Personal {
+                    return Err(invalid("a personal space is not listed in itself"));
+                }
+            }
             Body::Revoke(r) => {
                 r.verify().map_err(|e| invalid(e.to_string()))?;
                 if r.device == r.account {
@@ -852,7 +863,8 @@ mod tests {
         assert_eq!(RecordKind::Picture.code(), 11);
         assert_eq!(RecordKind::Move.code(), 12);
         assert_eq!(RecordKind::from_code(13), Some(RecordKind::Revoke));
-        assert_eq!(RecordKind::from_code(14), None);
+        assert_eq!(RecordKind::from_code(14), Some(RecordKind::Joined));
+        assert_eq!(RecordKind::from_code(15), None);
     }
 
     #[test]

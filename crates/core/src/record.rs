@@ -62,6 +62,8 @@ pub enum RecordKind {
     Move = 12,
     /// A person's account revokes one of their devices.
     Revoke = 13,
+    /// In a person's own space: a space they are in, with its keys and their settings for it.
+    Joined = 14,
 }
 
 impl RecordKind {
@@ -81,6 +83,7 @@ impl RecordKind {
             11 => Self::Picture,
             12 => Self::Move,
             13 => Self::Revoke,
+            14 => Self::Joined,
             _ => return None,
         })
     }

@@ -107,6 +107,7 @@ impl<'a> SpaceRules<'a> {
             RecordKind::Picture if n > 0 => Some("a picture names no records"),
             RecordKind::Move if n != 1 => Some("a move names exactly one picture"),
             RecordKind::Revoke if n > 0 => Some("a revocation names no records"),
+            RecordKind::Joined if n > 0 => Some("a joined space names no records"),
             RecordKind::NewsIssue | RecordKind::Stroke if n > 16 => {
                 Some("at most 16 refs on a message, stroke or issue")
             }

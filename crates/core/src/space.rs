@@ -27,6 +27,9 @@ pub enum SpaceKind {
     Board,
     /// Newsletter: only the owner publishes issues.
     News,
+    /// A person's own space, whose only members are their devices: which spaces they are in
+    /// (with the keys), mutes, their profile. Never listed among the spaces people see.
+    Personal,
 }
 
 impl SpaceKind {
@@ -36,6 +39,7 @@ impl SpaceKind {
             SpaceKind::Chat => 1,
             SpaceKind::Board => 2,
             SpaceKind::News => 3,
+            SpaceKind::Personal => 4,
         }
     }
 
@@ -45,6 +49,7 @@ impl SpaceKind {
             1 => SpaceKind::Chat,
             2 => SpaceKind::Board,
             3 => SpaceKind::News,
+            4 => SpaceKind::Personal,
             _ => return None,
         })
     }
@@ -55,6 +60,7 @@ impl SpaceKind {
             SpaceKind::Chat => "chat",
             SpaceKind::Board => "board",
             SpaceKind::News => "news",
+            SpaceKind::Personal => "personal",
         }
     }
 
@@ -75,6 +81,7 @@ impl SpaceKind {
                 | (SpaceKind::Board, RecordKind::Picture)
                 | (SpaceKind::Board, RecordKind::Move)
                 | (SpaceKind::News, RecordKind::NewsIssue)
+                | (SpaceKind::Personal, RecordKind::Joined)
         )
     }
 }
@@ -92,6 +99,7 @@ impl FromStr for SpaceKind {
             "chat" => Ok(SpaceKind::Chat),
             "board" => Ok(SpaceKind::Board),
             "news" => Ok(SpaceKind::News),
+            "personal" => Ok(SpaceKind::Personal),
             other => Err(format!(
                 "unknown space kind {other:?}: expected chat, board or news"
             )),
@@ -298,6 +306,18 @@ impl Space {
         h.update(&key.0);
         h.update(&owner.0);
         SpaceId(*h.finalize().as_bytes())
+    }
+
+    /// The personal space of the account whose secret this is: every device that holds the
+    /// secret derives the same one; a linked device is given it.
+    pub fn personal(account: &ed25519_dalek::SigningKey) -> Self {
+        let key = blake3::derive_key("confab 2026 personal space key v1", &account.to_bytes());
+        Self::from_parts(
+            SpaceKind::Personal,
+            "your devices".into(),
+            SpaceKey(key),
+            AuthorKey(account.verifying_key().to_bytes()),
+        )
     }
 
     /// A new space with a random key, owned by `owner`.

@@ -102,7 +102,11 @@ pub(crate) async fn take_in(
             store.set_setting(k, v).await?;
         }
     }
-    Ok(spaces.len() as u32)
+    // Counted as people see them: their own space is not one they talk in.
+    Ok(spaces
+        .iter()
+        .filter(|(s, _, _)| s.kind != confab_core::SpaceKind::Personal)
+        .count() as u32)
 }
 
 /// Makes a backup and writes it to `out` (readable by its owner only; replaced whole, never
@@ -125,7 +129,11 @@ pub(crate) async fn create(
         path: out.display().to_string(),
         bytes: bytes.len() as u64,
         account: engine.me().peer_id(),
-        spaces: c.spaces.len() as u32,
+        spaces: c
+            .spaces
+            .iter()
+            .filter(|s| s.kind != confab_core::SpaceKind::Personal.code())
+            .count() as u32,
         records: c.records.len() as u64,
     })
 }

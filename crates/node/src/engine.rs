@@ -47,13 +47,15 @@ impl Engine {
         store.set_me(identity.clone()).await?;
         let floor = store.clock_floor().await?;
         let blobs = confab_blobs::BlobStore::open(&dir.join("blobs"))?;
-        Ok(Engine {
+        let engine = Engine {
             dir: dir.to_path_buf(),
             blobs,
             identity,
             syncer: Syncer::new(store),
             clock: Arc::new(Clock::with_floor(floor)),
-        })
+        };
+        engine.ensure_personal().await?;
+        Ok(engine)
     }
 
     pub fn dir(&self) -> &Path {
@@ -116,6 +118,12 @@ impl Engine {
     /// A ticket for a joined space, carrying this node's known addresses and, when the node
     /// runs on its group's own DHT bootstrap nodes, their list.
     pub async fn ticket(&self, space: &Space) -> Result<String, NodeError> {
+        if space.kind == SpaceKind::Personal {
+            return Err(NodeError::Refused(
+                "a person's own space has no ticket: link a device to share it (`confab device link-ticket`)"
+                    .into(),
+            ));
+        }
         let space = &self.current(space).await?;
         let addrs = self.self_addrs().await?;
         let bootstrap = self.list_setting(BOOTSTRAP_SETTING).await?;
@@ -129,11 +137,17 @@ impl Engine {
 
     /// Creates a space owned by this identity and returns it with its ticket.
     pub async fn create_space(&self, kind: SpaceKind, name: &str) -> Result<(Space, String), NodeError> {
+        if kind == SpaceKind::Personal {
+            return Err(NodeError::Invalid(
+                "a person's own space is made with their account, not by hand".into(),
+            ));
+        }
         let space = Space::create(kind, name, self.me()).map_err(NodeError::Invalid)?;
         self.store().add_space(space.clone()).await?;
         if let Some(p) = self.profile().await? {
             self.write(&space, vec![(Body::Profile(p), vec![])]).await?;
         }
+        self.note_joined(&space).await?;
         let ticket = self.ticket(&space).await?;
         Ok((space, ticket))
     }
@@ -149,6 +163,9 @@ impl Engine {
                 drafts.push((Body::Profile(p), vec![]));
             }
             self.write(&t.space, drafts).await?;
+        }
+        if new {
+            self.note_joined(&t.space).await?;
         }
         if t.inviter != self.device() && !t.addrs.is_empty() {
             self.store()
@@ -201,14 +218,20 @@ impl Engine {
     /// Sets this person's name and colour and writes a profile record into every space they
     /// are a member of (newest wins everywhere).
     pub async fn set_profile(&self, p: ProfileBody) -> Result<(), NodeError> {
-        let json =
-            serde_json::to_string(&(&p.name, p.color.to_string(), &p.picture)).expect("a profile serialises");
-        self.store().set_setting(PROFILE_SETTING, &json).await?;
+        self.save_profile(&p).await?;
         for s in self.store().spaces().await? {
             if s.is_current_member() {
                 self.write(&s, vec![(Body::Profile(p.clone()), vec![])]).await?;
             }
         }
+        Ok(())
+    }
+
+    /// Keeps this person's profile as this device's own (for the spaces it joins).
+    pub(crate) async fn save_profile(&self, p: &ProfileBody) -> Result<(), NodeError> {
+        let json =
+            serde_json::to_string(&(&p.name, p.color.to_string(), &p.picture)).expect("a profile serialises");
+        self.store().set_setting(PROFILE_SETTING, &json).await?;
         Ok(())
     }
 

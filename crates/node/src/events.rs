@@ -65,6 +65,8 @@ pub enum NodeEvent {
     LinkAsked {
         /// Its peer id.
         device: String,
+        /// The code of the ticket it asked with.
+        code: String,
     },
     /// A peer misbehaved and was dropped.
     PeerDropped {
@@ -165,8 +167,9 @@ impl NodeEvent {
                 member: *member,
             }],
             NodeEvent::NetworkChanged => vec![EventView::Network],
-            NodeEvent::LinkAsked { device } => vec![EventView::LinkAsked {
+            NodeEvent::LinkAsked { device, code } => vec![EventView::LinkAsked {
                 device: device.clone(),
+                code: code.clone(),
             }],
             NodeEvent::PeerDropped { peer, reason } => vec![EventView::Dropped {
                 peer: peer.clone(),

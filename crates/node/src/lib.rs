@@ -25,6 +25,7 @@ mod lock;
 mod markdown;
 mod media;
 mod ops;
+mod personal;
 pub mod policy;
 pub mod view;
 

@@ -242,6 +242,7 @@ fn stores_that_never_met_hold_the_same_records() {
                 assert_eq!(nx, y.store().news_issues(s.id).wait().unwrap());
                 assert!(nx.iter().all(|n| n.author == s.owner));
             }
+            SpaceKind::Personal => unreachable!("the world makes no personal space"),
         }
     }
     for (_, raw) in ids(&y) {

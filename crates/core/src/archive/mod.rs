@@ -83,6 +83,7 @@ pub fn kind_name(kind: RecordKind) -> &'static str {
         RecordKind::Picture => "picture",
         RecordKind::Move => "move",
         RecordKind::Revoke => "revoke",
+        RecordKind::Joined => "joined",
     }
 }
 
@@ -532,6 +533,15 @@ pub enum Readable {
         /// Its new place.
         rect: Rect,
     },
+    /// A space the person is in (in their own space; its keys are not written out).
+    Joined {
+        /// The space's kind.
+        space_kind: String,
+        /// Its name.
+        name: String,
+        /// Muted.
+        muted: bool,
+    },
     /// A person's account revoked one of their devices.
     Revoke {
         /// The device (peer id).
@@ -593,6 +603,12 @@ impl Readable {
                 rect: p.rect,
             },
             Body::Move(m) => Readable::Move { rect: m.rect },
+            Body::Joined(e) => Readable::Joined {
+                space_kind: crate::space::SpaceKind::from_code(e.kind)
+                    .map_or_else(|| e.kind.to_string(), |k| k.as_str().to_string()),
+                name: e.name.clone(),
+                muted: e.muted,
+            },
             Body::Revoke(r) => Readable::Revoke {
                 device: r.device.peer_id(),
                 at_ms: r.at_ms,
@@ -616,6 +632,7 @@ impl Readable {
             Readable::Picture { .. } => RecordKind::Picture,
             Readable::Move { .. } => RecordKind::Move,
             Readable::Revoke { .. } => RecordKind::Revoke,
+            Readable::Joined { .. } => RecordKind::Joined,
         }
     }
 }

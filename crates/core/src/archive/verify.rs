@@ -393,7 +393,7 @@ fn check_files(files: &BTreeMap<String, Vec<u8>>, m: &Manifest, kind: SpaceKind,
     match kind {
         SpaceKind::Board => required.push(BOARD_SVG),
         SpaceKind::News => required.push(FEED),
-        SpaceKind::Chat => {}
+        SpaceKind::Chat | SpaceKind::Personal => {}
     }
     for r in required {
         // A required file the manifest does not list was removed from it: missing either way.

@@ -24,16 +24,27 @@ impl Actor {
                 }),
                 Some(asker),
             ) => {
-                let r = self
-                    .links
-                    .lock()
-                    .expect("the link tickets' lock is never poisoned")
-                    .ask(asker, ticket, device, proof, confab_core::now_ms());
+                let now = confab_core::now_ms();
+                let (r, code) = {
+                    let mut links = self
+                        .links
+                        .lock()
+                        .expect("the link tickets' lock is never poisoned");
+                    let r = links.ask(asker, ticket, device, proof, now);
+                    // The code of the ticket it claimed, for the person to compare.
+                    let code = links
+                        .waiting(now)
+                        .into_iter()
+                        .find(|(_, d)| *d == asker)
+                        .map(|(c, _)| c);
+                    (r, code)
+                };
                 match &r {
                     LinkResponse::Pending => {
                         info!("device {peer} asks to be linked; waiting for approval");
                         self.emit(NodeEvent::LinkAsked {
                             device: peer.to_string(),
+                            code: code.unwrap_or_default(),
                         });
                     }
                     LinkResponse::Refused(why) => info!("link request from {peer} refused: {why}"),

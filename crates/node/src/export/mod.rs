@@ -93,6 +93,11 @@ fn build(
     let mut files = BTreeMap::new();
     files.insert(archive::RECORDS.to_string(), archive::records_file(&recs));
     match s.kind {
+        SpaceKind::Personal => {
+            return Err(NodeError::Refused(
+                "a person's own space is not exported: it holds the keys of all their spaces".into(),
+            ))
+        }
         SpaceKind::Chat => {
             let page = html::chat(&entries, &s.owner.peer_id(), &meta);
             files.insert(archive::INDEX.into(), page.into_bytes());

@@ -24,6 +24,7 @@ impl Op for Id {
         Ok(MeView {
             account: svc.engine.me().peer_id(),
             peer_id: me.peer_id(),
+            holds_account: svc.engine.identity().account_secret().is_some(),
             short: me.short(),
             data_dir: svc.engine.dir().display().to_string(),
             listening,

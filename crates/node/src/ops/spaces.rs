@@ -33,6 +33,8 @@ impl Op for SpaceList {
             .await?
             .iter()
             .filter(|s| want.is_none_or(|k| s.kind == k))
+            // A person's own space is theirs alone, not one they talk in.
+            .filter(|s| s.kind != confab_core::SpaceKind::Personal)
         {
             let mut v = SpaceView::of(s, &me, muted.contains(&s.id));
             if s.kind == confab_core::SpaceKind::Chat {
@@ -179,6 +181,7 @@ impl Op for SpaceMute {
     async fn run(self, svc: &Service) -> Result<SpaceView, NodeError> {
         let s = svc.space(&self.space).await?;
         svc.engine.store().set_muted(s.id, self.muted).await?;
+        svc.engine.note_joined(&s).await?;
         Ok(SpaceView::of(&s, &svc.engine.me(), self.muted))
     }
 }

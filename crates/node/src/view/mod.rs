@@ -260,6 +260,11 @@ pub struct MeView {
     pub account: String,
     /// This device's peer id.
     pub peer_id: String,
+    /// Whether this device holds the account's secret (it made the account, or restored it
+    /// from a backup or the phrase): backups, links, revocations and the phrase need it. A
+    /// linked device does not.
+    #[serde(default)]
+    pub holds_account: bool,
     /// Short name.
     pub short: String,
     /// The data dir.
@@ -384,6 +389,14 @@ pub enum RecordView {
         /// Record id.
         id: String,
     },
+    /// Another device of this person joined a space or changed its settings (the space list
+    /// changed).
+    Joined {
+        /// Record id.
+        id: String,
+        /// The space's name.
+        name: String,
+    },
     /// A person's account revoked one of their devices (the member list changed).
     Revoked {
         /// Record id.
@@ -451,6 +464,10 @@ impl RecordView {
                 author: i.person.peer_id(),
             },
             Body::Rekey(_) => RecordView::Rotation { id },
+            Body::Joined(e) => RecordView::Joined {
+                id,
+                name: e.name.clone(),
+            },
             Body::Revoke(r) => RecordView::Revoked {
                 id,
                 account: r.account.peer_id(),
@@ -568,6 +585,8 @@ pub enum EventView {
     LinkAsked {
         /// Its peer id.
         device: String,
+        /// The code of the ticket it asked with (the new device shows the same).
+        code: String,
     },
     /// A peer was dropped for misbehaving.
     Dropped {

@@ -23,3 +23,20 @@ CREATE TABLE revocations (
     at_ms  INTEGER NOT NULL,
     revocation BLOB NOT NULL
 ) WITHOUT ROWID;
+
+-- A person's own space (kind 'personal'): the spaces table is made again with the kind allowed
+-- (SQLite cannot change a CHECK constraint in place), keeping every row.
+CREATE TABLE spaces_v10 (
+    id        BLOB PRIMARY KEY NOT NULL,
+    kind      TEXT NOT NULL CHECK (kind IN ('chat', 'board', 'news', 'personal')),
+    name      TEXT NOT NULL,
+    key       BLOB NOT NULL,
+    owner     BLOB NOT NULL,
+    joined_at INTEGER NOT NULL,
+    muted     INTEGER NOT NULL DEFAULT 0,
+    read_ts   INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+INSERT INTO spaces_v10 (id, kind, name, key, owner, joined_at, muted, read_ts)
+    SELECT id, kind, name, key, owner, joined_at, muted, read_ts FROM spaces;
+DROP TABLE spaces;
+ALTER TABLE spaces_v10 RENAME TO spaces;
