@@ -460,6 +460,12 @@ fn a_linked_phone_publishes_as_its_person_until_revoked() {
             .any(|s| s["space"] == room.as_str() && s["muted"] == true);
         (muted && cli(&laptop, &["profile", "show"])["name"] == "Lena K.").then_some(())
     });
+    // A room another member owns, joined on the laptop: the phone joins it too.
+    let (club, club_t) = create(&m1, "chat", "Club");
+    cli(&laptop, &["space", "join", &club_t]);
+    wait(30, "the phone joins the room the laptop joined", || {
+        spaces(&phone).iter().any(|(id, _)| *id == club).then_some(())
+    });
     let e = refused(with_pass(&laptop, None, &["space", "create", "personal", "Mine"]));
     assert!(e.contains("made with their account"), "{e}");
 
@@ -537,12 +543,12 @@ fn a_linked_phone_publishes_as_its_person_until_revoked() {
     let e = refused(with_pass(&laptop, None, &["device", "revoke", &m1_id]));
     assert!(e.contains("not known as a device of this account"), "{e}");
 
-    // The laptop revokes the phone: every space rotates without it (the room, the letters,
-    // the board made later and the person's own space).
+    // The laptop revokes the phone: it tells all five spaces, and the four the person owns
+    // rotate without it at once (the room, the letters, the board made later, their own).
     let r = cli(&laptop, &["device", "revoke", &phone_id]);
     assert_eq!(
         (r["spaces"].as_u64(), r["rotated"].as_u64()),
-        (Some(4), Some(4)),
+        (Some(5), Some(4)),
         "{r}"
     );
     let devices = cli(&laptop, &["device", "list"]);
@@ -565,8 +571,22 @@ fn a_linked_phone_publishes_as_its_person_until_revoked() {
         &["news", "publish", &news, "--title", "After", "--body", "new key"],
     );
 
+    // The owner of the room the phone was in rotates it without the phone when the
+    // revocation reaches it.
+    wait(30, "m1 rotates its room without the revoked phone", || {
+        m1_node
+            .log()
+            .contains("rotated the key of Club without the revoked device")
+            .then_some(())
+    });
+    cli(&m1, &["chat", "send", &club, "club news"]);
+    wait(30, "the laptop has the club's new message", || {
+        (chat_texts(&laptop, &club) == ["club news"]).then_some(())
+    });
+
     // The phone gets nothing new, and holds no key to write with.
     std::thread::sleep(std::time::Duration::from_secs(3));
+    assert!(chat_texts(&phone, &club).is_empty());
     assert_eq!(chat_texts(&phone, &room), ["from the phone"]);
     assert_eq!(cli(&phone, &["news", "list", &news]).as_array().unwrap().len(), 1);
     let e = refused(with_pass(&phone, None, &["chat", "send", &room, "still here"]));
