@@ -172,3 +172,52 @@ fn removing_a_person_removes_every_device_of_theirs() {
     let v = Record::decode(backdated.encoded()).unwrap().verify().unwrap();
     assert!(matches!(room.authorize(&v), Err(AuthError::NotKept { .. })));
 }
+
+#[test]
+fn a_revocation_counts_only_from_its_own_person_and_then_refuses_the_device() {
+    let (laptop, phone) = person();
+    let stranger = Identity::generate();
+    let mut room = Space::create(SpaceKind::Chat, "room", stranger.account()).unwrap();
+    let now = now_ms();
+    let rev = confab_core::account::Revocation::issue(
+        laptop.account_secret().unwrap(),
+        phone.author(),
+        now - 1_000,
+    );
+    // The stranger passes on the person's revocation as its own record: refused by name.
+    let by_other = room
+        .seal(&stranger, &Body::Revoke(rev.clone()), at(now), None, vec![])
+        .unwrap();
+    let v = Record::decode(by_other.encoded()).unwrap().verify().unwrap();
+    let e = room.authorize(&v).unwrap_err();
+    assert!(matches!(e, AuthError::RevokesOthers { .. }), "{e}");
+    // Written by the person's own device, it counts.
+    let own = room
+        .seal(&laptop, &Body::Revoke(rev.clone()), at(now), None, vec![])
+        .unwrap();
+    let v = Record::decode(own.encoded()).unwrap().verify().unwrap();
+    assert_eq!(room.authorize(&v).unwrap(), Body::Revoke(rev.clone()));
+    // A revocation of the account itself is no body at all.
+    let of_account =
+        confab_core::account::Revocation::issue(laptop.account_secret().unwrap(), laptop.account(), now);
+    assert!(room
+        .seal(&laptop, &Body::Revoke(of_account), at(now), None, vec![])
+        .is_ok_and(|r| room
+            .authorize(&Record::decode(r.encoded()).unwrap().verify().unwrap())
+            .is_err()));
+    // Once known, what the phone dates from then on is refused by name; before, it stands.
+    assert!(room.note_revoked(phone.author(), rev.at_ms));
+    let late = room.seal(&phone, &chat("after"), at(now), None, vec![]).unwrap();
+    let e = room
+        .authorize(&Record::decode(late.encoded()).unwrap().verify().unwrap())
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("revoked") && e.to_string().contains(&phone.author().peer_id()),
+        "{e}"
+    );
+    let early = room
+        .seal(&phone, &chat("before"), at(now - 5_000), None, vec![])
+        .unwrap();
+    room.authorize(&Record::decode(early.encoded()).unwrap().verify().unwrap())
+        .unwrap();
+}
