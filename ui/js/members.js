@@ -38,9 +38,15 @@ function row(space, m, canRemove, refresh) {
       },
     }, 'Remove');
   }
+  // One person, however many devices they write from (linked or restored ones are listed).
+  const devices = m.devices || [];
+  const devs = devices.length
+    ? el('span', { class: 'muted', 'data-testid': 'member-devices', title: devices.join('\n') },
+      devices.length === 1 ? '+1 device' : `+${devices.length} devices`)
+    : null;
   return el('li', { 'data-testid': 'member', 'data-peer': m.peer, 'data-role': m.role },
     el('span', { class: 'who', title: m.peer }, name),
-    label === m.short ? null : el('code', { class: 'peer-id', title: m.peer }, m.short), role, count, action);
+    label === m.short ? null : el('code', { class: 'peer-id', title: m.peer }, m.short), role, count, devs, action);
 }
 
 export const members = {
