@@ -56,7 +56,7 @@ fn two_homes_find_each_other_by_rendezvous_and_punch_a_hole() {
         (punched - t0).as_millis()
     );
     // One found the other at the rendezvous (the other may have been dialled first).
-    let room_of = |st: &serde_json::Value| rendezvous_of(st, &space);
+    let room_of = |st: &serde_json::Value| rendezvous_of(st, space);
     let found: u64 = [&h.a, &h.b]
         .iter()
         .map(|d| room_of(&status(d))["found"].as_u64().unwrap_or(0))
