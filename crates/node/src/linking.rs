@@ -143,6 +143,11 @@ pub async fn link(
     let me = device.save_linked(dir, bundle.cert.clone())?;
     let engine = Engine::open(dir).await?;
     let spaces = crate::backup::take_in(&engine, &bundle.spaces, &bundle.settings).await?;
+    // The account's device is the first peer this one knows: dialled again when it runs.
+    engine
+        .store()
+        .add_peer_addrs(t.peer.peer_id(), t.addrs.clone())
+        .await?;
     Ok(LinkedView {
         account: me.account().peer_id(),
         device: me.author().peer_id(),

@@ -189,6 +189,9 @@ pub(crate) async fn spawn(engine: Engine, cfg: NodeConfig) -> Result<NodeHandle,
         for m in store.members(s.id).await? {
             if m.role != Role::Removed {
                 members.extend(m.peer.parse::<PeerId>().ok());
+                // A person's other devices are peers of their own.
+                let live = m.devices.iter().filter(|d| !s.revoked.contains_key(d));
+                members.extend(live.filter_map(|d| d.peer_id().parse::<PeerId>().ok()));
             }
         }
     }
