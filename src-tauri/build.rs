@@ -50,6 +50,18 @@ const COMMANDS: &[&str] = &[
     "open_link",
     "news_publish_files",
     "clipboard_picture",
+    "first_run",
+    "first_run_new",
+    "first_run_restore",
+    "first_run_recover",
+    "first_run_link",
+    "first_run_cancel",
+    "backup_pick",
+    "backup_create",
+    "devices",
+    "device_revoke",
+    "link_ticket",
+    "device_approve",
 ];
 
 fn main() {

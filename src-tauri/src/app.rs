@@ -2,7 +2,7 @@
 //! into UI events and desktop notifications.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use confab_core::AuthorKey;
 use confab_node::view::EventView;
@@ -23,15 +23,18 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Starts the node on the data dir with the saved settings and the environment's.
-    pub async fn start<R: Runtime>(app: AppHandle<R>) -> Result<Self, UiError> {
-        let dir = confab_node::data_dir_from_env()?;
-        let cfg = NodeConfig::load(&dir)?.with_env()?;
-        let client = Client::start(&dir, cfg).await?;
+    /// Starts the node on the data dir with the saved settings and the environment's (on an
+    /// empty data dir this makes a new identity: see `welcome.rs` for when that happens).
+    pub async fn start<R: Runtime>(app: AppHandle<R>, dir: &Path) -> Result<Self, UiError> {
+        let cfg = NodeConfig::load(dir)?.with_env()?;
+        let client = Client::start(dir, cfg).await?;
         // The node holds the data dir's lock now: no other app is attaching from it.
-        crate::files::clear_pasted(&dir);
+        crate::files::clear_pasted(dir);
         tauri::async_runtime::spawn(pump(app, client.clone()));
-        Ok(Self { client, dir })
+        Ok(Self {
+            client,
+            dir: dir.to_path_buf(),
+        })
     }
 }
 

@@ -48,14 +48,19 @@ pub struct TicketWithQr {
 #[tauri::command]
 pub async fn space_ticket(state: State<'_, AppState>, space: String) -> Res<TicketWithQr> {
     let ticket = state.client.ticket(&space).await?;
-    let code = qrcode::QrCode::with_error_correction_level(ticket.ticket.as_bytes(), qrcode::EcLevel::L)
+    let qr_svg = qr_svg(&ticket.ticket)?;
+    Ok(TicketWithQr { ticket, qr_svg })
+}
+
+/// `text` as a QR code, an SVG document at least 240 pixels wide with its quiet zone.
+pub(crate) fn qr_svg(text: &str) -> Res<String> {
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::L)
         .map_err(|e| UiError::new("node", format!("QR code: {e}")))?;
-    let qr_svg = code
+    Ok(code
         .render::<qrcode::render::svg::Color<'_>>()
         .min_dimensions(240, 240)
         .quiet_zone(true)
-        .build();
-    Ok(TicketWithQr { ticket, qr_svg })
+        .build())
 }
 
 #[tauri::command]

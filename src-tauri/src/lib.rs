@@ -3,6 +3,7 @@
 //! as `confab://event` and raise desktop notifications; the node is shut down when the app
 //! exits.
 
+mod account;
 mod app;
 mod board;
 mod clipboard;
@@ -13,18 +14,22 @@ mod files;
 mod notify;
 mod protocol;
 mod talk;
+mod welcome;
 
 pub use app::{AppState, EVENT};
 pub use error::UiError;
 pub use files::openable;
 pub use notify::{notification_for, Note};
 pub use protocol::SCHEME as BLOB_SCHEME;
+pub use welcome::LINK_WAITING;
 
 use tauri::{Manager, RunEvent};
 
 /// Builds the app on any Tauri runtime, so tests can hand it the mock runtime. The node
 /// starts in `setup` with the data dir of `CONFAB_DATA_DIR` (or the platform default) and the
-/// saved settings with `CONFAB_LISTEN`, `CONFAB_DIAL`, `CONFAB_RELAY`, `CONFAB_MDNS` on top.
+/// saved settings with `CONFAB_LISTEN`, `CONFAB_DIAL`, `CONFAB_RELAY`, `CONFAB_MDNS` on top —
+/// unless the data dir has no identity yet: then the page asks how to begin (`welcome.rs`)
+/// and the node starts once the person has chosen.
 /// Pictures reach the page through the `confab-blob` protocol; the window never navigates
 /// away from the app (links go to the system's browser through `open_link`).
 pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
@@ -92,10 +97,28 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
             files::open_link,
             files::news_publish_files,
             clipboard::clipboard_picture,
+            welcome::first_run,
+            welcome::first_run_new,
+            welcome::first_run_restore,
+            welcome::first_run_recover,
+            welcome::first_run_link,
+            welcome::first_run_cancel,
+            welcome::backup_pick,
+            account::backup_create,
+            account::devices,
+            account::device_revoke,
+            account::link_ticket,
+            account::device_approve,
         ])
         .setup(|app| {
-            let state = tauri::async_runtime::block_on(AppState::start(app.handle().clone()))?;
-            app.manage(state);
+            let dir = confab_node::data_dir_from_env()?;
+            if welcome::needed(&dir) {
+                tracing::info!("no identity in {} yet: the page asks how to begin", dir.display());
+            } else {
+                let state = tauri::async_runtime::block_on(AppState::start(app.handle().clone(), &dir))?;
+                app.manage(state);
+            }
+            app.manage(welcome::Welcome::new(dir));
             Ok(())
         })
 }

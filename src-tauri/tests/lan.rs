@@ -36,10 +36,20 @@ fn two_apps_on_a_lan_find_each_other_with_no_settings() -> Result<()> {
     net.plug(&hosts[0], &sw, "10.214.1.1/24");
     net.plug(&hosts[1], &sw, "10.214.1.2/24");
 
+    let confab_bin = env!("CARGO_BIN_EXE_confab-app").replace("confab-app", "confab");
     let mut dirs = Vec::new();
     for (i, host) in hosts.iter().enumerate() {
         let dir = desk.tmp.path().join(format!("app{i}"));
-        std::fs::create_dir_all(&dir)?;
+        // Each app has begun already (an identity made by `confab id`): on an empty data dir the
+        // app would wait for its person to choose how to begin, with no node running.
+        let made = Command::new(&confab_bin)
+            .arg("--data")
+            .arg(&dir)
+            .arg("id")
+            .output()?;
+        if !made.status.success() {
+            bail!("confab id: {}", String::from_utf8_lossy(&made.stderr));
+        }
         // No CONFAB_* network settings at all: default listen addresses, mDNS on. Only the data
         // dir and HOME are private to the test. The X display is reached through its socket
         // file, which a network namespace does not hide.
@@ -58,7 +68,7 @@ fn two_apps_on_a_lan_find_each_other_with_no_settings() -> Result<()> {
         dirs.push(dir);
     }
     let confab = |dir: &std::path::Path, what: &str| -> Result<serde_json::Value> {
-        let out = Command::new(env!("CARGO_BIN_EXE_confab-app").replace("confab-app", "confab"))
+        let out = Command::new(&confab_bin)
             .arg("--data")
             .arg(dir)
             .args([what, "--json"])

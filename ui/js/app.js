@@ -10,6 +10,9 @@ import { people } from './profile.js';
 import { search } from './search.js';
 import { files } from './files.js';
 import { bindAttach } from './attach.js';
+import { welcome } from './welcome.js';
+import { devices } from './devices.js';
+import { backup } from './backup.js';
 
 const views = { chat, board, news };
 const titles = { chat: 'Chat rooms', board: 'Whiteboards', news: 'Newsletters' };
@@ -154,6 +157,7 @@ async function showContent() {
     $('panel-peers').hidden = false;
     people.fill();
     await peers.show();
+    await devices.show(state.me);
     return;
   }
   if (!s) {
@@ -359,6 +363,9 @@ async function onNodeEvent(ev) {
     case 'network':
       if (state.tab === 'peers') await peers.refreshStatus();
       break;
+    case 'link_asked':
+      devices.onAsked(ev);
+      break;
     case 'reload':
       await loadSpaces();
       await showContent();
@@ -382,6 +389,11 @@ async function main() {
   files.bind();
   bindAttach();
   peers.bind();
+  devices.bind();
+  backup.bind();
+  // No identity yet: the person chooses how to begin before any node runs.
+  const first = await call('first_run');
+  const begun = first.needed ? await welcome(first.data_dir) : null;
   await onEvent((ev) => onNodeEvent(ev).catch((e) => console.error(e)));
   state.me = await call('me');
   await people.init();
@@ -390,7 +402,24 @@ async function main() {
   peers.update(list);
   await loadSpaces();
   await switchTab('chat');
+  if (begun && begun.way !== 'new') toast(begunNote(begun));
   document.body.dataset.ready = 'true';
+}
+
+/** What the person is told once the app runs after the first-run choice. */
+function begunNote({ way, view }) {
+  const n = state.spaces.length;
+  const spaces = n === 1 ? '1 space' : `${n} spaces`;
+  switch (way) {
+    case 'restore':
+      return view.records
+        ? `Restored your account on this device, with ${spaces} and their messages.`
+        : `Restored your account on this device, with ${spaces}. Messages come back from the other members.`;
+    case 'link':
+      return `Linked to your account, with ${spaces}.`;
+    default:
+      return 'Recovered your account. Join your spaces again with their tickets.';
+  }
 }
 
 main().catch((e) => toast(e.message, true));

@@ -14,7 +14,15 @@ pub struct App {
     pub window: WebviewWindow<MockRuntime>,
 }
 
+/// The app on a fresh data dir, begun with "Start new" (the node runs).
 pub fn app() -> App {
+    let a = first_run_app();
+    ok(&a.window, "first_run_new", serde_json::json!({}));
+    a
+}
+
+/// The app on a fresh data dir, at the first-run choice: no node runs yet.
+pub fn first_run_app() -> App {
     let dir = tempfile::tempdir().unwrap();
     // Each test runs in its own process under nextest: the environment is this test's own.
     std::env::set_var("CONFAB_DATA_DIR", dir.path().join("app"));
@@ -26,8 +34,8 @@ pub fn app() -> App {
     let mut app = confab_app_lib::app_builder(mock_builder())
         .build(tauri::generate_context!(test = true))
         .expect("app builds");
-    // One turn of the event loop runs `setup` (which starts the node) and opens the window of
-    // tauri.conf.json. (Deprecated for loops that busy-wait; one turn is all a test needs.)
+    // One turn of the event loop runs `setup` (which starts the node if the data dir has an
+    // identity) and opens the window of tauri.conf.json. (Deprecated for loops that busy-wait; one turn is all a test needs.)
     #[allow(deprecated)]
     app.run_iteration(|_, _| {});
     let window = app.get_webview_window("main").expect("main window");

@@ -228,7 +228,39 @@ pub async fn shoot(c: &Client, name: &str) -> Result<()> {
 
 /// A WebDriver session on the app (`CONFAB_APP_BIN`, or the one built beside the test),
 /// started by WebKitWebDriver under tauri-driver with its data in `app_dir` and `env` added.
+/// On a data dir with no identity yet the app asks how to begin: this chooses Start new, as a
+/// person would on their first run (see [`open_session`] to stay on that screen).
 pub async fn open_app(desk: &mut Desktop, app_dir: &Path, env: &[(&str, &str)]) -> Result<Client> {
+    let fresh = !app_dir.join("identity.key").exists();
+    let c = open_session(desk, app_dir, env).await?;
+    if fresh {
+        start_new(&c).await?;
+    }
+    Ok(c)
+}
+
+/// Waits for the first-run screen (the app's data dir has no identity) and returns once it
+/// shows, nothing chosen.
+pub async fn first_run_screen(c: &Client) -> Result<()> {
+    c.wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(
+            "#welcome:not([hidden]) [data-testid=\"welcome-new\"]",
+        ))
+        .await
+        .context("the first-run screen never showed")?;
+    Ok(())
+}
+
+/// On the first-run screen, Start new: a new account, then the app as usual.
+pub async fn start_new(c: &Client) -> Result<()> {
+    first_run_screen(c).await?;
+    click(c, "welcome-new").await
+}
+
+/// A WebDriver session on the app as [`open_app`], but left wherever the app starts (the
+/// first-run screen on a data dir with no identity).
+pub async fn open_session(desk: &mut Desktop, app_dir: &Path, env: &[(&str, &str)]) -> Result<Client> {
     let app_bin = std::env::var("CONFAB_APP_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_confab-app").into());
     let port = free_port();
     let mut driver = desk.driver(port, app_dir);
