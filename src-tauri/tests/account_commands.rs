@@ -1,8 +1,8 @@
 //! The first run and the account's commands on Tauri's mock runtime (no display): no node and no
-//! identity before the person chooses; Start new; a restore from a backup made elsewhere (a
-//! wrong passphrase refused by name first); a link to another device, approved there, and
-//! cancelled once before; a device linked from the app, approved by the code of the event and
-//! revoked; what a linked device may not do, refused by name.
+//! identity before the person chooses; Start new; recovery from the phrase; a restore from a
+//! backup made elsewhere (a wrong passphrase refused by name first); a link to another device,
+//! approved there, and cancelled once before; a device linked from the app, approved by the
+//! code of the event and revoked; what a linked device may not do, refused by name.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -368,4 +368,37 @@ fn a_device_asks_the_app_is_told_its_code_approves_and_revokes_it() {
         .cloned()
         .unwrap();
     assert_eq!(row["revoked"], r["at_ms"], "{row}");
+}
+
+#[test]
+fn the_recovery_phrase_brings_the_account_back_on_the_first_run() {
+    let a = first_run_app();
+    let w = &a.window;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (account, old_device, words) = rt.block_on(async {
+        let c = Client::open(&a._dir.path().join("lost phone")).await.unwrap();
+        let p = c.identity_phrase(true).await.unwrap();
+        let me = c.id().await.unwrap();
+        c.shutdown().await;
+        (me.account, me.peer_id, p.words)
+    });
+    // A word that is not in the list: refused by name, nothing made.
+    let mut wrong: Vec<&str> = words.split(' ').collect();
+    wrong[3] = "confabulate";
+    let e = err(w, "first_run_recover", json!({"words": wrong.join(" ")}));
+    assert_eq!(e["code"], "invalid", "{e}");
+    assert!(e["message"].as_str().unwrap().contains("confabulate"), "{e}");
+    assert!(!identity_file(&a).exists());
+
+    let r = ok(w, "first_run_recover", json!({"words": words}));
+    assert_eq!(r["account"], account.as_str(), "{r}");
+    assert_ne!(r["device"], old_device.as_str(), "{r}");
+    let me = ok(w, "me", json!({}));
+    assert_eq!(me["account"], account.as_str());
+    assert_eq!(me["holds_account"], true, "{me}");
+    // The phrase is this device's to show again: the same words.
+    assert_eq!(
+        ok(w, "identity_phrase", json!({"confirmed": true}))["words"],
+        words.as_str()
+    );
 }
