@@ -459,6 +459,25 @@ fn a_linked_phone_publishes_as_its_person_until_revoked() {
             .any(|s| s["space"] == room.as_str() && s["muted"] == true);
         (muted && cli(&laptop, &["profile", "show"])["name"] == "Lena K.").then_some(())
     });
+    // Read on the phone, read on the laptop.
+    cli(&m1, &["chat", "send", &room, "from m1"]);
+    let unread = |dir: &Path| {
+        cli(dir, &["space", "list"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["space"] == room.as_str())
+            .map(|s| s["unread"].as_u64().unwrap_or(0))
+            .unwrap_or(0)
+    };
+    wait(30, "both devices have m1's message unread", || {
+        (unread(&laptop) == 1 && unread(&phone) == 1).then_some(())
+    });
+    cli(&phone, &["chat", "read", &room]);
+    wait(30, "the laptop follows the phone's reading", || {
+        (unread(&laptop) == 0).then_some(())
+    });
+
     // A room another member owns, joined on the laptop: the phone joins it too.
     let (club, club_t) = create(&m1, "chat", "Club");
     cli(&laptop, &["space", "join", &club_t]);
@@ -490,9 +509,9 @@ fn a_linked_phone_publishes_as_its_person_until_revoked() {
         assert_eq!(got[0]["account"], account.as_str());
         assert_eq!(got[0]["author"], phone_id.as_str());
         wait(30, "a member has the phone's message", || {
-            (chat_texts(m, &room) == ["from the phone"]).then_some(())
+            (chat_texts(m, &room) == ["from m1", "from the phone"]).then_some(())
         });
-        assert_eq!(cli(m, &["chat", "list", &room])[0]["name"], "Lena K.");
+        assert_eq!(cli(m, &["chat", "list", &room])[1]["name"], "Lena K.");
     }
     // An export holds the phone's issue as the person's, and verifies offline.
     let out = d.path().join("export");
@@ -562,7 +581,7 @@ fn a_linked_phone_publishes_as_its_person_until_revoked() {
     cli(&laptop, &["chat", "send", &room, "after the revocation"]);
     for m in [&m1, &m2] {
         wait(30, "a member has the laptop's new message", || {
-            (chat_texts(m, &room) == ["from the phone", "after the revocation"]).then_some(())
+            (chat_texts(m, &room) == ["from m1", "from the phone", "after the revocation"]).then_some(())
         });
     }
     cli(
@@ -586,7 +605,7 @@ fn a_linked_phone_publishes_as_its_person_until_revoked() {
     // The phone gets nothing new, and holds no key to write with.
     std::thread::sleep(std::time::Duration::from_secs(3));
     assert!(chat_texts(&phone, &club).is_empty());
-    assert_eq!(chat_texts(&phone, &room), ["from the phone"]);
+    assert_eq!(chat_texts(&phone, &room), ["from m1", "from the phone"]);
     assert_eq!(cli(&phone, &["news", "list", &news]).as_array().unwrap().len(), 1);
     let e = refused(with_pass(&phone, None, &["chat", "send", &room, "still here"]));
     assert!(e.contains("removed") || e.contains("revoked"), "{e}");

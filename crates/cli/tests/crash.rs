@@ -117,7 +117,7 @@ fn sigkill_during_a_large_catch_up_loses_nothing_and_resumes() {
     assert_eq!(written["written"], RECORDS as u64);
     let space_bytes: Vec<u8> = Connection::open(y.join("confab.sqlite"))
         .unwrap()
-        .query_row("SELECT id FROM spaces", [], |r| r.get(0))
+        .query_row("SELECT id FROM spaces WHERE kind = 'chat'", [], |r| r.get(0))
         .unwrap();
 
     let (mut px, x_out, _) = run(&x, &[]);

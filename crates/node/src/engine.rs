@@ -33,6 +33,8 @@ pub(crate) struct Engine {
     identity: Identity,
     syncer: Syncer,
     clock: Arc<Clock>,
+    /// When this device last told its person's other devices how far it read in each space.
+    pub(crate) read_notes: Arc<std::sync::Mutex<crate::personal::ReadNotes>>,
 }
 
 /// A record to write: its body and the records it refers to.
@@ -53,6 +55,7 @@ impl Engine {
             identity,
             syncer: Syncer::new(store),
             clock: Arc::new(Clock::with_floor(floor)),
+            read_notes: Arc::default(),
         };
         engine.ensure_personal().await?;
         Ok(engine)

@@ -398,6 +398,7 @@ impl Op for ChatMarkRead {
             None => store.clock_floor().await?.max(svc.engine.now().0),
         };
         store.mark_read(s.id, ts).await?;
+        svc.engine.note_read(&s).await?;
         let r = store.reading(s.id, svc.engine.me()).await?;
         Ok(ReadingView::of(&s.id, &r))
     }
