@@ -8,6 +8,7 @@
 pub mod account;
 pub mod archive;
 pub mod backup;
+mod batch;
 pub mod body;
 pub mod color;
 pub mod files;

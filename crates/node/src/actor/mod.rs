@@ -17,6 +17,7 @@ mod blobs;
 mod handle;
 mod link;
 mod network;
+mod people;
 mod periodic;
 mod sync;
 mod tasks;
@@ -418,47 +419,7 @@ impl Actor {
                     self.on_rotation(s.clone());
                 }
                 if *origin != Origin::Local {
-                    // Another device of this person joined a space, muted one, or renamed them.
-                    let me = self.engine.me();
-                    for r in inserted.iter() {
-                        let personal = self
-                            .spaces
-                            .get(&r.space)
-                            .is_some_and(|s| s.kind == confab_core::SpaceKind::Personal && s.owner == me);
-                        let theirs = r.person == me && r.author != self.engine.device();
-                        match &r.body {
-                            confab_core::Body::Joined(_) if personal && theirs => {
-                                tokio::spawn(crate::personal::from_other_device(
-                                    self.engine.clone(),
-                                    r.body.clone(),
-                                    r.ts.0,
-                                ));
-                            }
-                            confab_core::Body::Profile(_) if theirs => {
-                                tokio::spawn(crate::personal::from_other_device(
-                                    self.engine.clone(),
-                                    r.body.clone(),
-                                    r.ts.0,
-                                ));
-                            }
-                            _ => {}
-                        }
-                    }
-                    // Another device of an owner revoked a device: the owner's key holder
-                    // rotates the space without it.
-                    for r in inserted.iter() {
-                        if let confab_core::Body::Revoke(rev) = &r.body {
-                            if let Some(s) = self.spaces.get(&r.space) {
-                                if s.owner == self.engine.me() {
-                                    tokio::spawn(crate::devices::on_revocation(
-                                        self.engine.clone(),
-                                        s.clone(),
-                                        rev.device,
-                                    ));
-                                }
-                            }
-                        }
-                    }
+                    self.written_elsewhere(inserted);
                 }
                 let files = inserted.iter().any(|r| match &r.body {
                     confab_core::Body::Chat(c) => !c.files.is_empty(),

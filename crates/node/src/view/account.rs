@@ -1,4 +1,4 @@
-//! Views of a person's account: backups made and restored.
+//! Views of a person's account: who this device is, its phrase, backups, devices, links.
 
 use serde::{Deserialize, Serialize};
 
@@ -82,4 +82,34 @@ pub struct LinkedView {
     pub device: String,
     /// Spaces received.
     pub spaces: u32,
+}
+
+/// This node's identity and where it listens.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MeView {
+    /// The person: their account's id (a peer id). An identity from before accounts is an
+    /// account whose only device is this one, so it equals `peer_id`.
+    pub account: String,
+    /// This device's peer id.
+    pub peer_id: String,
+    /// Whether this device holds the account's secret (it made the account, or restored it
+    /// from a backup or the phrase): backups, links, revocations and the phrase need it. A
+    /// linked device does not.
+    #[serde(default)]
+    pub holds_account: bool,
+    /// Short name.
+    pub short: String,
+    /// The data dir.
+    pub data_dir: String,
+    /// Addresses the running node listens on (empty when none runs).
+    pub listening: Vec<String>,
+}
+
+/// The recovery phrase of this person's account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhraseView {
+    /// The account it recovers (its peer id).
+    pub account: String,
+    /// 24 BIP-39 words.
+    pub words: String,
 }
