@@ -150,7 +150,7 @@ async fn misbehaving_peers_are_dropped_and_the_node_serves_others() {
         rogue.dial(addr.clone()).unwrap();
     };
     connect(&rogue);
-    wait_connected(&mut rogue_events).await;
+    wait_connected(&rogue, &addr, &mut rogue_events).await;
 
     // 1. An oversized frame: the victim's codec refuses it and drops the rogue.
     let r = rogue.request(victim_id, vec![0u8; 5 * 1024 * 1024]).await;
@@ -161,7 +161,7 @@ async fn misbehaving_peers_are_dropped_and_the_node_serves_others() {
     // seen the connection go: a dial while the old one is still closing dials nothing.)
     wait_disconnected(&mut rogue_events).await;
     connect(&rogue);
-    wait_connected(&mut rogue_events).await;
+    wait_connected(&rogue, &addr, &mut rogue_events).await;
     let r = rogue.request(victim_id, b"\xff\xfe garbage".to_vec()).await;
     assert!(r.is_err());
     expect_dropped(&mut events, "garbage").await;
@@ -169,7 +169,7 @@ async fn misbehaving_peers_are_dropped_and_the_node_serves_others() {
     // 3. A record with a bad signature, pushed and gossiped: refused, nothing stored.
     wait_disconnected(&mut rogue_events).await;
     connect(&rogue);
-    wait_connected(&mut rogue_events).await;
+    wait_connected(&rogue, &addr, &mut rogue_events).await;
     let forged = {
         let other = Identity::generate();
         let rec = news
@@ -234,16 +234,28 @@ async fn misbehaving_peers_are_dropped_and_the_node_serves_others() {
     sub.shutdown().await;
 }
 
-async fn wait_connected(ev: &mut tokio::sync::mpsc::Receiver<NetEvent>) {
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while let Some(e) = ev.recv().await {
-            if matches!(e, NetEvent::Connected(_)) {
-                return;
+/// Waits until the rogue is connected, dialling again each second: under load, a dial made
+/// while the victim still closes the last connection can come to nothing (seen in CI).
+async fn wait_connected(
+    rogue: &confab_net::NetHandle,
+    addr: &confab_net::Multiaddr,
+    ev: &mut tokio::sync::mpsc::Receiver<NetEvent>,
+) {
+    for _ in 0..10 {
+        let connected = tokio::time::timeout(Duration::from_secs(1), async {
+            while let Some(e) = ev.recv().await {
+                if matches!(e, NetEvent::Connected(_)) {
+                    return;
+                }
             }
+        })
+        .await;
+        if connected.is_ok() {
+            return;
         }
-    })
-    .await
-    .expect("rogue connects");
+        rogue.dial(addr.clone()).unwrap();
+    }
+    panic!("the rogue did not connect in 10 s");
 }
 
 async fn wait_disconnected(ev: &mut tokio::sync::mpsc::Receiver<NetEvent>) {
@@ -491,8 +503,8 @@ async fn a_peer_that_gossips_invalid_records_loses_its_standing() {
     // A raw libp2p peer that holds the room's key, so it can write valid records too.
     let rogue_id = Identity::generate();
     let (rogue, mut rogue_events) = raw_peer(&rogue_id);
-    rogue.dial(addr).unwrap();
-    wait_connected(&mut rogue_events).await;
+    rogue.dial(addr.clone()).unwrap();
+    wait_connected(&rogue, &addr, &mut rogue_events).await;
     rogue.subscribe(room.topic()).unwrap();
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let valid = |text: &str| chat_record(&room, &rogue_id, text);
@@ -540,7 +552,7 @@ async fn records_of_a_later_versions_kind_are_ignored_without_penalty() {
     let (observer, mut observer_events) = raw_peer(&Identity::generate());
     for (p, ev) in [(&newer, &mut newer_events), (&observer, &mut observer_events)] {
         p.dial(addr.clone()).unwrap();
-        wait_connected(ev).await;
+        wait_connected(p, &addr, ev).await;
         p.subscribe(room.topic()).unwrap();
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
