@@ -283,7 +283,7 @@ impl<'a> Sealed<'a> {
         if have < len {
             return Err(BackupError::Truncated {
                 have: bytes.len() as u64,
-                need: HEADER_LEN as u64 + len,
+                need: (HEADER_LEN as u64).saturating_add(len),
             });
         }
         if have > len {
@@ -478,5 +478,12 @@ mod tests {
         let mut b = seal(&sample(), "correct horse", CHEAP).unwrap();
         b[15..19].copy_from_slice(&(MAX_M_KIB + 1).to_le_bytes());
         assert!(matches!(Sealed::parse(&b), Err(BackupError::Cost { .. })));
+        // A length near 2^64 is a truncated file, not an overflow (found by the fuzzer).
+        let mut b = seal(&sample(), "correct horse", CHEAP).unwrap();
+        b[HEADER_LEN - 8..HEADER_LEN].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(matches!(
+            Sealed::parse(&b),
+            Err(BackupError::Truncated { need: u64::MAX, .. })
+        ));
     }
 }
