@@ -13,6 +13,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Parser;
+use confab_node::view::{NewShape, ObjectEdit};
 use confab_node::Client;
 
 use args::{
@@ -422,19 +423,103 @@ async fn board(c: &Client, cmd: BoardCmd) -> Result<()> {
         }
         BoardCmd::Move {
             space,
-            picture,
+            object,
             to,
             json,
         } => {
-            let v = args::parse_numbers("--to", &to, &[4])?;
-            let rect = confab_core::Rect {
-                x: v[0],
-                y: v[1],
-                w: v[2],
-                h: v[3],
+            let v = args::parse_numbers("--to", &to, &[2, 4])?;
+            let edit = ObjectEdit {
+                object,
+                pos: Some((v[0], v[1])),
+                size: (v.len() == 4).then(|| (v[2], v[3])),
+                ..Default::default()
             };
-            let w = c.board_move(&space, &picture, rect).await?;
+            let w = c.board_set(&space, edit).await?;
             output::emit(json, &w, |w| w.id.clone());
+        }
+        BoardCmd::Add {
+            space,
+            kind,
+            at,
+            size,
+            text,
+            color,
+            fill,
+            width,
+            font,
+            json,
+        } => {
+            let at = args::parse_numbers("--at", &at, &[2])?;
+            let size = match size {
+                Some(s) => Some(args::parse_numbers("--size", &s, &[2])?),
+                None => None,
+            };
+            let shape = NewShape {
+                kind,
+                at: (at[0], at[1]),
+                size: size.map(|v| (v[0], v[1])),
+                text,
+                color,
+                fill,
+                width,
+                font,
+            };
+            let w = c.board_add(&space, shape).await?;
+            output::emit(json, &w, |w| w.id.clone());
+        }
+        BoardCmd::Set {
+            space,
+            object,
+            text,
+            color,
+            fill,
+            size,
+            width,
+            font,
+            z,
+            json,
+        } => {
+            let size = match size {
+                Some(s) => Some(args::parse_numbers("--size", &s, &[2])?),
+                None => None,
+            };
+            let edit = ObjectEdit {
+                object,
+                size: size.map(|v| (v[0], v[1])),
+                text,
+                color,
+                fill,
+                width,
+                font,
+                z,
+                ..Default::default()
+            };
+            let w = c.board_set(&space, edit).await?;
+            output::emit(json, &w, |w| w.id.clone());
+        }
+        BoardCmd::Delete { space, objects, json } => {
+            let w = c.board_delete(&space, objects).await?;
+            output::emit(json, &w, |w| format!("{} deleted", w.written));
+        }
+        BoardCmd::Restore {
+            space,
+            object,
+            as_of,
+            json,
+        } => {
+            let as_of = as_of.map(|t| args::parse_time("--as-of", &t)).transpose()?;
+            let w = c.board_restore(&space, &object, as_of).await?;
+            output::emit(json, &w, |w| w.id.clone());
+        }
+        BoardCmd::Objects {
+            space,
+            as_of,
+            deleted,
+            json,
+        } => {
+            let as_of = as_of.map(|t| args::parse_time("--as-of", &t)).transpose()?;
+            let objects = c.board_objects(&space, as_of, deleted).await?;
+            output::emit(json, &objects, |o| output::objects(o));
         }
         BoardCmd::Pictures { space, json } => {
             output::emit(json, &c.board_pictures(&space).await?, |p| output::pictures(p))

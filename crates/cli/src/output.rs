@@ -2,8 +2,8 @@
 //! the app's UI receives too.
 
 use confab_node::view::{
-    ArchiveReport, BlobView, HitView, IssueView, MemberView, MessageView, PeerView, PictureView, ProfileView,
-    SpaceView, StatusView, StrokeView,
+    ArchiveReport, BlobView, HitView, IssueView, MemberView, MessageView, ObjectView, PeerView, PictureView,
+    ProfileView, SpaceView, StatusView, StrokeView,
 };
 use serde::Serialize;
 
@@ -130,6 +130,33 @@ pub fn pictures(v: &[PictureView]) -> String {
             r.h,
             if p.file.held { "" } else { " (not here yet)" },
             if p.moved_by.is_some() { " (moved)" } else { "" }
+        )
+    })
+}
+
+pub fn objects(v: &[ObjectView]) -> String {
+    lines(v, |o| {
+        let text = if o.text.is_empty() {
+            String::new()
+        } else {
+            format!(" {:?}", o.text)
+        };
+        format!(
+            "{} {} {} at {},{} size {}x{} {}{}{}{}",
+            short(&o.id),
+            o.by.author_short,
+            o.kind,
+            o.x,
+            o.y,
+            o.w,
+            o.h,
+            o.color,
+            o.fill
+                .as_deref()
+                .map(|f| format!(" fill {f}"))
+                .unwrap_or_default(),
+            text,
+            if o.deleted { " (deleted)" } else { "" }
         )
     })
 }

@@ -160,7 +160,7 @@ fn pictures_are_placed_listed_moved_saved_and_erased() {
     fails(
         &a,
         &["board", "move", &board, "fedcba", "--to", "0,0,1,1"],
-        "no picture",
+        "no object",
     );
 
     // Erased like a stroke: only the second stays.
@@ -171,6 +171,6 @@ fn pictures_are_placed_listed_moved_saved_and_erased() {
     fails(
         &a,
         &["board", "move", &board, &id, "--to", "0,0,1,1"],
-        "no picture",
+        "is deleted; restore it first",
     );
 }

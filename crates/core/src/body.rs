@@ -339,6 +339,10 @@ pub enum Body {
     Revoke(crate::account::Revocation),
     /// A space the person is in (in their own space).
     Joined(crate::backup::SpaceEntry),
+    /// A shape placed on a board.
+    Shape(crate::shape::ShapeBody),
+    /// Properties of a board object changed.
+    Change(crate::shape::ChangeBody),
 }
 
 /// Why a body is not acceptable.
@@ -374,6 +378,8 @@ impl Body {
             Body::Move(_) => RecordKind::Move,
             Body::Revoke(_) => RecordKind::Revoke,
             Body::Joined(_) => RecordKind::Joined,
+            Body::Shape(_) => RecordKind::Shape,
+            Body::Change(_) => RecordKind::Change,
         }
     }
 
@@ -423,6 +429,8 @@ impl Body {
             Body::Move(b) => postcard::to_stdvec(b),
             Body::Revoke(r) => Ok(r.encode()),
             Body::Joined(e) => postcard::to_stdvec(e),
+            Body::Shape(b) => postcard::to_stdvec(b),
+            Body::Change(b) => postcard::to_stdvec(b),
         };
         r.expect("bodies always encode")
     }
@@ -512,6 +520,8 @@ impl Body {
             RecordKind::Move => Body::Move(exact(kind, bytes)?),
             RecordKind::Revoke => Body::Revoke(exact(kind, bytes)?),
             RecordKind::Joined => Body::Joined(exact(kind, bytes)?),
+            RecordKind::Shape => Body::Shape(exact(kind, bytes)?),
+            RecordKind::Change => Body::Change(exact(kind, bytes)?),
         };
         body.validate()?;
         Ok(body)
@@ -583,6 +593,8 @@ impl Body {
                 p.rect.check()?;
             }
             Body::Move(m) => m.rect.check()?,
+            Body::Shape(s) => s.check()?,
+            Body::Change(c) => c.check()?,
             Body::Joined(e) => {
                 let s = e.space().map_err(|e| invalid(e.to_string()))?;
                 if s.kind == crate::space::SpaceKind::Personal {
@@ -864,7 +876,9 @@ mod tests {
         assert_eq!(RecordKind::Move.code(), 12);
         assert_eq!(RecordKind::from_code(13), Some(RecordKind::Revoke));
         assert_eq!(RecordKind::from_code(14), Some(RecordKind::Joined));
-        assert_eq!(RecordKind::from_code(15), None);
+        assert_eq!(RecordKind::from_code(15), Some(RecordKind::Shape));
+        assert_eq!(RecordKind::from_code(16), Some(RecordKind::Change));
+        assert_eq!(RecordKind::from_code(17), None);
     }
 
     #[test]

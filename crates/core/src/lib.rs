@@ -9,6 +9,7 @@ pub mod account;
 pub mod archive;
 pub mod backup;
 mod batch;
+pub mod board;
 pub mod body;
 pub mod color;
 pub mod files;
@@ -24,9 +25,11 @@ pub mod record;
 pub mod rendezvous;
 pub mod rotation;
 pub mod rules;
+pub mod shape;
 pub mod space;
 pub mod ticket;
 
+pub use board::{Board, Content, Object, Stamp};
 pub use body::{
     check_file_name, check_reaction, normalize_name, Body, ChatBody, DeleteBody, EditBody, EraseBody,
     FileRef, MemberBody, MoveBody, NewsBody, PictureBody, ProfileBody, ReactionBody, Rect, RekeyBody,
@@ -44,6 +47,7 @@ pub use record::resign_with_kind;
 pub use record::{Record, RecordError, RecordKind, Verified};
 pub use rendezvous::RendezvousKey;
 pub use rotation::RotationPlan;
+pub use shape::{ChangeBody, Prop, ShapeBody, ShapeKind};
 pub use space::{AuthError, Role, Space, SpaceKind};
 pub use ticket::{Ticket, TicketError};
 

@@ -64,6 +64,10 @@ pub enum RecordKind {
     Revoke = 13,
     /// In a person's own space: a space they are in, with its keys and their settings for it.
     Joined = 14,
+    /// A shape placed on a whiteboard.
+    Shape = 15,
+    /// Changes properties of the board object it refs.
+    Change = 16,
 }
 
 impl RecordKind {
@@ -84,6 +88,8 @@ impl RecordKind {
             12 => Self::Move,
             13 => Self::Revoke,
             14 => Self::Joined,
+            15 => Self::Shape,
+            16 => Self::Change,
             _ => return None,
         })
     }

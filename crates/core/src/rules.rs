@@ -106,6 +106,8 @@ impl<'a> SpaceRules<'a> {
             RecordKind::Profile if n > 0 => Some("a profile names no records"),
             RecordKind::Picture if n > 0 => Some("a picture names no records"),
             RecordKind::Move if n != 1 => Some("a move names exactly one picture"),
+            RecordKind::Shape if n > 0 => Some("a shape names no records"),
+            RecordKind::Change if n != 1 => Some("a change names exactly one object"),
             RecordKind::Revoke if n > 0 => Some("a revocation names no records"),
             RecordKind::Joined if n > 0 => Some("a joined space names no records"),
             RecordKind::NewsIssue | RecordKind::Stroke if n > 16 => {

@@ -80,6 +80,8 @@ impl SpaceKind {
                 | (SpaceKind::Board, RecordKind::Erase)
                 | (SpaceKind::Board, RecordKind::Picture)
                 | (SpaceKind::Board, RecordKind::Move)
+                | (SpaceKind::Board, RecordKind::Shape)
+                | (SpaceKind::Board, RecordKind::Change)
                 | (SpaceKind::News, RecordKind::NewsIssue)
                 | (SpaceKind::Personal, RecordKind::Joined)
         )

@@ -1,8 +1,8 @@
 //! Pictures on a board: what their records do inside the insert's transaction (a picture's
 //! file is noted like a chat attachment's, a move is linked to its picture, an erase lets go
-//! of the files of the pictures it removes), and the view of the pictures still on a board,
-//! each where its newest placement puts it.
+//! of the files of the pictures it removes), and the merged board (see `confab_core::board`).
 
+use confab_core::board::{Board, Content, Object, Stamp};
 use confab_core::{AuthorKey, Body, FileRef, Hlc, Record, RecordId, RecordKind, Rect, SpaceId};
 use rusqlite::{OptionalExtension, Transaction};
 
@@ -25,8 +25,8 @@ pub struct Picture {
     pub file: FileRef,
     /// Where it sits now: the newest move's rectangle, or where it was placed.
     pub rect: Rect,
-    /// The newest move, if it was moved: who moved it, when, and the move's record id.
-    pub moved: Option<(AuthorKey, Hlc, RecordId)>,
+    /// The newest change, if it was moved or changed since it was placed: who and when.
+    pub moved: Option<(AuthorKey, Hlc)>,
 }
 
 /// Whether an erase of the record's own board that never expires names it (then the record
@@ -52,6 +52,8 @@ pub(crate) fn admit(tx: &Transaction<'_>, rec: &Record, body: &Body) -> Result<(
             crate::conversation::note_files(tx, rec, std::slice::from_ref(&p.file))?;
         }
         Body::Move(_) => crate::conversation::link(tx, rec, RecordKind::Move)?,
+        // So that one object's records are found without reading the whole board.
+        Body::Change(_) => crate::conversation::link(tx, rec, RecordKind::Change)?,
         // Off the board for good: its file is garbage (strokes have none; nothing to do).
         // An erase that expires gives the picture back then, so it keeps the file. Only what
         // is on this board: an erase names records by id, and ids of other spaces' records
@@ -67,48 +69,86 @@ pub(crate) fn admit(tx: &Transaction<'_>, rec: &Record, body: &Body) -> Result<(
     Ok(())
 }
 
+/// The kinds of record a board's merge reads.
+const BOARD_KINDS: [RecordKind; 6] = [
+    RecordKind::Stroke,
+    RecordKind::Erase,
+    RecordKind::Picture,
+    RecordKind::Move,
+    RecordKind::Shape,
+    RecordKind::Change,
+];
+
 impl Db {
-    /// Pictures minus erased ones (an erase counts while it is itself live), oldest placed
-    /// first, each where its newest live move (by timestamp, then id) puts it.
-    pub fn board_pictures(&mut self, space: &SpaceId, now_ms: u64) -> Result<Vec<Picture>, StoreError> {
+    /// A board merged from its live records (see [`confab_core::board`]); with `as_of`
+    /// (wall-clock ms), from only the records dated then or before: the board as it was.
+    pub fn board(&mut self, space: &SpaceId, now_ms: u64, as_of: Option<u64>) -> Result<Board, StoreError> {
+        let kinds: Vec<String> = BOARD_KINDS.iter().map(|k| k.code().to_string()).collect();
+        // Timestamps are HLCs: the ms in the high 48 bits.
+        let until = as_of.map_or(i64::MAX, |ms| {
+            (((ms.min(i64::MAX as u64 >> 16)) << 16) | 0xffff) as i64
+        });
         let sql = format!(
-            "SELECT raw FROM records WHERE space = ?1 AND kind = {} AND {LIVE} \
-             AND NOT EXISTS (SELECT 1 FROM erased e JOIN records x ON x.id = e.source \
-             WHERE e.space = ?1 AND e.target = records.id AND (x.expires IS NULL OR x.expires > ?2)) \
+            "SELECT raw FROM records WHERE space = ?1 AND kind IN ({}) AND {LIVE} AND ts <= ?3 \
              ORDER BY ts, id",
-            RecordKind::Picture.code()
+            kinds.join(",")
         );
-        let placed = self.bodies(space, &sql, now_ms)?;
-        let newest_move = format!(
-            "SELECT r.raw FROM links l JOIN records r ON r.id = l.source \
-             WHERE l.target = ?3 AND l.kind = {} AND r.space = ?1 \
-             AND (r.expires IS NULL OR r.expires > ?2) \
-             ORDER BY l.ts DESC, l.source DESC LIMIT 1",
+        let mut board = Board::new();
+        for (r, body) in self.bodies_with(space, &sql, now_ms, &[&until])? {
+            board.apply(Stamp::of(&r), &r.refs, &body);
+        }
+        Ok(board)
+    }
+
+    /// One object (deleted or not) as it is now, from its own record and the records that
+    /// change, move or erase it; `None` if its record is not here.
+    pub fn board_object(
+        &mut self,
+        space: &SpaceId,
+        now_ms: u64,
+        id: &RecordId,
+    ) -> Result<Option<Object>, StoreError> {
+        let sql = format!(
+            "SELECT raw FROM records WHERE space = ?1 AND {LIVE} AND (id = ?3 \
+             OR id IN (SELECT source FROM links WHERE target = ?3 AND kind IN ({}, {})) \
+             OR id IN (SELECT source FROM erased WHERE space = ?1 AND target = ?3))",
+            RecordKind::Change.code(),
             RecordKind::Move.code()
         );
-        let mut out = Vec::with_capacity(placed.len());
-        for (r, b) in placed {
-            let Body::Picture(p) = b else { continue };
-            let mut pic = Picture {
-                id: r.id,
-                author: r.person(),
-                device: r.author,
-                ts: r.ts,
-                file: p.file,
-                rect: p.rect,
-                moved: None,
-            };
-            let target = r.id.0.to_vec();
-            if let Some((m, Body::Move(mv))) = self
-                .bodies_with(space, &newest_move, now_ms, &[&target])?
-                .into_iter()
-                .next()
-            {
-                pic.rect = mv.rect;
-                pic.moved = Some((m.person(), m.ts, m.id));
-            }
-            out.push(pic);
+        let target = id.0.to_vec();
+        let mut board = Board::new();
+        for (r, body) in self.bodies_with(space, &sql, now_ms, &[&target])? {
+            board.apply(Stamp::of(&r), &r.refs, &body);
         }
-        Ok(out)
+        Ok(board.get(id))
+    }
+
+    /// Pictures on a board (not deleted), back to front, each where it is now.
+    pub fn board_pictures(&mut self, space: &SpaceId, now_ms: u64) -> Result<Vec<Picture>, StoreError> {
+        let board = self.board(space, now_ms, None)?;
+        Ok(board
+            .objects()
+            .into_iter()
+            .filter_map(|o| {
+                let Content::Picture(file) = o.content else {
+                    return None;
+                };
+                let (w, h) = o.size;
+                Some(Picture {
+                    id: o.id,
+                    author: o.author,
+                    device: o.device,
+                    ts: o.created,
+                    file,
+                    rect: Rect {
+                        x: o.pos.0,
+                        y: o.pos.1,
+                        w,
+                        h,
+                    },
+                    moved: (o.updated.0 != o.created).then_some((o.updated.1, o.updated.0)),
+                })
+            })
+            .collect())
     }
 }

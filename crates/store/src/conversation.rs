@@ -380,7 +380,9 @@ pub(crate) fn admit(
                 p.picture.as_ref().map(|_| rec.id.0.to_vec())
             ])?;
         }
-        Body::Picture(_) | Body::Move(_) | Body::Erase(_) => crate::board::admit(tx, rec, body)?,
+        Body::Picture(_) | Body::Move(_) | Body::Erase(_) | Body::Change(_) => {
+            crate::board::admit(tx, rec, body)?
+        }
         _ => {}
     }
     Ok(fx)

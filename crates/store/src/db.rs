@@ -504,17 +504,8 @@ impl Db {
         Ok(report)
     }
 
-    /// Decodes stored rows of one kind and decrypts them with the space key.
-    pub(crate) fn bodies(
-        &mut self,
-        space: &SpaceId,
-        sql: &str,
-        now_ms: u64,
-    ) -> Result<Vec<(Record, Body)>, StoreError> {
-        self.bodies_with(space, sql, now_ms, &[])
-    }
-
-    /// [`Db::bodies`] with more parameters, bound from `?3` on.
+    /// Records a query selects (its `raw` column, `?1` the space and `?2` now in ms, more
+    /// parameters bound from `?3` on), with their decrypted bodies.
     pub(crate) fn bodies_with(
         &mut self,
         space: &SpaceId,

@@ -507,12 +507,22 @@ impl Store {
         self.call(move |db| db.ids_with_prefix(&space, kind.code(), &prefix))
     }
 
-    /// Strokes of a board that no erase has removed, in (ts, id) order.
+    /// A board merged from its live records; with `as_of` (ms), as it was then.
+    pub fn board(&self, space: SpaceId, as_of: Option<u64>) -> Pending<confab_core::Board> {
+        self.call(move |db| db.board(&space, confab_core::now_ms(), as_of))
+    }
+
+    /// One board object (deleted or not) as it is now, if its record is here.
+    pub fn board_object(&self, space: SpaceId, id: RecordId) -> Pending<Option<confab_core::Object>> {
+        self.call(move |db| db.board_object(&space, confab_core::now_ms(), &id))
+    }
+
+    /// Strokes of a board (not deleted), back to front, where they are now.
     pub fn board_strokes(&self, space: SpaceId) -> Pending<Vec<Stroke>> {
         self.call(move |db| db.board_strokes(&space, confab_core::now_ms()))
     }
 
-    /// Pictures of a board that no erase has removed, each where its newest move puts it.
+    /// Pictures of a board (not deleted), back to front, each where it is now.
     pub fn board_pictures(&self, space: SpaceId) -> Pending<Vec<Picture>> {
         self.call(move |db| db.board_pictures(&space, confab_core::now_ms()))
     }

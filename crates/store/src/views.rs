@@ -161,28 +161,22 @@ impl Db {
         self.chat_page(space, now_ms, Page::default())
     }
 
-    /// Strokes minus erased ones (an erase counts while it is itself live).
+    /// Strokes on a board (not deleted), back to front, their points where the strokes are
+    /// now.
     pub fn board_strokes(&mut self, space: &SpaceId, now_ms: u64) -> Result<Vec<Stroke>, StoreError> {
-        let sql = format!(
-            "SELECT raw FROM records WHERE space = ?1 AND kind = 2 AND {LIVE} \
-             AND NOT EXISTS (SELECT 1 FROM erased e JOIN records x ON x.id = e.source \
-             WHERE e.space = ?1 AND e.target = records.id AND (x.expires IS NULL OR x.expires > ?2)) \
-             ORDER BY ts, id"
-        );
-        Ok(self
-            .bodies(space, &sql, now_ms)?
+        let board = self.board(space, now_ms, None)?;
+        Ok(board
+            .objects()
             .into_iter()
-            .filter_map(|(r, b)| match b {
-                Body::Stroke(s) => Some(Stroke {
-                    id: r.id,
-                    author: r.person(),
-                    device: r.author,
-                    ts: r.ts,
-                    points: s.points,
-                    color: s.color,
-                    width: s.width,
-                }),
-                _ => None,
+            .filter(|o| matches!(o.content, confab_core::Content::Stroke { .. }))
+            .map(|o| Stroke {
+                points: o.points(),
+                id: o.id,
+                author: o.author,
+                device: o.device,
+                ts: o.created,
+                color: o.color,
+                width: o.width,
             })
             .collect())
     }

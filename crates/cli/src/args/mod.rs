@@ -7,7 +7,9 @@ use clap::{Parser, Subcommand};
 
 /// Confab: serverless peer-to-peer chat, whiteboard and newsletters.
 mod account;
+mod board;
 pub use account::{BackupCmd, DeviceCmd, IdentityCmd};
+pub use board::BoardCmd;
 
 #[derive(Parser, Debug)]
 #[command(name = "confab", version, about)]
@@ -408,81 +410,6 @@ pub enum ProfileCmd {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum BoardCmd {
-    /// Draw a stroke.
-    Stroke {
-        /// Space id or unique prefix.
-        space: String,
-        /// Points as "x,y x,y …".
-        #[arg(long)]
-        points: String,
-        /// Colour as #rrggbb.
-        #[arg(long, default_value = "#000000")]
-        color: String,
-        /// Line width.
-        #[arg(long, default_value_t = 2.0)]
-        width: f32,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Erase a stroke or a picture.
-    Erase {
-        /// Space id or unique prefix.
-        space: String,
-        /// Stroke or picture id, or a unique prefix.
-        id: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// List what is on the board: strokes, then pictures (with --json, the strokes; the
-    /// pictures are `board pictures`).
-    List {
-        /// Space id or unique prefix.
-        space: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Place a picture (PNG, JPEG, GIF or WebP) on the board; prints its id.
-    Picture {
-        /// Space id or unique prefix.
-        space: String,
-        /// The picture file.
-        path: std::path::PathBuf,
-        /// Its top-left corner, and optionally its width and height in board units (without
-        /// them, its own size, scaled to at most 480 on its longer side).
-        #[arg(long, value_name = "X,Y[,W,H]", allow_hyphen_values = true)]
-        at: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Move or resize a picture on the board.
-    Move {
-        /// Space id or unique prefix.
-        space: String,
-        /// Picture id or unique prefix.
-        picture: String,
-        /// Its new top-left corner, width and height.
-        #[arg(long, value_name = "X,Y,W,H", allow_hyphen_values = true)]
-        to: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// List the pictures on the board, each where it sits now.
-    Pictures {
-        /// Space id or unique prefix.
-        space: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Subcommand, Debug)]
 pub enum NewsCmd {
     /// Publish an issue (owner only).
     Publish {
@@ -523,6 +450,8 @@ pub fn parse_numbers(flag: &str, s: &str, counts: &[usize]) -> Result<Vec<f32>> 
     let parts: Vec<&str> = s.split(',').map(str::trim).collect();
     let form = match counts {
         [2, 4] => "X,Y or X,Y,W,H",
+        [2] if flag == "--size" => "W,H",
+        [2] => "X,Y",
         _ => "X,Y,W,H",
     };
     if !counts.contains(&parts.len()) {
@@ -535,6 +464,25 @@ pub fn parse_numbers(flag: &str, s: &str, counts: &[usize]) -> Result<Vec<f32>> 
             _ => bail!("{flag} {s:?}: {v:?} is not a number"),
         })
         .collect()
+}
+
+/// Parses a moment given as RFC 3339 (`2026-12-05T10:00:00Z`, any offset) or as
+/// milliseconds since the Unix epoch, into milliseconds.
+pub fn parse_time(flag: &str, s: &str) -> Result<u64> {
+    let t = s.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t
+            .parse::<u64>()
+            .map_err(|_| anyhow::anyhow!("{flag} {s:?}: too many milliseconds"));
+    }
+    let when = time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{flag} {s:?} is neither RFC 3339 (like 2026-12-05T10:00:00Z) nor milliseconds since the epoch: {e}"
+            )
+        })?;
+    let ms = when.unix_timestamp_nanos() / 1_000_000;
+    u64::try_from(ms).map_err(|_| anyhow::anyhow!("{flag} {s:?} is before 1970"))
 }
 
 /// Parses "x,y x,y …".
@@ -561,6 +509,16 @@ pub fn parse_points(s: &str) -> Result<Vec<(f32, f32)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times() {
+        assert_eq!(parse_time("--at", "1764900000000").unwrap(), 1_764_900_000_000);
+        assert_eq!(parse_time("--at", "1970-01-01T00:00:01Z").unwrap(), 1000);
+        assert_eq!(parse_time("--at", "1970-01-01T01:00:01.5+01:00").unwrap(), 1500);
+        let e = parse_time("--as-of", "yesterday").unwrap_err().to_string();
+        assert!(e.contains("--as-of \"yesterday\" is neither RFC 3339"), "{e}");
+        assert!(parse_time("--at", "1969-12-31T23:59:59Z").is_err());
+    }
 
     #[test]
     fn points() {

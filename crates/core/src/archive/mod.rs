@@ -84,6 +84,8 @@ pub fn kind_name(kind: RecordKind) -> &'static str {
         RecordKind::Move => "move",
         RecordKind::Revoke => "revoke",
         RecordKind::Joined => "joined",
+        RecordKind::Shape => "shape",
+        RecordKind::Change => "change",
     }
 }
 
@@ -542,6 +544,30 @@ pub enum Readable {
         /// Muted.
         muted: bool,
     },
+    /// A shape placed on a board.
+    Shape {
+        /// `rect`, `ellipse`, `line`, `arrow`, `text` or `note`.
+        shape: String,
+        /// Its top-left corner (a line's start).
+        pos: (f32, f32),
+        /// Its size (a line's end minus its start).
+        size: (f32, f32),
+        /// Its text.
+        text: String,
+        /// `#rrggbb`.
+        color: String,
+        /// `#rrggbb`, if filled.
+        fill: Option<String>,
+        /// Line width.
+        width: f32,
+        /// Font size.
+        font: f32,
+    },
+    /// Properties of the board object it refs, changed.
+    Change {
+        /// The new values.
+        props: Vec<crate::shape::Prop>,
+    },
     /// A person's account revoked one of their devices.
     Revoke {
         /// The device (peer id).
@@ -613,6 +639,19 @@ impl Readable {
                 device: r.device.peer_id(),
                 at_ms: r.at_ms,
             },
+            Body::Shape(s) => Readable::Shape {
+                shape: s.kind.as_str().into(),
+                pos: s.pos,
+                size: s.size,
+                text: s.text.clone(),
+                color: s.color.to_string(),
+                fill: s.fill.map(|c| c.to_string()),
+                width: s.width,
+                font: s.font,
+            },
+            Body::Change(c) => Readable::Change {
+                props: c.props.clone(),
+            },
         }
     }
 
@@ -633,6 +672,8 @@ impl Readable {
             Readable::Move { .. } => RecordKind::Move,
             Readable::Revoke { .. } => RecordKind::Revoke,
             Readable::Joined { .. } => RecordKind::Joined,
+            Readable::Shape { .. } => RecordKind::Shape,
+            Readable::Change { .. } => RecordKind::Change,
         }
     }
 }

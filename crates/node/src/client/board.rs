@@ -63,4 +63,97 @@ impl Client {
     pub async fn board_pictures(&self, space: &str) -> Result<Vec<PictureView>, NodeError> {
         self.call(BoardPictures { space: space.into() }).await
     }
+
+    /// Places a shape (`rect`, `ellipse`, `line`, `arrow`, `text` or `note`) on a board with
+    /// its top-left corner (a line's start) `at`; the options left out get the kind's
+    /// defaults.
+    pub async fn board_add(&self, space: &str, shape: NewShape) -> Result<WrittenView, NodeError> {
+        self.call(BoardAdd {
+            space: space.into(),
+            kind: shape.kind,
+            at: shape.at,
+            size: shape.size,
+            text: shape.text,
+            color: shape.color,
+            fill: shape.fill,
+            width: shape.width,
+            font: shape.font,
+        })
+        .await
+    }
+
+    /// Changes properties of one object (a shape, stroke or picture): what `edit` gives.
+    pub async fn board_set(&self, space: &str, edit: ObjectEdit) -> Result<WrittenView, NodeError> {
+        self.call(BoardSet {
+            space: space.into(),
+            edit,
+        })
+        .await
+    }
+
+    /// Changes properties of several objects in one transaction.
+    pub async fn board_change(
+        &self,
+        space: &str,
+        edits: Vec<ObjectEdit>,
+    ) -> Result<WrittenManyView, NodeError> {
+        self.call(BoardChange {
+            space: space.into(),
+            edits,
+        })
+        .await
+    }
+
+    /// Deletes objects (ids or unique prefixes); they stay deleted until restored.
+    pub async fn board_delete(
+        &self,
+        space: &str,
+        objects: Vec<String>,
+    ) -> Result<WrittenManyView, NodeError> {
+        self.call(BoardDelete {
+            space: space.into(),
+            objects,
+        })
+        .await
+    }
+
+    /// Restores a deleted object; with `as_of` (ms), as it was at that moment.
+    pub async fn board_restore(
+        &self,
+        space: &str,
+        object: &str,
+        as_of: Option<u64>,
+    ) -> Result<WrittenView, NodeError> {
+        self.call(BoardRestore {
+            space: space.into(),
+            object: object.into(),
+            as_of,
+        })
+        .await
+    }
+
+    /// The objects on a board, back to front; `as_of` (ms) shows it as it was then;
+    /// `deleted` lists deleted objects too.
+    pub async fn board_objects(
+        &self,
+        space: &str,
+        as_of: Option<u64>,
+        deleted: bool,
+    ) -> Result<Vec<ObjectView>, NodeError> {
+        self.call(BoardObjects {
+            space: space.into(),
+            as_of,
+            deleted,
+        })
+        .await
+    }
+
+    /// One object by its full id, deleted or not; `None` if its record is not here yet.
+    pub async fn board_object(&self, space: &str, id: &str) -> Result<Option<ObjectView>, NodeError> {
+        self.call(BoardObject {
+            space: space.into(),
+            id: id.into(),
+        })
+        .await
+    }
 }

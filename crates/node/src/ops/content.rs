@@ -214,13 +214,14 @@ impl Op for BoardErase {
             ));
         }
         let s = svc.space(&self.space).await?;
-        let store = svc.engine.store();
-        let on_board: Vec<RecordId> = store
-            .board_strokes(s.id)
+        let on_board: Vec<RecordId> = svc
+            .engine
+            .store()
+            .board(s.id, None)
             .await?
+            .objects()
             .iter()
-            .map(|st| st.id)
-            .chain(store.board_pictures(s.id).await?.iter().map(|p| p.id))
+            .map(|o| o.id)
             .collect();
         let mut targets = Vec::with_capacity(self.strokes.len());
         for want in &self.strokes {

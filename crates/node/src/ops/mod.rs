@@ -11,6 +11,7 @@ mod content;
 mod files;
 mod node;
 mod people;
+mod shapes;
 mod spaces;
 
 use std::future::Future;
@@ -35,6 +36,7 @@ pub(crate) use files::*;
 pub use files::{Picture, MAX_BOARD_PICTURE, PICTURE_TYPES};
 pub(crate) use node::*;
 pub(crate) use people::*;
+pub(crate) use shapes::*;
 pub(crate) use spaces::*;
 
 /// What runs operations in this process: the data dir, and the running node if there is one.
@@ -143,6 +145,13 @@ methods!(
     BoardPictureBytes,
     BoardMove,
     BoardPictures,
+    BoardAdd,
+    BoardChange,
+    BoardSet,
+    BoardDelete,
+    BoardRestore,
+    BoardObjects,
+    BoardObject,
     NewsPublish,
     NewsList,
     ChatWrite,

@@ -62,7 +62,7 @@ impl PictureView {
             by: Byline::of(&p.author, &p.device, p.ts, me),
             file: FileView::of(&p.file),
             rect: p.rect,
-            moved_by: p.moved.as_ref().map(|(who, _, _)| who.peer_id()),
+            moved_by: p.moved.as_ref().map(|(who, _)| who.peer_id()),
         }
     }
 }
@@ -103,4 +103,141 @@ impl LiveView {
             }),
         }
     }
+}
+
+/// An object on a board as it is now (or was, for a view of the past): a shape, a stroke or
+/// a picture, with every property and who placed and last changed it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ObjectView {
+    /// The id of the record that placed it.
+    pub id: String,
+    /// `rect`, `ellipse`, `line`, `arrow`, `text`, `note`, `stroke` or `picture`.
+    pub kind: String,
+    /// Left edge (a line's start).
+    pub x: f32,
+    /// Top edge (a line's start).
+    pub y: f32,
+    /// Width (a line's end minus its start).
+    pub w: f32,
+    /// Height (a line's end minus its start).
+    pub h: f32,
+    /// Its text (empty when it has none).
+    pub text: String,
+    /// Outline, line or text colour, `#rrggbb`.
+    pub color: String,
+    /// Fill colour, `#rrggbb`, or null.
+    pub fill: Option<String>,
+    /// Line width.
+    pub width: f32,
+    /// Font size.
+    pub font: f32,
+    /// Stacking order: higher in front.
+    pub z: f64,
+    /// Who placed it and when (`author` is the device, `account` the person, `ts` ms).
+    #[serde(flatten)]
+    pub by: Byline,
+    /// When it was last placed or changed (ms).
+    pub updated_ms: u64,
+    /// Who last changed it (the person's peer id).
+    pub updated_by: String,
+    /// Deleted and not restored (only listed when deleted objects are asked for).
+    pub deleted: bool,
+    /// A stroke's points where the stroke is now.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub points: Vec<(f32, f32)>,
+    /// A picture's file: `blob`, `name`, `size`, `mime`, `held`, `dims`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileView>,
+}
+
+impl ObjectView {
+    /// Describes a merged board object (`held` of a picture's file is filled in by whoever
+    /// can look at the blobs).
+    pub fn of(o: &confab_core::Object, me: &AuthorKey) -> Self {
+        let (kind, file) = match &o.content {
+            confab_core::Content::Picture(f) => ("picture".to_string(), Some(FileView::of(f))),
+            c => (c.kind_str().to_string(), None),
+        };
+        Self {
+            id: o.id.to_string(),
+            kind,
+            x: o.pos.0,
+            y: o.pos.1,
+            w: o.size.0,
+            h: o.size.1,
+            text: o.text.clone(),
+            color: o.color.to_string(),
+            fill: o.fill.map(|c| c.to_string()),
+            width: o.width,
+            font: o.font,
+            z: o.z,
+            by: Byline::of(&o.author, &o.device, o.created, me),
+            updated_ms: o.updated.0.ms(),
+            updated_by: o.updated.1.peer_id(),
+            deleted: o.deleted,
+            points: o.points(),
+            file,
+        }
+    }
+}
+
+/// Changes to one board object, as the app and `confab board set` give them: each field
+/// given is set, the others are left as they are.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectEdit {
+    /// The object's id or a unique prefix of it.
+    pub object: String,
+    /// New top-left corner (a line's start).
+    #[serde(default)]
+    pub pos: Option<(f32, f32)>,
+    /// New width and height (a line's end minus its start).
+    #[serde(default)]
+    pub size: Option<(f32, f32)>,
+    /// New text.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// New colour, `#rrggbb`.
+    #[serde(default)]
+    pub color: Option<String>,
+    /// New fill, `#rrggbb`, or `none`.
+    #[serde(default)]
+    pub fill: Option<String>,
+    /// New line width.
+    #[serde(default)]
+    pub width: Option<f32>,
+    /// New font size.
+    #[serde(default)]
+    pub font: Option<f32>,
+    /// `front` or `back`: in front of or behind everything on the board.
+    #[serde(default)]
+    pub z: Option<String>,
+}
+
+/// A shape to place (see `Client::board_add`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewShape {
+    /// `rect`, `ellipse`, `line`, `arrow`, `text` or `note`.
+    pub kind: String,
+    /// Top-left corner (a line's start).
+    pub at: (f32, f32),
+    /// Width and height (a line's end minus its start).
+    #[serde(default)]
+    pub size: Option<(f32, f32)>,
+    /// Its text.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// `#rrggbb`.
+    #[serde(default)]
+    pub color: Option<String>,
+    /// `#rrggbb` or `none`.
+    #[serde(default)]
+    pub fill: Option<String>,
+    /// Line width.
+    #[serde(default)]
+    pub width: Option<f32>,
+    /// Font size.
+    #[serde(default)]
+    pub font: Option<f32>,
 }

@@ -347,6 +347,15 @@ pub enum RecordView {
     },
     /// A newsletter issue.
     News(IssueView),
+    /// A shape placed on a board, as placed.
+    Shape(ObjectView),
+    /// Properties of the board object `target` changed (the UI fetches it again).
+    ObjectChanged {
+        /// Record id.
+        id: String,
+        /// The object.
+        target: String,
+    },
     /// A member announced itself (the member list changed).
     Member {
         /// Record id.
@@ -443,6 +452,27 @@ impl RecordView {
                 account: r.account.peer_id(),
                 device: r.device.peer_id(),
                 at_ms: r.at_ms,
+            },
+            Body::Shape(sh) => {
+                let mut board = confab_core::Board::new();
+                let stamp = confab_core::Stamp {
+                    id: i.id,
+                    ts: i.ts,
+                    person: i.person,
+                    device: i.author,
+                };
+                board.apply(stamp, &i.refs, &Body::Shape(sh.clone()));
+                match board.get(&i.id) {
+                    Some(o) => RecordView::Shape(ObjectView::of(&o, me)),
+                    None => RecordView::ObjectChanged {
+                        target: id.clone(),
+                        id,
+                    },
+                }
+            }
+            Body::Change(_) => RecordView::ObjectChanged {
+                id,
+                target: i.refs.first().map(|r| r.to_string()).unwrap_or_default(),
             },
             Body::News(n) => RecordView::News(IssueView {
                 id,
