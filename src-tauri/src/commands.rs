@@ -5,8 +5,8 @@
 //! [`Client`]: confab_node::Client
 
 use confab_node::view::{
-    CreatedView, IssueView, LiveStrokeView, MeView, MemberView, MessageView, PeerView, SettingsView,
-    SpaceView, StatusView, StrokeView, TicketView, WrittenView,
+    CreatedView, IssueView, LiveStrokeView, LiveView, MeView, MemberView, MessageView, PeerView,
+    SettingsView, SpaceView, StatusView, StrokeView, TicketView, WrittenView,
 };
 use confab_node::SavedSettings;
 use serde::Serialize;
@@ -106,15 +106,24 @@ pub async fn board_stroke(
     Ok(state.client.board_stroke(&space, points, &color, width).await?)
 }
 
-/// Tells the board's other members where this pointer is and what is being drawn. Not stored.
+/// Tells the board's other members where this pointer is, what is being drawn, which part of
+/// the board is in view and what is selected. Not stored.
 #[tauri::command]
 pub async fn board_live(
     state: State<'_, AppState>,
     space: String,
     cursor: Option<(f32, f32)>,
     stroke: Option<LiveStrokeView>,
+    view: Option<(f32, f32, f32, f32)>,
+    selection: Option<Vec<String>>,
 ) -> Res<()> {
-    Ok(state.client.board_live(&space, cursor, stroke).await?)
+    let live = LiveView {
+        cursor,
+        stroke,
+        view,
+        selection: selection.unwrap_or_default(),
+    };
+    Ok(state.client.board_presence(&space, live).await?)
 }
 
 #[tauri::command]

@@ -13,6 +13,7 @@ mod export;
 mod files;
 mod notify;
 mod protocol;
+mod shapes;
 mod talk;
 mod welcome;
 
@@ -68,6 +69,12 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
             board::board_picture_bytes,
             board::board_move,
             board::picture_data,
+            shapes::board_add,
+            shapes::board_change,
+            shapes::board_delete,
+            shapes::board_restore,
+            shapes::board_objects,
+            shapes::board_object,
             commands::news_list,
             commands::news_publish,
             commands::peers,

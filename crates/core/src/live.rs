@@ -39,6 +39,22 @@ pub struct Live {
     pub stroke: Option<LiveStroke>,
     /// In a chat room: this member is typing (sent every few seconds while typing).
     pub typing: bool,
+    /// The part of the board the member sees: left, top, width, height in board units (others
+    /// may follow it).
+    pub view: Option<(f32, f32, f32, f32)>,
+    /// The objects the member has selected (at most [`MAX_LIVE_SELECTION`]).
+    pub selection: Vec<[u8; 32]>,
+}
+
+/// Most selected objects one frame names (the others see the first ones highlighted).
+pub const MAX_LIVE_SELECTION: usize = 32;
+
+/// A live frame of a version that had no view or selection.
+#[derive(Deserialize)]
+struct WithTyping {
+    cursor: Option<(f32, f32)>,
+    stroke: Option<LiveStroke>,
+    typing: bool,
 }
 
 /// A live frame of a version that had no typing flag.
@@ -97,6 +113,18 @@ impl Live {
             if !ok(c) {
                 return Err(LiveError::BadContent("cursor out of range".into()));
             }
+        }
+        if let Some((x, y, w, h)) = self.view {
+            let size = w.is_finite() && h.is_finite() && w > 0.0 && h > 0.0 && w <= 1e7 && h <= 1e7;
+            if !ok((x, y)) || !size {
+                return Err(LiveError::BadContent("view out of range".into()));
+            }
+        }
+        if self.selection.len() > MAX_LIVE_SELECTION {
+            return Err(LiveError::BadContent(format!(
+                "{} objects selected, the limit is {MAX_LIVE_SELECTION}",
+                self.selection.len()
+            )));
         }
         if let Some(s) = &self.stroke {
             if s.points.len() > MAX_LIVE_POINTS {
@@ -196,17 +224,27 @@ impl Space {
             .cipher_for_live()
             .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: head })
             .map_err(|_| LiveError::NotMember)?;
+        // Newest layout first; older peers send fewer fields (and read the fields they know of
+        // a newer frame, ignoring the rest).
         let live: Live = match postcard::from_bytes::<Live>(&pt) {
             Ok(l) => l,
-            Err(_) => {
-                let b: BoardOnly =
-                    postcard::from_bytes(&pt).map_err(|e| LiveError::BadContent(e.to_string()))?;
-                Live {
-                    cursor: b.cursor,
-                    stroke: b.stroke,
-                    typing: false,
+            Err(_) => match postcard::from_bytes::<WithTyping>(&pt) {
+                Ok(t) => Live {
+                    cursor: t.cursor,
+                    stroke: t.stroke,
+                    typing: t.typing,
+                    ..Live::default()
+                },
+                Err(_) => {
+                    let b: BoardOnly =
+                        postcard::from_bytes(&pt).map_err(|e| LiveError::BadContent(e.to_string()))?;
+                    Live {
+                        cursor: b.cursor,
+                        stroke: b.stroke,
+                        ..Live::default()
+                    }
                 }
-            }
+            },
         };
         live.check()?;
         Ok((AuthorKey(author), live))
@@ -255,6 +293,7 @@ mod tests {
                 erasing: false,
             }),
             typing: false,
+            ..Default::default()
         }
     }
 
@@ -355,5 +394,45 @@ mod tests {
         let b: BoardOnly = postcard::from_bytes(&new).unwrap();
         assert_eq!(b.cursor, None);
         assert!(postcard::from_bytes::<Live>(&old).is_err());
+    }
+
+    #[test]
+    fn views_and_selections_travel_and_frames_with_typing_only_still_open() {
+        let (space, sk) = setup();
+        let live = Live {
+            cursor: Some((5.0, 6.0)),
+            view: Some((-100.0, 50.0, 1280.0, 720.0)),
+            selection: vec![[1; 32], [2; 32]],
+            ..Default::default()
+        };
+        let f = space.seal_live(&sk, &live, 1_000_000).unwrap();
+        assert_eq!(space.open_live(&f, 1_000_000).unwrap().1, live);
+        // The version before views: three fields; this one reads it, that one reads this.
+        #[derive(Serialize)]
+        struct Typed {
+            cursor: Option<(f32, f32)>,
+            stroke: Option<LiveStroke>,
+            typing: bool,
+        }
+        let old = postcard::to_stdvec(&Typed {
+            cursor: None,
+            stroke: None,
+            typing: true,
+        })
+        .unwrap();
+        assert!(postcard::from_bytes::<Live>(&old).is_err());
+        assert!(postcard::from_bytes::<WithTyping>(&old).unwrap().typing);
+        let new = postcard::to_stdvec(&live).unwrap();
+        assert_eq!(
+            postcard::from_bytes::<WithTyping>(&new).unwrap().cursor,
+            Some((5.0, 6.0))
+        );
+        // Limits.
+        let mut bad = live.clone();
+        bad.view = Some((0.0, 0.0, -1.0, 5.0));
+        assert!(space.seal_live(&sk, &bad, 1).is_err());
+        let mut bad = live;
+        bad.selection = vec![[0; 32]; MAX_LIVE_SELECTION + 1];
+        assert!(space.seal_live(&sk, &bad, 1).is_err());
     }
 }

@@ -432,6 +432,8 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                         erasing: false,
                     }),
                     typing: false,
+                    view: Some((0.0, 0.0, 800.0, 600.0)),
+                    selection: vec![[7; 32]],
                 },
                 NOW_MS,
             )

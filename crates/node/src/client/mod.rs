@@ -533,10 +533,28 @@ impl Client {
         cursor: Option<(f32, f32)>,
         stroke: Option<LiveStrokeView>,
     ) -> Result<(), NodeError> {
+        self.board_presence(
+            space,
+            LiveView {
+                cursor,
+                stroke,
+                view: None,
+                selection: Vec::new(),
+            },
+        )
+        .await
+    }
+
+    /// [`Client::board_live`] with everything a member shows the others: the pointer, the
+    /// stroke in progress, the part of the board in view (so they can follow it) and the
+    /// objects selected. Not stored.
+    pub async fn board_presence(&self, space: &str, live: LiveView) -> Result<(), NodeError> {
         self.call(BoardLive {
             space: space.into(),
-            cursor,
-            stroke,
+            cursor: live.cursor,
+            stroke: live.stroke,
+            view: live.view,
+            selection: live.selection,
         })
         .await
     }

@@ -282,6 +282,12 @@ pub(crate) struct BoardLive {
     pub cursor: Option<(f32, f32)>,
     #[serde(default)]
     pub stroke: Option<LiveStrokeView>,
+    /// The part of the board this member sees: left, top, width, height.
+    #[serde(default)]
+    pub view: Option<(f32, f32, f32, f32)>,
+    /// The ids of the objects this member has selected.
+    #[serde(default)]
+    pub selection: Vec<String>,
 }
 
 impl Op for BoardLive {
@@ -304,10 +310,22 @@ impl Op for BoardLive {
             }),
             None => None,
         };
+        let selection = self
+            .selection
+            .iter()
+            .take(confab_core::live::MAX_LIVE_SELECTION)
+            .map(|id| {
+                RecordId::from_hex(id)
+                    .map(|r| r.0)
+                    .ok_or_else(|| NodeError::Invalid(format!("{id:?} is not an object id")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let live = Live {
             cursor: self.cursor,
             stroke,
             typing: false,
+            view: self.view,
+            selection,
         };
         svc.publish_live(&s, &live, "live presence").await
     }

@@ -88,6 +88,12 @@ pub struct LiveView {
     pub cursor: Option<(f32, f32)>,
     /// The stroke being drawn, if any.
     pub stroke: Option<LiveStrokeView>,
+    /// The part of the board they see (left, top, width, height), if they said.
+    #[serde(default)]
+    pub view: Option<(f32, f32, f32, f32)>,
+    /// The objects they have selected (ids).
+    #[serde(default)]
+    pub selection: Vec<String>,
 }
 
 impl LiveView {
@@ -101,6 +107,12 @@ impl LiveView {
                 width: s.width,
                 erasing: s.erasing,
             }),
+            view: live.view,
+            selection: live
+                .selection
+                .iter()
+                .map(|id| confab_core::RecordId(*id).to_string())
+                .collect(),
         }
     }
 }
