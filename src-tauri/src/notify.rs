@@ -169,6 +169,8 @@ mod tests {
             files: vec![],
             html: String::new(),
             held_by: None,
+            updated_ms: 0,
+            versions: 1,
         })
     }
 

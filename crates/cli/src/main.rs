@@ -38,7 +38,23 @@ fn data_dir(cli: &Cli) -> Result<PathBuf> {
 
 async fn dispatch(cli: Cli) -> Result<()> {
     // Offline: no data dir, identity or node.
-    if let Cmd::Verify { dir, ticket, json } = &cli.cmd {
+    if let Cmd::Verify {
+        dir,
+        ticket,
+        publisher,
+        json,
+    } = &cli.cmd
+    {
+        if dir.is_file() {
+            let r = confab_node::verify_feed_file(dir, publisher.as_deref())?;
+            output::emit(*json, &r, |r| {
+                format!(
+                    "feed of newsletter {} by {}: {} issues and {} corrections, every signature good",
+                    r.space, r.publisher, r.issues, r.corrections
+                )
+            });
+            return Ok(());
+        }
         let report = confab_node::verify_archive(dir, ticket.as_deref())?;
         output::emit(*json, &report, output::verified);
         return Ok(());
@@ -543,6 +559,36 @@ async fn news(c: &Client, cmd: NewsCmd) -> Result<()> {
                 (None, None) => unreachable!("clap requires one"),
             };
             output::emit(json, &written, |w| w.id.clone())
+        }
+        NewsCmd::Edit {
+            space,
+            issue,
+            title,
+            body,
+            markdown,
+            json,
+        } => {
+            let correction = confab_node::Correction {
+                title,
+                body,
+                markdown,
+            };
+            let w = c.news_edit(&space, &issue, correction).await?;
+            output::emit(json, &w, |w| w.id.clone())
+        }
+        NewsCmd::Versions { space, issue, json } => {
+            output::emit(json, &c.news_versions(&space, &issue).await?, |n| {
+                output::versions(n)
+            })
+        }
+        NewsCmd::Feed { space, out, json } => {
+            let f = c.news_feed(&space, &out).await?;
+            output::emit(json, &f, |f| {
+                format!(
+                    "{} issues, {} corrections, {} bytes: {}",
+                    f.issues, f.corrections, f.bytes, f.file
+                )
+            })
         }
         NewsCmd::List {
             space,

@@ -162,7 +162,18 @@ pub fn objects(v: &[ObjectView]) -> String {
 }
 
 pub fn news(v: &[IssueView]) -> String {
-    lines(v, |n| format!("# {}\n{}\n", n.title, n.body))
+    lines(v, |n| {
+        let updated = if n.versions > 1 {
+            format!("(updated; {} versions)\n", n.versions)
+        } else {
+            String::new()
+        };
+        format!("# {}\n{updated}{}\n", n.title, n.body)
+    })
+}
+
+pub fn versions(v: &[IssueView]) -> String {
+    lines(v, |n| format!("{} {} # {}", short(&n.id), n.by.ts, n.title))
 }
 
 pub fn peers(v: &[PeerView]) -> String {

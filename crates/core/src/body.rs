@@ -343,6 +343,8 @@ pub enum Body {
     Shape(crate::shape::ShapeBody),
     /// Properties of a board object changed.
     Change(crate::shape::ChangeBody),
+    /// A new version of a newsletter issue (its title, body and files, whole).
+    Correction(NewsBody),
 }
 
 /// Why a body is not acceptable.
@@ -380,6 +382,7 @@ impl Body {
             Body::Joined(_) => RecordKind::Joined,
             Body::Shape(_) => RecordKind::Shape,
             Body::Change(_) => RecordKind::Change,
+            Body::Correction(_) => RecordKind::Correction,
         }
     }
 
@@ -400,11 +403,11 @@ impl Body {
             }),
             Body::Stroke(b) => postcard::to_stdvec(b),
             Body::Erase(b) => postcard::to_stdvec(b),
-            Body::News(b) if b.files.is_empty() => postcard::to_stdvec(&PlainNews {
+            Body::News(b) | Body::Correction(b) if b.files.is_empty() => postcard::to_stdvec(&PlainNews {
                 title: b.title.clone(),
                 body: b.body.clone(),
             }),
-            Body::News(b) => postcard::to_stdvec(&FileNews {
+            Body::News(b) | Body::Correction(b) => postcard::to_stdvec(&FileNews {
                 title: b.title.clone(),
                 body: b.body.clone(),
                 files: b.files.clone(),
@@ -444,6 +447,25 @@ impl Body {
                 _ => Err(BodyError::Malformed(kind)),
             }
         }
+        // An issue or a correction: with files only if there are some (one encoding each).
+        fn news(kind: RecordKind, bytes: &[u8]) -> Result<NewsBody, BodyError> {
+            if let Ok(n) = exact::<FileNews>(kind, bytes) {
+                if n.files.is_empty() {
+                    return Err(BodyError::Malformed(kind));
+                }
+                return Ok(NewsBody {
+                    title: n.title,
+                    body: n.body,
+                    files: n.files,
+                });
+            }
+            let n: PlainNews = exact(kind, bytes)?;
+            Ok(NewsBody {
+                title: n.title,
+                body: n.body,
+                files: Vec::new(),
+            })
+        }
         let body = match kind {
             // Each message has one encoding: the plainest that holds it. A longer one with an
             // empty list is a second encoding and refused.
@@ -477,25 +499,8 @@ impl Body {
             }
             RecordKind::Stroke => Body::Stroke(exact(kind, bytes)?),
             RecordKind::Erase => Body::Erase(exact(kind, bytes)?),
-            RecordKind::NewsIssue => {
-                if let Ok(n) = exact::<FileNews>(kind, bytes) {
-                    if n.files.is_empty() {
-                        return Err(BodyError::Malformed(kind));
-                    }
-                    Body::News(NewsBody {
-                        title: n.title,
-                        body: n.body,
-                        files: n.files,
-                    })
-                } else {
-                    let n: PlainNews = exact(kind, bytes)?;
-                    Body::News(NewsBody {
-                        title: n.title,
-                        body: n.body,
-                        files: Vec::new(),
-                    })
-                }
-            }
+            RecordKind::NewsIssue => Body::News(news(kind, bytes)?),
+            RecordKind::Correction => Body::Correction(news(kind, bytes)?),
             RecordKind::Member => Body::Member(exact(kind, bytes)?),
             RecordKind::Rekey => Body::Rekey(exact(kind, bytes)?),
             RecordKind::Profile => match exact::<PlainProfile>(kind, bytes) {
@@ -639,7 +644,7 @@ impl Body {
                     }
                 }
             }
-            Body::News(n) => {
+            Body::News(n) | Body::Correction(n) => {
                 if n.title.trim().is_empty() {
                     return Err(invalid("newsletter issue has an empty title"));
                 }
@@ -878,7 +883,8 @@ mod tests {
         assert_eq!(RecordKind::from_code(14), Some(RecordKind::Joined));
         assert_eq!(RecordKind::from_code(15), Some(RecordKind::Shape));
         assert_eq!(RecordKind::from_code(16), Some(RecordKind::Change));
-        assert_eq!(RecordKind::from_code(17), None);
+        assert_eq!(RecordKind::from_code(17), Some(RecordKind::Correction));
+        assert_eq!(RecordKind::from_code(18), None);
     }
 
     #[test]

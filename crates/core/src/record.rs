@@ -68,6 +68,8 @@ pub enum RecordKind {
     Shape = 15,
     /// Changes properties of the board object it refs.
     Change = 16,
+    /// A new version of the newsletter issue it refs, by the owner.
+    Correction = 17,
 }
 
 impl RecordKind {
@@ -90,6 +92,7 @@ impl RecordKind {
             14 => Self::Joined,
             15 => Self::Shape,
             16 => Self::Change,
+            17 => Self::Correction,
             _ => return None,
         })
     }

@@ -89,7 +89,10 @@ impl<'a> SpaceRules<'a> {
                 author: rec.author.peer_id(),
             });
         }
-        if self.kind == SpaceKind::News && rec.kind == RecordKind::NewsIssue && person != self.owner {
+        if self.kind == SpaceKind::News
+            && matches!(rec.kind, RecordKind::NewsIssue | RecordKind::Correction)
+            && person != self.owner
+        {
             return Err(AuthError::NotOwner {
                 space_name: self.name.to_string(),
                 owner: self.owner.peer_id(),
@@ -108,6 +111,7 @@ impl<'a> SpaceRules<'a> {
             RecordKind::Move if n != 1 => Some("a move names exactly one picture"),
             RecordKind::Shape if n > 0 => Some("a shape names no records"),
             RecordKind::Change if n != 1 => Some("a change names exactly one object"),
+            RecordKind::Correction if n != 1 => Some("a correction names exactly one issue"),
             RecordKind::Revoke if n > 0 => Some("a revocation names no records"),
             RecordKind::Joined if n > 0 => Some("a joined space names no records"),
             RecordKind::NewsIssue | RecordKind::Stroke if n > 16 => {

@@ -83,6 +83,7 @@ impl SpaceKind {
                 | (SpaceKind::Board, RecordKind::Shape)
                 | (SpaceKind::Board, RecordKind::Change)
                 | (SpaceKind::News, RecordKind::NewsIssue)
+                | (SpaceKind::News, RecordKind::Correction)
                 | (SpaceKind::Personal, RecordKind::Joined)
         )
     }
@@ -153,7 +154,7 @@ pub enum AuthError {
     },
     /// Only the owner may write here.
     #[error(
-        "only the owner of newsletter {space_name:?} ({owner}) may publish issues; {author} is not the owner"
+        "only the owner of newsletter {space_name:?} ({owner}) may publish and correct issues; {author} is not the owner"
     )]
     NotOwner {
         /// The space's name.

@@ -182,6 +182,39 @@ fn space_rules() {
     assert!(matches!(err, AuthError::NotOwner { .. }));
     assert!(err.to_string().contains("only the owner"), "{err}");
 
+    // A correction of the owner's issue: the owner's counts, a member's is refused by name,
+    // and a correction names exactly one issue.
+    let Body::News(n) = issue.clone() else {
+        unreachable!()
+    };
+    let fix = Body::Correction(NewsBody {
+        title: "t2".into(),
+        ..n
+    });
+    let corrected = news
+        .seal(owner.signing_key(), &fix, now(), None, vec![by_owner.id])
+        .unwrap()
+        .verify()
+        .unwrap();
+    assert!(news.authorize(&corrected).is_ok());
+    let forged = news
+        .seal(member.signing_key(), &fix, now(), None, vec![by_owner.id])
+        .unwrap()
+        .verify()
+        .unwrap();
+    let err = news.authorize(&forged).unwrap_err();
+    assert!(err.to_string().contains("only the owner"), "{err}");
+    let loose = news
+        .seal(owner.signing_key(), &fix, now(), None, vec![])
+        .unwrap()
+        .verify()
+        .unwrap();
+    let err = news.authorize(&loose).unwrap_err();
+    assert!(
+        err.to_string().contains("a correction names exactly one issue"),
+        "{err}"
+    );
+
     // A chat message cannot be put into a newsletter, even by its owner.
     let wrong = news
         .seal(owner.signing_key(), &chat("hi"), now(), None, vec![])

@@ -32,13 +32,13 @@ pub mod view;
 #[cfg(test)]
 mod tests;
 
-pub use client::Client;
+pub use client::{Client, Correction};
 pub use confab_store::Inserted;
 pub use confab_sync::{Phase, Progress, SyncStats};
 pub use config::{FileLimits, FloodLimits, NodeConfig, SavedSettings, SETTINGS_FILE};
 pub use error::NodeError;
 pub use events::NodeEvent;
-pub use export::verify_archive;
+pub use export::{verify_archive, verify_feed_file};
 pub use ipc::{socket_path, ReplyError, MAX_FRAME, PROTOCOL_VERSION, SOCKET_FILE};
 pub use linking::link;
 pub use lock::LOCK_FILE;

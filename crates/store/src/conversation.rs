@@ -293,6 +293,11 @@ pub(crate) fn admit(
                 index(tx, doc, &n.title, &n.body)?;
             }
         }
+        // A new version of an issue: its files are the issue's files too (fetched, served).
+        Body::Correction(n) => {
+            note_files(tx, rec, &n.files)?;
+            link(tx, rec, RecordKind::Correction)?;
+        }
         Body::Reaction(_) => link(tx, rec, RecordKind::Reaction)?,
         Body::Edit(e) => {
             let target = rec.refs[0];

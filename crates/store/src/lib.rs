@@ -527,6 +527,11 @@ impl Store {
         self.call(move |db| db.board_pictures(&space, confab_core::now_ms()))
     }
 
+    /// Every version of an issue, oldest first: as published, then each correction.
+    pub fn news_versions(&self, space: SpaceId, issue: RecordId) -> Pending<Vec<NewsIssue>> {
+        self.call(move |db| db.news_versions(&space, confab_core::now_ms(), &issue))
+    }
+
     /// Newsletter issues, oldest first.
     pub fn news_issues(&self, space: SpaceId) -> Pending<Vec<NewsIssue>> {
         self.call(move |db| db.news_issues(&space, confab_core::now_ms()))

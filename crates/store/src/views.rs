@@ -43,6 +43,11 @@ pub struct NewsIssue {
     pub body: String,
     /// Its images and attachments.
     pub files: Vec<confab_core::FileRef>,
+    /// The newest correction, if it was corrected: when, and the correction's id. Title,
+    /// body and files are then the correction's.
+    pub updated: Option<(Hlc, RecordId)>,
+    /// How many versions it has: 1 and one per correction.
+    pub versions: u32,
 }
 
 pub(crate) const LIVE: &str = "(expires IS NULL OR expires > ?2)";
@@ -101,7 +106,7 @@ impl Db {
         page: Page,
     ) -> Result<Vec<NewsIssue>, StoreError> {
         let (sql, ts, id, limit) = page.sql(4);
-        Ok(self
+        let issues: Vec<NewsIssue> = self
             .bodies_with(space, &sql, now_ms, &[&ts, &id, &limit])?
             .into_iter()
             .filter_map(|(r, b)| match b {
@@ -113,10 +118,109 @@ impl Db {
                     title: n.title,
                     body: n.body,
                     files: n.files,
+                    updated: None,
+                    versions: 1,
+                }),
+                _ => None,
+            })
+            .collect();
+        let mut out = Vec::with_capacity(issues.len());
+        for i in issues {
+            out.push(self.corrected(space, now_ms, i)?);
+        }
+        Ok(out)
+    }
+
+    /// An issue as its newest correction has it (corrections are the owner's only: the
+    /// space's rules refuse anyone else's).
+    fn corrected(
+        &mut self,
+        space: &SpaceId,
+        now_ms: u64,
+        mut issue: NewsIssue,
+    ) -> Result<NewsIssue, StoreError> {
+        let versions = self.corrections(space, now_ms, &issue.id)?;
+        issue.versions = 1 + versions.len() as u32;
+        if let Some(newest) = versions.into_iter().next_back() {
+            issue.title = newest.title;
+            issue.body = newest.body;
+            issue.files = newest.files;
+            issue.updated = Some((newest.ts, newest.id));
+        }
+        Ok(issue)
+    }
+
+    /// The corrections of an issue, oldest first (each as an issue of its own: its id, time
+    /// and text).
+    fn corrections(
+        &mut self,
+        space: &SpaceId,
+        now_ms: u64,
+        issue: &RecordId,
+    ) -> Result<Vec<NewsIssue>, StoreError> {
+        let sql = format!(
+            "SELECT r.raw FROM links l JOIN records r ON r.id = l.source \
+             WHERE l.target = ?3 AND l.kind = {} AND r.space = ?1 \
+             AND (r.expires IS NULL OR r.expires > ?2) ORDER BY l.ts, l.source",
+            confab_core::RecordKind::Correction.code()
+        );
+        let target = issue.0.to_vec();
+        Ok(self
+            .bodies_with(space, &sql, now_ms, &[&target])?
+            .into_iter()
+            .filter_map(|(r, b)| match b {
+                Body::Correction(n) => Some(NewsIssue {
+                    id: r.id,
+                    author: r.person(),
+                    device: r.author,
+                    ts: r.ts,
+                    title: n.title,
+                    body: n.body,
+                    files: n.files,
+                    updated: None,
+                    versions: 1,
                 }),
                 _ => None,
             })
             .collect())
+    }
+
+    /// Every version of an issue, oldest first: the issue as published, then each correction;
+    /// empty if the issue is not here.
+    pub fn news_versions(
+        &mut self,
+        space: &SpaceId,
+        now_ms: u64,
+        issue: &RecordId,
+    ) -> Result<Vec<NewsIssue>, StoreError> {
+        let sql = format!(
+            "SELECT raw FROM records WHERE space = ?1 AND {LIVE} AND id = ?3 AND kind = {}",
+            confab_core::RecordKind::NewsIssue.code()
+        );
+        let target = issue.0.to_vec();
+        let mut out: Vec<NewsIssue> = self
+            .bodies_with(space, &sql, now_ms, &[&target])?
+            .into_iter()
+            .filter_map(|(r, b)| match b {
+                Body::News(n) => Some(NewsIssue {
+                    id: r.id,
+                    author: r.person(),
+                    device: r.author,
+                    ts: r.ts,
+                    title: n.title,
+                    body: n.body,
+                    files: n.files,
+                    updated: None,
+                    versions: 1,
+                }),
+                _ => None,
+            })
+            .collect();
+        if out.is_empty() {
+            return Ok(out);
+        }
+        out.extend(self.corrections(space, now_ms, issue)?);
+        Ok(out)
     }
 
     /// The records of `kind` in `space` whose id starts with the hex `prefix` (at most two: one

@@ -96,11 +96,15 @@ pub enum Cmd {
     /// readable entries against the signed ones, every file against the signed manifest.
     /// Needs no data dir. Every problem is named; the exit status is 1 if there is any.
     Verify {
-        /// The folder `confab space export` wrote.
+        /// The folder `confab space export` wrote, or a newsletter's feed file (`confab news
+        /// feed`): its signed entries are checked.
         dir: PathBuf,
         /// The space's ticket (a member's): with its key the bodies are checked too.
         #[arg(long, value_name = "TICKET")]
         ticket: Option<String>,
+        /// For a feed: the publisher's peer id; every entry must be theirs.
+        #[arg(long, value_name = "PEER")]
+        publisher: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -425,6 +429,47 @@ pub enum NewsCmd {
         /// attached.
         #[arg(long, value_name = "FILE")]
         markdown: Option<std::path::PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Correct a published issue (owner only): a new title, a new body, or both.
+    Edit {
+        /// Space id or unique prefix.
+        space: String,
+        /// Issue id or unique prefix.
+        issue: String,
+        /// New title.
+        #[arg(long)]
+        title: Option<String>,
+        /// New body text (Markdown).
+        #[arg(long, conflicts_with = "markdown")]
+        body: Option<String>,
+        /// New body from this Markdown file (pictures beside it are attached).
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<std::path::PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every version of an issue, oldest first: as published, then each correction.
+    Versions {
+        /// Space id or unique prefix.
+        space: String,
+        /// Issue id or unique prefix.
+        issue: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the newsletter's Atom feed (each entry carries its signed records, so a reader
+    /// with the publisher's key can check them); any subscriber can, the publisher offline.
+    Feed {
+        /// Space id or unique prefix.
+        space: String,
+        /// The feed file to write (must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
         /// Print JSON.
         #[arg(long)]
         json: bool,

@@ -26,6 +26,7 @@
 //! the space id belongs to the kind and owner the manifest names (the id is derived from them
 //! with the key). A member holding the space's ticket can check both ([`verify_with_key`]).
 
+mod feed;
 mod verify;
 
 use std::collections::BTreeMap;
@@ -40,6 +41,7 @@ use crate::record::{Record, RecordKind};
 use crate::space::{Epoch, Space};
 
 pub use crate::rules::SpaceRules;
+pub use feed::{verify_feed, FeedReport};
 pub use verify::{verify, verify_with_key, ArchiveError, AuthorCount, Report, MAX_PROBLEMS};
 
 /// What `format` says in every manifest.
@@ -86,6 +88,7 @@ pub fn kind_name(kind: RecordKind) -> &'static str {
         RecordKind::Joined => "joined",
         RecordKind::Shape => "shape",
         RecordKind::Change => "change",
+        RecordKind::Correction => "correction",
     }
 }
 
@@ -544,6 +547,15 @@ pub enum Readable {
         /// Muted.
         muted: bool,
     },
+    /// A new version of the newsletter issue it refs.
+    Correction {
+        /// Its title.
+        title: String,
+        /// Its Markdown.
+        markdown: String,
+        /// Its pictures and attachments.
+        files: Vec<FileInfo>,
+    },
     /// A shape placed on a board.
     Shape {
         /// `rect`, `ellipse`, `line`, `arrow`, `text` or `note`.
@@ -652,6 +664,11 @@ impl Readable {
             Body::Change(c) => Readable::Change {
                 props: c.props.clone(),
             },
+            Body::Correction(n) => Readable::Correction {
+                title: n.title.clone(),
+                markdown: n.body.clone(),
+                files: files(&n.files),
+            },
         }
     }
 
@@ -674,6 +691,7 @@ impl Readable {
             Readable::Joined { .. } => RecordKind::Joined,
             Readable::Shape { .. } => RecordKind::Shape,
             Readable::Change { .. } => RecordKind::Change,
+            Readable::Correction { .. } => RecordKind::Correction,
         }
     }
 }

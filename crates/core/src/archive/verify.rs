@@ -409,7 +409,7 @@ fn check_files(files: &BTreeMap<String, Vec<u8>>, m: &Manifest, kind: SpaceKind,
 }
 
 /// Opens a signed entry: its bytes decode and verify.
-fn open(e: &SignedEntry, file: &'static str) -> Result<Verified, ArchiveError> {
+pub(super) fn open(e: &SignedEntry, file: &'static str) -> Result<Verified, ArchiveError> {
     let fail = |reason: String| ArchiveError::Content { file, reason };
     let bytes = data_encoding::BASE64
         .decode(e.record.as_bytes())
@@ -420,7 +420,7 @@ fn open(e: &SignedEntry, file: &'static str) -> Result<Verified, ArchiveError> {
 }
 
 /// The written-out fields of a signed entry are those of its record.
-fn entry_fields(file: &'static str, e: &SignedEntry, rec: &Record) -> Result<(), ArchiveError> {
+pub(super) fn entry_fields(file: &'static str, e: &SignedEntry, rec: &Record) -> Result<(), ArchiveError> {
     check_fields(file, &e.id, &e.kind, (&e.author, &e.account), e.ts, &e.refs, rec)
 }
 
@@ -649,7 +649,7 @@ fn check_content(
     Some(c)
 }
 
-/// A newsletter's feed carries every issue's signed entry, and only those.
+/// A newsletter's feed carries every issue's and correction's signed entry, and only those.
 fn check_feed(files: &BTreeMap<String, Vec<u8>>, records: &[Verified], p: &mut Problems) {
     let Some(raw) = files.get(FEED) else { return };
     let entries = match std::str::from_utf8(raw)
@@ -664,7 +664,7 @@ fn check_feed(files: &BTreeMap<String, Vec<u8>>, records: &[Verified], p: &mut P
     };
     let issues: HashMap<_, &Verified> = records
         .iter()
-        .filter(|r| r.kind == RecordKind::NewsIssue)
+        .filter(|r| matches!(r.kind, RecordKind::NewsIssue | RecordKind::Correction))
         .map(|r| (r.id, r))
         .collect();
     let mut seen = HashSet::new();
@@ -687,7 +687,10 @@ fn check_feed(files: &BTreeMap<String, Vec<u8>>, records: &[Verified], p: &mut P
         } else if issues.get(&rec.id).is_none_or(|r| r.encoded() != rec.encoded()) {
             p.push(ArchiveError::Content {
                 file: FEED,
-                reason: format!("record {} is not an issue among the signed records", rec.id),
+                reason: format!(
+                    "record {} is not an issue or correction among the signed records",
+                    rec.id
+                ),
             });
         }
     }

@@ -3,6 +3,9 @@
 mod archive;
 mod board;
 mod files;
+mod news;
+
+pub use news::Correction;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -16,7 +16,7 @@ use confab_core::{Record, Space, SpaceKind, SyncKey};
 use ed25519_dalek::SigningKey;
 
 use crate::ops::Service;
-use crate::view::ExportView;
+use crate::view::{ExportView, FeedView};
 use crate::NodeError;
 
 /// Most files, and most bytes in all, [`verify_archive`] reads.
@@ -31,16 +31,7 @@ const BATCH_BYTES: usize = 8 << 20;
 pub(crate) async fn export(svc: &Service, space: &str, out: &Path) -> Result<ExportView, NodeError> {
     let s = svc.space(space).await?;
     check_out(out)?;
-    let store = svc.engine.store();
-    let keys = store.sync_keys(s.id).await?;
-    let mut raws = Vec::with_capacity(keys.len());
-    let mut rest: &[SyncKey] = &keys;
-    while !rest.is_empty() {
-        let batch = rest[..rest.len().min(BATCH_KEYS)].to_vec();
-        let (got, handled) = store.records_by_keys(s.id, batch, BATCH_BYTES).await?;
-        raws.extend(got);
-        rest = &rest[handled.clamp(1, rest.len())..];
-    }
+    let raws = all_records(svc, &s).await?;
     let key = svc.engine.identity().signing_key().clone();
     let out = out.to_path_buf();
     tokio::task::spawn_blocking(move || {
@@ -59,15 +50,68 @@ pub(crate) async fn export(svc: &Service, space: &str, out: &Path) -> Result<Exp
     .map_err(|e| NodeError::Invalid(format!("exporting: {e}")))?
 }
 
-/// The archive's files: every record decrypted into the readable entries and pages, the
-/// signed entries, the manifest and its signature; checked as `confab verify` will check it
-/// before anything is written.
-fn build(
-    s: &Space,
-    raws: Vec<Vec<u8>>,
-    exporter: &SigningKey,
-    now_ms: u64,
-) -> Result<(BTreeMap<String, Vec<u8>>, usize), NodeError> {
+/// Every live record of a space, encoded.
+async fn all_records(svc: &Service, s: &Space) -> Result<Vec<Vec<u8>>, NodeError> {
+    let store = svc.engine.store();
+    let keys = store.sync_keys(s.id).await?;
+    let mut raws = Vec::with_capacity(keys.len());
+    let mut rest: &[SyncKey] = &keys;
+    while !rest.is_empty() {
+        let batch = rest[..rest.len().min(BATCH_KEYS)].to_vec();
+        let (got, handled) = store.records_by_keys(s.id, batch, BATCH_BYTES).await?;
+        raws.extend(got);
+        rest = &rest[handled.clamp(1, rest.len())..];
+    }
+    Ok(raws)
+}
+
+/// Writes a newsletter's Atom feed to `out`, a new file (written beside it, then renamed).
+pub(crate) async fn feed(svc: &Service, space: &str, out: &Path) -> Result<FeedView, NodeError> {
+    let s = svc.space(space).await?;
+    if s.kind != SpaceKind::News {
+        return Err(NodeError::Invalid(format!(
+            "{:?} is a {} space; feeds are of newsletters",
+            s.name, s.kind
+        )));
+    }
+    if out.exists() {
+        return Err(NodeError::Invalid(format!(
+            "{} exists: a feed is written to a new file",
+            out.display()
+        )));
+    }
+    let raws = all_records(svc, &s).await?;
+    let out = out.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let (recs, entries) = decrypt_all(&s, raws)?;
+        let names = archive::names(&entries);
+        let meta = html::Meta {
+            kind: s.kind.as_str(),
+            name: &s.name,
+            exporter: "",
+            exported_ms: confab_core::now_ms(),
+            records: recs.len(),
+            names: &names,
+        };
+        let by_id: HashMap<String, &Record> = recs.iter().map(|r| (r.id.to_string(), r)).collect();
+        let (xml, issues, corrections) = news::feed_only(&entries, &by_id, &s.id.to_string(), &meta);
+        let tmp = out.with_extension(format!("partial-{}", std::process::id()));
+        std::fs::write(&tmp, xml.as_bytes()).map_err(|e| NodeError::io(&tmp, e))?;
+        std::fs::rename(&tmp, &out).map_err(|e| NodeError::io(&out, e))?;
+        Ok(FeedView {
+            space: s.id.to_string(),
+            file: out.display().to_string(),
+            issues,
+            corrections,
+            bytes: xml.len(),
+        })
+    })
+    .await
+    .map_err(|e| NodeError::Invalid(format!("writing the feed: {e}")))?
+}
+
+/// Records decoded, in (ts, id) order, with their readable entries.
+fn decrypt_all(s: &Space, raws: Vec<Vec<u8>>) -> Result<(Vec<Record>, Vec<ContentEntry>), NodeError> {
     let mut recs = Vec::with_capacity(raws.len());
     for raw in raws {
         recs.push(Record::decode(&raw)?);
@@ -80,6 +124,19 @@ fn build(
             .map_err(|e| NodeError::Invalid(format!("cannot export {:?}: {e}", s.name)))?;
         entries.push(ContentEntry::of(r, &body));
     }
+    Ok((recs, entries))
+}
+
+/// The archive's files: every record decrypted into the readable entries and pages, the
+/// signed entries, the manifest and its signature; checked as `confab verify` will check it
+/// before anything is written.
+fn build(
+    s: &Space,
+    raws: Vec<Vec<u8>>,
+    exporter: &SigningKey,
+    now_ms: u64,
+) -> Result<(BTreeMap<String, Vec<u8>>, usize), NodeError> {
+    let (recs, entries) = decrypt_all(s, raws)?;
     let names = archive::names(&entries);
     let exporter_peer = confab_core::AuthorKey(exporter.verifying_key().to_bytes()).peer_id();
     let meta = html::Meta {
@@ -227,6 +284,32 @@ pub fn verify_archive(dir: &Path, ticket: Option<&str>) -> Result<Report, NodeEr
     }
     .map_err(|problems| NodeError::Archive {
         what: format!("the archive in {}", dir.display()),
+        problems,
+    })
+}
+
+/// Checks a newsletter's Atom feed file (see [`archive::verify_feed`]); `publisher` is the
+/// publisher's peer id when the reader knows it.
+pub fn verify_feed_file(file: &Path, publisher: Option<&str>) -> Result<archive::FeedReport, NodeError> {
+    let want = publisher
+        .map(|p| {
+            confab_core::AuthorKey::from_peer_id(p)
+                .ok_or_else(|| NodeError::Invalid(format!("{p:?} is not a peer id")))
+        })
+        .transpose()?;
+    let meta = std::fs::metadata(file).map_err(|e| NodeError::io(file, e))?;
+    if meta.len() > MAX_BYTES {
+        return Err(NodeError::Invalid(format!(
+            "{} is {} bytes; a feed is checked up to {MAX_BYTES}",
+            file.display(),
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(file).map_err(|e| NodeError::io(file, e))?;
+    let xml = String::from_utf8(bytes)
+        .map_err(|_| NodeError::Invalid(format!("{} is not UTF-8 text", file.display())))?;
+    archive::verify_feed(&xml, want.as_ref()).map_err(|problems| NodeError::Archive {
+        what: format!("the feed {}", file.display()),
         problems,
     })
 }

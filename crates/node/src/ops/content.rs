@@ -1,14 +1,13 @@
 //! What people write: chat messages, strokes and erases, newsletter issues, live presence.
 
 use confab_core::{
-    Body, ChatBody, Color, EraseBody, Live, LiveStroke, NewsBody, RecordId, RecordKind, SpaceId, SpaceKind,
-    StrokeBody,
+    Body, ChatBody, Color, EraseBody, Live, LiveStroke, RecordId, RecordKind, SpaceId, SpaceKind, StrokeBody,
 };
 use confab_store::Page;
 use serde::{Deserialize, Serialize};
 
 use super::{Op, Service};
-use crate::view::{IssueView, LiveStrokeView, MessageView, StrokeView, WrittenManyView, WrittenView};
+use crate::view::{LiveStrokeView, MessageView, StrokeView, WrittenManyView, WrittenView};
 use crate::NodeError;
 
 fn color(c: &str) -> Result<Color, NodeError> {
@@ -328,141 +327,5 @@ impl Op for BoardLive {
             selection,
         };
         svc.publish_live(&s, &live, "live presence").await
-    }
-}
-
-/// Publishes a newsletter issue (owner only).
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct NewsPublish {
-    pub space: String,
-    pub title: String,
-    /// Markdown.
-    pub body: String,
-    /// The directory pictures linked by relative path are found in (that of the Markdown
-    /// file); without it, such links are an error.
-    #[serde(default)]
-    pub base: Option<String>,
-    /// Further files to attach (paths on this machine).
-    #[serde(default)]
-    pub files: Vec<String>,
-}
-
-impl Op for NewsPublish {
-    const METHOD: &'static str = "news.publish";
-    type Output = WrittenView;
-    async fn run(self, svc: &Service) -> Result<WrittenView, NodeError> {
-        // Refused before any picture is stored.
-        let s = svc.space(&self.space).await?;
-        if s.kind != SpaceKind::News {
-            return Err(NodeError::Invalid(format!(
-                "a {} space does not take {:?} records",
-                s.kind,
-                RecordKind::NewsIssue
-            )));
-        }
-        let me = svc.engine.me();
-        if s.owner != me {
-            return Err(NodeError::Refused(
-                confab_core::AuthError::NotOwner {
-                    space_name: s.name.clone(),
-                    owner: s.owner.peer_id(),
-                    author: me.peer_id(),
-                }
-                .to_string(),
-            ));
-        }
-        // The title and body are checked before any picture is stored.
-        Body::News(NewsBody {
-            title: self.title.clone(),
-            body: self.body.clone(),
-            files: Vec::new(),
-        })
-        .validate()?;
-        // A picture linked by path is one of the files given (by its name) or, publishing from
-        // a Markdown file, a file beside it.
-        let local = crate::markdown::local_images(&self.body);
-        let mut paths: Vec<String> = self.files.clone();
-        let mut linked: Vec<(String, usize)> = Vec::new();
-        for l in &local {
-            let given = self.files.iter().position(|f| {
-                std::path::Path::new(f).file_name().and_then(|n| n.to_str()) == Some(l.as_str())
-            });
-            let at = match (given, &self.base) {
-                (Some(i), _) => i,
-                (None, Some(base)) => {
-                    let p = std::path::Path::new(base).join(l);
-                    if !p.is_file() {
-                        return Err(NodeError::Invalid(format!(
-                            "the picture {l:?} the issue links is not a file at {}",
-                            p.display()
-                        )));
-                    }
-                    paths.push(p.display().to_string());
-                    paths.len() - 1
-                }
-                (None, None) => {
-                    return Err(NodeError::Invalid(format!(
-                        "the issue links the picture {l:?}, which is not among the files attached"
-                    )))
-                }
-            };
-            linked.push((l.clone(), at));
-        }
-        let files = super::files::attach(svc, &paths).await?;
-        let to: std::collections::HashMap<String, String> = linked
-            .iter()
-            .map(|(l, i)| (l.clone(), data_encoding::HEXLOWER.encode(&files[*i].blob)))
-            .collect();
-        let body = crate::markdown::rewrite_images(&self.body, &to).map_err(NodeError::Invalid)?;
-        let body = Body::News(NewsBody {
-            files,
-            title: self.title,
-            body,
-        });
-        write_one(svc, &self.space, body, vec![]).await
-    }
-}
-
-/// A newsletter's issues, oldest first; the owner sees how many peers hold each of its own.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct NewsList {
-    pub space: String,
-    #[serde(default)]
-    pub limit: Option<u32>,
-    #[serde(default)]
-    pub before: Option<String>,
-}
-
-impl Op for NewsList {
-    const METHOD: &'static str = "news.list";
-    type Output = Vec<IssueView>;
-    async fn run(self, svc: &Service) -> Result<Vec<IssueView>, NodeError> {
-        let s = svc.space(&self.space).await?;
-        let me = svc.engine.me();
-        let store = svc.engine.store();
-        let page = page(
-            svc,
-            s.id,
-            RecordKind::NewsIssue,
-            self.limit,
-            self.before.as_deref(),
-        )
-        .await?;
-        let issues = store.news_page(s.id, page).await?;
-        let holders = if s.owner == me {
-            Some(store.holders(s.id).await?)
-        } else {
-            None
-        };
-        Ok(issues
-            .iter()
-            .map(|n| {
-                let mut v = IssueView::of(n, &me, holders.as_deref());
-                super::files::mark_held(svc, &mut v.files);
-                v
-            })
-            .collect())
     }
 }

@@ -9,6 +9,7 @@ mod board;
 mod chat;
 mod content;
 mod files;
+mod news;
 mod node;
 mod people;
 mod shapes;
@@ -34,6 +35,7 @@ pub(crate) use chat::*;
 pub(crate) use content::*;
 pub(crate) use files::*;
 pub use files::{Picture, MAX_BOARD_PICTURE, PICTURE_TYPES};
+pub(crate) use news::*;
 pub(crate) use node::*;
 pub(crate) use people::*;
 pub(crate) use shapes::*;
@@ -154,6 +156,9 @@ methods!(
     BoardObject,
     NewsPublish,
     NewsList,
+    NewsEdit,
+    NewsVersions,
+    NewsFeed,
     ChatWrite,
     ChatReact,
     ChatEdit,

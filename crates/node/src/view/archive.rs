@@ -4,6 +4,21 @@ use serde::{Deserialize, Serialize};
 
 pub use confab_core::archive::{AuthorCount, Report as ArchiveReport};
 
+/// A newsletter's Atom feed written to a file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeedView {
+    /// The space id.
+    pub space: String,
+    /// The file written.
+    pub file: String,
+    /// Issues in it.
+    pub issues: usize,
+    /// Corrections whose signed records it carries.
+    pub corrections: usize,
+    /// Its size in bytes.
+    pub bytes: usize,
+}
+
 /// A space exported to a folder.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExportView {

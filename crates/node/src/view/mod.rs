@@ -201,6 +201,12 @@ pub struct IssueView {
     /// completed sync with each); absent for others' issues.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held_by: Option<usize>,
+    /// When its newest version was written (ms): `ts` unless it was corrected.
+    #[serde(default)]
+    pub updated_ms: u64,
+    /// How many versions it has (1, and one per correction).
+    #[serde(default)]
+    pub versions: u32,
 }
 
 impl IssueView {
@@ -219,6 +225,8 @@ impl IssueView {
             html: render(&n.body, &n.files),
             files: n.files.iter().map(FileView::of).collect(),
             held_by,
+            updated_ms: n.updated.map_or(n.ts.ms(), |(ts, _)| ts.ms()),
+            versions: n.versions,
         }
     }
 }
@@ -470,6 +478,10 @@ impl RecordView {
                     },
                 }
             }
+            Body::Correction(_) => RecordView::Changed {
+                id,
+                target: i.refs.first().map(|r| r.to_string()).unwrap_or_default(),
+            },
             Body::Change(_) => RecordView::ObjectChanged {
                 id,
                 target: i.refs.first().map(|r| r.to_string()).unwrap_or_default(),
@@ -482,6 +494,8 @@ impl RecordView {
                 html: render(&n.body, &n.files),
                 files: n.files.iter().map(FileView::of).collect(),
                 held_by: None,
+                updated_ms: i.ts.ms(),
+                versions: 1,
             }),
         }
     }

@@ -1,0 +1,165 @@
+//! Newsletter corrections and feeds between nodes on 127.0.0.1: the owner corrects an issue
+//! and goes offline; a subscriber who was offline gets the issue and its correction from
+//! another subscriber; both see "updated" and every version; a subscriber writes the Atom
+//! feed with the owner offline, an Atom parser reads it back and its signatures verify with
+//! the publisher's key; a correction by anyone else is refused by name.
+
+use std::time::Duration;
+
+use confab_node::Correction;
+
+mod common;
+
+use common::{eventually, first_addr, start};
+
+fn fix(title: Option<&str>, body: Option<&str>) -> Correction {
+    Correction {
+        title: title.map(Into::into),
+        body: body.map(Into::into),
+        markdown: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_correction_reaches_a_subscriber_through_another_with_the_owner_offline() {
+    let d = tempfile::tempdir().unwrap();
+    let (downer, ds1, ds2) = (d.path().join("o"), d.path().join("s1"), d.path().join("s2"));
+    let owner = start(&downer, vec![]).await;
+    first_addr(&owner).await;
+    let news = owner.create_space("news", "Weekly").await.unwrap().space.space;
+    let ticket = owner.ticket(&news).await.unwrap().ticket;
+    let s1 = start(&ds1, vec![]).await;
+    let s2 = start(&ds2, vec![]).await;
+    s1.join(&ticket).await.unwrap();
+    s2.join(&ticket).await.unwrap();
+    let first = owner
+        .news_publish(&news, "Issue 1", "Helo wrold")
+        .await
+        .unwrap()
+        .id;
+    let second = owner.news_publish(&news, "Issue 2", "Second").await.unwrap().id;
+    for s in [&s1, &s2] {
+        eventually(30, "subscribers hold both issues", || async {
+            s.news_list(&news).await.unwrap().len() == 2
+        })
+        .await;
+    }
+    // s2 goes offline; the owner corrects issue 1 twice (body, then title).
+    s2.shutdown().await;
+    drop(s2);
+    owner
+        .news_edit(&news, &first[..10], fix(None, Some("Hello world")))
+        .await
+        .unwrap();
+    let last = owner
+        .news_edit(&news, &first, fix(Some("Issue 1 (corrected)"), None))
+        .await
+        .unwrap()
+        .id;
+    eventually(30, "s1 holds both corrections", || async {
+        s1.news_list(&news).await.unwrap()[0].versions == 3
+    })
+    .await;
+    // The owner goes offline; s2 comes back and meets only s1.
+    let owner_peer = owner.id().await.unwrap().account;
+    owner.shutdown().await;
+    drop(owner);
+    let s2 = start(&ds2, vec![first_addr(&s1).await]).await;
+    eventually(45, "s2 got the correction from s1", || async {
+        s2.news_list(&news).await.unwrap()[0].versions == 3
+    })
+    .await;
+    let list = s2.news_list(&news).await.unwrap();
+    let i = &list[0];
+    assert_eq!(
+        (i.id.as_str(), i.title.as_str(), i.body.as_str()),
+        (first.as_str(), "Issue 1 (corrected)", "Hello world")
+    );
+    assert!(
+        i.updated_ms > i.by.ts,
+        "updated {} after published {}",
+        i.updated_ms,
+        i.by.ts
+    );
+    assert_eq!((list[1].versions, list[1].updated_ms), (1, list[1].by.ts));
+    let versions = s2.news_versions(&news, &first).await.unwrap();
+    let texts: Vec<(&str, &str)> = versions
+        .iter()
+        .map(|v| (v.title.as_str(), v.body.as_str()))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            ("Issue 1", "Helo wrold"),
+            ("Issue 1", "Hello world"),
+            ("Issue 1 (corrected)", "Hello world")
+        ]
+    );
+    assert_eq!(versions[2].id, last);
+
+    // A subscriber writes the feed with the owner offline.
+    let feed = d.path().join("weekly.xml");
+    let made = s2.news_feed(&news, &feed).await.unwrap();
+    assert_eq!((made.issues, made.corrections), (2, 2));
+    let xml = std::fs::read_to_string(&feed).unwrap();
+    // A well-kept Atom parser reads it back: the feed's id, title, entries and their dates.
+    let parsed: atom_syndication::Feed = xml.parse().expect("an Atom feed");
+    assert_eq!(parsed.title().as_str(), "Weekly");
+    assert_eq!(parsed.entries().len(), 2);
+    let e = &parsed.entries()[0];
+    assert_eq!(e.title().as_str(), "Issue 1 (corrected)");
+    assert_eq!(e.id(), format!("urn:confab:record:{first}"));
+    assert!(
+        e.updated() > e.published().unwrap(),
+        "the entry is updated after it was published"
+    );
+    assert!(e
+        .content()
+        .and_then(|c| c.value())
+        .is_some_and(|v| v.contains("Hello world")));
+    assert!(!parsed.authors().is_empty() || e.authors().iter().all(|a| !a.name().is_empty()));
+    // Atom's own rules: a feed has an id, a title and an updated date; each entry too.
+    assert!(parsed.id().starts_with("urn:confab:space:"));
+    for e in parsed.entries() {
+        assert!(!e.id().is_empty() && !e.title().is_empty() && !e.authors().is_empty());
+    }
+    // Its signatures verify, with the publisher's key.
+    let report = confab_node::verify_feed_file(&feed, Some(&owner_peer)).unwrap();
+    assert_eq!((report.issues, report.corrections), (2, 2));
+    let e = confab_node::verify_feed_file(&feed, Some(&s1.id().await.unwrap().account))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not by the publisher"), "{e}");
+    // Altered: a flipped byte inside a signed record is found.
+    let tampered = d.path().join("tampered.xml");
+    let at = xml.find("<confab:signed>").unwrap() + 200;
+    let mut bytes = xml.clone().into_bytes();
+    bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+    std::fs::write(&tampered, &bytes).unwrap();
+    assert!(confab_node::verify_feed_file(&tampered, None).is_err());
+    // A feed is written to a new file only.
+    let e = s2.news_feed(&news, &feed).await.unwrap_err().to_string();
+    assert!(e.contains("exists"), "{e}");
+
+    // A correction by anyone but the owner is refused by name, nothing written.
+    let e = s1
+        .news_edit(&news, &second, fix(Some("mine"), None))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("only the owner"), "{e}");
+    let e = s2
+        .news_edit(&news, &second, fix(None, None))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("only the owner") || e.contains("nothing to correct"),
+        "{e}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(s1.news_list(&news).await.unwrap()[1].versions, 1);
+    for n in [&s1, &s2] {
+        n.shutdown().await;
+    }
+}
