@@ -3,11 +3,11 @@
 //! fetched, where the peer put it (read back from the canvas's own pixels); a picture added
 //! with the Image button in the GTK open dialog, and one dropped on the board from another
 //! program (an HTML drop of the picture's bytes), reach the peer, which fetches them; moved
-//! and resized with the Move tool (pointer actions) they move at the peer, and the peer's
+//! and resized with the select tool (pointer actions) they move at the peer, and the peer's
 //! move moves them in the window; the SVG export carries every picture in `data:` URLs (the
-//! window's own picture byte for byte), the PNG export draws them (the canvas stays
-//! exportable); at phone size a picture is moved by touch. Screenshots at desktop and phone
-//! size.
+//! window's own picture byte for byte), the PNG export of the whole board draws them (the
+//! canvas stays exportable); at phone size, fitted to the board's content, a picture is moved
+//! by touch. Screenshots at desktop and phone size.
 
 mod support;
 #[path = "support/web.rs"]
@@ -445,9 +445,9 @@ async fn steps(
     shows(c, &kite_id, Some(kite_rect), 10).await?;
     eprintln!("board pictures: the dropped picture reached the peer at {kite_rect:?}");
 
-    // 4. The Move tool: the window's picture dragged by its middle moves at the peer; dragged
+    // 4. The select tool: the window's picture dragged by its middle moves at the peer; dragged
     // by its bottom-right corner it grows with its proportions kept.
-    click(c, "tool-move").await?;
+    click(c, "tool-select").await?;
     let s = shown(c).await?;
     let [qx, qy, qw, qh] = quay_rect;
     let from = s.screen(qx + qw / 2.0, qy + qh / 2.0);
@@ -513,15 +513,17 @@ async fn steps(
     );
 
     // The desktop screenshot, the window's picture selected.
-    click(c, "tool-move").await?;
+    click(c, "tool-select").await?;
     let s = shown(c).await?;
     let mid = s.screen(grown[0] + grown[2] / 2.0, grown[1] + grown[3] / 2.0);
     drag(c, mid, mid).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     shoot(c, "board-pictures-desktop").await?;
 
-    // 6. Phone size: the board zooms out to show every picture; the kite moved by touch.
+    // 6. Phone size: Fit zooms the board out to show every picture; the kite moved by touch.
     bounded("resizing to phone size", c.set_window_size(390, 844)).await??;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    click_id(c, "zoom-fit").await?;
     let mut s = shown(c).await?;
     for _ in 0..50 {
         if s.s < 1.0 {
@@ -531,7 +533,7 @@ async fn steps(
         s = shown(c).await?;
     }
     if s.s >= 1.0 {
-        bail!("at phone size the board is not zoomed out to fit the pictures: {s:?}");
+        bail!("at phone size Fit does not zoom the board out to show the pictures: {s:?}");
     }
     let from = s.screen(
         kite_rect[0] + kite_rect[2] / 2.0,
@@ -574,8 +576,9 @@ async fn steps(
     tokio::time::sleep(Duration::from_millis(300)).await;
     shoot(c, "board-pictures-phone").await?;
 
-    // 7. Exports (at phone size): the SVG carries every picture (the window's own byte for
-    // byte), the PNG draws them.
+    // 7. Exports (at phone size, of the whole board): the SVG carries every picture (the
+    // window's own byte for byte), the PNG draws them where they are on the board (the canvas
+    // says which part of the board the PNG shows, and at what scale).
     let svg_path = export(c, "export-svg", "svg").await?;
     let svg = std::fs::read_to_string(&svg_path)?;
     let images = svg.matches("<image ").count();
@@ -599,21 +602,21 @@ async fn steps(
     }
     let png_path = export(c, "export-png", "png").await?;
     let png = image::open(&png_path)?.to_rgb8();
-    let s = shown(c).await?;
-    let k = png.width() as f64
-        / js(
-            c,
-            "return document.querySelector('[data-testid=\"board-canvas\"]').getBoundingClientRect().width;",
-            vec![],
-        )
-        .await?
-        .as_f64()
-        .unwrap_or(1.0);
+    let area = js(
+        c,
+        "return JSON.parse(document.querySelector('[data-testid=\"board-canvas\"]').dataset.export);",
+        vec![],
+    )
+    .await?;
+    let f = |k: &str| {
+        area[k]
+            .as_f64()
+            .ok_or_else(|| anyhow!("the PNG's place on the board is {area}"))
+    };
+    let (ax, ay, k) = (f("x")?, f("y")?, f("s")?);
     for (fx, fy) in [(0.8, 0.15), (0.62, 0.45)] {
-        let (x, y) = s.screen(60.0 + 320.0 * fx, 420.0 + 200.0 * fy);
-        let at = png
-            .get_pixel(((x - s.left) * k) as u32, ((y - s.top) * k) as u32)
-            .0;
+        let (bx, by) = (60.0 + 320.0 * fx, 420.0 + 200.0 * fy);
+        let at = png.get_pixel(((bx - ax) * k) as u32, ((by - ay) * k) as u32).0;
         let want = colour_at(&made.boats, fx, fy)?;
         if !near(at, want, 24) {
             bail!("the PNG export shows {at:?} where boats.png has {want:?}");

@@ -208,7 +208,15 @@ export const board = {
     bindHistory();
     bindLive();
     bindToolbar();
-    bindPictures({ toBoard, placed: edit.added, corner });
+    bindPictures({
+      toBoard,
+      // Pictures just placed are selected with the select tool, ready to be moved or resized.
+      placed: (ids) => {
+        setTool('select');
+        return edit.added(ids);
+      },
+      corner,
+    });
     new ResizeObserver(resize).observe(B.canvas);
     setTool('pen');
     toolbar();
