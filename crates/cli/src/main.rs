@@ -551,15 +551,29 @@ async fn news(c: &Client, cmd: NewsCmd) -> Result<()> {
             title,
             body,
             markdown,
+            draft,
+            at,
             json,
         } => {
-            let written = match (body, markdown) {
-                (_, Some(file)) => c.news_publish_markdown(&space, &title, &file).await?,
-                (Some(body), None) => c.news_publish(&space, &title, &body).await?,
-                (None, None) => unreachable!("clap requires one"),
+            let at = at.map(|t| args::parse_time("--at", &t)).transpose()?;
+            let issue = confab_node::NewIssue {
+                title,
+                body: body.unwrap_or_default(),
+                markdown,
+                draft,
+                at,
             };
+            let written = c.news_compose(&space, issue).await?;
             output::emit(json, &written, |w| w.id.clone())
         }
+        NewsCmd::Drafts { space, json } => {
+            output::emit(json, &c.news_drafts(&space).await?, |d| output::drafts(d))
+        }
+        NewsCmd::PublishDraft { space, draft, json } => {
+            let w = c.news_publish_draft(&space, &draft).await?;
+            output::emit(json, &w, |w| w.id.clone())
+        }
+        NewsCmd::Discard { space, draft } => c.news_discard(&space, &draft).await?,
         NewsCmd::Edit {
             space,
             issue,

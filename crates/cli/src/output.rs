@@ -2,8 +2,8 @@
 //! the app's UI receives too.
 
 use confab_node::view::{
-    ArchiveReport, BlobView, HitView, IssueView, MemberView, MessageView, ObjectView, PeerView, PictureView,
-    ProfileView, SpaceView, StatusView, StrokeView,
+    ArchiveReport, BlobView, DraftView, HitView, IssueView, MemberView, MessageView, ObjectView, PeerView,
+    PictureView, ProfileView, SpaceView, StatusView, StrokeView,
 };
 use serde::Serialize;
 
@@ -169,6 +169,17 @@ pub fn news(v: &[IssueView]) -> String {
             String::new()
         };
         format!("# {}\n{updated}{}\n", n.title, n.body)
+    })
+}
+
+pub fn drafts(v: &[DraftView]) -> String {
+    lines(v, |d| {
+        let when = if d.scheduled {
+            format!("scheduled for {} ms", d.at)
+        } else {
+            format!("saved {} ms", d.saved_ms)
+        };
+        format!("{} {} # {}", short(&d.id), when, d.title)
     })
 }
 

@@ -345,6 +345,8 @@ pub enum Body {
     Change(crate::shape::ChangeBody),
     /// A new version of a newsletter issue (its title, body and files, whole).
     Correction(NewsBody),
+    /// A newsletter draft or scheduled issue (in the owner's own space).
+    Draft(crate::draft::DraftBody),
 }
 
 /// Why a body is not acceptable.
@@ -383,6 +385,7 @@ impl Body {
             Body::Shape(_) => RecordKind::Shape,
             Body::Change(_) => RecordKind::Change,
             Body::Correction(_) => RecordKind::Correction,
+            Body::Draft(_) => RecordKind::Draft,
         }
     }
 
@@ -434,6 +437,7 @@ impl Body {
             Body::Joined(e) => postcard::to_stdvec(e),
             Body::Shape(b) => postcard::to_stdvec(b),
             Body::Change(b) => postcard::to_stdvec(b),
+            Body::Draft(b) => postcard::to_stdvec(b),
         };
         r.expect("bodies always encode")
     }
@@ -501,6 +505,7 @@ impl Body {
             RecordKind::Erase => Body::Erase(exact(kind, bytes)?),
             RecordKind::NewsIssue => Body::News(news(kind, bytes)?),
             RecordKind::Correction => Body::Correction(news(kind, bytes)?),
+            RecordKind::Draft => Body::Draft(exact(kind, bytes)?),
             RecordKind::Member => Body::Member(exact(kind, bytes)?),
             RecordKind::Rekey => Body::Rekey(exact(kind, bytes)?),
             RecordKind::Profile => match exact::<PlainProfile>(kind, bytes) {
@@ -600,6 +605,7 @@ impl Body {
             Body::Move(m) => m.rect.check()?,
             Body::Shape(s) => s.check()?,
             Body::Change(c) => c.check()?,
+            Body::Draft(d) => d.check()?,
             Body::Joined(e) => {
                 let s = e.space().map_err(|e| invalid(e.to_string()))?;
                 if s.kind == crate::space::SpaceKind::Personal {
@@ -884,7 +890,8 @@ mod tests {
         assert_eq!(RecordKind::from_code(15), Some(RecordKind::Shape));
         assert_eq!(RecordKind::from_code(16), Some(RecordKind::Change));
         assert_eq!(RecordKind::from_code(17), Some(RecordKind::Correction));
-        assert_eq!(RecordKind::from_code(18), None);
+        assert_eq!(RecordKind::from_code(18), Some(RecordKind::Draft));
+        assert_eq!(RecordKind::from_code(19), None);
     }
 
     #[test]

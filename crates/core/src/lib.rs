@@ -12,6 +12,7 @@ mod batch;
 pub mod board;
 pub mod body;
 pub mod color;
+pub mod draft;
 pub mod files;
 pub mod hlc;
 pub mod identity;

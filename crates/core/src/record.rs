@@ -70,6 +70,9 @@ pub enum RecordKind {
     Change = 16,
     /// A new version of the newsletter issue it refs, by the owner.
     Correction = 17,
+    /// In a person's own space: a newsletter draft or scheduled issue (refs the draft it
+    /// saves again, if not the first save).
+    Draft = 18,
 }
 
 impl RecordKind {
@@ -93,6 +96,7 @@ impl RecordKind {
             15 => Self::Shape,
             16 => Self::Change,
             17 => Self::Correction,
+            18 => Self::Draft,
             _ => return None,
         })
     }

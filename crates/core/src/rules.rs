@@ -112,6 +112,7 @@ impl<'a> SpaceRules<'a> {
             RecordKind::Shape if n > 0 => Some("a shape names no records"),
             RecordKind::Change if n != 1 => Some("a change names exactly one object"),
             RecordKind::Correction if n != 1 => Some("a correction names exactly one issue"),
+            RecordKind::Draft if n > 1 => Some("a draft names at most the draft it saves again"),
             RecordKind::Revoke if n > 0 => Some("a revocation names no records"),
             RecordKind::Joined if n > 0 => Some("a joined space names no records"),
             RecordKind::NewsIssue | RecordKind::Stroke if n > 16 => {

@@ -85,6 +85,7 @@ impl SpaceKind {
                 | (SpaceKind::News, RecordKind::NewsIssue)
                 | (SpaceKind::News, RecordKind::Correction)
                 | (SpaceKind::Personal, RecordKind::Joined)
+                | (SpaceKind::Personal, RecordKind::Draft)
         )
     }
 }

@@ -15,6 +15,7 @@ pub mod backup;
 mod client;
 pub mod config;
 mod devices;
+mod drafts;
 mod engine;
 mod error;
 mod events;
@@ -32,7 +33,7 @@ pub mod view;
 #[cfg(test)]
 mod tests;
 
-pub use client::{Client, Correction};
+pub use client::{Client, Correction, NewIssue};
 pub use confab_store::Inserted;
 pub use confab_sync::{Phase, Progress, SyncStats};
 pub use config::{FileLimits, FloodLimits, NodeConfig, SavedSettings, SETTINGS_FILE};

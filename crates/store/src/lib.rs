@@ -527,6 +527,15 @@ impl Store {
         self.call(move |db| db.board_pictures(&space, confab_core::now_ms()))
     }
 
+    /// Every save of the newsletter drafts in a person's own space, oldest first.
+    #[allow(clippy::type_complexity)]
+    pub fn drafts(
+        &self,
+        personal: SpaceId,
+    ) -> Pending<Vec<(RecordId, Hlc, Option<RecordId>, confab_core::draft::DraftBody)>> {
+        self.call(move |db| db.drafts(&personal, confab_core::now_ms()))
+    }
+
     /// Every version of an issue, oldest first: as published, then each correction.
     pub fn news_versions(&self, space: SpaceId, issue: RecordId) -> Pending<Vec<NewsIssue>> {
         self.call(move |db| db.news_versions(&space, confab_core::now_ms(), &issue))

@@ -185,6 +185,28 @@ impl Db {
             .collect())
     }
 
+    /// The newsletter drafts saved in a person's own space, every save, oldest first: each
+    /// save's id, time, the draft it saves again (none for a first save) and its body.
+    #[allow(clippy::type_complexity)]
+    pub fn drafts(
+        &mut self,
+        personal: &SpaceId,
+        now_ms: u64,
+    ) -> Result<Vec<(RecordId, Hlc, Option<RecordId>, confab_core::draft::DraftBody)>, StoreError> {
+        let sql = format!(
+            "SELECT raw FROM records WHERE space = ?1 AND kind = {} AND {LIVE} ORDER BY ts, id",
+            confab_core::RecordKind::Draft.code()
+        );
+        Ok(self
+            .bodies_with(personal, &sql, now_ms, &[])?
+            .into_iter()
+            .filter_map(|(r, b)| match b {
+                Body::Draft(d) => Some((r.id, r.ts, r.refs.first().copied(), d)),
+                _ => None,
+            })
+            .collect())
+    }
+
     /// Every version of an issue, oldest first: the issue as published, then each correction;
     /// empty if the issue is not here.
     pub fn news_versions(

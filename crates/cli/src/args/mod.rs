@@ -429,9 +429,42 @@ pub enum NewsCmd {
         /// attached.
         #[arg(long, value_name = "FILE")]
         markdown: Option<std::path::PathBuf>,
+        /// Save it as a draft (kept on your devices only) instead of publishing it; prints
+        /// the draft's id.
+        #[arg(long, conflicts_with = "at")]
+        draft: bool,
+        /// Publish it at TIME (RFC 3339 or ms since the epoch): a running node of yours (this
+        /// one, or another device of yours) publishes it then; prints the draft's id.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Your drafts and scheduled issues of a newsletter.
+    Drafts {
+        /// Space id or unique prefix.
+        space: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Publish a draft now.
+    PublishDraft {
+        /// Space id or unique prefix.
+        space: String,
+        /// Draft id or unique prefix.
+        draft: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Throw a draft away, or cancel a scheduled issue.
+    Discard {
+        /// Space id or unique prefix.
+        space: String,
+        /// Draft id or unique prefix.
+        draft: String,
     },
     /// Correct a published issue (owner only): a new title, a new body, or both.
     Edit {

@@ -89,6 +89,7 @@ pub fn kind_name(kind: RecordKind) -> &'static str {
         RecordKind::Shape => "shape",
         RecordKind::Change => "change",
         RecordKind::Correction => "correction",
+        RecordKind::Draft => "draft",
     }
 }
 
@@ -556,6 +557,11 @@ pub enum Readable {
         /// Its pictures and attachments.
         files: Vec<FileInfo>,
     },
+    /// A newsletter draft (in the owner's own space, which is never exported).
+    Draft {
+        /// Its title.
+        title: String,
+    },
     /// A shape placed on a board.
     Shape {
         /// `rect`, `ellipse`, `line`, `arrow`, `text` or `note`.
@@ -664,6 +670,9 @@ impl Readable {
             Body::Change(c) => Readable::Change {
                 props: c.props.clone(),
             },
+            Body::Draft(d) => Readable::Draft {
+                title: d.title.clone(),
+            },
             Body::Correction(n) => Readable::Correction {
                 title: n.title.clone(),
                 markdown: n.body.clone(),
@@ -692,6 +701,7 @@ impl Readable {
             Readable::Shape { .. } => RecordKind::Shape,
             Readable::Change { .. } => RecordKind::Change,
             Readable::Correction { .. } => RecordKind::Correction,
+            Readable::Draft { .. } => RecordKind::Draft,
         }
     }
 }

@@ -115,6 +115,10 @@ struct Actor {
     members: HashSet<PeerId>,
     /// The members set changed since the network task was told.
     members_changed: bool,
+    /// Scheduled newsletter issues: when this device next looks for due ones, and whether a
+    /// look is under way.
+    next_issue_check: Instant,
+    publishing: Arc<std::sync::atomic::AtomicBool>,
     /// Addresses of peers not (yet) known to be members, until they are (bounded).
     unbooked: HashMap<PeerId, Vec<Multiaddr>>,
     /// Downloads, holders and plans of files.
@@ -244,6 +248,8 @@ pub(crate) async fn spawn(engine: Engine, cfg: NodeConfig) -> Result<NodeHandle,
         net_status: NetStatus::default(),
         members,
         members_changed: true,
+        next_issue_check: Instant::now(),
+        publishing: Arc::default(),
         unbooked: HashMap::new(),
         blobs: blobs::Blobs::default(),
         file_limits: cfg.files,

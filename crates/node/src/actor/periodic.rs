@@ -14,6 +14,9 @@ use crate::policy::rendezvous;
 use crate::policy::schedule::Due;
 use crate::policy::sessions::Scope;
 
+/// How often a running node looks for scheduled issues that are due.
+const ISSUE_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl Actor {
     /// What the policies say is due at `now`.
     pub(super) fn tick(&mut self, now: Instant) {
@@ -38,10 +41,28 @@ impl Actor {
         }
         self.meet(now);
         self.tick_blobs(now);
+        self.publish_scheduled(now);
         if self.members_changed {
             self.members_changed = false;
             let _ = self.net.protect(self.members.clone());
         }
+    }
+
+    /// Once a second, publishes the scheduled issues that are due (see `crate::drafts`), one
+    /// look at a time.
+    fn publish_scheduled(&mut self, now: Instant) {
+        use std::sync::atomic::Ordering;
+        if now < self.next_issue_check || self.publishing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        self.next_issue_check = now + ISSUE_CHECK_EVERY;
+        let (engine, busy) = (self.engine.clone(), self.publishing.clone());
+        tokio::spawn(async move {
+            if let Err(e) = engine.publish_due(confab_core::now_ms()).await {
+                tracing::warn!("publishing scheduled issues: {e}");
+            }
+            busy.store(false, Ordering::Release);
+        });
     }
 
     /// Carries out what the rendezvous policy says is due.

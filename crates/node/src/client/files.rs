@@ -74,6 +74,8 @@ impl Client {
             body: body.into(),
             base: None,
             files: files.iter().map(|p| absolute(p)).collect::<Result<_, _>>()?,
+            draft: false,
+            at: None,
         })
         .await
     }
@@ -98,6 +100,8 @@ impl Client {
             body,
             base: Some(base),
             files: Vec::new(),
+            draft: false,
+            at: None,
         })
         .await
     }

@@ -5,7 +5,7 @@ mod board;
 mod files;
 mod news;
 
-pub use news::Correction;
+pub use news::{Correction, NewIssue};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -570,6 +570,8 @@ impl Client {
             body: body.into(),
             base: None,
             files: Vec::new(),
+            draft: false,
+            at: None,
         })
         .await
     }

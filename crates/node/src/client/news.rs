@@ -64,3 +64,70 @@ impl Client {
         .await
     }
 }
+
+/// An issue to publish now, save as a draft, or schedule.
+#[derive(Clone, Debug, Default)]
+pub struct NewIssue {
+    /// Title.
+    pub title: String,
+    /// Body (Markdown).
+    pub body: String,
+    /// A Markdown file for the body instead (pictures beside it are attached).
+    pub markdown: Option<std::path::PathBuf>,
+    /// Save as a draft, kept on this person's devices only.
+    pub draft: bool,
+    /// Publish at this time (ms since the epoch); a running device of the owner does.
+    pub at: Option<u64>,
+}
+
+impl Client {
+    /// Publishes an issue now, saves it as a draft, or schedules it; the issue's id, or the
+    /// draft's for a draft or a scheduled issue.
+    pub async fn news_compose(&self, space: &str, issue: NewIssue) -> Result<WrittenView, NodeError> {
+        let (body, base) = match &issue.markdown {
+            Some(file) => {
+                let body = std::fs::read_to_string(file).map_err(|e| NodeError::io(file, e))?;
+                let dir = file
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                (body, Some(absolute(dir)?))
+            }
+            None => (issue.body, None),
+        };
+        self.call(NewsPublish {
+            space: space.into(),
+            title: issue.title,
+            body,
+            base,
+            files: Vec::new(),
+            draft: issue.draft,
+            at: issue.at,
+        })
+        .await
+    }
+
+    /// The drafts and scheduled issues of a newsletter (this person's, from any of their
+    /// devices), previewed as readers will see them.
+    pub async fn news_drafts(&self, space: &str) -> Result<Vec<DraftView>, NodeError> {
+        self.call(NewsDrafts { space: space.into() }).await
+    }
+
+    /// Publishes a draft now; the issue's id.
+    pub async fn news_publish_draft(&self, space: &str, draft: &str) -> Result<WrittenView, NodeError> {
+        self.call(NewsPublishDraft {
+            space: space.into(),
+            draft: draft.into(),
+        })
+        .await
+    }
+
+    /// Throws a draft away, or cancels a scheduled issue.
+    pub async fn news_discard(&self, space: &str, draft: &str) -> Result<(), NodeError> {
+        self.call(NewsDiscard {
+            space: space.into(),
+            draft: draft.into(),
+        })
+        .await
+    }
+}

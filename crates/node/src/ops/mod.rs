@@ -8,6 +8,7 @@ mod archive;
 mod board;
 mod chat;
 mod content;
+mod drafts;
 mod files;
 mod news;
 mod node;
@@ -33,6 +34,7 @@ pub(crate) use board::*;
 pub use chat::PageAt;
 pub(crate) use chat::*;
 pub(crate) use content::*;
+pub(crate) use drafts::*;
 pub(crate) use files::*;
 pub use files::{Picture, MAX_BOARD_PICTURE, PICTURE_TYPES};
 pub(crate) use news::*;
@@ -159,6 +161,9 @@ methods!(
     NewsEdit,
     NewsVersions,
     NewsFeed,
+    NewsDrafts,
+    NewsPublishDraft,
+    NewsDiscard,
     ChatWrite,
     ChatReact,
     ChatEdit,

@@ -23,6 +23,13 @@ pub(crate) struct NewsPublish {
     /// Further files to attach (paths on this machine).
     #[serde(default)]
     pub files: Vec<String>,
+    /// Save it as a draft (on this person's devices only) instead of publishing it.
+    #[serde(default)]
+    pub draft: bool,
+    /// Publish it at this time (ms since the epoch) instead of now: a running device of the
+    /// owner publishes it then.
+    #[serde(default)]
+    pub at: Option<u64>,
 }
 
 impl Op for NewsPublish {
@@ -30,8 +37,20 @@ impl Op for NewsPublish {
     type Output = WrittenView;
     async fn run(self, svc: &Service) -> Result<WrittenView, NodeError> {
         let space = self.space.clone();
+        let (draft, at) = (self.draft, self.at);
+        if draft && at.is_some() {
+            return Err(NodeError::Invalid(
+                "an issue is saved as a draft or scheduled, not both".into(),
+            ));
+        }
         let body = self.prepare(svc).await?;
-        write_one(svc, &space, Body::News(body), vec![]).await
+        let s = svc.space(&space).await?;
+        let id = match at {
+            _ if draft => svc.engine.save_draft(&s, &body, None).await?,
+            Some(ms) if ms > confab_core::now_ms() => svc.engine.schedule(&s, body, ms, None).await?.0,
+            _ => return write_one(svc, &space, Body::News(body), vec![]).await,
+        };
+        Ok(WrittenView { id: id.to_string() })
     }
 }
 
@@ -226,6 +245,8 @@ impl Op for NewsEdit {
                     body,
                     base: self.base,
                     files: self.files,
+                    draft: false,
+                    at: None,
                 }
                 .prepare(svc)
                 .await?

@@ -9,8 +9,10 @@
 //! - [`schedule`]: the periodic re-sync and expiry purge;
 //! - [`holders`]: when a peer holds everything a space had, and when to look again;
 //! - [`sessions`]: one sync session per peer at a time, re-run once if asked meanwhile;
-//! - [`link`]: the link tickets this device issued, who claimed them, what was approved.
+//! - [`link`]: the link tickets this device issued, who claimed them, what was approved;
+//! - [`drafts`]: what each newsletter draft is now, and which scheduled issues are due.
 
+pub mod drafts;
 pub mod flood;
 pub mod holders;
 pub mod link;

@@ -179,6 +179,30 @@ impl Byline {
     }
 }
 
+/// A newsletter draft or scheduled issue, previewed as readers will see it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DraftView {
+    /// The draft's id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// When it is to be published (ms), if scheduled; else when it was last saved.
+    pub at: u64,
+    /// Scheduled (published by a running device of the owner at `at`).
+    pub scheduled: bool,
+    /// A scheduled issue's id (what it will be when published).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue: Option<String>,
+    /// When it was last saved (ms).
+    pub saved_ms: u64,
+    /// Body (Markdown).
+    pub body: String,
+    /// The body as readers will see it (sanitised HTML).
+    pub html: String,
+    /// Its pictures and attachments.
+    pub files: Vec<FileView>,
+}
+
 /// A newsletter issue.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IssueView {
@@ -232,7 +256,7 @@ impl IssueView {
 }
 
 /// An issue's Markdown as sanitised HTML, its pictures from its own files.
-fn render(md: &str, files: &[confab_core::FileRef]) -> String {
+pub(crate) fn render(md: &str, files: &[confab_core::FileRef]) -> String {
     let blobs: Vec<String> = files
         .iter()
         .map(|f| data_encoding::HEXLOWER.encode(&f.blob))
@@ -357,6 +381,14 @@ pub enum RecordView {
     News(IssueView),
     /// A shape placed on a board, as placed.
     Shape(ObjectView),
+    /// A newsletter draft of this person was saved, scheduled, published or thrown away (on
+    /// this device or another of theirs).
+    Draft {
+        /// Record id.
+        id: String,
+        /// The newsletter.
+        news: String,
+    },
     /// Properties of the board object `target` changed (the UI fetches it again).
     ObjectChanged {
         /// Record id.
@@ -478,6 +510,10 @@ impl RecordView {
                     },
                 }
             }
+            Body::Draft(d) => RecordView::Draft {
+                id,
+                news: confab_core::SpaceId(d.space).to_string(),
+            },
             Body::Correction(_) => RecordView::Changed {
                 id,
                 target: i.refs.first().map(|r| r.to_string()).unwrap_or_default(),
