@@ -177,6 +177,13 @@ function debugHooks() {
       let i = 0;
       let last = performance.now();
       const step = (now) => {
+        try {
+          stepOnce(now);
+        } catch (e) {
+          done(String(e));
+        }
+      };
+      const stepOnce = (now) => {
         out.push({ interval: now - last, draw: stats.frames.length ? stats.frames[stats.frames.length - 1].draw : 0, visible: stats.visible });
         last = now;
         if (i >= frames) {

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Whiteboards of 1,000 and 10,000 objects in the real window, release build: open time and
+# pan/zoom frame times (requestAnimationFrame). Figures go to docs/BENCHMARKS.md by hand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export CONFAB_DHT=0 CONFAB_UPNP=0
+cargo bench -p confab-app --bench board_frames
