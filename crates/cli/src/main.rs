@@ -574,6 +574,27 @@ async fn news(c: &Client, cmd: NewsCmd) -> Result<()> {
             output::emit(json, &w, |w| w.id.clone())
         }
         NewsCmd::Discard { space, draft } => c.news_discard(&space, &draft).await?,
+        NewsCmd::Settings { space, replies, json } => {
+            let v = c.news_settings(&space, replies.as_deref()).await?;
+            output::emit(json, &v, |v| format!("replies: {}", v.replies))
+        }
+        NewsCmd::Reply {
+            space,
+            issue,
+            text,
+            json,
+        } => {
+            let w = c.news_reply(&space, &issue, &text).await?;
+            output::emit(json, &w, |w| w.id.clone())
+        }
+        NewsCmd::Replies { space, issue, json } => {
+            output::emit(json, &c.news_replies(&space, &issue).await?, |r| {
+                output::replies(r)
+            })
+        }
+        NewsCmd::RemoveReply { space, issue, reply } => {
+            c.news_remove_reply(&space, &issue, &reply).await?;
+        }
         NewsCmd::Edit {
             space,
             issue,

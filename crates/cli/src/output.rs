@@ -3,7 +3,7 @@
 
 use confab_node::view::{
     ArchiveReport, BlobView, DraftView, HitView, IssueView, MemberView, MessageView, ObjectView, PeerView,
-    PictureView, ProfileView, SpaceView, StatusView, StrokeView,
+    PictureView, ProfileView, ReplyView, SpaceView, StatusView, StrokeView,
 };
 use serde::Serialize;
 
@@ -180,6 +180,16 @@ pub fn drafts(v: &[DraftView]) -> String {
             format!("saved {} ms", d.saved_ms)
         };
         format!("{} {} # {}", short(&d.id), when, d.title)
+    })
+}
+
+pub fn replies(v: &[ReplyView]) -> String {
+    lines(v, |r| {
+        let text = match (&r.text, r.sealed) {
+            (Some(t), _) => t.clone(),
+            (None, _) => "(sealed to the owner)".into(),
+        };
+        format!("{} {}: {text}", short(&r.id), r.by.author_short)
     })
 }
 

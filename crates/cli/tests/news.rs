@@ -127,3 +127,112 @@ fn issues_are_corrected_listed_with_versions_and_written_as_a_feed_that_verifies
     );
     assert_eq!(ok_json(&a, &["news", "list", n])[0]["versions"], 3);
 }
+
+#[test]
+fn drafts_schedules_settings_and_replies_by_command() {
+    let d = tempfile::tempdir().unwrap();
+    let a = d.path().join("a");
+    let news = ok_json(&a, &["space", "create", "news", "Weekly"])["space"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let n = news.as_str();
+    let draft = ok_json(
+        &a,
+        &[
+            "news", "publish", n, "--title", "Later", "--body", "*soon*", "--draft",
+        ],
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A schedule far ahead (no node runs here, so it waits).
+    let at = "2099-01-01T00:00:00Z";
+    let sched = ok_json(
+        &a,
+        &[
+            "news", "publish", n, "--title", "Future", "--body", "x", "--at", at,
+        ],
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let drafts = ok_json(&a, &["news", "drafts", n]);
+    let all = drafts.as_array().unwrap();
+    assert_eq!(all.len(), 2);
+    for key in ["id", "title", "at"] {
+        assert!(all[0].get(key).is_some(), "{key} missing from {}", all[0]);
+    }
+    assert_eq!(
+        (&all[0]["id"], &all[0]["title"]),
+        (&draft.as_str().into(), &"Later".into())
+    );
+    assert!(all[0]["html"].as_str().unwrap().contains("<em>soon</em>"));
+    assert_eq!(
+        (&all[1]["id"], &all[1]["scheduled"]),
+        (&sched.as_str().into(), &true.into())
+    );
+    assert_eq!(all[1]["at"], 4_070_908_800_000u64);
+    assert!(
+        ok_json(&a, &["news", "list", n]).as_array().unwrap().is_empty(),
+        "nothing published"
+    );
+    let issue = ok_json(&a, &["news", "publish-draft", n, &draft[..8]])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(ok_json(&a, &["news", "list", n])[0]["id"], issue.as_str());
+    assert_eq!(ok_json(&a, &["news", "drafts", n]).as_array().unwrap().len(), 1);
+    let out = confab(&a, &["news", "discard", n, &sched]);
+    assert!(out.status.success());
+    assert!(ok_json(&a, &["news", "drafts", n]).as_array().unwrap().is_empty());
+    fails(
+        &a,
+        &[
+            "news", "publish", n, "--title", "t", "--body", "b", "--at", "soon",
+        ],
+        "neither RFC 3339",
+    );
+    fails(&a, &["news", "publish-draft", n, &draft], "no draft");
+
+    // Settings and replies.
+    assert_eq!(ok_json(&a, &["news", "settings", n])["replies"], "off");
+    fails(&a, &["news", "reply", n, &issue, "hi"], "does not allow replies");
+    fails(
+        &a,
+        &["news", "settings", n, "--replies", "some"],
+        "expected off, owner or all",
+    );
+    assert_eq!(
+        ok_json(&a, &["news", "settings", n, "--replies", "all"])["replies"],
+        "all"
+    );
+    let reply = ok_json(&a, &["news", "reply", n, &issue, "A note"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let replies = ok_json(&a, &["news", "replies", n, &issue]);
+    assert_eq!(
+        (&replies[0]["id"], &replies[0]["text"]),
+        (&reply.as_str().into(), &"A note".into())
+    );
+    ok_json(&a, &["news", "settings", n, "--replies", "owner"]);
+    ok_json(&a, &["news", "reply", n, &issue, "Just for me"]);
+    let replies = ok_json(&a, &["news", "replies", n, &issue]);
+    assert_eq!(
+        replies[1]["text"], "Just for me",
+        "the owner opens replies sealed to it"
+    );
+    assert_eq!(replies[1]["sealed"], true);
+    assert!(confab(&a, &["news", "remove-reply", n, &issue, &reply])
+        .status
+        .success());
+    assert_eq!(
+        ok_json(&a, &["news", "replies", n, &issue])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    fails(&a, &["news", "reply", n, &issue, "  "], "an empty reply");
+}

@@ -347,6 +347,10 @@ pub enum Body {
     Correction(NewsBody),
     /// A newsletter draft or scheduled issue (in the owner's own space).
     Draft(crate::draft::DraftBody),
+    /// A reader's reply to an issue.
+    Reply(crate::reply::ReplyBody),
+    /// A newsletter's settings.
+    NewsSettings(crate::reply::NewsSettingsBody),
 }
 
 /// Why a body is not acceptable.
@@ -386,6 +390,8 @@ impl Body {
             Body::Change(_) => RecordKind::Change,
             Body::Correction(_) => RecordKind::Correction,
             Body::Draft(_) => RecordKind::Draft,
+            Body::Reply(_) => RecordKind::Reply,
+            Body::NewsSettings(_) => RecordKind::NewsSettings,
         }
     }
 
@@ -438,6 +444,8 @@ impl Body {
             Body::Shape(b) => postcard::to_stdvec(b),
             Body::Change(b) => postcard::to_stdvec(b),
             Body::Draft(b) => postcard::to_stdvec(b),
+            Body::Reply(b) => postcard::to_stdvec(b),
+            Body::NewsSettings(b) => postcard::to_stdvec(b),
         };
         r.expect("bodies always encode")
     }
@@ -506,6 +514,8 @@ impl Body {
             RecordKind::NewsIssue => Body::News(news(kind, bytes)?),
             RecordKind::Correction => Body::Correction(news(kind, bytes)?),
             RecordKind::Draft => Body::Draft(exact(kind, bytes)?),
+            RecordKind::Reply => Body::Reply(exact(kind, bytes)?),
+            RecordKind::NewsSettings => Body::NewsSettings(exact(kind, bytes)?),
             RecordKind::Member => Body::Member(exact(kind, bytes)?),
             RecordKind::Rekey => Body::Rekey(exact(kind, bytes)?),
             RecordKind::Profile => match exact::<PlainProfile>(kind, bytes) {
@@ -606,6 +616,8 @@ impl Body {
             Body::Shape(s) => s.check()?,
             Body::Change(c) => c.check()?,
             Body::Draft(d) => d.check()?,
+            Body::Reply(r) => r.check()?,
+            Body::NewsSettings(_) => {}
             Body::Joined(e) => {
                 let s = e.space().map_err(|e| invalid(e.to_string()))?;
                 if s.kind == crate::space::SpaceKind::Personal {
@@ -891,7 +903,9 @@ mod tests {
         assert_eq!(RecordKind::from_code(16), Some(RecordKind::Change));
         assert_eq!(RecordKind::from_code(17), Some(RecordKind::Correction));
         assert_eq!(RecordKind::from_code(18), Some(RecordKind::Draft));
-        assert_eq!(RecordKind::from_code(19), None);
+        assert_eq!(RecordKind::from_code(19), Some(RecordKind::Reply));
+        assert_eq!(RecordKind::from_code(20), Some(RecordKind::NewsSettings));
+        assert_eq!(RecordKind::from_code(21), None);
     }
 
     #[test]

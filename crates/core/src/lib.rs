@@ -24,6 +24,7 @@ pub mod live;
 pub mod phase;
 pub mod record;
 pub mod rendezvous;
+pub mod reply;
 pub mod rotation;
 pub mod rules;
 pub mod shape;

@@ -73,6 +73,10 @@ pub enum RecordKind {
     /// In a person's own space: a newsletter draft or scheduled issue (refs the draft it
     /// saves again, if not the first save).
     Draft = 18,
+    /// A reader's reply to the newsletter issue it refs.
+    Reply = 19,
+    /// A newsletter's settings, by its owner (who may reply).
+    NewsSettings = 20,
 }
 
 impl RecordKind {
@@ -97,6 +101,8 @@ impl RecordKind {
             16 => Self::Change,
             17 => Self::Correction,
             18 => Self::Draft,
+            19 => Self::Reply,
+            20 => Self::NewsSettings,
             _ => return None,
         })
     }

@@ -90,7 +90,10 @@ impl<'a> SpaceRules<'a> {
             });
         }
         if self.kind == SpaceKind::News
-            && matches!(rec.kind, RecordKind::NewsIssue | RecordKind::Correction)
+            && matches!(
+                rec.kind,
+                RecordKind::NewsIssue | RecordKind::Correction | RecordKind::NewsSettings
+            )
             && person != self.owner
         {
             return Err(AuthError::NotOwner {
@@ -113,6 +116,8 @@ impl<'a> SpaceRules<'a> {
             RecordKind::Change if n != 1 => Some("a change names exactly one object"),
             RecordKind::Correction if n != 1 => Some("a correction names exactly one issue"),
             RecordKind::Draft if n > 1 => Some("a draft names at most the draft it saves again"),
+            RecordKind::Reply if n != 1 => Some("a reply names exactly one issue"),
+            RecordKind::NewsSettings if n > 0 => Some("settings name no records"),
             RecordKind::Revoke if n > 0 => Some("a revocation names no records"),
             RecordKind::Joined if n > 0 => Some("a joined space names no records"),
             RecordKind::NewsIssue | RecordKind::Stroke if n > 16 => {

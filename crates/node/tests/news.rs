@@ -163,3 +163,144 @@ async fn a_correction_reaches_a_subscriber_through_another_with_the_owner_offlin
         n.shutdown().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readers_reply_as_the_owner_allows_and_the_owner_removes_replies() {
+    let d = tempfile::tempdir().unwrap();
+    let owner = start(&d.path().join("o"), vec![]).await;
+    let addr = first_addr(&owner).await;
+    let news = owner.create_space("news", "Weekly").await.unwrap().space.space;
+    let ticket = owner.ticket(&news).await.unwrap().ticket;
+    let s1 = start(&d.path().join("s1"), vec![addr.clone()]).await;
+    let s2 = start(&d.path().join("s2"), vec![addr]).await;
+    s1.join(&ticket).await.unwrap();
+    s2.join(&ticket).await.unwrap();
+    let issue = owner.news_publish(&news, "Issue", "text").await.unwrap().id;
+    eventually(30, "subscribers hold the issue", || async {
+        s1.news_list(&news).await.unwrap().len() == 1 && s2.news_list(&news).await.unwrap().len() == 1
+    })
+    .await;
+
+    // Replies are off until the owner allows them: refused by name, nothing written.
+    let e = s1
+        .news_reply(&news, &issue, "hello?")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("does not allow replies"), "{e}");
+    assert_eq!(s1.news_settings(&news, None).await.unwrap().replies, "off");
+    let e = s1
+        .news_settings(&news, Some("all"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("only the owner"), "{e}");
+    let e = owner
+        .news_settings(&news, Some("everyone"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("expected off, owner or all"), "{e}");
+
+    // For all: every reader sees the reply.
+    owner.news_settings(&news, Some("all")).await.unwrap();
+    eventually(30, "s1 sees replies allowed", || async {
+        s1.news_settings(&news, None).await.unwrap().replies == "all"
+    })
+    .await;
+    let open = s1
+        .news_reply(&news, &issue[..10], "Great issue")
+        .await
+        .unwrap()
+        .id;
+    for n in [&owner, &s2] {
+        eventually(30, "the open reply reached the others", || async {
+            n.news_replies(&news, &issue)
+                .await
+                .unwrap()
+                .iter()
+                .any(|r| r.text.as_deref() == Some("Great issue"))
+        })
+        .await;
+    }
+
+    // For the owner only: sealed to the owner; the owner reads it, s2 (who holds the record)
+    // does not see it, its author sees it was sent.
+    owner.news_settings(&news, Some("owner")).await.unwrap();
+    eventually(30, "s1 sees replies for the owner", || async {
+        s1.news_settings(&news, None).await.unwrap().replies == "owner"
+    })
+    .await;
+    let private = s1.news_reply(&news, &issue, "A private note").await.unwrap().id;
+    eventually(30, "the owner reads the sealed reply", || async {
+        owner
+            .news_replies(&news, &issue)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.id == private && r.sealed && r.text.as_deref() == Some("A private note"))
+    })
+    .await;
+    eventually(30, "s2 holds the sealed record", || async {
+        s2.news_list(&news).await.is_ok() && {
+            let db = rusqlite::Connection::open(d.path().join("s2").join("confab.sqlite")).unwrap();
+            let id = data_encoding_hex(&private);
+            db.query_row("SELECT count(*) FROM records WHERE id = ?1", [id], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap()
+                == 1
+        }
+    })
+    .await;
+    let seen_by_s2 = s2.news_replies(&news, &issue).await.unwrap();
+    assert!(seen_by_s2.iter().all(|r| r.id != private), "{seen_by_s2:?}");
+    assert!(seen_by_s2.iter().any(|r| r.id == open), "the open reply stays");
+    let mine = s1.news_replies(&news, &issue).await.unwrap();
+    assert!(mine
+        .iter()
+        .any(|r| r.id == private && r.sealed && r.text.is_none()));
+
+    // Removing: not by another reader; by the owner, for everyone.
+    let e = s2
+        .news_remove_reply(&news, &issue, &open)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("only the reply's author or the owner"), "{e}");
+    owner.news_remove_reply(&news, &issue, &open[..12]).await.unwrap();
+    for n in [&s1, &s2] {
+        eventually(30, "the removed reply is gone", || async {
+            n.news_replies(&news, &issue)
+                .await
+                .unwrap()
+                .iter()
+                .all(|r| r.id != open)
+        })
+        .await;
+    }
+
+    // Off again: refused by name.
+    owner.news_settings(&news, Some("off")).await.unwrap();
+    eventually(30, "s2 sees replies off", || async {
+        s2.news_settings(&news, None).await.unwrap().replies == "off"
+    })
+    .await;
+    let e = s2
+        .news_reply(&news, &issue, "late")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("does not allow replies"), "{e}");
+    for n in [&owner, &s1, &s2] {
+        n.shutdown().await;
+    }
+}
+
+/// A record id (hex) as the bytes the store keys it by.
+fn data_encoding_hex(id: &str) -> Vec<u8> {
+    (0..id.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&id[i..i + 2], 16).unwrap())
+        .collect()
+}

@@ -298,6 +298,7 @@ pub(crate) fn admit(
             note_files(tx, rec, &n.files)?;
             link(tx, rec, RecordKind::Correction)?;
         }
+        Body::Reply(_) => link(tx, rec, RecordKind::Reply)?,
         Body::Reaction(_) => link(tx, rec, RecordKind::Reaction)?,
         Body::Edit(e) => {
             let target = rec.refs[0];
@@ -338,7 +339,8 @@ pub(crate) fn admit(
             let target = rec.refs[0];
             let by_owner = rec.person() == space.owner;
             let target_row: Option<(Vec<u8>, i64)> = tx
-                .prepare_cached("SELECT author, ts FROM records WHERE id = ?1 AND kind = 1")?
+                // A chat message, or a reader's reply to a newsletter issue.
+                .prepare_cached("SELECT author, ts FROM records WHERE id = ?1 AND kind IN (1, 19)")?
                 .query_row([&target.0], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             match target_row {

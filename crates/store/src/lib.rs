@@ -527,6 +527,21 @@ impl Store {
         self.call(move |db| db.board_pictures(&space, confab_core::now_ms()))
     }
 
+    /// A newsletter's settings, oldest first, with their times.
+    pub fn news_settings(&self, space: SpaceId) -> Pending<Vec<(Hlc, confab_core::reply::NewsSettingsBody)>> {
+        self.call(move |db| db.news_settings(&space, confab_core::now_ms()))
+    }
+
+    /// Readers' replies to an issue, oldest first: id, person, device, time, body.
+    #[allow(clippy::type_complexity)]
+    pub fn news_replies(
+        &self,
+        space: SpaceId,
+        issue: RecordId,
+    ) -> Pending<Vec<(RecordId, AuthorKey, AuthorKey, Hlc, confab_core::reply::ReplyBody)>> {
+        self.call(move |db| db.news_replies(&space, confab_core::now_ms(), &issue))
+    }
+
     /// Every save of the newsletter drafts in a person's own space, oldest first.
     #[allow(clippy::type_complexity)]
     pub fn drafts(

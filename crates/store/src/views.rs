@@ -185,6 +185,52 @@ impl Db {
             .collect())
     }
 
+    /// A newsletter's settings, oldest first, each with its time (the newest is in force; a
+    /// reply is judged by the one in force when it was written).
+    pub fn news_settings(
+        &mut self,
+        space: &SpaceId,
+        now_ms: u64,
+    ) -> Result<Vec<(Hlc, confab_core::reply::NewsSettingsBody)>, StoreError> {
+        let sql = format!(
+            "SELECT raw FROM records WHERE space = ?1 AND kind = {} AND {LIVE} ORDER BY ts, id",
+            confab_core::RecordKind::NewsSettings.code()
+        );
+        Ok(self
+            .bodies_with(space, &sql, now_ms, &[])?
+            .into_iter()
+            .filter_map(|(r, b)| match b {
+                Body::NewsSettings(n) => Some((r.ts, n)),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Readers' replies to an issue, oldest first (those deleted are gone).
+    #[allow(clippy::type_complexity)]
+    pub fn news_replies(
+        &mut self,
+        space: &SpaceId,
+        now_ms: u64,
+        issue: &RecordId,
+    ) -> Result<Vec<(RecordId, AuthorKey, AuthorKey, Hlc, confab_core::reply::ReplyBody)>, StoreError> {
+        let sql = format!(
+            "SELECT r.raw FROM links l JOIN records r ON r.id = l.source \
+             WHERE l.target = ?3 AND l.kind = {} AND r.space = ?1 \
+             AND (r.expires IS NULL OR r.expires > ?2) ORDER BY l.ts, l.source",
+            confab_core::RecordKind::Reply.code()
+        );
+        let target = issue.0.to_vec();
+        Ok(self
+            .bodies_with(space, &sql, now_ms, &[&target])?
+            .into_iter()
+            .filter_map(|(r, b)| match b {
+                Body::Reply(reply) => Some((r.id, r.person(), r.author, r.ts, reply)),
+                _ => None,
+            })
+            .collect())
+    }
+
     /// The newsletter drafts saved in a person's own space, every save, oldest first: each
     /// save's id, time, the draft it saves again (none for a first save) and its body.
     #[allow(clippy::type_complexity)]

@@ -459,6 +459,48 @@ pub enum NewsCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Show the newsletter's settings; with --replies, set who may reply (owner only).
+    Settings {
+        /// Space id or unique prefix.
+        space: String,
+        /// off, owner (replies sealed to you) or all (every reader sees them).
+        #[arg(long, value_name = "off|owner|all")]
+        replies: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reply to an issue, as the newsletter allows.
+    Reply {
+        /// Space id or unique prefix.
+        space: String,
+        /// Issue id or unique prefix.
+        issue: String,
+        /// The reply.
+        text: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The replies to an issue.
+    Replies {
+        /// Space id or unique prefix.
+        space: String,
+        /// Issue id or unique prefix.
+        issue: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a reply (yours, or any as the owner).
+    RemoveReply {
+        /// Space id or unique prefix.
+        space: String,
+        /// Issue id or unique prefix.
+        issue: String,
+        /// Reply id or unique prefix.
+        reply: String,
+    },
     /// Throw a draft away, or cancel a scheduled issue.
     Discard {
         /// Space id or unique prefix.

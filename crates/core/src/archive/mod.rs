@@ -90,6 +90,8 @@ pub fn kind_name(kind: RecordKind) -> &'static str {
         RecordKind::Change => "change",
         RecordKind::Correction => "correction",
         RecordKind::Draft => "draft",
+        RecordKind::Reply => "reply",
+        RecordKind::NewsSettings => "news_settings",
     }
 }
 
@@ -557,6 +559,18 @@ pub enum Readable {
         /// Its pictures and attachments.
         files: Vec<FileInfo>,
     },
+    /// A reader's reply to the issue it refs: its text, or none if sealed to the owner.
+    Reply {
+        /// The text of a reply for all readers.
+        text: Option<String>,
+        /// Sealed to the owner (its text is not in the archive).
+        sealed: bool,
+    },
+    /// A newsletter's settings.
+    NewsSettings {
+        /// `off`, `owner` or `all`.
+        replies: String,
+    },
     /// A newsletter draft (in the owner's own space, which is never exported).
     Draft {
         /// Its title.
@@ -670,6 +684,19 @@ impl Readable {
             Body::Change(c) => Readable::Change {
                 props: c.props.clone(),
             },
+            Body::Reply(r) => match r {
+                crate::reply::ReplyBody::Open(t) => Readable::Reply {
+                    text: Some(t.clone()),
+                    sealed: false,
+                },
+                crate::reply::ReplyBody::Sealed(_) => Readable::Reply {
+                    text: None,
+                    sealed: true,
+                },
+            },
+            Body::NewsSettings(n) => Readable::NewsSettings {
+                replies: n.replies.as_str().into(),
+            },
             Body::Draft(d) => Readable::Draft {
                 title: d.title.clone(),
             },
@@ -702,6 +729,8 @@ impl Readable {
             Readable::Change { .. } => RecordKind::Change,
             Readable::Correction { .. } => RecordKind::Correction,
             Readable::Draft { .. } => RecordKind::Draft,
+            Readable::Reply { .. } => RecordKind::Reply,
+            Readable::NewsSettings { .. } => RecordKind::NewsSettings,
         }
     }
 }

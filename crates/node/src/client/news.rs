@@ -131,3 +131,54 @@ impl Client {
         .await
     }
 }
+
+impl Client {
+    /// A newsletter's settings; with `replies` (`off`, `owner`, `all`), sets who may reply
+    /// (owner only).
+    pub async fn news_settings(
+        &self,
+        space: &str,
+        replies: Option<&str>,
+    ) -> Result<NewsSettingsView, NodeError> {
+        self.call(NewsSettings {
+            space: space.into(),
+            replies: replies.map(str::to_string),
+        })
+        .await
+    }
+
+    /// Replies to an issue, as the newsletter's settings allow (for the owner only: sealed
+    /// to the owner).
+    pub async fn news_reply(&self, space: &str, issue: &str, text: &str) -> Result<WrittenView, NodeError> {
+        self.call(NewsReply {
+            space: space.into(),
+            issue: issue.into(),
+            text: text.into(),
+        })
+        .await
+    }
+
+    /// The replies to an issue, oldest first.
+    pub async fn news_replies(&self, space: &str, issue: &str) -> Result<Vec<ReplyView>, NodeError> {
+        self.call(NewsReplies {
+            space: space.into(),
+            issue: issue.into(),
+        })
+        .await
+    }
+
+    /// Removes a reply (its author or the owner).
+    pub async fn news_remove_reply(
+        &self,
+        space: &str,
+        issue: &str,
+        reply: &str,
+    ) -> Result<WrittenView, NodeError> {
+        self.call(NewsRemoveReply {
+            space: space.into(),
+            issue: issue.into(),
+            reply: reply.into(),
+        })
+        .await
+    }
+}

@@ -13,6 +13,7 @@ mod files;
 mod news;
 mod node;
 mod people;
+mod replies;
 mod shapes;
 mod spaces;
 
@@ -40,6 +41,7 @@ pub use files::{Picture, MAX_BOARD_PICTURE, PICTURE_TYPES};
 pub(crate) use news::*;
 pub(crate) use node::*;
 pub(crate) use people::*;
+pub(crate) use replies::*;
 pub(crate) use shapes::*;
 pub(crate) use spaces::*;
 
@@ -164,6 +166,10 @@ methods!(
     NewsDrafts,
     NewsPublishDraft,
     NewsDiscard,
+    NewsSettings,
+    NewsReply,
+    NewsReplies,
+    NewsRemoveReply,
     ChatWrite,
     ChatReact,
     ChatEdit,

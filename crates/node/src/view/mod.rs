@@ -179,6 +179,28 @@ impl Byline {
     }
 }
 
+/// A newsletter's settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewsSettingsView {
+    /// Who may reply: `off`, `owner` or `all`.
+    pub replies: String,
+}
+
+/// A reader's reply to an issue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplyView {
+    /// Record id.
+    pub id: String,
+    /// Who and when.
+    #[serde(flatten)]
+    pub by: Byline,
+    /// Its text: a reply for all, or one for the owner opened on the owner's devices; null
+    /// for a reply sealed to the owner, elsewhere.
+    pub text: Option<String>,
+    /// Sealed to the owner.
+    pub sealed: bool,
+}
+
 /// A newsletter draft or scheduled issue, previewed as readers will see it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DraftView {
@@ -510,6 +532,14 @@ impl RecordView {
                     },
                 }
             }
+            Body::Reply(_) => RecordView::Changed {
+                id,
+                target: i.refs.first().map(|r| r.to_string()).unwrap_or_default(),
+            },
+            Body::NewsSettings(_) => RecordView::Changed {
+                target: id.clone(),
+                id,
+            },
             Body::Draft(d) => RecordView::Draft {
                 id,
                 news: confab_core::SpaceId(d.space).to_string(),
