@@ -153,6 +153,12 @@ pub fn body(data: &[u8]) {
         RecordKind::Picture,
         RecordKind::Move,
         RecordKind::Profile,
+        RecordKind::Shape,
+        RecordKind::Change,
+        RecordKind::Correction,
+        RecordKind::Draft,
+        RecordKind::Reply,
+        RecordKind::NewsSettings,
     ] {
         if let Ok(b) = Body::decode(kind, data) {
             let again = Body::decode(kind, &b.encode()).expect("an accepted body re-decodes");
@@ -351,6 +357,43 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                     y: 2.0,
                     w: 3.0,
                     h: 4.0,
+                },
+            })
+            .encode(),
+            Body::Shape(confab_core::ShapeBody {
+                kind: confab_core::ShapeKind::Note,
+                pos: (1.0, 2.0),
+                size: (200.0, 200.0),
+                text: "note".into(),
+                color: confab_core::Color([0, 0, 0]),
+                fill: Some(confab_core::Color([255, 240, 118])),
+                width: 2.0,
+                font: 20.0,
+            })
+            .encode(),
+            Body::Change(confab_core::ChangeBody {
+                props: vec![
+                    confab_core::Prop::Pos(5.0, 6.0),
+                    confab_core::Prop::Text("t".into()),
+                    confab_core::Prop::Z(2.0),
+                    confab_core::Prop::Deleted(true),
+                ],
+            })
+            .encode(),
+            Body::Reply(confab_core::reply::ReplyBody::Sealed(vec![9; 60])).encode(),
+            Body::NewsSettings(confab_core::reply::NewsSettingsBody {
+                replies: confab_core::reply::Replies::Owner,
+                reply_key: [3; 32],
+            })
+            .encode(),
+            Body::Draft(confab_core::draft::DraftBody {
+                space: [1; 32],
+                title: "t".into(),
+                body: "b".into(),
+                files: vec![],
+                state: confab_core::draft::DraftState::Scheduled {
+                    at_ms: 5,
+                    issue: vec![1, 2, 3],
                 },
             })
             .encode(),
