@@ -264,9 +264,63 @@ fn each_kind_of_space_exports_readably_and_verifies_offline() {
             "300,20",
         ],
     );
+    // Shapes: a sticky note with text, an arrow, an ellipse moved and recoloured, a deleted
+    // rectangle.
+    ok_json(
+        &a,
+        &[
+            "board",
+            "add",
+            &board,
+            "--kind",
+            "note",
+            "--at",
+            "0,200",
+            "--text",
+            "Plan <b>&",
+        ],
+    );
+    ok_json(
+        &a,
+        &[
+            "board", "add", &board, "--kind", "arrow", "--at", "0,400", "--size", "120,-40",
+        ],
+    );
+    let oval = ok_json(
+        &a,
+        &["board", "add", &board, "--kind", "ellipse", "--at", "300,300"],
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok_json(&a, &["board", "move", &board, &oval, "--to", "310,320"]);
+    ok_json(&a, &["board", "set", &board, &oval, "--color", "#aa00aa"]);
+    let boxed = ok_json(
+        &a,
+        &[
+            "board", "add", &board, "--kind", "rect", "--at", "0,0", "--color", "#0000ee",
+        ],
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok_json(&a, &["board", "delete", &board, &boxed]);
     let out = d.path().join("board");
     export(&a, &board, &out);
     let svg = read(&out.join("board.svg"));
+    assert!(
+        svg.contains("fill=\"#fff176\"") && svg.contains("Plan &lt;b&gt;&amp;"),
+        "the note: {svg}"
+    );
+    assert!(
+        svg.contains("<line x1=\"0\" y1=\"400\" x2=\"120\" y2=\"360\""),
+        "the arrow: {svg}"
+    );
+    assert!(
+        svg.contains("<ellipse cx=\"390\" cy=\"370\"") && svg.contains("#aa00aa"),
+        "the ellipse: {svg}"
+    );
+    assert!(!svg.contains("#0000ee"), "a deleted rectangle is drawn");
     assert!(svg.contains("<polyline") && svg.contains("#ff8800") && svg.contains("0,0 100,50 200,10"));
     assert!(!svg.contains("#123456"), "an erased stroke is drawn");
     assert!(
@@ -279,6 +333,8 @@ fn each_kind_of_space_exports_readably_and_verifies_offline() {
     assert_eq!(r["by_kind"]["stroke"], 2);
     assert_eq!(r["by_kind"]["erase"], 1);
     assert_eq!(r["by_kind"]["picture"], 1);
+    assert_eq!(r["by_kind"]["shape"], 4);
+    assert_eq!(r["by_kind"]["change"], 3);
 
     // A newsletter: two issues, one with Markdown that tries to run something.
     let created = ok_json(&a, &["space", "create", "news", "Weekly"]);

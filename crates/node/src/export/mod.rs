@@ -160,11 +160,18 @@ fn build(
             files.insert(archive::INDEX.into(), page.into_bytes());
         }
         SpaceKind::Board => {
-            let d = board::draw(&entries);
+            let mut merged = confab_core::Board::new();
+            for r in &recs {
+                if let Ok(body) = s.decrypt(r) {
+                    merged.apply(confab_core::Stamp::of(r), &r.refs, &body);
+                }
+            }
+            let d = board::draw(&merged);
             let body = format!(
-                "{}<p class=\"muted\">{} strokes and {} pictures; the pictures as their senders' previews. \
+                "{}<p class=\"muted\">{} shapes, {} strokes and {} pictures; the pictures as their senders' previews. \
                  Also as <a href=\"{}\">{}</a>.</p>",
                 d.svg,
+                d.shapes,
                 d.strokes,
                 d.pictures,
                 archive::BOARD_SVG,
