@@ -1,5 +1,5 @@
 //! Newsletter drafts and scheduled issues between nodes on 127.0.0.1: a draft follows its
-//! owner to their other device and never reaches a subscriber; a draft is published; a
+//! owner to their linked device and never reaches a subscriber; a draft is published; a
 //! scheduled issue is not published before its time, is published by a running device of
 //! the owner while the laptop that scheduled it is off, reaches the subscriber by TIME + 30 s,
 //! and stays one issue when the laptop comes back; refusals by name.
@@ -76,16 +76,21 @@ async fn drafts_stay_with_the_owner_and_a_scheduled_issue_is_published_once_at_i
     );
     assert!(!drafts[0].scheduled);
 
-    // The owner's always-on machine: another device of the same person (restored from a
-    // backup), running.
-    let backup = d.path().join("backup.confab");
-    laptop
-        .backup_create(&backup, "correct horse", false)
-        .await
-        .unwrap();
-    confab_node::backup::restore(&dserver, &std::fs::read(&backup).unwrap(), "correct horse")
-        .await
-        .unwrap();
+    // The owner's always-on machine: a device linked to the laptop's account by a link
+    // ticket (it holds no account secret; it is given the owner's own space when linked).
+    let t = laptop.link_ticket(Some(120)).await.unwrap();
+    let (dir, ticket) = (dserver.clone(), t.ticket.clone());
+    let linking = tokio::spawn(async move { confab_node::link(&dir, &ticket, |_, _| {}).await });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while let Err(e) = laptop.approve_device(&t.code).await {
+        assert!(tokio::time::Instant::now() < deadline, "never approved: {e}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    linking.await.unwrap().unwrap();
+    assert!(
+        !dserver.join("account.key").exists(),
+        "a linked device holds no account secret"
+    );
     let server = start(&dserver, vec![first_addr(&laptop).await, first_addr(&sub).await]).await;
     eventually(45, "the draft reached the owner's other device", || async {
         server
