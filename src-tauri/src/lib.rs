@@ -11,6 +11,7 @@ mod commands;
 mod error;
 mod export;
 mod files;
+mod news;
 mod notify;
 mod protocol;
 mod shapes;
@@ -77,6 +78,17 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
             shapes::board_object,
             commands::news_list,
             commands::news_publish,
+            news::news_compose,
+            news::news_drafts,
+            news::news_publish_draft,
+            news::news_discard,
+            news::news_edit,
+            news::news_versions,
+            news::news_settings,
+            news::news_reply,
+            news::news_replies,
+            news::news_remove_reply,
+            news::news_feed_export,
             commands::peers,
             commands::status,
             commands::settings_get,
