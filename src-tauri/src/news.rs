@@ -24,6 +24,7 @@ pub async fn news_compose(
     body: String,
     draft: Option<bool>,
     at: Option<u64>,
+    files: Option<Vec<String>>,
 ) -> Res<WrittenView> {
     let issue = NewIssue {
         title,
@@ -31,6 +32,7 @@ pub async fn news_compose(
         markdown: None,
         draft: draft.unwrap_or(false),
         at,
+        files: files.unwrap_or_default().into_iter().map(Into::into).collect(),
     };
     Ok(state.client.news_compose(&space, issue).await?)
 }
@@ -57,7 +59,8 @@ pub async fn news_discard(state: State<'_, AppState>, space: String, draft: Stri
     Ok(state.client.news_discard(&space, &draft).await?)
 }
 
-/// Corrects a published issue (its owner): a new title, a new body, or both.
+/// Corrects a published issue (its owner): a new title, a new body, or both; `files` are
+/// attached to a new body (the issue's pictures it still links stay).
 #[tauri::command]
 pub async fn news_edit(
     state: State<'_, AppState>,
@@ -65,11 +68,13 @@ pub async fn news_edit(
     issue: String,
     title: Option<String>,
     body: Option<String>,
+    files: Option<Vec<String>>,
 ) -> Res<WrittenView> {
     let c = Correction {
         title,
         body,
         markdown: None,
+        files: files.unwrap_or_default().into_iter().map(Into::into).collect(),
     };
     Ok(state.client.news_edit(&space, &issue, c).await?)
 }

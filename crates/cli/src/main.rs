@@ -562,6 +562,7 @@ async fn news(c: &Client, cmd: NewsCmd) -> Result<()> {
                 markdown,
                 draft,
                 at,
+                files: Vec::new(),
             };
             let written = c.news_compose(&space, issue).await?;
             output::emit(json, &written, |w| w.id.clone())
@@ -607,6 +608,7 @@ async fn news(c: &Client, cmd: NewsCmd) -> Result<()> {
                 title,
                 body,
                 markdown,
+                files: Vec::new(),
             };
             let w = c.news_edit(&space, &issue, correction).await?;
             output::emit(json, &w, |w| w.id.clone())

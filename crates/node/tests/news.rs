@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use confab_node::Correction;
+use confab_node::{Correction, NewIssue};
 
 mod common;
 
@@ -17,6 +17,7 @@ fn fix(title: Option<&str>, body: Option<&str>) -> Correction {
         title: title.map(Into::into),
         body: body.map(Into::into),
         markdown: None,
+        files: Vec::new(),
     }
 }
 
@@ -303,4 +304,73 @@ fn data_encoding_hex(id: &str) -> Vec<u8> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&id[i..i + 2], 16).unwrap())
         .collect()
+}
+
+fn png(path: &std::path::Path, shade: u8) {
+    image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8, y as u8, shade]))
+        .save(path)
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drafts_schedules_and_corrections_carry_pictures() {
+    let d = tempfile::tempdir().unwrap();
+    let owner = confab_node::Client::open(&d.path().join("o")).await.unwrap();
+    let news = owner.create_space("news", "Weekly").await.unwrap().space.space;
+    let (quay, boats) = (d.path().join("quay.png"), d.path().join("boats.png"));
+    png(&quay, 10);
+    png(&boats, 200);
+    let issue = owner
+        .news_publish_files(&news, "Harbour", "![the quay](quay.png)", vec![quay.clone()])
+        .await
+        .unwrap()
+        .id;
+    let first = &owner.news_list(&news).await.unwrap()[0];
+    assert_eq!(first.files.len(), 1);
+    let quay_blob = first.files[0].blob.clone();
+    // A new body that keeps the quay (by its blob id) and adds the boats.
+    let body = format!("{}\n\n![boats](boats.png)", first.body);
+    let fix = Correction {
+        body: Some(body),
+        files: vec![boats.clone()],
+        ..Default::default()
+    };
+    owner.news_edit(&news, &issue, fix).await.unwrap();
+    let now = &owner.news_list(&news).await.unwrap()[0];
+    assert_eq!(now.versions, 2);
+    let blobs: Vec<&str> = now.files.iter().map(|f| f.blob.as_str()).collect();
+    assert_eq!(blobs.len(), 2, "{blobs:?}");
+    assert!(
+        blobs.contains(&quay_blob.as_str()),
+        "the issue's own picture stays"
+    );
+    assert_eq!(now.html.matches("<img").count(), 2, "{}", now.html);
+    // A draft and a scheduled issue hold their pictures.
+    let draft = NewIssue {
+        title: "With a picture".into(),
+        body: "![boats](boats.png)".into(),
+        draft: true,
+        files: vec![boats.clone()],
+        ..Default::default()
+    };
+    owner.news_compose(&news, draft).await.unwrap();
+    let later = NewIssue {
+        title: "Later".into(),
+        body: "![quay](quay.png)".into(),
+        at: Some(confab_core::now_ms() + 3_600_000),
+        files: vec![quay],
+        ..Default::default()
+    };
+    owner.news_compose(&news, later).await.unwrap();
+    let drafts = owner.news_drafts(&news).await.unwrap();
+    assert_eq!(drafts.len(), 2);
+    for dr in &drafts {
+        assert_eq!(dr.files.len(), 1, "{dr:?}");
+        assert!(dr.html.contains("<img"), "{}", dr.html);
+    }
+    let published = owner.news_publish_draft(&news, &drafts[0].id).await.unwrap().id;
+    let list = owner.news_list(&news).await.unwrap();
+    let p = list.iter().find(|i| i.id == published).unwrap();
+    assert_eq!(p.files.len(), 1);
+    owner.shutdown().await;
 }

@@ -56,11 +56,10 @@ function written() {
   return { title, body: $('news-body').value };
 }
 
-/** Drafts and schedules carry text only (the node's drafts take no attached files yet). */
-function textOnly(what) {
-  if (!newsTray.count) return true;
-  toast(`${what} cannot hold pictures yet: publish the issue with them, or take them off first.`, true);
-  return false;
+/** The pictures and files waiting in the tray: their paths, and a way to let them go. */
+function tray() {
+  const sent = newsTray.items.slice();
+  return { paths: sent.map((i) => i.path), done: () => newsTray.drop(sent) };
 }
 
 /** Empties the composer and leaves editing. */
@@ -86,7 +85,7 @@ function mode() {
   }
   bar.hidden = !(editing || draft);
   $('news-publish').textContent = editing ? 'Save correction' : 'Publish';
-  for (const id of ['news-attach', 'news-preview', 'news-save-draft', 'news-schedule-open']) $(id).hidden = !!editing;
+  for (const id of ['news-preview', 'news-save-draft', 'news-schedule-open']) $(id).hidden = !!editing;
 }
 
 /** After the composer's text went out as something new: the draft it came from goes. */
@@ -98,9 +97,11 @@ async function dropOld() {
 
 async function saveDraft() {
   const w = written();
-  if (!w || !textOnly('A draft')) return null;
+  if (!w) return null;
   const old = fromDraft;
-  const r = await call('news_compose', { space: space.id, title: w.title, body: w.body, draft: true });
+  const t = tray();
+  const r = await call('news_compose', { space: space.id, title: w.title, body: w.body, draft: true, files: t.paths });
+  t.done();
   if (old) await call('news_discard', { space: space.id, draft: old }).catch(fail);
   fromDraft = r.id;
   await refresh();
@@ -112,13 +113,16 @@ async function publish() {
   if (!w) return;
   if (editing) {
     const issue = editing;
+    const t = tray();
     const title = w.title === issue.title ? null : w.title;
-    const body = w.body === issue.body ? null : w.body;
+    // New pictures go with a new body (the issue's own pictures it still links stay).
+    const body = w.body === issue.body && !t.paths.length ? null : w.body;
     if (title === null && body === null) {
       toast('Nothing changed.');
       return;
     }
-    await call('news_edit', { space: space.id, issue: issue.id, title, body });
+    await call('news_edit', { space: space.id, issue: issue.id, title, body, files: t.paths });
+    t.done();
     clear();
     toast('Corrected. Readers see the new version, marked updated.');
     hooks.corrected(issue.id);
@@ -139,7 +143,7 @@ function localInput(ms) {
 
 async function schedule() {
   const w = written();
-  if (!w || !textOnly('A scheduled issue')) return;
+  if (!w) return;
   const v = $('news-at').value;
   // A datetime-local value has no zone: it is read as this device's local time.
   const at = v ? new Date(v).getTime() : NaN;
@@ -151,7 +155,9 @@ async function schedule() {
     toast('That time has passed: choose a later one, or Publish now.', true);
     return;
   }
-  await call('news_compose', { space: space.id, title: w.title, body: w.body, at });
+  const t = tray();
+  await call('news_compose', { space: space.id, title: w.title, body: w.body, at, files: t.paths });
+  t.done();
   await dropOld();
   clear();
   await refresh();
@@ -170,7 +176,7 @@ function openDraft(d) {
   $('news-title').value = d.title;
   $('news-body').value = d.body;
   mode();
-  if (d.files.length) toast('Its pictures go with it only when it is published from the Drafts list.', true);
+  if (d.files.length) toast('Its pictures go with it when it is published from the Drafts list; saved again here, it keeps only the text.', true);
   $('news-title').focus();
 }
 

@@ -18,6 +18,9 @@ pub struct Correction {
     pub body: Option<String>,
     /// A new body from this Markdown file (wins over `body`).
     pub markdown: Option<std::path::PathBuf>,
+    /// Files to attach to the new body (pictures it links by their names); the issue's own
+    /// pictures the new body still links are kept.
+    pub files: Vec<std::path::PathBuf>,
 }
 
 impl Client {
@@ -41,7 +44,7 @@ impl Client {
             title: c.title,
             body,
             base,
-            files: Vec::new(),
+            files: c.files.iter().map(|p| absolute(p)).collect::<Result<_, _>>()?,
         })
         .await
     }
@@ -78,6 +81,8 @@ pub struct NewIssue {
     pub draft: bool,
     /// Publish at this time (ms since the epoch); a running device of the owner does.
     pub at: Option<u64>,
+    /// Files to attach (pictures the body links by their names, and attachments).
+    pub files: Vec<std::path::PathBuf>,
 }
 
 impl Client {
@@ -100,7 +105,11 @@ impl Client {
             title: issue.title,
             body,
             base,
-            files: Vec::new(),
+            files: issue
+                .files
+                .iter()
+                .map(|p| absolute(p))
+                .collect::<Result<_, _>>()?,
             draft: issue.draft,
             at: issue.at,
         })

@@ -239,7 +239,7 @@ impl Op for NewsEdit {
             .ok_or_else(|| NodeError::NotFound(format!("the issue {} is not here", issue.short())))?;
         let body = match self.body {
             Some(body) => {
-                NewsPublish {
+                let mut fixed = NewsPublish {
                     space: self.space.clone(),
                     title: self.title.unwrap_or(newest.title),
                     body,
@@ -249,7 +249,15 @@ impl Op for NewsEdit {
                     at: None,
                 }
                 .prepare(svc)
-                .await?
+                .await?;
+                // The issue's own pictures and attachments the new body still links stay.
+                for f in newest.files {
+                    let hex = data_encoding::HEXLOWER.encode(&f.blob);
+                    if fixed.body.contains(&hex) && !fixed.files.iter().any(|g| g.blob == f.blob) {
+                        fixed.files.push(f);
+                    }
+                }
+                fixed
             }
             None => NewsBody {
                 title: self.title.unwrap_or(newest.title),
