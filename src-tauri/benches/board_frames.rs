@@ -4,10 +4,11 @@
 //! callbacks while the view moves one step per frame, and the time each frame's drawing
 //! took).
 //!
-//! Run with `scripts/board-bench.sh` (release build). The boards are written straight into the
-//! app's store before the app starts (sealed records of another member, as a sync would bring
-//! them): rectangles, ellipses, sticky notes with text, text, lines, arrows and strokes on a
-//! 100-wide grid, 150 units apart. The app runs under tauri-driver and WebKitWebDriver on Xvfb
+//! Run with `scripts/board-bench.sh` (release build; it runs this twice, with WebKitGTK's
+//! default renderer and with `WEBKIT_DISABLE_DMABUF_RENDERER=1`, which the app inherits). The
+//! boards are written straight into the app's store before the app starts (sealed records of
+//! another member, as a sync would bring them): rectangles, ellipses, sticky notes with text,
+//! text, lines, arrows and strokes on a 100-wide grid, 150 units apart. The app runs under tauri-driver and WebKitWebDriver on Xvfb
 //! as in the window tests; the times are taken inside the page, so WebDriver's latency is not
 //! in them.
 
@@ -107,8 +108,10 @@ async fn fill(data: &Path) -> Result<()> {
     drop(client);
     let store = confab_store::Store::open_dir(data)?;
     let who = Identity::generate();
+    let mut ids = Vec::new();
     for (made, count) in [(small, 1_000u64), (big, 10_000u64)] {
         let space = store.resolve_space(&made.space.space).await?;
+        ids.push((space.name.clone(), space.id));
         let t0 = now_ms() - count - 60_000;
         let recs = seal(&space, &who, count, t0);
         for c in recs.chunks(5000) {
@@ -119,6 +122,51 @@ async fn fill(data: &Path) -> Result<()> {
         }
         eprintln!("board bench: {count} objects on {}", space.name);
     }
+    // Where the engine's time goes: merging the records into the board, then describing
+    // each object.
+    let me = confab_core::Identity::generate().author();
+    for (name, id) in &ids {
+        let t = std::time::Instant::now();
+        let board = store.board(*id, None).await?;
+        let merged = t.elapsed();
+        let objects = board.objects();
+        let sorted = t.elapsed();
+        let views: Vec<_> = objects
+            .iter()
+            .map(|o| confab_node::view::ObjectView::of(o, &me))
+            .collect();
+        println!(
+            "engine: {name}: records merged into the board {:.0} ms, objects sorted {:.0} ms, {} described {:.0} ms",
+            merged.as_secs_f64() * 1000.0,
+            (sorted - merged).as_secs_f64() * 1000.0,
+            views.len(),
+            (t.elapsed() - sorted).as_secs_f64() * 1000.0
+        );
+    }
+    drop(store);
+    // What the engine alone takes to list them, and their JSON, in this process.
+    let client = confab_node::Client::open(data).await?;
+    for name in ["1k", "10k"] {
+        let space = client
+            .spaces(Some("board"))
+            .await?
+            .into_iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| anyhow!("no board {name}"))?;
+        for _ in 0..3 {
+            let t = std::time::Instant::now();
+            let list = client.board_objects(&space.space, None, false).await?;
+            let listed = t.elapsed();
+            let json = serde_json::to_string(&list)?;
+            println!(
+                "engine: {name}: board_objects {:.0} ms, JSON {:.0} ms, {:.1} MB",
+                listed.as_secs_f64() * 1000.0,
+                (t.elapsed() - listed).as_secs_f64() * 1000.0,
+                json.len() as f64 / 1e6
+            );
+        }
+    }
+    client.shutdown().await;
     Ok(())
 }
 
@@ -275,6 +323,34 @@ async fn measure(desk: &Desktop, app: &Path, data: &Path) -> Result<()> {
         .await?;
     eprintln!("board bench: animation frames in 1 s, visibility, focus: {rate}");
 
+    // With CONFAB_BOARD_PROBE set: only how many frames a second the window makes while idle,
+    // clearing the canvas, changing a text, changing an attribute, moving the board's view.
+    if std::env::var_os("CONFAB_BOARD_PROBE").is_some() {
+        open(&c, "10k", 10_000).await?;
+        let v = c
+            .execute_async(
+                "const [done] = arguments;
+                 const out = {};
+                 const rate = (label, work, then) => {
+                   let n = 0; const t0 = performance.now();
+                   const f = () => { work(n); n++; if (performance.now() - t0 < 1500) requestAnimationFrame(f); else { out[label] = n / 1.5; then(); } };
+                   requestAnimationFrame(f);
+                 };
+                 const c = document.querySelector('[data-testid=\"board-canvas\"]');
+                 const ctx = c.getContext('2d');
+                 const z = document.getElementById('zoom-level');
+                 rate('idle', () => {}, () =>
+                 rate('canvas fill', (n) => { ctx.fillStyle = n % 2 ? '#fff' : '#eee'; ctx.fillRect(0, 0, c.width, c.height); }, () =>
+                 rate('text', (n) => { z.textContent = String(n); }, () =>
+                 rate('dataset', (n) => { c.dataset.view = String(n); }, () =>
+                 rate('view', (n) => { const v = window.__board.view; window.__board.setView({ s: v.s, ox: v.ox + (n % 2 ? 1 : -1), oy: v.oy }); }, () => done(out))))));",
+                vec![],
+            )
+            .await?;
+        println!("probe: {v}");
+        return Ok(());
+    }
+
     let mut report = Vec::new();
     for (name, count) in [("1k", 1_000u64), ("10k", 10_000u64)] {
         let other = if name == "1k" {
@@ -299,18 +375,25 @@ async fn measure(desk: &Desktop, app: &Path, data: &Path) -> Result<()> {
         // At 100 %, over the dense part of the board; zoomed out to a quarter; the whole board.
         let at = |s: f64| json!({"s": s, "ox": 300.0, "oy": 300.0});
         let pan1 = animate(&c, at(1.0), "pan").await?;
-        eprintln!("board bench: {name}: pan at 100% {:.1} fps", pan1.fps);
         let zoom1 = animate(&c, at(1.0), "zoom").await?;
         let pan4 = animate(&c, at(0.25), "pan").await?;
-        let side = ((count / 100) as f64 * 150.0).max(15000.0);
-        let whole = json!({"s": 800.0 / side * 0.95, "ox": -100.0, "oy": -100.0});
+        let whole = c
+            .execute(
+                "document.getElementById('zoom-fit').click(); return window.__board.view;",
+                vec![],
+            )
+            .await?;
         let panw = animate(&c, whole, "pan").await?;
         report.push((name, count, clicks, shows, fetches, [pan1, zoom1, pan4, panw]));
     }
     let _ = tokio::time::timeout(Duration::from_secs(10), c.close()).await;
     drop(procs);
 
-    println!("\nwhiteboard objects, {RUNS} opens each, {FRAMES} frames per motion (real window, 1280x800)");
+    let renderer = match std::env::var("WEBKIT_DISABLE_DMABUF_RENDERER") {
+        Ok(v) if v != "0" => "WebKitGTK's shared-memory renderer (WEBKIT_DISABLE_DMABUF_RENDERER=1)",
+        _ => "WebKitGTK's default renderer",
+    };
+    println!("\nwhiteboard objects, {RUNS} opens each, {FRAMES} frames per motion (real window, 1280x800, {renderer})");
     for (name, count, mut clicks, mut shows, mut fetches, motions) in report {
         println!(
             "{name} ({count} objects): open: click -> first frame median {:.0} ms (max {:.0}); board view start -> first frame median {:.0} ms (max {:.0}); of which board_objects {:.0} ms",

@@ -196,7 +196,9 @@ function debugHooks() {
           const s = start.s * k;
           setView({ s, ox: start.ox + B.width / 2 / start.s - B.width / 2 / s, oy: start.oy + B.height / 2 / start.s - B.height / 2 / s });
         } else {
-          setView({ s: start.s, ox: start.ox + i * 12 / start.s, oy: start.oy + i * 5 / start.s });
+          // Back and forth over 400 × 200 px: the same part of the board stays in play.
+          const a = (i / frames) * Math.PI * 2;
+          setView({ s: start.s, ox: start.ox + (Math.sin(a) * 200) / start.s, oy: start.oy + ((1 - Math.cos(a)) * 100) / start.s });
         }
         requestAnimationFrame(step);
       };

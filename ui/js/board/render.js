@@ -153,10 +153,13 @@ function arrowHead(ctx, x0, y0, x1, y1, width) {
 /** Draws one object in board units (the context is scaled by `s` and translated). */
 export function drawObject(ctx, o, s) {
   const b = o.bbox;
-  // Smaller than about a pixel: a dot of its colour.
-  if ((b[2] - b[0]) * s < 1.5 && (b[3] - b[1]) * s < 1.5) {
-    ctx.fillStyle = hex(o.fill || o.color, '#888888');
-    ctx.fillRect(b[0], b[1], Math.max(b[2] - b[0], 1 / s), Math.max(b[3] - b[1], 1 / s));
+  // A few pixels on screen (a board seen whole): a block of its colour, which is what can be
+  // seen of it there, at a fraction of the cost of its outline, path or text.
+  if ((b[2] - b[0]) * s < 6 && (b[3] - b[1]) * s < 6 && o.kind !== 'picture') {
+    const c = hex(o.fill || o.color, '#888888');
+    if (ctx.fillStyle !== c) ctx.fillStyle = c;
+    const inset = o.fill || o.kind === 'note' ? 0 : (b[2] - b[0]) * 0.25;
+    ctx.fillRect(b[0] + inset, b[1] + inset, Math.max(b[2] - b[0] - 2 * inset, 1 / s), Math.max(b[3] - b[1] - 2 * inset, 1 / s));
     return;
   }
   const color = hex(o.color, '#1e1e1e');
