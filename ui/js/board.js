@@ -19,7 +19,6 @@ import { exportAs } from './board/export.js';
 import { bindLive, clearLive, liveCount, onLive, sendLive, strokeDone } from './board/live.js';
 import { bindPictures, pictureHeld } from './board/pictures.js';
 
-const SHAPE_KINDS = new Set(['shape', 'rect', 'ellipse', 'line', 'arrow', 'text', 'note']);
 /** Pictures placed together without a point are set apart by this much (board units). */
 const STAGGER = 32;
 
@@ -272,9 +271,9 @@ export const board = {
       return;
     }
     for (const r of ev.records) {
-      if (SHAPE_KINDS.has(r.kind) && r.id && typeof r.x === 'number') {
-        // Shapes come whole (their `kind` is the shape's), unless the board has it already.
-        if (!B.scene.get(r.id)) B.scene.set({ ...r, kind: r.kind === 'shape' ? 'rect' : r.kind });
+      if (r.kind === 'shape' && r.object) {
+        // A new shape comes whole, unless the board has it already.
+        if (!B.scene.get(r.id)) B.scene.set(r.object);
         fetchLater(r.id);
       } else if (r.kind === 'object_changed' || r.kind === 'move') {
         fetchLater(r.target);

@@ -403,10 +403,11 @@ impl Op for BoardObjects {
         } else {
             board.objects()
         };
+        let mut names = crate::view::PeerNames::default();
         Ok(objects
             .iter()
             .map(|o| {
-                let mut v = ObjectView::of(o, &me);
+                let mut v = ObjectView::with_names(o, &me, &mut names);
                 if let Some(f) = v.file.as_mut() {
                     mark_held(svc, std::slice::from_mut(f));
                 }

@@ -166,6 +166,12 @@ impl ObjectView {
     /// Describes a merged board object (`held` of a picture's file is filled in by whoever
     /// can look at the blobs).
     pub fn of(o: &confab_core::Object, me: &AuthorKey) -> Self {
+        Self::with_names(o, me, &mut PeerNames::default())
+    }
+
+    /// [`ObjectView::of`] for many objects: each key's peer id is written out once (a board
+    /// of 10,000 objects has a few authors, and base58 is most of the cost).
+    pub fn with_names(o: &confab_core::Object, me: &AuthorKey, names: &mut PeerNames) -> Self {
         let (kind, file) = match &o.content {
             confab_core::Content::Picture(f) => ("picture".to_string(), Some(FileView::of(f))),
             c => (c.kind_str().to_string(), None),
@@ -183,9 +189,17 @@ impl ObjectView {
             width: o.width,
             font: o.font,
             z: o.z,
-            by: Byline::of(&o.author, &o.device, o.created, me),
+            by: Byline {
+                author: names.peer(&o.device),
+                account: names.peer(&o.author),
+                author_short: names.short(&o.author),
+                me: o.author == *me,
+                ts: o.created.ms(),
+                hlc: o.created.0,
+                tick: o.created.counter(),
+            },
             updated_ms: o.updated.0.ms(),
-            updated_by: o.updated.1.peer_id(),
+            updated_by: names.peer(&o.updated.1),
             deleted: o.deleted,
             points: o.points(),
             file,
@@ -252,4 +266,24 @@ pub struct NewShape {
     /// Font size.
     #[serde(default)]
     pub font: Option<f32>,
+}
+
+/// Peer ids and short names already written out, by key.
+#[derive(Debug, Default)]
+pub struct PeerNames(std::collections::HashMap<AuthorKey, (String, String)>);
+
+impl PeerNames {
+    fn entry(&mut self, k: &AuthorKey) -> &(String, String) {
+        self.0.entry(*k).or_insert_with(|| (k.peer_id(), k.short()))
+    }
+
+    /// The key's peer id.
+    pub fn peer(&mut self, k: &AuthorKey) -> String {
+        self.entry(k).0.clone()
+    }
+
+    /// The key's short name.
+    pub fn short(&mut self, k: &AuthorKey) -> String {
+        self.entry(k).1.clone()
+    }
 }

@@ -401,8 +401,13 @@ pub enum RecordView {
     },
     /// A newsletter issue.
     News(IssueView),
-    /// A shape placed on a board, as placed.
-    Shape(ObjectView),
+    /// A shape placed on a board, as placed (`object`; the shape's own `kind` is inside it).
+    Shape {
+        /// Record id.
+        id: String,
+        /// The object.
+        object: ObjectView,
+    },
     /// A newsletter draft of this person was saved, scheduled, published or thrown away (on
     /// this device or another of theirs).
     Draft {
@@ -525,7 +530,10 @@ impl RecordView {
                 };
                 board.apply(stamp, &i.refs, &Body::Shape(sh.clone()));
                 match board.get(&i.id) {
-                    Some(o) => RecordView::Shape(ObjectView::of(&o, me)),
+                    Some(o) => RecordView::Shape {
+                        id: id.clone(),
+                        object: ObjectView::of(&o, me),
+                    },
                     None => RecordView::ObjectChanged {
                         target: id.clone(),
                         id,
