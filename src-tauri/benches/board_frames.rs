@@ -283,7 +283,9 @@ fn median(v: &mut [f64]) -> f64 {
 async fn measure(desk: &Desktop, app: &Path, data: &Path) -> Result<()> {
     let port = free_port();
     let mut driver = desk.driver(port, data);
+    // The app's own choice of renderer is what is measured.
     driver
+        .env_remove("CONFAB_KEEP_RENDERER")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     let mut procs = support::Procs(Vec::new());

@@ -164,7 +164,10 @@ impl Desktop {
         .env("CONFAB_MDNS", "0")
         .env("CONFAB_DHT", "0")
         .env("CONFAB_UPNP", "0")
-        .env("CONFAB_LISTEN", "/ip4/127.0.0.1/tcp/0");
+        .env("CONFAB_LISTEN", "/ip4/127.0.0.1/tcp/0")
+        // The app's own renderer choice on a machine without a GPU hangs WebDriver's
+        // screenshots (see src-tauri/src/main.rs); the frame bench removes this.
+        .env("CONFAB_KEEP_RENDERER", "1");
         c
     }
 
