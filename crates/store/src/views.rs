@@ -50,6 +50,23 @@ pub struct NewsIssue {
     pub versions: u32,
 }
 
+impl NewsIssue {
+    /// An issue (or one version of it) as its record says, not yet corrected.
+    fn of(r: &confab_core::Record, n: confab_core::NewsBody) -> Self {
+        NewsIssue {
+            id: r.id,
+            author: r.person(),
+            device: r.author,
+            ts: r.ts,
+            title: n.title,
+            body: n.body,
+            files: n.files,
+            updated: None,
+            versions: 1,
+        }
+    }
+}
+
 pub(crate) const LIVE: &str = "(expires IS NULL OR expires > ?2)";
 
 /// Where a page of a listing ends: the `limit` newest records before a record (exclusive),
@@ -110,17 +127,7 @@ impl Db {
             .bodies_with(space, &sql, now_ms, &[&ts, &id, &limit])?
             .into_iter()
             .filter_map(|(r, b)| match b {
-                Body::News(n) => Some(NewsIssue {
-                    id: r.id,
-                    author: r.person(),
-                    device: r.author,
-                    ts: r.ts,
-                    title: n.title,
-                    body: n.body,
-                    files: n.files,
-                    updated: None,
-                    versions: 1,
-                }),
+                Body::News(n) => Some(NewsIssue::of(&r, n)),
                 _ => None,
             })
             .collect();
@@ -169,17 +176,7 @@ impl Db {
             .bodies_with(space, &sql, now_ms, &[&target])?
             .into_iter()
             .filter_map(|(r, b)| match b {
-                Body::Correction(n) => Some(NewsIssue {
-                    id: r.id,
-                    author: r.person(),
-                    device: r.author,
-                    ts: r.ts,
-                    title: n.title,
-                    body: n.body,
-                    files: n.files,
-                    updated: None,
-                    versions: 1,
-                }),
+                Body::Correction(n) => Some(NewsIssue::of(&r, n)),
                 _ => None,
             })
             .collect())
@@ -270,17 +267,7 @@ impl Db {
             .bodies_with(space, &sql, now_ms, &[&target])?
             .into_iter()
             .filter_map(|(r, b)| match b {
-                Body::News(n) => Some(NewsIssue {
-                    id: r.id,
-                    author: r.person(),
-                    device: r.author,
-                    ts: r.ts,
-                    title: n.title,
-                    body: n.body,
-                    files: n.files,
-                    updated: None,
-                    versions: 1,
-                }),
+                Body::News(n) => Some(NewsIssue::of(&r, n)),
                 _ => None,
             })
             .collect();

@@ -3,9 +3,10 @@
 //! `news.publish` with `draft` or `at` (see `news.rs`).
 
 use confab_core::draft::DraftState;
-use confab_core::{Body, NewsBody, Record, SpaceKind};
+use confab_core::{Body, NewsBody, Record};
 use serde::{Deserialize, Serialize};
 
+use super::news::newsletter;
 use super::{write_one, Op, Service};
 use crate::policy::drafts::Draft;
 use crate::view::{DraftView, FileView, WrittenView};
@@ -53,17 +54,6 @@ fn text_of(space: &confab_core::Space, d: &Draft) -> Option<NewsBody> {
             }),
         _ => None,
     }
-}
-
-async fn newsletter(svc: &Service, space: &str) -> Result<confab_core::Space, NodeError> {
-    let s = svc.space(space).await?;
-    if s.kind != SpaceKind::News {
-        return Err(NodeError::Invalid(format!(
-            "{:?} is a {} space, not a newsletter",
-            s.name, s.kind
-        )));
-    }
-    Ok(s)
 }
 
 /// This person's drafts and scheduled issues of a newsletter.

@@ -54,6 +54,18 @@ impl Op for NewsPublish {
     }
 }
 
+/// The space, if it is a newsletter.
+pub(super) async fn newsletter(svc: &Service, space: &str) -> Result<confab_core::Space, NodeError> {
+    let s = svc.space(space).await?;
+    if s.kind != SpaceKind::News {
+        return Err(NodeError::Invalid(format!(
+            "{:?} is a {} space, not a newsletter",
+            s.name, s.kind
+        )));
+    }
+    Ok(s)
+}
+
 /// The newsletter, if this person owns it: refused before any picture is stored.
 pub(super) async fn own_newsletter(svc: &Service, space: &str) -> Result<confab_core::Space, NodeError> {
     let s = svc.space(space).await?;
@@ -197,7 +209,11 @@ pub(crate) struct NewsEdit {
 }
 
 /// The issue with this id or unique prefix.
-async fn find_issue(svc: &Service, s: &confab_core::Space, want: &str) -> Result<RecordId, NodeError> {
+pub(super) async fn find_issue(
+    svc: &Service,
+    s: &confab_core::Space,
+    want: &str,
+) -> Result<RecordId, NodeError> {
     let w = want.trim().to_ascii_lowercase();
     if w.is_empty() || w.len() > 64 || !w.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(NodeError::Invalid(format!("{want:?} is not an issue id")));
@@ -281,13 +297,7 @@ impl Op for NewsVersions {
     const METHOD: &'static str = "news.versions";
     type Output = Vec<IssueView>;
     async fn run(self, svc: &Service) -> Result<Vec<IssueView>, NodeError> {
-        let s = svc.space(&self.space).await?;
-        if s.kind != SpaceKind::News {
-            return Err(NodeError::Invalid(format!(
-                "{:?} is a {} space, not a newsletter",
-                s.name, s.kind
-            )));
-        }
+        let s = newsletter(svc, &self.space).await?;
         let issue = find_issue(svc, &s, &self.issue).await?;
         let me = svc.engine.me();
         let versions = svc.engine.store().news_versions(s.id, issue).await?;

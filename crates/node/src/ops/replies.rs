@@ -5,55 +5,17 @@
 use confab_core::reply::{
     open_reply, reply_key, reply_secret, seal_reply, NewsSettingsBody, Replies, ReplyBody,
 };
-use confab_core::{Body, DeleteBody, Hlc, RecordKind, SpaceKind};
+use confab_core::{Body, DeleteBody, Hlc};
 use serde::{Deserialize, Serialize};
 
+use super::news::{find_issue, newsletter};
 use super::{write_one, Op, Service};
 use crate::view::{Byline, NewsSettingsView, ReplyView, WrittenView};
 use crate::NodeError;
 
-async fn newsletter(svc: &Service, space: &str) -> Result<confab_core::Space, NodeError> {
-    let s = svc.space(space).await?;
-    if s.kind != SpaceKind::News {
-        return Err(NodeError::Invalid(format!(
-            "{:?} is a {} space, not a newsletter",
-            s.name, s.kind
-        )));
-    }
-    Ok(s)
-}
-
 /// The settings in force at `ts` (the newest dated then or before), if any.
 fn at(settings: &[(Hlc, NewsSettingsBody)], ts: Hlc) -> Option<&NewsSettingsBody> {
     settings.iter().rev().find(|(t, _)| *t <= ts).map(|(_, s)| s)
-}
-
-/// The issue with this id or unique prefix.
-async fn issue(
-    svc: &Service,
-    s: &confab_core::Space,
-    want: &str,
-) -> Result<confab_core::RecordId, NodeError> {
-    let w = want.trim().to_ascii_lowercase();
-    if w.is_empty() || w.len() > 64 || !w.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(NodeError::Invalid(format!("{want:?} is not an issue id")));
-    }
-    match svc
-        .engine
-        .store()
-        .ids_with_prefix(s.id, RecordKind::NewsIssue, w)
-        .await?
-        .as_slice()
-    {
-        [(_, id)] => Ok(*id),
-        [] => Err(NodeError::NotFound(format!(
-            "no issue of {:?} has an id starting with {want:?} (see `confab news list`)",
-            s.name
-        ))),
-        _ => Err(NodeError::Invalid(format!(
-            "{want:?} names more than one issue; give more of the id"
-        ))),
-    }
 }
 
 /// Shows a newsletter's settings; with `replies`, sets them (owner only).
@@ -106,7 +68,7 @@ impl Op for NewsReply {
             return Err(NodeError::Invalid("an empty reply".into()));
         }
         let s = newsletter(svc, &self.space).await?;
-        let target = issue(svc, &s, &self.issue).await?;
+        let target = find_issue(svc, &s, &self.issue).await?;
         let settings = svc.engine.store().news_settings(s.id).await?;
         let body = match settings.last().map(|(_, n)| n) {
             None
@@ -147,7 +109,7 @@ impl Op for NewsReplies {
     type Output = Vec<ReplyView>;
     async fn run(self, svc: &Service) -> Result<Vec<ReplyView>, NodeError> {
         let s = newsletter(svc, &self.space).await?;
-        let target = issue(svc, &s, &self.issue).await?;
+        let target = find_issue(svc, &s, &self.issue).await?;
         let store = svc.engine.store();
         let settings = store.news_settings(s.id).await?;
         let me = svc.engine.me();
@@ -198,7 +160,7 @@ impl Op for NewsRemoveReply {
     type Output = WrittenView;
     async fn run(self, svc: &Service) -> Result<WrittenView, NodeError> {
         let s = newsletter(svc, &self.space).await?;
-        let target = issue(svc, &s, &self.issue).await?;
+        let target = find_issue(svc, &s, &self.issue).await?;
         let want = self.reply.trim().to_ascii_lowercase();
         let replies = svc.engine.store().news_replies(s.id, target).await?;
         let found: Vec<_> = replies
