@@ -175,12 +175,31 @@ pub async fn join(c: &Client, tab: &str, ticket: &str, name: &str) -> Result<()>
     type_into(c, "space-join-ticket", ticket).await?;
     click(c, "space-join").await?;
     find_text(c, "space-item", name, 10).await?;
+    // The list is drawn again as the joined space's first records arrive, so an item found a
+    // moment ago may be gone by the time it is read or clicked: look again then.
+    for attempt in 0..10 {
+        match click_space_item(c, name).await {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            Err(err)
+                if attempt < 9
+                    && (err.to_string().contains("was not found")
+                        || err.to_string().contains("stale")) => {}
+            Err(err) => return Err(err).with_context(|| format!("opening the space {name}")),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    bail!("no space item named {name} could be clicked")
+}
+
+async fn click_space_item(c: &Client, name: &str) -> Result<bool> {
     for e in c.find_all(Locator::Css("[data-testid=\"space-item\"]")).await? {
         if e.text().await?.contains(name) {
             e.click().await?;
+            return Ok(true);
         }
     }
-    Ok(())
+    Ok(false)
 }
 
 /// Waits until the picture `selector` in the page has loaded at `width` pixels wide (its
