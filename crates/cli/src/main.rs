@@ -152,6 +152,10 @@ async fn dispatch(cli: Cli) -> Result<()> {
             output::emit(json, &c.peers().await?, |p| output::peers(p));
         }
         Cmd::Status { json } => output::emit(json, &c.status().await?, output::status),
+        Cmd::Lifecycle { event } => {
+            let ev: confab_node::Lifecycle = event.parse().map_err(anyhow::Error::msg)?;
+            c.lifecycle(ev).await?;
+        }
         Cmd::Run(_) | Cmd::Verify { .. } => unreachable!("handled above"),
     }
     Ok(())

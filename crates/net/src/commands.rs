@@ -13,6 +13,26 @@ use crate::{Command, NetError, NetEvent, PeerInfo};
 
 impl EventLoop {
     pub(crate) fn on_command(&mut self, c: Command) {
+        let c = if !self.suspended() {
+            c
+        } else {
+            match c {
+                // While suspended nothing reaches out: dials, queries and requests wait for
+                // the resume (the node redials then; a request fails at once).
+                Command::Dial(_)
+                | Command::DialPeer(..)
+                | Command::Provide(_)
+                | Command::FindProviders(_) => return,
+                Command::Request(_, peer, _, reply) => {
+                    let _ = reply.send(Err(NetError::Request {
+                        peer,
+                        reason: "the network is suspended".into(),
+                    }));
+                    return;
+                }
+                c => c,
+            }
+        };
         match c {
             Command::Dial(addr) => {
                 if let Some(p) = peer_of(&addr) {
@@ -142,6 +162,8 @@ impl EventLoop {
             Command::FindProviders(key) => self.find_providers(key),
             Command::Protect(peers) => self.swarm.behaviour_mut().guard.rules.protect(peers),
             Command::AddBootstrap(addrs) => self.add_bootstrap(addrs),
+            Command::Suspend => self.suspend(),
+            Command::Resume => self.resume(),
             Command::Shutdown => {}
         }
     }

@@ -116,6 +116,9 @@ impl EventLoop {
     /// routing table stays empty).
     pub(crate) fn start_dht(&mut self) {
         let Some(dht) = self.disc.dht.clone() else { return };
+        if self.suspended() {
+            return;
+        }
         for addr in &dht.bootstrap {
             let Some(peer) = peer_of(addr) else {
                 warn!("bootstrap address {addr} has no /p2p/<peer id>: skipped");
@@ -148,6 +151,9 @@ impl EventLoop {
                 self.start_dht();
             }
             None => {
+                if self.suspended() {
+                    return;
+                }
                 for a in addrs {
                     if let Err(e) = self.swarm.dial(a.clone()) {
                         debug!("dial {a}: {e}");
@@ -160,6 +166,9 @@ impl EventLoop {
     /// Periodic work: configured relays, relays found automatically, the connection budget,
     /// and the DHT's readiness.
     pub(crate) async fn maintain(&mut self) {
+        if self.suspended() {
+            return;
+        }
         let now = Instant::now();
         self.reserve_relays();
         self.reserve_auto_relays();

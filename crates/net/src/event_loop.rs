@@ -40,6 +40,8 @@ pub struct EventLoop {
     pub(crate) listening: Vec<Multiaddr>,
     pub(crate) relay_server: bool,
     pub(crate) liveness: Liveness<ConnectionId>,
+    /// The configured listeners, and whether the network is suspended (`lifecycle`).
+    pub(crate) listeners: crate::lifecycle::Listeners,
 }
 
 pub(crate) fn is_circuit(a: &Multiaddr) -> bool {
@@ -92,10 +94,12 @@ impl EventLoop {
                     .with_dial_concurrency_factor(std::num::NonZeroU8::new(32).expect("not zero"))
             })
             .build();
-        for addr in &cfg.listen {
-            swarm
+        let mut listeners = crate::lifecycle::Listeners::new(cfg.listen.clone());
+        for (i, addr) in cfg.listen.iter().enumerate() {
+            let id = swarm
                 .listen_on(addr.clone())
                 .map_err(|e| NetError::Setup(format!("cannot listen on {addr}: {e}")))?;
+            listeners.open.insert(id, i);
         }
         for addr in &cfg.dial {
             if let Err(e) = swarm.dial(addr.clone()) {
@@ -119,6 +123,7 @@ impl EventLoop {
             listening: Vec::new(),
             relay_server: cfg.relay_server,
             liveness: Liveness::default(),
+            listeners,
         };
         el.reserve_relays();
         el.start_dht();
@@ -128,6 +133,9 @@ impl EventLoop {
     /// Listens on a circuit through every configured relay that has no listener: the relay
     /// client dials the relay and asks for a reservation.
     pub(crate) fn reserve_relays(&mut self) {
+        if self.suspended() {
+            return;
+        }
         let active: HashSet<Multiaddr> = self.relay_listeners.values().cloned().collect();
         for relay in self.relays.clone() {
             if active.contains(&relay) {
@@ -214,7 +222,8 @@ impl EventLoop {
 
     async fn on_swarm(&mut self, ev: SwarmEvent<BehaviourEvent>) {
         match ev {
-            SwarmEvent::NewListenAddr { address, .. } => {
+            SwarmEvent::NewListenAddr { listener_id, address } => {
+                self.listeners.bound(listener_id, &address);
                 if self.relay_server && !is_circuit(&address) {
                     // Clients of this relay need addresses to put in their circuit addresses.
                     self.swarm.add_external_address(address.clone());
@@ -235,6 +244,7 @@ impl EventLoop {
                 addresses,
                 ..
             } => {
+                self.listeners.open.remove(&listener_id);
                 if let Some(relay) = self.relay_listeners.remove(&listener_id) {
                     info!("relay listener via {relay} closed ({reason:?}); will retry");
                     self.disc.relay_closed(&relay);
@@ -340,7 +350,7 @@ impl EventLoop {
                             }
                         }
                     }
-                    if !self.swarm.is_connected(&peer) {
+                    if !self.swarm.is_connected(&peer) && !self.suspended() {
                         debug!("mdns found {peer}");
                         // Both sides usually discover each other in the same instant and dial at
                         // once. Dialling from the listening port would turn that into a TCP

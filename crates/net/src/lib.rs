@@ -13,6 +13,7 @@ mod commands;
 mod discovery;
 mod event_loop;
 pub mod guard;
+mod lifecycle;
 pub mod liveness;
 mod probe;
 
@@ -345,6 +346,8 @@ pub(crate) enum Command {
     FindProviders(Vec<u8>),
     Protect(std::collections::HashSet<PeerId>),
     AddBootstrap(Vec<Multiaddr>),
+    Suspend,
+    Resume,
     Shutdown,
 }
 
@@ -528,6 +531,19 @@ impl NetHandle {
     /// The peers that are never refused or closed for lack of room (members).
     pub fn protect(&self, peers: std::collections::HashSet<PeerId>) -> Result<(), NetError> {
         self.send(Command::Protect(peers))
+    }
+
+    /// Closes every listener and connection and makes no dial until [`Self::resume`] (the
+    /// app was put in the background).
+    pub fn suspend(&self) -> Result<(), NetError> {
+        self.send(Command::Suspend)
+    }
+
+    /// Listens again (on the ports it had, when free), reserves relays and rejoins the DHT:
+    /// after [`Self::suspend`], or when the network changed (then only what closed is opened
+    /// again).
+    pub fn resume(&self) -> Result<(), NetError> {
+        self.send(Command::Resume)
     }
 
     /// Stops the network task.

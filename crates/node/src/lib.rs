@@ -44,6 +44,7 @@ pub use ipc::{socket_path, ReplyError, MAX_FRAME, PROTOCOL_VERSION, SOCKET_FILE}
 pub use linking::link;
 pub use lock::LOCK_FILE;
 pub use ops::{PageAt, Picture, DEFAULT_PICTURE_SIDE, MAX_BOARD_PICTURE, PICTURE_TYPES};
+pub use policy::lifecycle::Lifecycle;
 pub use policy::live::LIVE_PER_SECOND;
 
 use std::path::PathBuf;

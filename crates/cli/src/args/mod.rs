@@ -119,6 +119,13 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Tell the node running on this data dir what the mobile app tells it: `suspended` (in
+    /// the background: listeners and connections closed, no dials), `resumed` or
+    /// `network-changed` (listen again, dial every known peer at once, catch up).
+    Lifecycle {
+        /// suspended, resumed or network-changed.
+        event: String,
+    },
     /// Report the node running on this data dir: addresses, peers, catch-up progress.
     Status {
         /// Print JSON.

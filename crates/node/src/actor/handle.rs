@@ -36,6 +36,8 @@ pub(crate) enum Command {
     },
     /// The peers known to hold each blob.
     BlobHolders(oneshot::Sender<std::collections::HashMap<confab_blobs::BlobId, Vec<PeerId>>>),
+    /// The app's lifecycle (`policy::lifecycle`).
+    Lifecycle(crate::policy::lifecycle::Lifecycle),
     /// Stop: the network, then what is held; answer when done.
     Shutdown(oneshot::Sender<()>),
 }
@@ -124,6 +126,11 @@ impl NodeHandle {
         &self,
     ) -> Result<std::collections::HashMap<confab_blobs::BlobId, Vec<PeerId>>, NodeError> {
         self.ask(Command::BlobHolders).await
+    }
+
+    /// Tells the node of a lifecycle event (suspend, resume, a new network).
+    pub fn lifecycle(&self, ev: crate::policy::lifecycle::Lifecycle) -> Result<(), NodeError> {
+        self.send(Command::Lifecycle(ev))
     }
 
     pub fn events(&self) -> broadcast::Receiver<NodeEvent> {

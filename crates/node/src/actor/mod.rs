@@ -15,6 +15,7 @@ mod blob_serve;
 mod blob_tasks;
 mod blobs;
 mod handle;
+mod lifecycle;
 mod link;
 mod network;
 mod people;
@@ -125,6 +126,8 @@ struct Actor {
     blobs: blobs::Blobs,
     /// What is fetched and kept of files.
     file_limits: crate::config::FileLimits,
+    /// Suspended by the app's lifecycle, or running.
+    lifecycle: crate::policy::lifecycle::State,
 }
 
 /// Most peers whose addresses are held until they turn out to be members.
@@ -253,6 +256,7 @@ pub(crate) async fn spawn(engine: Engine, cfg: NodeConfig) -> Result<NodeHandle,
         unbooked: HashMap::new(),
         blobs: blobs::Blobs::default(),
         file_limits: cfg.files,
+        lifecycle: Default::default(),
     };
     for s in spaces {
         actor.watch(s);
@@ -349,6 +353,7 @@ impl Actor {
             Command::BlobHolders(reply) => {
                 let _ = reply.send(self.blobs.holders());
             }
+            Command::Lifecycle(ev) => self.lifecycle(ev, Instant::now()),
             Command::Shutdown(_) => unreachable!("handled by the loop"),
         }
     }

@@ -20,8 +20,11 @@ const ISSUE_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1)
 impl Actor {
     /// What the policies say is due at `now`.
     pub(super) fn tick(&mut self, now: Instant) {
+        let away = self.suspended();
         for due in self.schedule.poll(now) {
             match due {
+                // In the background nobody is reached for: the resume dials and syncs.
+                Due::Resync | Due::Redial if away => {}
                 Due::Resync => {
                     let peers: Vec<PeerId> = self.peers.keys().copied().collect();
                     for p in peers {
@@ -39,7 +42,9 @@ impl Actor {
                 self.request_sync(peer, Scope::Some(BTreeSet::from([space])));
             }
         }
-        self.meet(now);
+        if !away {
+            self.meet(now);
+        }
         self.tick_blobs(now);
         self.publish_scheduled(now);
         if self.members_changed {

@@ -192,6 +192,14 @@ impl Client {
         self.call(Dial { addr: addr.into() }).await
     }
 
+    /// Tells the node of the app's lifecycle: [`Lifecycle::Suspended`] closes its listeners and
+    /// connections and stops dialling; [`Lifecycle::Resumed`] and
+    /// [`Lifecycle::NetworkChanged`] listen again and dial every known peer at once, and the
+    /// first session with each catches up.
+    pub async fn lifecycle(&self, event: crate::Lifecycle) -> Result<(), NodeError> {
+        self.call(NodeLifecycle { event }).await
+    }
+
     /// The saved settings and which the environment overrides.
     pub async fn settings(&self) -> Result<SettingsView, NodeError> {
         self.call(SettingsGet {}).await

@@ -129,6 +129,7 @@ methods!(
     Status,
     Peers,
     Dial,
+    NodeLifecycle,
     SettingsGet,
     SettingsSet,
     SpaceList,

@@ -109,6 +109,21 @@ impl Op for Dial {
     }
 }
 
+/// A lifecycle event from the app: suspended (backgrounded), resumed, or the network changed.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NodeLifecycle {
+    pub event: crate::Lifecycle,
+}
+
+impl Op for NodeLifecycle {
+    const METHOD: &'static str = "node.lifecycle";
+    type Output = ();
+    async fn run(self, svc: &Service) -> Result<(), NodeError> {
+        svc.node("changing the network's state")?.lifecycle(self.event)
+    }
+}
+
 /// The saved settings, and which the environment overrides.
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -10,11 +10,13 @@
 //! - [`holders`]: when a peer holds everything a space had, and when to look again;
 //! - [`sessions`]: one sync session per peer at a time, re-run once if asked meanwhile;
 //! - [`link`]: the link tickets this device issued, who claimed them, what was approved;
-//! - [`drafts`]: what each newsletter draft is now, and which scheduled issues are due.
+//! - [`drafts`]: what each newsletter draft is now, and which scheduled issues are due;
+//! - [`lifecycle`]: what the app's background, resume and network changes ask of the node.
 
 pub mod drafts;
 pub mod flood;
 pub mod holders;
+pub mod lifecycle;
 pub mod link;
 pub mod live;
 pub mod redial;

@@ -61,6 +61,12 @@ impl<P: Copy + Eq + Hash> Redial<P> {
         }
     }
 
+    /// Every back-off is forgotten: the next plan dials every peer (the app came back, or
+    /// the network changed, so earlier failures say nothing any more).
+    pub fn reset(&mut self) {
+        self.backoff.clear();
+    }
+
     /// `peer` connected: its next loss is retried at once.
     pub fn connected(&mut self, peer: &P) {
         self.backoff.remove(peer);
