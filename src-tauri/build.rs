@@ -45,6 +45,7 @@ const COMMANDS: &[&str] = &[
     "settings_get",
     "settings_set",
     "save_export",
+    "app_lifecycle",
     "profile_set",
     "profile_picture",
     "identity_phrase",

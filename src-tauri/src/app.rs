@@ -1,5 +1,5 @@
 //! The app's state: the node running in this process, and the task that turns its events
-//! into UI events and desktop notifications.
+//! into UI events and notifications.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use confab_core::AuthorKey;
 use confab_node::view::EventView;
 use confab_node::{Client, NodeConfig};
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+#[cfg(desktop)]
+use tauri::Manager;
+use tauri::{AppHandle, Emitter, Runtime};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::UiError;
@@ -30,7 +32,7 @@ impl AppState {
         let client = Client::start(dir, cfg).await?;
         // The node holds the data dir's lock now: no other app is attaching from it.
         crate::files::clear_pasted(dir);
-        tauri::async_runtime::spawn(pump(app, client.clone()));
+        tauri::async_runtime::spawn(pump(app, client.clone(), dir.to_path_buf()));
         Ok(Self {
             client,
             dir: dir.to_path_buf(),
@@ -39,7 +41,7 @@ impl AppState {
 }
 
 /// Forwards node events to the UI and raises notifications.
-async fn pump<R: Runtime>(app: AppHandle<R>, client: Client) {
+async fn pump<R: Runtime>(app: AppHandle<R>, client: Client, dir: PathBuf) {
     let Ok(mut rx) = client.events() else { return };
     let Some(me) = AuthorKey::from_peer_id(client.peer_id()) else {
         return;
@@ -73,7 +75,7 @@ async fn pump<R: Runtime>(app: AppHandle<R>, client: Client) {
                 count,
             } = &view
             {
-                notify(&app, &client, space, *local, records, *count).await;
+                notify(&app, &client, &dir, space, *local, records, *count).await;
             }
         }
     }
@@ -82,6 +84,7 @@ async fn pump<R: Runtime>(app: AppHandle<R>, client: Client) {
 async fn notify<R: Runtime>(
     app: &AppHandle<R>,
     client: &Client,
+    dir: &Path,
     space: &str,
     local: bool,
     records: &[confab_node::view::RecordView],
@@ -103,13 +106,13 @@ async fn notify<R: Runtime>(
     };
     if let Some(note) = notification_for(name, *muted, records, count) {
         let app = app.clone();
-        tauri::async_runtime::spawn_blocking(move || {
-            show(&note, move || focus_main(&app));
-        });
+        let dir = dir.to_path_buf();
+        tauri::async_runtime::spawn_blocking(move || show(&app, &dir, &note));
     }
 }
 
 /// Brings the main window to the front (after a notification is clicked).
+#[cfg(desktop)]
 pub(crate) fn focus_main<R: Runtime>(app: &AppHandle<R>) {
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.unminimize();

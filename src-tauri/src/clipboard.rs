@@ -12,6 +12,7 @@ use tauri::{AppHandle, Runtime};
 use crate::error::UiError;
 
 /// Media types read from the clipboard, best first (those the page shows).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub const PICTURE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
 
 /// A picture from the clipboard: its media type, size and bytes (base64).
@@ -23,6 +24,7 @@ pub struct ClipboardPicture {
 }
 
 /// The first of `offered` (a clipboard's targets) that is a picture the page shows.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub fn best_type<'a>(offered: impl IntoIterator<Item = &'a str>) -> Option<&'static str> {
     let offered: Vec<&str> = offered.into_iter().collect();
     PICTURE_TYPES.iter().copied().find(|t| offered.contains(t))

@@ -10,10 +10,12 @@ use confab_node::view::{
 };
 use confab_node::SavedSettings;
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, Manager, Runtime, State};
+use tauri_plugin_dialog::DialogExt;
 
 use crate::app::AppState;
 use crate::error::UiError;
+use crate::platform;
 
 type Res<T> = Result<T, UiError>;
 
@@ -180,9 +182,46 @@ pub async fn settings_set(state: State<'_, AppState>, settings: SavedSettings) -
     Ok(state.client.set_settings(settings).await?)
 }
 
-/// Saves an exported board (PNG or SVG, base64) in the Downloads folder; returns the path.
+/// Saves an exported board (PNG or SVG, base64) where the person chooses in the save dialog
+/// (a phone's file picker), the board's name offered; returns where it went, null if the
+/// dialog was cancelled. The name and the data are checked before the dialog opens.
 #[tauri::command]
-pub fn save_export(name: String, base64: String) -> Res<String> {
+pub async fn save_export<R: Runtime>(app: AppHandle<R>, name: String, base64: String) -> Res<Option<String>> {
+    let (offered, bytes) = export_contents(&name, &base64)?;
+    let (what, ext) = if offered.ends_with(".png") {
+        ("PNG picture", "png")
+    } else {
+        ("SVG drawing", "svg")
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let dialog = app
+        .dialog()
+        .file()
+        .set_title("Export board")
+        .add_filter(what, &[ext])
+        .set_file_name(&offered);
+    // On top of the window it belongs to (phones have one window and no parents).
+    #[cfg(desktop)]
+    let dialog = match app.get_webview_window("main") {
+        Some(w) => dialog.set_parent(&w),
+        None => dialog,
+    };
+    dialog.save_file(move |p| {
+        let _ = tx.send(p);
+    });
+    let Some(chosen) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let place = platform::CURRENT.export_place(chosen)?;
+    let written = tauri::async_runtime::spawn_blocking(move || platform::write_export(&app, &place, &bytes))
+        .await
+        .map_err(|e| UiError::new("io", format!("writing the export: {e}")))??;
+    Ok(Some(written))
+}
+
+/// An export's name as the save dialog offers it (letters, digits and `-_.`, anything else a
+/// dash, no leading dot) and its bytes; refused by name unless a `.png` or `.svg` in base64.
+pub(crate) fn export_contents(name: &str, base64: &str) -> Res<(String, Vec<u8>)> {
     let safe: String = name
         .chars()
         .map(|c| {
@@ -193,18 +232,52 @@ pub fn save_export(name: String, base64: String) -> Res<String> {
             }
         })
         .collect();
-    if !(safe.ends_with(".png") || safe.ends_with(".svg")) {
+    let safe = safe.trim_start_matches('.').to_string();
+    if !(safe.ends_with(".png") || safe.ends_with(".svg")) || safe.len() <= 4 {
         return Err(UiError::invalid("exports are .png or .svg files"));
     }
     let bytes = data_encoding::BASE64
         .decode(base64.as_bytes())
         .map_err(|e| UiError::invalid(format!("export data is not base64: {e}")))?;
-    let dir = directories::UserDirs::new()
-        .and_then(|u| u.download_dir().map(|d| d.to_path_buf()))
-        .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf()))
-        .ok_or_else(|| UiError::new("io", "no Downloads or home folder to save in"))?;
-    std::fs::create_dir_all(&dir).map_err(|e| UiError::new("io", format!("{}: {e}", dir.display())))?;
-    let path = dir.join(safe);
-    std::fs::write(&path, bytes).map_err(|e| UiError::new("io", format!("{}: {e}", path.display())))?;
-    Ok(path.display().to_string())
+    Ok((safe, bytes))
+}
+
+/// Tells the node of the app's lifecycle, for the Android plugin or the page: `suspended`,
+/// `resumed` or `network-changed` (anything else is refused by name). Nothing to tell before
+/// the node has started (the first-run page), nor of a pause or return Tauri's run events
+/// already reported (`platform::LifecycleRelay`).
+#[tauri::command]
+pub async fn app_lifecycle<R: Runtime>(app: AppHandle<R>, kind: String) -> Res<()> {
+    let event = platform::lifecycle_named(&kind)?;
+    let relay = app.try_state::<platform::LifecycleRelay>();
+    let Some(event) = relay.map_or(Some(event), |r| r.from_command(event)) else {
+        return Ok(());
+    };
+    let Some(state) = app.try_state::<AppState>() else {
+        return Ok(());
+    };
+    Ok(state.client.lifecycle(event).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::export_contents;
+
+    #[test]
+    fn an_export_is_offered_under_a_plain_name() {
+        let (name, bytes) = export_contents("../../escape.png", "AAAA").unwrap();
+        assert_eq!(name, "-..-escape.png");
+        assert_eq!(bytes, [0, 0, 0]);
+        assert_eq!(
+            export_contents("Harbour board.svg", "").unwrap().0,
+            "Harbour-board.svg"
+        );
+        assert_eq!(export_contents("Café.png", "").unwrap().0, "Café.png");
+        for bad in ["board.exe", "board.png.sh", ".png", "..svg", ""] {
+            let e = export_contents(bad, "AAAA").unwrap_err();
+            assert!(e.message.contains(".png or .svg"), "{bad}: {e}");
+        }
+        let e = export_contents("b.png", "%%%").unwrap_err();
+        assert!(e.message.contains("base64"), "{e}");
+    }
 }

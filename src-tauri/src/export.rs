@@ -5,20 +5,29 @@
 use std::path::{Path, PathBuf};
 
 use confab_node::view::ExportView;
-use tauri::{AppHandle, Manager, Runtime, State};
+#[cfg(desktop)]
+use tauri::Manager;
+use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 
 use crate::app::AppState;
 use crate::error::UiError;
 
 /// Exports a space into a new folder inside the one chosen in the native folder dialog.
-/// Null when the dialog is cancelled.
+/// Null when the dialog is cancelled. Refused by name on a phone, whose picker hands back
+/// files, not a folder to write an archive of many files into.
 #[tauri::command]
+#[cfg_attr(mobile, allow(unreachable_code, unused_variables))]
 pub async fn space_export<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     space: String,
 ) -> Result<Option<ExportView>, UiError> {
+    #[cfg(mobile)]
+    return Err(UiError::new(
+        "refused",
+        "a space is exported into a folder from the desktop app; phones cannot choose folders yet",
+    ));
     let name = state
         .client
         .spaces(None)
@@ -27,7 +36,7 @@ pub async fn space_export<R: Runtime>(
         .find(|s| s.space == space)
         .map(|s| s.name)
         .ok_or_else(|| UiError::new("not_found", "that space is not here"))?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
+    let (tx, rx) = tokio::sync::oneshot::channel::<Option<tauri_plugin_dialog::FilePath>>();
     let dialog = app
         .dialog()
         .file()
@@ -38,6 +47,7 @@ pub async fn space_export<R: Runtime>(
         Some(w) => dialog.set_parent(&w),
         None => dialog,
     };
+    #[cfg(desktop)]
     dialog.pick_folder(move |p| {
         let _ = tx.send(p);
     });

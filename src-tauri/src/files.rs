@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use confab_node::view::{SavedView, WrittenView};
 use serde::Deserialize;
-use tauri::{AppHandle, Manager, Runtime, State};
+#[cfg(desktop)]
+use tauri::Manager;
+use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 

@@ -1,7 +1,7 @@
 //! The Confab app shell: hosts the UI in `ui/` and forwards its actions to the node in
 //! `crates/` through [`confab_node::Client`]. Commands are thin; node events stream to the UI
-//! as `confab://event` and raise desktop notifications; the node is shut down when the app
-//! exits.
+//! as `confab://event` and raise notifications; the node hears of the app's lifecycle and is
+//! shut down when the app exits. What differs on a phone is decided in `platform.rs`.
 
 mod account;
 mod app;
@@ -13,6 +13,7 @@ mod export;
 mod files;
 mod news;
 mod notify;
+mod platform;
 mod protocol;
 mod shapes;
 mod talk;
@@ -22,19 +23,29 @@ pub use app::{AppState, EVENT};
 pub use error::UiError;
 pub use files::openable;
 pub use notify::{notification_for, Note};
+pub use platform::{
+    lifecycle_named, ExportPlace, LifecycleRelay, NotifyBackend, NotifyPermission, NotifyStep, Platform,
+};
 pub use protocol::SCHEME as BLOB_SCHEME;
 pub use welcome::LINK_WAITING;
 
 use tauri::{Manager, RunEvent};
 
 /// Builds the app on any Tauri runtime, so tests can hand it the mock runtime. The node
-/// starts in `setup` with the data dir of `CONFAB_DATA_DIR` (or the platform default) and the
+/// starts in `setup` with the data dir of `CONFAB_DATA_DIR` (or the platform's: see
+/// [`Platform::data_dir`]) and the
 /// saved settings with `CONFAB_LISTEN`, `CONFAB_DIAL`, `CONFAB_RELAY`, `CONFAB_MDNS` on top —
 /// unless the data dir has no identity yet: then the page asks how to begin (`welcome.rs`)
 /// and the node starts once the person has chosen.
 /// Pictures reach the page through the `confab-blob` protocol; the window never navigates
 /// away from the app (links go to the system's browser through `open_link`).
 pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    // A phone's notifications, and the file system plugin that writes where its picker says
+    // (`platform.rs`): from Rust only, like the dialogs.
+    #[cfg(mobile)]
+    let builder = builder
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_fs::init());
     protocol::register(builder)
         // The native dialogs and the system's opener, used from Rust only: the page gets no
         // permission of these plugins, and the opener injects no script of its own.
@@ -94,6 +105,7 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
             commands::settings_get,
             commands::settings_set,
             commands::save_export,
+            commands::app_lifecycle,
             talk::profile_set,
             talk::profile_picture,
             talk::identity_phrase,
@@ -130,7 +142,9 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
             account::device_approve,
         ])
         .setup(|app| {
-            let dir = confab_node::data_dir_from_env()?;
+            let dir = platform::CURRENT.data_dir(std::env::var_os(confab_node::DATA_DIR_ENV), || {
+                app.path().app_data_dir()
+            })?;
             if welcome::needed(&dir) {
                 tracing::info!("no identity in {} yet: the page asks how to begin", dir.display());
             } else {
@@ -138,6 +152,7 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
                 app.manage(state);
             }
             app.manage(welcome::Welcome::new(dir));
+            app.manage(platform::LifecycleRelay::default());
             Ok(())
         })
 }
@@ -152,9 +167,23 @@ pub fn stays_in_app(url: &tauri::Url) -> bool {
     }
 }
 
-/// What the app does on its run events: when it exits, the node is shut down cleanly (its
-/// socket removed, its lock released) before the process ends.
+/// What the app does on its run events: a phone's pause and return reach the node (it lets go
+/// of the network, then listens and dials again: [`platform::lifecycle_of`]); when the app
+/// exits, the node is shut down cleanly (its socket removed, its lock released) before the
+/// process ends.
 pub fn on_run_event<R: tauri::Runtime>(app: &tauri::AppHandle<R>, event: &RunEvent) {
+    let change = platform::lifecycle_of(event)
+        .and_then(|c| app.try_state::<platform::LifecycleRelay>()?.from_run_event(c));
+    if let Some(change) = change {
+        if let Some(state) = app.try_state::<AppState>() {
+            let client = state.client.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = client.lifecycle(change).await {
+                    tracing::warn!("the node did not take the app's {change:?}: {e}");
+                }
+            });
+        }
+    }
     if let RunEvent::Exit = event {
         if let Some(state) = app.try_state::<AppState>() {
             tauri::async_runtime::block_on(state.client.shutdown());
@@ -189,9 +218,11 @@ fn exit_on_signals<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
     let _ = app;
 }
 
-/// Entry point for desktop (`main.rs`) and mobile.
+/// Entry point for desktop (`main.rs`) and mobile. Starts the logs (stderr, logcat or the
+/// unified log: [`platform::init_logging`]).
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    platform::init_logging();
     let app = app_builder(tauri::Builder::default())
         .build(tauri::generate_context!())
         .expect("error while building the Confab app");

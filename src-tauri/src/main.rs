@@ -2,8 +2,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    // Logs go to stderr; `RUST_LOG` overrides the default filter.
-    confab_node::init_logging();
+    // Logs (stderr; `RUST_LOG` overrides the default filter) start in `run`, on phones too.
     software_rendering();
     confab_app_lib::run()
 }

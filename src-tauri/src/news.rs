@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use confab_node::view::{DraftView, FeedView, IssueView, NewsSettingsView, ReplyView, WrittenView};
 use confab_node::{Correction, NewIssue};
-use tauri::{AppHandle, Manager, Runtime, State};
+#[cfg(desktop)]
+use tauri::Manager;
+use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 
 use crate::app::AppState;

@@ -1,7 +1,13 @@
-//! Desktop notifications: which stored records deserve one (pure, tested), and showing them
-//! with notify-rust on a blocking thread.
+//! Notifications: which stored records deserve one (pure, tested), and showing them on a
+//! blocking thread, with notify-rust on a desktop and Tauri's notification plugin on a phone
+//! (the choice is `platform.rs`'s).
+
+use std::path::Path;
 
 use confab_node::view::RecordView;
+use tauri::{AppHandle, Runtime};
+
+use crate::platform::{self, NotifyBackend};
 
 /// Longest preview of a message or issue in a notification, in characters.
 const PREVIEW_CHARS: usize = 120;
@@ -79,10 +85,35 @@ pub fn notification_for(space_name: &str, muted: bool, records: &[RecordView], c
     Some(Note { title, body })
 }
 
-/// Shows a notification; `on_click` runs if the person clicks it (where the platform and the
-/// notification daemon report that). Blocks while the notification is open: call it off the
-/// async runtime.
-pub fn show(note: &Note, on_click: impl FnOnce() + Send + 'static) {
+/// Shows a notification the way this platform does; on a desktop a click brings the window to
+/// the front, on a phone the system opens the app. Blocks (on a desktop while the notification
+/// is open, on a phone while the person is asked whether the app may notify): call it off the
+/// async runtime. `data_dir` keeps the person's answer on a phone.
+pub fn show<R: Runtime>(app: &AppHandle<R>, data_dir: &Path, note: &Note) {
+    match platform::CURRENT.notifications() {
+        NotifyBackend::NotifyRust => show_notify_rust(app, note),
+        NotifyBackend::Plugin => show_plugin(app, data_dir, note),
+    }
+}
+
+#[cfg(desktop)]
+fn show_notify_rust<R: Runtime>(app: &AppHandle<R>, note: &Note) {
+    let app = app.clone();
+    show_desktop(note, move || crate::app::focus_main(&app));
+}
+
+#[cfg(mobile)]
+fn show_notify_rust<R: Runtime>(_: &AppHandle<R>, note: &Note) {
+    tracing::warn!(
+        "notification {:?} not shown: a phone build has no notify-rust",
+        note.title
+    );
+}
+
+/// Shows a notification with notify-rust; `on_click` runs if the person clicks it (where the
+/// platform and the notification daemon report that). Blocks while the notification is open.
+#[cfg(desktop)]
+fn show_desktop(note: &Note, on_click: impl FnOnce() + Send + 'static) {
     let mut n = notify_rust::Notification::new();
     n.appname("Confab")
         .summary(&note.title)
@@ -112,6 +143,48 @@ pub fn show(note: &Note, on_click: impl FnOnce() + Send + 'static) {
             tracing::warn!("notification: {e}");
         }
     }
+}
+
+/// Shows a notification through Tauri's plugin, asking the person first if the system has
+/// no answer yet and they have not said no here (`platform::NotifyPermission`).
+#[cfg(mobile)]
+fn show_plugin<R: Runtime>(app: &AppHandle<R>, data_dir: &Path, note: &Note) {
+    use tauri_plugin_notification::{NotificationExt, PermissionState};
+
+    use crate::platform::{NotifyPermission, NotifyStep};
+
+    // One question at a time: a burst of messages asks once.
+    static ASKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ASKING.lock().unwrap_or_else(|e| e.into_inner());
+    let plugin = app.notification();
+    let permission = NotifyPermission::new(data_dir);
+    let system = plugin.permission_state().unwrap_or_else(|e| {
+        tracing::warn!("notification permission: {e}");
+        PermissionState::Prompt
+    });
+    match permission.step(system) {
+        NotifyStep::Show => {}
+        NotifyStep::Drop => return,
+        NotifyStep::Ask => match plugin.request_permission() {
+            Ok(answer) if permission.answered(answer) => {}
+            Ok(_) => return,
+            Err(e) => {
+                tracing::warn!("asking for notifications: {e}");
+                return;
+            }
+        },
+    }
+    if let Err(e) = plugin.builder().title(&note.title).body(&note.body).show() {
+        tracing::warn!("notification: {e}");
+    }
+}
+
+#[cfg(desktop)]
+fn show_plugin<R: Runtime>(_: &AppHandle<R>, _: &Path, note: &Note) {
+    tracing::warn!(
+        "notification {:?} not shown: a desktop build has no notification plugin",
+        note.title
+    );
 }
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ struct Made {
     kite: PathBuf,
     /// On the X clipboard, pasted on the board.
     gull: PathBuf,
-    /// Where the app saves exports (its $HOME).
+    /// The app's $HOME, where the exports are saved (named in the save dialog).
     home: PathBuf,
 }
 
@@ -315,8 +315,9 @@ async fn peer_sees_at(peer: &Peer, board: &str, id: &str, rect: [f64; 4], secs: 
     Ok(last)
 }
 
-/// Clicks a button by its id and waits for the board's note to name the file saved.
-async fn export(c: &Client, button: &str, ext: &str) -> Result<PathBuf> {
+/// Clicks a button by its id, names the file in the GTK save dialog ("Export board") and waits
+/// for the board's note to name the file saved.
+async fn export(c: &Client, desk: &Desktop, made: &Made, button: &str, ext: &str) -> Result<PathBuf> {
     js(
         c,
         "document.getElementById('board-note').textContent = '';
@@ -324,6 +325,8 @@ async fn export(c: &Client, button: &str, ext: &str) -> Result<PathBuf> {
         vec![json!(button)],
     )
     .await?;
+    let target = made.home.join(format!("harbour export.{ext}"));
+    desk.answer_dialog("Export board", &["ctrl+a"], &target.display().to_string(), 20)?;
     let mut note = String::new();
     for _ in 0..100 {
         note = js(
@@ -344,8 +347,12 @@ async fn export(c: &Client, button: &str, ext: &str) -> Result<PathBuf> {
         .strip_prefix("Saved ")
         .map(PathBuf::from)
         .ok_or_else(|| anyhow!("the board's note says {note:?}, not where the {ext} export went"))?;
-    if path.extension().and_then(|e| e.to_str()) != Some(ext) {
-        bail!("the {ext} export went to {}", path.display());
+    if path != target {
+        bail!(
+            "the {ext} export went to {}, not {}",
+            path.display(),
+            target.display()
+        );
     }
     Ok(path)
 }
@@ -579,7 +586,7 @@ async fn steps(
     // 7. Exports (at phone size, of the whole board): the SVG carries every picture (the
     // window's own byte for byte), the PNG draws them where they are on the board (the canvas
     // says which part of the board the PNG shows, and at what scale).
-    let svg_path = export(c, "export-svg", "svg").await?;
+    let svg_path = export(c, desk, made, "export-svg", "svg").await?;
     let svg = std::fs::read_to_string(&svg_path)?;
     let images = svg.matches("<image ").count();
     if images != 4 || svg.matches("href=\"data:image/png;base64,").count() != 4 {
@@ -600,7 +607,7 @@ async fn steps(
     if !svg.contains(&expect) {
         bail!("the SVG export does not place quay.png where it is ({expect}…)");
     }
-    let png_path = export(c, "export-png", "png").await?;
+    let png_path = export(c, desk, made, "export-png", "png").await?;
     let png = image::open(&png_path)?.to_rgb8();
     let area = js(
         c,

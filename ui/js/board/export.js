@@ -125,8 +125,9 @@ export async function exportAs(kind) {
   const base = (B.space.name || 'board').replace(/[^\p{L}\p{N}_-]+/gu, '-');
   try {
     const data = kind === 'png' ? pngData() : utf8Base64(await svgOf());
+    // Saved where the person says in the save dialog; null if they cancelled it.
     const path = await call('save_export', { name: `${base}.${kind}`, base64: data });
-    $('board-note').textContent = `Saved ${path}`;
+    if (path) $('board-note').textContent = `Saved ${path}`;
   } catch (err) {
     toast(err.message, true);
   }
