@@ -45,3 +45,18 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   echo "setup: installing cargo-nextest $NEXTEST_VERSION"
   cargo install cargo-nextest --version "$NEXTEST_VERSION" --locked
 fi
+
+# axe-core, the accessibility engine src-tauri/tests/accessibility.rs runs in the window,
+# pinned, outside the repo (the test reads $CONFAB_AXE_JS, by default the path below). Without
+# npm it is not installed, and that test fails saying where it looked.
+AXE_CORE_VERSION="4.14.1"
+AXE_DIR="/var/tmp/confab-axe"
+AXE_JS="$AXE_DIR/node_modules/axe-core/axe.min.js"
+if ! head -c 40 "$AXE_JS" 2>/dev/null | grep -q "axe v$AXE_CORE_VERSION\$"; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "setup: installing axe-core $AXE_CORE_VERSION into $AXE_DIR"
+    npm install --prefix "$AXE_DIR" --no-audit --no-fund --save-exact "axe-core@$AXE_CORE_VERSION" >/dev/null
+  else
+    echo "setup: npm is not installed: axe-core $AXE_CORE_VERSION NOT installed, so the accessibility test will fail"
+  fi
+fi

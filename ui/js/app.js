@@ -180,6 +180,8 @@ async function switchTab(tab) {
   state.tab = tab;
   for (const b of document.querySelectorAll('[role="tab"]')) {
     b.setAttribute('aria-selected', String(b.dataset.tab === tab));
+    // One stop for Tab in the tab list: the selected tab; the arrows move between them.
+    b.tabIndex = b.dataset.tab === tab ? 0 : -1;
   }
   renderSpaces();
   await showContent();
@@ -187,9 +189,28 @@ async function switchTab(tab) {
   if (s) await fillTicket(s);
 }
 
+/** The WAI-ARIA tabs pattern: Left and Right (Up and Down too) go to the previous or next tab,
+ * round the ends; Home and End to the first and last; the tab reached is shown at once. */
+function tabKey(e, list) {
+  const tabs = [...list.querySelectorAll('[role="tab"]')].filter((t) => t.offsetParent !== null);
+  const at = tabs.indexOf(e.target);
+  if (at < 0 || e.altKey || e.ctrlKey || e.metaKey) return;
+  const to = {
+    ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: tabs.length - 1,
+  }[e.key];
+  if (to === undefined) return;
+  e.preventDefault();
+  const next = tabs[(to + tabs.length) % tabs.length];
+  next.focus();
+  switchTab(next.dataset.tab).catch((err) => toast(err.message, true));
+}
+
 function bindShell() {
   for (const b of document.querySelectorAll('[role="tab"]')) {
     b.addEventListener('click', () => switchTab(b.dataset.tab).catch((e) => toast(e.message, true)));
+  }
+  for (const list of document.querySelectorAll('[role="tablist"]')) {
+    list.addEventListener('keydown', (e) => tabKey(e, list));
   }
   $('create-form').addEventListener('submit', async (e) => {
     e.preventDefault();

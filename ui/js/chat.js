@@ -135,7 +135,7 @@ function trim(a, side) {
 function divider(beforeId) {
   const li = beforeId && byId(beforeId);
   if (!li) return null;
-  const d = el('li', { class: 'unread-divider', role: 'separator', 'data-testid': 'unread-divider' },
+  const d = el('li', { class: 'unread-divider', 'data-testid': 'unread-divider' },
     el('span', {}, 'New since you were here'));
   li.before(d);
   return d;
@@ -364,12 +364,31 @@ async function refreshOne(target) {
   }
 }
 
+/**
+ * Tells screen readers of new messages from others: "NAME: text" goes into the live region
+ * #chat-announce (the list itself is not live: it is redrawn whole as one scrolls); of a burst,
+ * how many came and the last one. The last few lines stay there.
+ */
+function announce(msgs) {
+  const region = $('chat-announce');
+  if (!region || !msgs.length) return;
+  const line = (m) => {
+    const n = (m.files || []).length;
+    const what = m.text || (n === 1 ? 'sent a file' : n ? `sent ${n} files` : '');
+    return `${m.label || m.author_short}: ${what}`;
+  };
+  const lines = msgs.length > 3 ? [`${msgs.length} new messages`, line(msgs[msgs.length - 1])] : msgs.map(line);
+  for (const t of lines) region.append(el('p', {}, t));
+  while (region.childElementCount > 5) region.firstElementChild.remove();
+}
+
 /** New messages from an event: placed if they fall in the window, counted if below it. */
 function add(msgs, local) {
   const l = list();
   const follow = st.atNewest && (local || nearBottom(l));
   const a = follow ? null : anchor(l);
   let below = 0;
+  const told = [];
   for (const m of msgs) {
     composer.stopTyping(m.author);
     if (st.msgs.has(m.id)) continue;
@@ -377,11 +396,18 @@ function add(msgs, local) {
     const last = lastMsg();
     if (first && !st.atOldest && !earlier(first, m)) continue; // older than the window
     if (last && !st.atNewest && earlier(last, m)) {
-      if (!m.me) below += 1; // newer than the window: only counted
+      if (!m.me) { // newer than the window: only counted
+        below += 1;
+        told.push(m);
+      }
       continue;
     }
-    if (insert(m) && !m.me) below += 1;
+    if (insert(m) && !m.me) {
+      below += 1;
+      told.push(m);
+    }
   }
+  announce(told);
   trim(a, follow ? 'top' : null);
   if (follow) {
     toBottom(l);

@@ -3,7 +3,7 @@
 // chips, and the actions (reply, react, edit, delete) built only when the message is hovered,
 // focused or tapped.
 // Every piece of peer text goes into text nodes.
-import { el, timeOf, safeColor } from './util.js';
+import { el, timeOf, safeColor, nameColors } from './util.js';
 import { people } from './profile.js';
 import { renderFiles, blobUrl } from './files.js';
 
@@ -84,7 +84,13 @@ export function renderMessage(m, ctx) {
   if (m.mentions_me) classes.push('mentions-me');
   const who = el('span', { class: 'who', title: m.author }, m.label || m.author_short);
   const colour = safeColor(m.color);
-  if (colour) who.style.color = colour;
+  if (colour) {
+    // In their colour, made darker or lighter where it would not read (style.css picks one).
+    const { light, dark } = nameColors(colour);
+    who.classList.add('tinted');
+    who.style.setProperty('--who-light', light);
+    who.style.setProperty('--who-dark', dark);
+  }
   const when = el('time', {
     class: 'when',
     datetime: new Date(m.ts).toISOString(),

@@ -30,11 +30,11 @@ export function toast(msg, isError = false) {
   toastTimer = setTimeout(() => { t.hidden = true; }, isError ? 6000 : 2500);
 }
 
-/** A stable colour for an author id. */
-export function colorFor(id) {
+/** A stable colour for an author id; `lightness` 28 (%) keeps white text on it at 4.5:1. */
+export function colorFor(id, lightness = 45) {
   let h = 0;
   for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
-  return `hsl(${h % 360} 60% 45%)`;
+  return `hsl(${h % 360} 60% ${lightness}%)`;
 }
 
 export function timeOf(ms) {
@@ -60,6 +60,49 @@ export function debounce(fn, ms) {
 /** A peer's colour if it is a plain `#rrggbb` (anything else from a peer is ignored). */
 export function safeColor(c) {
   return typeof c === 'string' && /^#[0-9a-fA-F]{6}$/.test(c) ? c : null;
+}
+
+/** WCAG's relative luminance of `#rrggbb`. */
+function luminance(hex) {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const v = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+function contrast(a, b) {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** `hex` moved a share `t` (0 to 1) of the way to `to`. */
+function mix(hex, to, t) {
+  const part = (s, i) => parseInt(s.slice(i, i + 2), 16);
+  return `#${[1, 3, 5].map((i) => Math.round(part(hex, i) + (part(to, i) - part(hex, i)) * t)
+    .toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** `hex`, or the least step of it toward `to` that reads at 4.5:1 on every one of `grounds`. */
+function readableOn(hex, grounds, to) {
+  for (let k = 0; k <= 20; k++) {
+    const c = mix(hex, to, k / 20);
+    if (grounds.every((g) => contrast(c, g) >= 4.6)) return c;
+  }
+  return to;
+}
+
+/**
+ * A person's colour (`#rrggbb`, as they chose it or as the palette gave it) for their name in
+ * the light and the dark theme: as it is where it reads well, else darkened (light theme) or
+ * lightened (dark theme) until it keeps 4.5:1 on a message, one's own and the page (the
+ * backgrounds --panel, --mine and --bg of style.css).
+ */
+export function nameColors(hex) {
+  return {
+    light: readableOn(hex, ['#ffffff', '#e8f0fe', '#f7f7f5'], '#000000'),
+    dark: readableOn(hex, ['#1e2126', '#22314d', '#16181c'], '#ffffff'),
+  };
 }
 
 /** Briefly highlights an element (a message jumped to). */

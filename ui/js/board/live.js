@@ -87,7 +87,7 @@ function renderChips() {
         }
       },
     }, following ? `👁 ${o.name}` : o.name);
-    b.style.background = colorFor(o.id);
+    b.style.background = colorFor(o.id, 28); // the chip's white name reads on it
     return el('li', {}, b);
   });
   list.replaceChildren(...items);

@@ -437,6 +437,11 @@ function typing(e) {
   return e.target.closest && e.target.closest('input, textarea, select, [contenteditable]');
 }
 
+/** Focus on a control Space presses (a button, a tab, a list item): Space is not a pan there. */
+function onControl(e) {
+  return e.target.closest && e.target.closest('button, a[href], summary, [role="button"], [role="tab"], li[tabindex]');
+}
+
 function keydown(e) {
   if ($('panel-board').hidden || !B.space || typing(e) || isEditing()) return;
   const ctrl = e.ctrlKey || e.metaKey;
@@ -446,6 +451,7 @@ function keydown(e) {
     f().catch((err) => toast(err.message, true));
   };
   if (e.key === ' ') {
+    if (onControl(e)) return undefined;
     e.preventDefault();
     if (!spaceHeld) {
       spaceHeld = true;
