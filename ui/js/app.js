@@ -13,6 +13,7 @@ import { bindAttach } from './attach.js';
 import { welcome } from './welcome.js';
 import { devices } from './devices.js';
 import { backup } from './backup.js';
+import { phone } from './phone.js';
 
 const views = { chat, board, news };
 const titles = { chat: 'Chat rooms', board: 'Whiteboards', news: 'Newsletters' };
@@ -65,6 +66,8 @@ function badges(s) {
 
 function renderSpaces() {
   const list = $('space-list');
+  // The list is drawn anew as records arrive: the item that had the focus keeps it.
+  const focused = list.contains(document.activeElement) ? document.activeElement.dataset.space : null;
   list.replaceChildren();
   for (const s of state.spaces.filter((x) => x.kind === state.tab)) {
     list.append(el('li', {
@@ -78,6 +81,7 @@ function renderSpaces() {
     }, el('span', { class: 'name' }, s.name, s.muted ? el('span', { class: 'muted' }, ' · muted') : ''),
        badges(s)));
   }
+  if (focused) list.querySelector(`[data-space="${CSS.escape(focused)}"]`)?.focus();
   renderUnread();
 }
 
@@ -115,6 +119,7 @@ async function openHit(h) {
 
 async function select(id) {
   state.selected[state.tab] = id;
+  phone.chosen();
   $('share-panel').hidden = true;
   // Never show another space's ticket while this one's loads.
   $('space-ticket').value = '';
@@ -151,6 +156,7 @@ async function showContent() {
   $('jump-date').hidden = state.tab !== 'chat' || !s;
   $('empty').hidden = !isSpaceTab || Boolean(s);
   if (!s) $('removed-note').hidden = true;
+  phone.show({ title: isSpaceTab ? (s ? s.name : titles[state.tab]) : 'Peers', list: titles[state.tab], spaces: isSpaceTab, space: Boolean(s) });
   if (!isSpaceTab) {
     $('share-panel').hidden = true;
     members.close();
@@ -290,11 +296,7 @@ function bindShell() {
       toast(err.message, true);
     }
   });
-  $('spaces-toggle').addEventListener('click', () => {
-    const body = $('spaces-body');
-    body.hidden = !body.hidden;
-    $('spaces-toggle').setAttribute('aria-expanded', String(!body.hidden));
-  });
+  phone.bind();
   const saved = localStorage.getItem('confab-theme');
   const dark = saved ? saved === 'dark' : window.matchMedia('(prefers-color-scheme: dark)').matches;
   document.documentElement.dataset.theme = dark ? 'dark' : 'light';

@@ -9,6 +9,7 @@ import { call } from './api.js';
 import { $, el, toast, debounce, flash } from './util.js';
 import { renderMessage, ensureActions, onAction, onHover } from './message.js';
 import { composer } from './compose.js';
+import { bindMessageSheet } from './msgsheet.js';
 
 const PAGE = 50;
 const MAX = 150;
@@ -481,6 +482,7 @@ export const chat = {
       if (e.key === 'Enter' && e.target.classList.contains('quote')) act(e);
     });
     l.addEventListener('mouseover', (e) => onHover(e, actions));
+    bindMessageSheet(l, actions);
     // A tap elsewhere hides the actions a tap showed.
     document.addEventListener('click', (e) => {
       if (e.target.closest && e.target.closest('.msg')) return;

@@ -1,7 +1,7 @@
 // One chat message as an element: the quote of what it answers, the author's name in their
 // colour, the text with @mentions marked, "(edited)", its files (files.js), reactions as
 // chips, and the actions (reply, react, edit, delete) built only when the message is hovered,
-// focused or tapped.
+// focused or tapped (a long press opens them as a sheet instead: msgsheet.js).
 // Every piece of peer text goes into text nodes.
 import { el, timeOf, safeColor, nameColors } from './util.js';
 import { people } from './profile.js';
