@@ -84,7 +84,14 @@ const COMMANDS: &[&str] = &[
 
 fn main() {
     tauri_build::try_build(
-        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS))
+            // The `net` plugin of src/mobile.rs: its Kotlin side's listener commands, which
+            // the page calls through `addPluginListener` (granted in capabilities/mobile.json).
+            .plugin(
+                "net",
+                tauri_build::InlinedPlugin::new().commands(&["register_listener", "remove_listener"]),
+            ),
     )
     .expect("tauri build step");
 }

@@ -11,6 +11,7 @@ mod commands;
 mod error;
 mod export;
 mod files;
+mod mobile;
 mod news;
 mod notify;
 mod platform;
@@ -60,6 +61,8 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
                 .on_navigation(|_, url| stays_in_app(url))
                 .build(),
         )
+        // Android's multicast lock and its network and lifecycle reports (`mobile.rs`).
+        .plugin(mobile::init())
         .invoke_handler(tauri::generate_handler![
             commands::me,
             commands::spaces,
