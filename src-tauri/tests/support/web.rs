@@ -183,8 +183,7 @@ pub async fn join(c: &Client, tab: &str, ticket: &str, name: &str) -> Result<()>
             Ok(false) => {}
             Err(err)
                 if attempt < 9
-                    && (err.to_string().contains("was not found")
-                        || err.to_string().contains("stale")) => {}
+                    && (err.to_string().contains("was not found") || err.to_string().contains("stale")) => {}
             Err(err) => return Err(err).with_context(|| format!("opening the space {name}")),
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
