@@ -80,11 +80,10 @@ pub async fn run(dir: &Path, args: RunArgs) -> Result<()> {
 
     let me = confab_core::AuthorKey::from_peer_id(node.peer_id()).context("this node's peer id")?;
     let mut names = node.names().await?;
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut stop = Stop::listen().context("listening for the signals that stop the node")?;
     loop {
         let ev = tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
-            _ = term.recv() => break,
+            _ = stop.recv() => break,
             ev = events.recv() => ev,
         };
         let ev = match ev {
@@ -155,4 +154,56 @@ pub async fn run(dir: &Path, args: RunArgs) -> Result<()> {
     eprintln!("shutting down");
     node.shutdown().await;
     Ok(())
+}
+
+/// What stops `confab run` cleanly: Ctrl-C everywhere; SIGTERM on Unix; on Windows the console
+/// closing, and the system shutting down (which reaches services only). Each is listened to
+/// from the start, so none that comes while an event is printed is lost.
+struct Stop {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    ctrl_c: tokio::signal::windows::CtrlC,
+    #[cfg(windows)]
+    close: tokio::signal::windows::CtrlClose,
+    #[cfg(windows)]
+    shutdown: tokio::signal::windows::CtrlShutdown,
+}
+
+impl Stop {
+    fn listen() -> std::io::Result<Stop> {
+        Ok(Stop {
+            #[cfg(unix)]
+            interrupt: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?,
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?,
+            #[cfg(windows)]
+            ctrl_c: tokio::signal::windows::ctrl_c()?,
+            #[cfg(windows)]
+            close: tokio::signal::windows::ctrl_close()?,
+            #[cfg(windows)]
+            shutdown: tokio::signal::windows::ctrl_shutdown()?,
+        })
+    }
+
+    /// Waits for one of them.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.term.recv() => {}
+        }
+        // Windows gives a closing console a few seconds; tokio holds the process until it
+        // exits by itself, so the node still stops cleanly.
+        #[cfg(windows)]
+        tokio::select! {
+            _ = self.ctrl_c.recv() => {}
+            _ = self.close.recv() => {}
+            _ = self.shutdown.recv() => {}
+        }
+        #[cfg(not(any(unix, windows)))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

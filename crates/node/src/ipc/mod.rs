@@ -1,6 +1,19 @@
 //! The local socket: how a `confab` command asks the node running on its data dir to do
-//! something. `confab.sock` in the data dir, a Unix domain socket of mode 0600 whose server
-//! also checks that the connecting process runs as the node's own user (`SO_PEERCRED`).
+//! something. The transport is per platform, the protocol the same:
+//!
+//! - Unix (`unix`): `confab.sock` in the data dir, a Unix domain socket of mode 0600 whose
+//!   server also checks that the connecting process runs as the node's own user
+//!   (`SO_PEERCRED`).
+//! - Windows (`windows`): a named pipe, `\\.\pipe\confab-<hash>-<random>` (the hash is of
+//!   the canonical data dir's path, so a person can tell which data dir a pipe serves; the
+//!   random part is new at each start), whose name the node writes into `confab.pipe` in the
+//!   data dir. A command reads the name from there. Pipe names are one namespace for the whole
+//!   machine and anyone may list them, but nobody can create the node's pipe before it does:
+//!   its name is not known in advance, and the node creates it as the first instance
+//!   (`FILE_FLAG_FIRST_PIPE_INSTANCE`), so it fails rather than share a name. Clients on other
+//!   machines are refused (`PIPE_REJECT_REMOTE_CLIENTS`). Who may connect is the pipe's
+//!   default security: full access for the node's own user (its owner), Administrators and
+//!   LocalSystem; other users may only open it for reading, which lets them send no request.
 //!
 //! Frames are a 4-byte big-endian length and a JSON object of at most 1 MiB (tokio-util's
 //! length-delimited codec). A request is `{"v": 1, "id", "method", "params"}`; the reply is
@@ -11,12 +24,24 @@
 //! [`crate::Client`] (see `ops`), which run exactly as they do in the app, through the same
 //! checks.
 
+#[cfg(any(windows, test))]
+mod pipe_name;
+#[cfg(unix)]
+mod unix;
+#[cfg(windows)]
+mod windows;
+
+#[cfg(unix)]
+use self::unix as transport;
+#[cfg(windows)]
+use self::windows as transport;
+
 use std::path::{Path, PathBuf};
 
 use futures::{SinkExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio::net::{UnixListener, UnixStream};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
 use tracing::{debug, warn};
 
@@ -24,7 +49,11 @@ use crate::ops::{dispatch, Service};
 use crate::NodeError;
 
 /// The socket's file name in the data dir.
+#[cfg(not(windows))]
 pub const SOCKET_FILE: &str = "confab.sock";
+/// The file in the data dir that names the node's pipe (Windows has no sockets in files).
+#[cfg(windows)]
+pub const SOCKET_FILE: &str = "confab.pipe";
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u64 = 1;
 /// Largest frame in either direction.
@@ -150,7 +179,8 @@ fn codec() -> LengthDelimitedCodec {
         .new_codec()
 }
 
-/// The socket's path in a data dir.
+/// The socket's path in a data dir: on Windows, the file naming the node's pipe. It exists
+/// while a node serves the data dir (or after one was killed).
 pub fn socket_path(dir: &Path) -> PathBuf {
     dir.join(SOCKET_FILE)
 }
@@ -168,46 +198,18 @@ impl Drop for Server {
     }
 }
 
-/// Binds the data dir's socket (replacing a stale one: the caller holds the lock) with mode
-/// 0600, and serves `svc` on it.
+/// Serves `svc` on the data dir's socket (replacing a stale one: the caller holds the lock).
 pub(crate) fn serve(dir: &Path, svc: Service) -> Result<Server, NodeError> {
-    use std::os::unix::fs::PermissionsExt;
-    let path = socket_path(dir);
-    // Bound under a temporary name, made private, then moved into place: there is no moment
-    // at which another user could connect.
-    let tmp = dir.join(format!(".{SOCKET_FILE}.{}", std::process::id()));
-    let _ = std::fs::remove_file(&tmp);
-    let listener = UnixListener::bind(&tmp).map_err(|e| NodeError::io(&tmp, e))?;
-    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))
-        .map_err(|e| NodeError::io(&tmp, e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| NodeError::io(&path, e))?;
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let uid = unsafe { libc::geteuid() };
-    let task = tokio::spawn(async move {
-        loop {
-            match listener.accept().await {
-                Ok((stream, _)) => {
-                    tokio::spawn(connection(stream, svc.clone(), uid));
-                }
-                Err(e) => {
-                    warn!("local socket: {e}");
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                }
-            }
-        }
-    });
-    Ok(Server { task, path })
+    transport::serve(dir, svc)
 }
 
-async fn connection(stream: UnixStream, svc: Service, uid: u32) {
-    let peer_uid = stream.peer_cred().map(|c| c.uid()).ok();
+/// One client's requests, answered in order. `refused` says why this client may not use the
+/// node: its first request is answered with that, then the connection is closed.
+async fn connection<S>(stream: S, svc: Service, refused: Option<String>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let mut framed = Framed::new(stream, codec());
-    let refused = (peer_uid != Some(uid)).then(|| {
-        format!(
-            "the node belongs to another user (uid {uid}); connections from uid {} are refused",
-            peer_uid.map_or("unknown".to_string(), |u| u.to_string())
-        )
-    });
     while let Some(frame) = framed.next().await {
         let reply = match (frame, &refused) {
             // Another user: its first request is answered with the refusal, then it is gone.
@@ -283,27 +285,15 @@ async fn handle(svc: &Service, bytes: &[u8]) -> Reply {
 /// Connects to the node serving a data dir; `None` if none answers (no socket, or a stale
 /// one left by a node that was killed).
 pub(crate) async fn connect(dir: &Path) -> Result<Option<Connection>, NodeError> {
-    let path = socket_path(dir);
-    match UnixStream::connect(&path).await {
-        Ok(s) => Ok(Some(Connection {
-            framed: Framed::new(s, codec()),
-            next_id: 1,
-        })),
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
-            ) =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(NodeError::io(path, e)),
-    }
+    Ok(transport::connect(dir).await?.map(|s| Connection {
+        framed: Framed::new(s, codec()),
+        next_id: 1,
+    }))
 }
 
 /// A connection to the node serving a data dir.
 pub(crate) struct Connection {
-    framed: Framed<UnixStream, LengthDelimitedCodec>,
+    framed: Framed<transport::Stream, LengthDelimitedCodec>,
     next_id: u64,
 }
 
