@@ -24,11 +24,14 @@ let instead = null;
 /** A date as "Updated on …" says it. */
 const dayOf = (ms) => new Date(ms).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
 
-/** The page of issues before `before` (the newest without it), oldest first. */
-async function page(before) {
-  const got = await call('news_list', { space: space.id, limit: PAGE, before: before || null });
-  return got;
+/** The page of issues before `before` (the newest without it), oldest first, of the open
+ * newsletter or of `id`. */
+async function page(before, id) {
+  return call('news_list', { space: id || space.id, limit: PAGE, before: before || null });
 }
+
+/** Bumped by every `show`, so a newsletter left while its issues loaded is not drawn. */
+let turn = 0;
 
 async function older() {
   if (!space || !issues.length) return;
@@ -252,28 +255,36 @@ export const news = {
   },
 
   async show(s) {
+    const t = ++turn;
+    // The newsletter's issues are loaded before anything of it is shown: until then the page
+    // (and the holder counts' timer) still has the last one's space, issues and open issue
+    // together, never one newsletter's space with another's issues.
+    let list = await page(null, s.id);
+    let further = list.length === PAGE;
+    // An issue picked by search may be further back: load pages until it is in (bounded).
+    for (let n = 0; open && further && !list.some((i) => i.id === open) && n < 40; n++) {
+      const got = await page(list[0].id, s.id);
+      further = got.length === PAGE;
+      list = [...got, ...list];
+    }
+    if (t !== turn) return;
     if (!space || space.id !== s.id) {
       versions = null;
       instead = null;
       $('news-feed-note').textContent = '';
     }
     space = s;
+    issues = list;
+    more = further;
     $('news-form').hidden = !s.mine;
     $('news-subscriber').hidden = s.mine;
-    issues = await page(null);
-    more = issues.length === PAGE;
-    // An issue picked by search may be further back: load pages until it is in (bounded).
-    for (let n = 0; open && more && !issues.some((i) => i.id === open) && n < 40; n++) {
-      const got = await page(issues[0].id);
-      more = got.length === PAGE;
-      issues = [...got, ...issues];
-    }
     if (!issues.some((i) => i.id === open)) open = issues.length ? issues[issues.length - 1].id : null;
     await Promise.all([
       composer.show(s),
       readerReplies.settings(s),
       versions ? loadVersions() : null,
     ].map((p) => Promise.resolve(p).catch((e) => toast(e.message, true))));
+    if (t !== turn) return;
     read(open);
   },
 
