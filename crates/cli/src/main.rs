@@ -6,6 +6,8 @@
 //! open the data dir themselves.
 
 mod args;
+mod board;
+mod news;
 mod output;
 mod run;
 
@@ -13,12 +15,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use confab_node::view::{NewShape, ObjectEdit};
 use confab_node::Client;
 
-use args::{
-    BackupCmd, BlobCmd, BoardCmd, ChatCmd, Cli, Cmd, DeviceCmd, IdentityCmd, NewsCmd, ProfileCmd, SpaceCmd,
-};
+use args::{BackupCmd, BlobCmd, ChatCmd, Cli, Cmd, DeviceCmd, IdentityCmd, ProfileCmd, SpaceCmd};
 
 #[tokio::main]
 async fn main() {
@@ -108,8 +107,8 @@ async fn dispatch(cli: Cli) -> Result<()> {
         }
         Cmd::Space { cmd } => space(&c, cmd).await?,
         Cmd::Chat { cmd } => chat(&c, cmd).await?,
-        Cmd::Board { cmd } => board(&c, cmd).await?,
-        Cmd::News { cmd } => news(&c, cmd).await?,
+        Cmd::Board { cmd } => board::board(&c, cmd).await?,
+        Cmd::News { cmd } => news::news(&c, cmd).await?,
         Cmd::Profile { cmd } => profile(&c, cmd).await?,
         Cmd::Identity { cmd } => identity(&c, cmd).await?,
         Cmd::Backup { cmd } => backup(&c, cmd).await?,
@@ -397,248 +396,4 @@ fn confirm(question: &str) -> Result<bool> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     Ok(matches!(line.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
-}
-
-async fn board(c: &Client, cmd: BoardCmd) -> Result<()> {
-    match cmd {
-        BoardCmd::Stroke {
-            space,
-            points,
-            color,
-            width,
-            json,
-        } => {
-            let points = args::parse_points(&points)?;
-            let w = c.board_stroke(&space, points, &color, width).await?;
-            output::emit(json, &w, |w| w.id.clone());
-        }
-        BoardCmd::Erase { space, id, json } => {
-            let w = c.board_erase(&space, vec![id]).await?;
-            output::emit(json, &w, |w| w.id.clone());
-        }
-        BoardCmd::List { space, json } => {
-            let strokes = c.board_list(&space).await?;
-            if json {
-                output::emit(json, &strokes, |_| String::new());
-            } else {
-                let pictures = c.board_pictures(&space).await?;
-                let text = [output::strokes(&strokes), output::pictures(&pictures)]
-                    .into_iter()
-                    .filter(|t| !t.is_empty())
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                output::emit(false, &text, |t| t.clone());
-            }
-        }
-        BoardCmd::Picture {
-            space,
-            path,
-            at,
-            json,
-        } => {
-            let v = args::parse_numbers("--at", &at, &[2, 4])?;
-            let size = (v.len() == 4).then(|| (v[2], v[3]));
-            let w = c.board_picture(&space, &path, (v[0], v[1]), size).await?;
-            output::emit(json, &w, |w| w.id.clone());
-        }
-        BoardCmd::Move {
-            space,
-            object,
-            to,
-            json,
-        } => {
-            let v = args::parse_numbers("--to", &to, &[2, 4])?;
-            let edit = ObjectEdit {
-                object,
-                pos: Some((v[0], v[1])),
-                size: (v.len() == 4).then(|| (v[2], v[3])),
-                ..Default::default()
-            };
-            let w = c.board_set(&space, edit).await?;
-            output::emit(json, &w, |w| w.id.clone());
-        }
-        BoardCmd::Add {
-            space,
-            kind,
-            at,
-            size,
-            text,
-            color,
-            fill,
-            width,
-            font,
-            json,
-        } => {
-            let at = args::parse_numbers("--at", &at, &[2])?;
-            let size = match size {
-                Some(s) => Some(args::parse_numbers("--size", &s, &[2])?),
-                None => None,
-            };
-            let shape = NewShape {
-                kind,
-                at: (at[0], at[1]),
-                size: size.map(|v| (v[0], v[1])),
-                text,
-                color,
-                fill,
-                width,
-                font,
-            };
-            let w = c.board_add(&space, shape).await?;
-            output::emit(json, &w, |w| w.id.clone());
-        }
-        BoardCmd::Set {
-            space,
-            object,
-            text,
-            color,
-            fill,
-            size,
-            width,
-            font,
-            z,
-            json,
-        } => {
-            let size = match size {
-                Some(s) => Some(args::parse_numbers("--size", &s, &[2])?),
-                None => None,
-            };
-            let edit = ObjectEdit {
-                object,
-                size: size.map(|v| (v[0], v[1])),
-                text,
-                color,
-                fill,
-                width,
-                font,
-                z,
-                ..Default::default()
-            };
-            let w = c.board_set(&space, edit).await?;
-            output::emit(json, &w, |w| w.id.clone());
-        }
-        BoardCmd::Delete { space, objects, json } => {
-            let w = c.board_delete(&space, objects).await?;
-            output::emit(json, &w, |w| format!("{} deleted", w.written));
-        }
-        BoardCmd::Restore {
-            space,
-            object,
-            as_of,
-            json,
-        } => {
-            let as_of = as_of.map(|t| args::parse_time("--as-of", &t)).transpose()?;
-            let w = c.board_restore(&space, &object, as_of).await?;
-            output::emit(json, &w, |w| w.id.clone());
-        }
-        BoardCmd::Objects {
-            space,
-            as_of,
-            deleted,
-            json,
-        } => {
-            let as_of = as_of.map(|t| args::parse_time("--as-of", &t)).transpose()?;
-            let objects = c.board_objects(&space, as_of, deleted).await?;
-            output::emit(json, &objects, |o| output::objects(o));
-        }
-        BoardCmd::Pictures { space, json } => {
-            output::emit(json, &c.board_pictures(&space).await?, |p| output::pictures(p))
-        }
-    }
-    Ok(())
-}
-
-async fn news(c: &Client, cmd: NewsCmd) -> Result<()> {
-    match cmd {
-        NewsCmd::Publish {
-            space,
-            title,
-            body,
-            markdown,
-            draft,
-            at,
-            json,
-        } => {
-            let at = at.map(|t| args::parse_time("--at", &t)).transpose()?;
-            let issue = confab_node::NewIssue {
-                title,
-                body: body.unwrap_or_default(),
-                markdown,
-                draft,
-                at,
-                files: Vec::new(),
-            };
-            let written = c.news_compose(&space, issue).await?;
-            output::emit(json, &written, |w| w.id.clone())
-        }
-        NewsCmd::Drafts { space, json } => {
-            output::emit(json, &c.news_drafts(&space).await?, |d| output::drafts(d))
-        }
-        NewsCmd::PublishDraft { space, draft, json } => {
-            let w = c.news_publish_draft(&space, &draft).await?;
-            output::emit(json, &w, |w| w.id.clone())
-        }
-        NewsCmd::Discard { space, draft } => c.news_discard(&space, &draft).await?,
-        NewsCmd::Settings { space, replies, json } => {
-            let v = c.news_settings(&space, replies.as_deref()).await?;
-            output::emit(json, &v, |v| format!("replies: {}", v.replies))
-        }
-        NewsCmd::Reply {
-            space,
-            issue,
-            text,
-            json,
-        } => {
-            let w = c.news_reply(&space, &issue, &text).await?;
-            output::emit(json, &w, |w| w.id.clone())
-        }
-        NewsCmd::Replies { space, issue, json } => {
-            output::emit(json, &c.news_replies(&space, &issue).await?, |r| {
-                output::replies(r)
-            })
-        }
-        NewsCmd::RemoveReply { space, issue, reply } => {
-            c.news_remove_reply(&space, &issue, &reply).await?;
-        }
-        NewsCmd::Edit {
-            space,
-            issue,
-            title,
-            body,
-            markdown,
-            json,
-        } => {
-            let correction = confab_node::Correction {
-                title,
-                body,
-                markdown,
-                files: Vec::new(),
-            };
-            let w = c.news_edit(&space, &issue, correction).await?;
-            output::emit(json, &w, |w| w.id.clone())
-        }
-        NewsCmd::Versions { space, issue, json } => {
-            output::emit(json, &c.news_versions(&space, &issue).await?, |n| {
-                output::versions(n)
-            })
-        }
-        NewsCmd::Feed { space, out, json } => {
-            let f = c.news_feed(&space, &out).await?;
-            output::emit(json, &f, |f| {
-                format!(
-                    "{} issues, {} corrections, {} bytes: {}",
-                    f.issues, f.corrections, f.bytes, f.file
-                )
-            })
-        }
-        NewsCmd::List {
-            space,
-            limit,
-            before,
-            json,
-        } => output::emit(json, &c.news_page(&space, limit, before.as_deref()).await?, |n| {
-            output::news(n)
-        }),
-    }
-    Ok(())
 }
