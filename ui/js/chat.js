@@ -10,6 +10,7 @@ import { $, el, toast, debounce, flash } from './util.js';
 import { renderMessage, ensureActions, onAction, onHover } from './message.js';
 import { composer } from './compose.js';
 import { bindMessageSheet } from './msgsheet.js';
+import { announce } from './announce.js';
 
 const PAGE = 50;
 const MAX = 150;
@@ -363,24 +364,6 @@ async function refreshOne(target) {
     else restore(l, a);
     if (m.deleted) composer.forget(id);
   }
-}
-
-/**
- * Tells screen readers of new messages from others: "NAME: text" goes into the live region
- * #chat-announce (the list itself is not live: it is redrawn whole as one scrolls); of a burst,
- * how many came and the last one. The last few lines stay there.
- */
-function announce(msgs) {
-  const region = $('chat-announce');
-  if (!region || !msgs.length) return;
-  const line = (m) => {
-    const n = (m.files || []).length;
-    const what = m.text || (n === 1 ? 'sent a file' : n ? `sent ${n} files` : '');
-    return `${m.label || m.author_short}: ${what}`;
-  };
-  const lines = msgs.length > 3 ? [`${msgs.length} new messages`, line(msgs[msgs.length - 1])] : msgs.map(line);
-  for (const t of lines) region.append(el('p', {}, t));
-  while (region.childElementCount > 5) region.firstElementChild.remove();
 }
 
 /** New messages from an event: placed if they fall in the window, counted if below it. */
