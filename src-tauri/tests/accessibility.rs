@@ -30,21 +30,10 @@ const AXE_DEFAULT: &str = "/var/tmp/confab-axe/node_modules/axe-core/axe.min.js"
 
 #[test]
 fn axe_finds_nothing_serious_on_any_tab_at_desktop_and_phone_size() -> Result<()> {
-    if std::env::var_os(INNER).is_some() {
-        return tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?
-            .block_on(scenario());
-    }
-    support::rerun_in_pid_namespace(
+    support::in_pid_namespace(
         INNER,
-        &[
-            "axe_finds_nothing_serious_on_any_tab_at_desktop_and_phone_size",
-            "--exact",
-            "--nocapture",
-            "--include-ignored",
-        ],
+        "axe_finds_nothing_serious_on_any_tab_at_desktop_and_phone_size",
+        scenario,
     )
 }
 
@@ -71,12 +60,7 @@ async fn scenario() -> Result<()> {
     }
     let mut desk = Desktop::start()?;
     let tmp = desk.tmp.path().to_path_buf();
-    let mut peer = Peer {
-        confab: confab.clone(),
-        dir: tmp.join("peer"),
-        addr: String::new(),
-        printed: Default::default(),
-    };
+    let mut peer = Peer::new(confab.clone(), tmp.join("peer"));
     peer.cmd(&["profile", "set", "--name", "Pat"])?;
     let spaces = Spaces::made_by(&peer)?;
     run_peer(&mut desk, &mut peer, &[])?;

@@ -22,21 +22,10 @@ use web::{
 
 #[test]
 fn names_replies_reactions_edits_deletes_mentions_and_search_in_the_window() -> Result<()> {
-    if std::env::var_os(INNER).is_some() {
-        return tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?
-            .block_on(scenario());
-    }
-    support::rerun_in_pid_namespace(
+    support::in_pid_namespace(
         INNER,
-        &[
-            "names_replies_reactions_edits_deletes_mentions_and_search_in_the_window",
-            "--exact",
-            "--nocapture",
-            "--include-ignored",
-        ],
+        "names_replies_reactions_edits_deletes_mentions_and_search_in_the_window",
+        scenario,
     )
 }
 
@@ -48,12 +37,7 @@ async fn scenario() -> Result<()> {
         bail!("{} is missing: build the workspace first", confab.display());
     }
     let mut desk = Desktop::start()?;
-    let mut peer = Peer {
-        confab: confab.clone(),
-        dir: desk.tmp.path().join("peer"),
-        addr: String::new(),
-        printed: Default::default(),
-    };
+    let mut peer = Peer::new(confab.clone(), desk.tmp.path().join("peer"));
     peer.cmd(&["profile", "set", "--name", "Pat"])?;
     // Pat has a picture (a gradient, cut square and made small by Pat's node).
     let pat_png = desk.tmp.path().join("pat.png");

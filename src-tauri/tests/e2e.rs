@@ -28,22 +28,7 @@ use web::{
 /// can reach anything outside.
 #[test]
 fn the_app_with_a_headless_peer() -> Result<()> {
-    if std::env::var_os(INNER).is_some() {
-        return tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?
-            .block_on(scenario());
-    }
-    support::rerun_in_pid_namespace(
-        INNER,
-        &[
-            "the_app_with_a_headless_peer",
-            "--exact",
-            "--nocapture",
-            "--include-ignored",
-        ],
-    )
+    support::in_pid_namespace(INNER, "the_app_with_a_headless_peer", scenario)
 }
 
 const INNER: &str = "CONFAB_E2E_INNER";
@@ -60,12 +45,7 @@ async fn scenario() -> Result<()> {
     eprintln!("e2e: desktop up");
 
     // The headless peer: owns a chat room, a board and a newsletter.
-    let mut peer = Peer {
-        confab: confab.clone(),
-        dir: desk.tmp.path().join("peer"),
-        addr: String::new(),
-        printed: Default::default(),
-    };
+    let mut peer = Peer::new(confab.clone(), desk.tmp.path().join("peer"));
     let (room, room_ticket) = peer.create("chat", "Lobby")?;
     let (board, board_ticket) = peer.create("board", "Sketches")?;
     let (letter, letter_ticket) = peer.create("news", "Weekly")?;

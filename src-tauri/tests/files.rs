@@ -30,21 +30,10 @@ use web::{
 
 #[test]
 fn pasted_pictures_saved_files_and_newsletter_pictures_in_the_window() -> Result<()> {
-    if std::env::var_os(INNER).is_some() {
-        return tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?
-            .block_on(scenario());
-    }
-    support::rerun_in_pid_namespace(
+    support::in_pid_namespace(
         INNER,
-        &[
-            "pasted_pictures_saved_files_and_newsletter_pictures_in_the_window",
-            "--exact",
-            "--nocapture",
-            "--include-ignored",
-        ],
+        "pasted_pictures_saved_files_and_newsletter_pictures_in_the_window",
+        scenario,
     )
 }
 
@@ -69,12 +58,7 @@ async fn scenario() -> Result<()> {
     }
     let mut desk = Desktop::start()?;
     let tmp = desk.tmp.path().to_path_buf();
-    let mut peer = Peer {
-        confab: confab.clone(),
-        dir: tmp.join("peer"),
-        addr: String::new(),
-        printed: Default::default(),
-    };
+    let mut peer = Peer::new(confab.clone(), tmp.join("peer"));
     peer.cmd(&["profile", "set", "--name", "Pat"])?;
     let (room, room_ticket) = peer.create("chat", "Lobby")?;
     let (letter, letter_ticket) = peer.create("news", "Harbour News")?;

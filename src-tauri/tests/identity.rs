@@ -31,22 +31,7 @@ use web::{
 
 #[test]
 fn backup_restore_and_devices_in_the_window() -> Result<()> {
-    if std::env::var_os(INNER).is_some() {
-        return tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?
-            .block_on(scenario());
-    }
-    support::rerun_in_pid_namespace(
-        INNER,
-        &[
-            "backup_restore_and_devices_in_the_window",
-            "--exact",
-            "--nocapture",
-            "--include-ignored",
-        ],
-    )
+    support::in_pid_namespace(INNER, "backup_restore_and_devices_in_the_window", scenario)
 }
 
 const INNER: &str = "CONFAB_IDENTITY_INNER";
@@ -72,12 +57,7 @@ async fn scenario() -> Result<()> {
     }
     let mut desk = Desktop::start()?;
     // The new device a link ticket is used on: the headless `confab` on a data dir of its own.
-    let phone = Peer {
-        confab,
-        dir: desk.tmp.path().join("phone"),
-        addr: String::new(),
-        printed: Default::default(),
-    };
+    let phone = Peer::new(confab, desk.tmp.path().join("phone"));
     let backup = desk.tmp.path().join("saved").join("family.confab");
     std::fs::create_dir_all(backup.parent().expect("a parent"))?;
 
@@ -93,12 +73,7 @@ async fn scenario() -> Result<()> {
     run_steps(&c, &desk, &phone, "identity-b", 150, second).await?;
 
     // The other way round: the app is the new device, a headless node the account's.
-    let mut laptop = Peer {
-        confab: phone.confab.clone(),
-        dir: desk.tmp.path().join("laptop"),
-        addr: String::new(),
-        printed: Default::default(),
-    };
+    let mut laptop = Peer::new(phone.confab.clone(), desk.tmp.path().join("laptop"));
     run_peer(&mut desk, &mut laptop, &[])?;
     let c_dir = desk.tmp.path().join("c");
     let c = open_session(&mut desk, &c_dir, &[]).await?;

@@ -26,21 +26,10 @@ use web::{
 
 #[test]
 fn create_send_and_switch_tabs_with_the_keyboard_alone() -> Result<()> {
-    if std::env::var_os(INNER).is_some() {
-        return tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?
-            .block_on(scenario());
-    }
-    support::rerun_in_pid_namespace(
+    support::in_pid_namespace(
         INNER,
-        &[
-            "create_send_and_switch_tabs_with_the_keyboard_alone",
-            "--exact",
-            "--nocapture",
-            "--include-ignored",
-        ],
+        "create_send_and_switch_tabs_with_the_keyboard_alone",
+        scenario,
     )
 }
 
@@ -53,12 +42,7 @@ async fn scenario() -> Result<()> {
     }
     let mut desk = support::Desktop::start()?;
     let tmp = desk.tmp.path().to_path_buf();
-    let mut peer = Peer {
-        confab: confab.clone(),
-        dir: tmp.join("peer"),
-        addr: String::new(),
-        printed: Default::default(),
-    };
+    let mut peer = Peer::new(confab.clone(), tmp.join("peer"));
     peer.cmd(&["profile", "set", "--name", "Pat"])?;
     run_peer(&mut desk, &mut peer, &[])?;
     let dial = peer.addr.clone();

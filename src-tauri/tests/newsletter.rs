@@ -28,21 +28,10 @@ use web::{
 
 #[test]
 fn the_newsletter_owner_and_a_subscriber_in_the_window() -> Result<()> {
-    if std::env::var_os(INNER).is_some() {
-        return tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?
-            .block_on(scenario());
-    }
-    support::rerun_in_pid_namespace(
+    support::in_pid_namespace(
         INNER,
-        &[
-            "the_newsletter_owner_and_a_subscriber_in_the_window",
-            "--exact",
-            "--nocapture",
-            "--include-ignored",
-        ],
+        "the_newsletter_owner_and_a_subscriber_in_the_window",
+        scenario,
     )
 }
 
@@ -55,12 +44,7 @@ async fn scenario() -> Result<()> {
     }
     let mut desk = Desktop::start()?;
     let tmp = desk.tmp.path().to_path_buf();
-    let mut peer = Peer {
-        confab: confab.clone(),
-        dir: tmp.join("peer"),
-        addr: String::new(),
-        printed: Default::default(),
-    };
+    let mut peer = Peer::new(confab.clone(), tmp.join("peer"));
     peer.cmd(&["profile", "set", "--name", "Pat"])?;
     run_peer(&mut desk, &mut peer, &[])?;
     let app_dir = tmp.join("app");

@@ -38,22 +38,7 @@ use web::{
 
 #[test]
 fn the_phone_layout_in_the_window() -> Result<()> {
-    if std::env::var_os(INNER).is_some() {
-        return tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?
-            .block_on(scenario());
-    }
-    support::rerun_in_pid_namespace(
-        INNER,
-        &[
-            "the_phone_layout_in_the_window",
-            "--exact",
-            "--nocapture",
-            "--include-ignored",
-        ],
-    )
+    support::in_pid_namespace(INNER, "the_phone_layout_in_the_window", scenario)
 }
 
 const INNER: &str = "CONFAB_PHONE_INNER";
@@ -73,12 +58,7 @@ async fn scenario() -> Result<()> {
     }
     let mut desk = Desktop::start()?;
     let tmp = desk.tmp.path().to_path_buf();
-    let mut peer = Peer {
-        confab,
-        dir: tmp.join("peer"),
-        addr: String::new(),
-        printed: Default::default(),
-    };
+    let mut peer = Peer::new(confab, tmp.join("peer"));
     peer.cmd(&["profile", "set", "--name", "Pat"])?;
     let sp = Spaces {
         lobby: peer.create("chat", "Lobby")?,

@@ -24,30 +24,15 @@ const INNER: &str = "CONFAB_READING_INNER";
 
 #[test]
 fn a_reader_scrolled_up_stays_put_and_the_app_closes_its_node_on_exit() -> Result<()> {
-    if std::env::var_os(INNER).is_some() {
-        return tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?
-            .block_on(scenario());
-    }
-    support::rerun_in_pid_namespace(
+    support::in_pid_namespace(
         INNER,
-        &[
-            "a_reader_scrolled_up_stays_put_and_the_app_closes_its_node_on_exit",
-            "--exact",
-            "--nocapture",
-        ],
+        "a_reader_scrolled_up_stays_put_and_the_app_closes_its_node_on_exit",
+        scenario,
     )
 }
 
 fn peer(desk: &Desktop, name: &str) -> Peer {
-    Peer {
-        confab: bin_dir().join("confab"),
-        dir: desk.tmp.path().join(name),
-        addr: String::new(),
-        printed: Default::default(),
-    }
+    Peer::new(bin_dir().join("confab"), desk.tmp.path().join(name))
 }
 
 async fn scenario() -> Result<()> {

@@ -28,22 +28,7 @@ use web::{
 
 #[test]
 fn shapes_on_the_whiteboard_in_the_window() -> Result<()> {
-    if std::env::var_os(INNER).is_some() {
-        return tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?
-            .block_on(scenario());
-    }
-    support::rerun_in_pid_namespace(
-        INNER,
-        &[
-            "shapes_on_the_whiteboard_in_the_window",
-            "--exact",
-            "--nocapture",
-            "--include-ignored",
-        ],
-    )
+    support::in_pid_namespace(INNER, "shapes_on_the_whiteboard_in_the_window", scenario)
 }
 
 const INNER: &str = "CONFAB_SHAPES_INNER";
@@ -55,12 +40,7 @@ async fn scenario() -> Result<()> {
     }
     let mut desk = Desktop::start()?;
     let tmp = desk.tmp.path().to_path_buf();
-    let mut peer = Peer {
-        confab: confab.clone(),
-        dir: tmp.join("peer"),
-        addr: String::new(),
-        printed: Default::default(),
-    };
+    let mut peer = Peer::new(confab.clone(), tmp.join("peer"));
     peer.cmd(&["profile", "set", "--name", "Pat"])?;
     let (board, ticket) = peer.create("board", "Plans")?;
     run_peer(&mut desk, &mut peer, &[])?;

@@ -272,6 +272,24 @@ impl Desktop {
     }
 }
 
+/// A window test: the test named `test` runs again in a PID namespace of its own (see
+/// [`rerun_in_pid_namespace`]), where `marker` is set and `scenario` is driven on a two-thread
+/// runtime.
+pub fn in_pid_namespace<F, Fut>(marker: &str, test: &str, scenario: F) -> Result<()>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    if std::env::var_os(marker).is_some() {
+        return tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?
+            .block_on(scenario());
+    }
+    rerun_in_pid_namespace(marker, &[test, "--exact", "--nocapture", "--include-ignored"])
+}
+
 /// Runs the current test or bench binary again with `args` inside a fresh PID namespace
 /// (`unshare --pid --kill-child`), with `marker` set in its environment: every process it
 /// starts dies with it, even when a runner kills it on a timeout, and no signal sent by one of

@@ -30,6 +30,16 @@ pub struct Peer {
 }
 
 impl Peer {
+    /// The peer on data dir `dir`, not running yet.
+    pub fn new(confab: PathBuf, dir: PathBuf) -> Peer {
+        Peer {
+            confab,
+            dir,
+            addr: String::new(),
+            printed: Default::default(),
+        }
+    }
+
     pub fn cmd(&self, args: &[&str]) -> Result<String> {
         let out = Command::new(&self.confab)
             .arg("--data")
