@@ -11,7 +11,6 @@ use tauri_plugin_dialog::DialogExt;
 use crate::app::AppState;
 use crate::commands::qr_svg;
 use crate::error::UiError;
-use crate::welcome::on_main;
 
 type Res<T> = Result<T, UiError>;
 
@@ -73,27 +72,15 @@ pub async fn backup_create<R: Runtime>(
             ),
         ));
     }
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let dialog = app
         .dialog()
         .file()
         .set_title("Save backup")
         .set_file_name(backup_file_name(confab_core::now_ms()));
-    on_main(&app, dialog).save_file(move |p| {
-        let _ = tx.send(p);
-    });
-    let Some(chosen) = rx.await.ok().flatten() else {
+    let Some(chosen) = crate::welcome::ask_save(&app, dialog).await else {
         return Ok(None);
     };
-    let path = chosen
-        .into_path()
-        .map_err(|e| UiError::new("io", format!("the chosen place is not a path: {e}")))?;
-    if path.is_dir() {
-        return Err(UiError::invalid(format!(
-            "{} is a folder; choose a file name",
-            path.display()
-        )));
-    }
+    let path = crate::welcome::chosen_file(chosen)?;
     Ok(Some(
         state
             .client

@@ -193,23 +193,13 @@ pub async fn save_export<R: Runtime>(app: AppHandle<R>, name: String, base64: St
     } else {
         ("SVG drawing", "svg")
     };
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let dialog = app
         .dialog()
         .file()
         .set_title("Export board")
         .add_filter(what, &[ext])
         .set_file_name(&offered);
-    // On top of the window it belongs to (phones have one window and no parents).
-    #[cfg(desktop)]
-    let dialog = match app.get_webview_window("main") {
-        Some(w) => dialog.set_parent(&w),
-        None => dialog,
-    };
-    dialog.save_file(move |p| {
-        let _ = tx.send(p);
-    });
-    let Some(chosen) = rx.await.ok().flatten() else {
+    let Some(chosen) = crate::welcome::ask_save(&app, dialog).await else {
         return Ok(None);
     };
     let place = platform::CURRENT.export_place(chosen)?;

@@ -5,8 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use confab_node::view::ExportView;
-#[cfg(desktop)]
-use tauri::Manager;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 
@@ -41,14 +39,8 @@ pub async fn space_export<R: Runtime>(
         .dialog()
         .file()
         .set_title(format!("Export “{name}” into a folder"));
-    // On top of the window it belongs to (phones have one window and no parents).
     #[cfg(desktop)]
-    let dialog = match app.get_webview_window("main") {
-        Some(w) => dialog.set_parent(&w),
-        None => dialog,
-    };
-    #[cfg(desktop)]
-    dialog.pick_folder(move |p| {
+    crate::welcome::on_main(&app, dialog).pick_folder(move |p| {
         let _ = tx.send(p);
     });
     let Some(chosen) = rx.await.ok().flatten() else {

@@ -7,8 +7,6 @@ use std::path::{Path, PathBuf};
 
 use confab_node::view::{SavedView, WrittenView};
 use serde::Deserialize;
-#[cfg(desktop)]
-use tauri::Manager;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
@@ -142,34 +140,16 @@ pub async fn file_save<R: Runtime>(
     blob: String,
     name: String,
 ) -> Res<Option<SavedView>> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let dialog = app
         .dialog()
         .file()
         .set_title("Save file")
         .set_file_name(suggested_name(&name));
-    // On top of the window it belongs to (phones have one window and no parents).
-    #[cfg(desktop)]
-    let dialog = match app.get_webview_window("main") {
-        Some(w) => dialog.set_parent(&w),
-        None => dialog,
-    };
-    dialog.save_file(move |p| {
-        let _ = tx.send(p);
-    });
-    let Some(chosen) = rx.await.ok().flatten() else {
+    let Some(chosen) = crate::welcome::ask_save(&app, dialog).await else {
         return Ok(None);
     };
-    let path = chosen
-        .into_path()
-        .map_err(|e| UiError::new("io", format!("the chosen place is not a path: {e}")))?;
     // The node would save inside a directory under the sender's name: not what was chosen.
-    if path.is_dir() {
-        return Err(UiError::invalid(format!(
-            "{} is a folder; choose a file name",
-            path.display()
-        )));
-    }
+    let path = crate::welcome::chosen_file(chosen)?;
     Ok(Some(state.client.blob_get(&blob, &path, None).await?))
 }
 
@@ -186,13 +166,7 @@ pub async fn file_open_dialog<R: Runtime>(app: AppHandle<R>, pictures: Option<bo
     } else {
         dialog.set_title("Attach files")
     };
-    // On top of the window it belongs to (phones have one window and no parents).
-    #[cfg(desktop)]
-    let dialog = match app.get_webview_window("main") {
-        Some(w) => dialog.set_parent(&w),
-        None => dialog,
-    };
-    dialog.pick_files(move |p| {
+    crate::welcome::on_main(&app, dialog).pick_files(move |p| {
         let _ = tx.send(p);
     });
     let chosen = rx.await.ok().flatten().unwrap_or_default();

@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 
 use confab_node::view::{DraftView, FeedView, IssueView, NewsSettingsView, ReplyView, WrittenView};
 use confab_node::{Correction, NewIssue};
-#[cfg(desktop)]
-use tauri::Manager;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 
@@ -141,34 +139,16 @@ pub async fn news_feed_export<R: Runtime>(
         .find(|s| s.space == space)
         .map(|s| s.name)
         .ok_or_else(|| UiError::new("not_found", "that newsletter is not here"))?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let dialog = app
         .dialog()
         .file()
         .set_title("Export feed")
         .add_filter("Atom feed", &["xml", "atom"])
         .set_file_name(feed_name(&name));
-    // On top of the window it belongs to (phones have one window and no parents).
-    #[cfg(desktop)]
-    let dialog = match app.get_webview_window("main") {
-        Some(w) => dialog.set_parent(&w),
-        None => dialog,
-    };
-    dialog.save_file(move |p| {
-        let _ = tx.send(p);
-    });
-    let Some(chosen) = rx.await.ok().flatten() else {
+    let Some(chosen) = crate::welcome::ask_save(&app, dialog).await else {
         return Ok(None);
     };
-    let path = chosen
-        .into_path()
-        .map_err(|e| UiError::new("io", format!("the chosen place is not a path: {e}")))?;
-    if path.is_dir() {
-        return Err(UiError::invalid(format!(
-            "{} is a folder; choose a file name",
-            path.display()
-        )));
-    }
+    let path = crate::welcome::chosen_file(chosen)?;
     if !path.exists() {
         return Ok(Some(state.client.news_feed(&space, &path).await?));
     }

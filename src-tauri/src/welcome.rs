@@ -65,6 +65,33 @@ pub(crate) fn on_main<R: Runtime>(app: &AppHandle<R>, dialog: FileDialogBuilder<
     dialog
 }
 
+/// Shows a save dialog over the main window and waits for the answer: `None` if the person
+/// cancelled.
+pub(crate) async fn ask_save<R: Runtime>(
+    app: &AppHandle<R>,
+    dialog: FileDialogBuilder<R>,
+) -> Option<tauri_plugin_dialog::FilePath> {
+    let (tx, rx) = oneshot::channel();
+    on_main(app, dialog).save_file(move |p| {
+        let _ = tx.send(p);
+    });
+    rx.await.ok().flatten()
+}
+
+/// A save dialog's answer as a file's path: refused by name if it is no path or a folder.
+pub(crate) fn chosen_file(chosen: tauri_plugin_dialog::FilePath) -> Result<PathBuf, UiError> {
+    let path = chosen
+        .into_path()
+        .map_err(|e| UiError::new("io", format!("the chosen place is not a path: {e}")))?;
+    if path.is_dir() {
+        return Err(UiError::invalid(format!(
+            "{} is a folder; choose a file name",
+            path.display()
+        )));
+    }
+    Ok(path)
+}
+
 #[tauri::command]
 pub fn first_run<R: Runtime>(app: AppHandle<R>, welcome: State<'_, Welcome>) -> FirstRunView {
     FirstRunView {
