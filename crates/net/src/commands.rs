@@ -109,13 +109,16 @@ impl EventLoop {
                     .unsubscribe(&gossipsub::IdentTopic::new(topic));
             }
             Command::Publish(topic, messages, reply) => {
+                let name = topic.clone();
                 let topic = gossipsub::IdentTopic::new(topic);
                 let mut result = Ok(());
+                let mut unheard = false;
                 for data in messages {
                     match self.swarm.behaviour_mut().gossipsub.publish(topic.clone(), data) {
-                        // Nobody on the topic yet, or already seen: sync delivers it later anyway.
+                        // Nobody on the topic yet: the node is told, and pushes it by sync.
+                        Err(gossipsub::PublishError::NoPeersSubscribedToTopic) => unheard = true,
+                        // Already seen, or the connections are busy: sync delivers it later.
                         Ok(_)
-                        | Err(gossipsub::PublishError::NoPeersSubscribedToTopic)
                         | Err(gossipsub::PublishError::Duplicate)
                         | Err(gossipsub::PublishError::AllQueuesFull(_)) => {}
                         Err(e) => result = Err(NetError::Publish(e.to_string())),
@@ -123,6 +126,9 @@ impl EventLoop {
                 }
                 if let Err(e) = &result {
                     debug!("publish: {e}");
+                }
+                if unheard {
+                    tokio::spawn(self.emit(NetEvent::Unheard { topic: name }));
                 }
                 let _ = reply.send(result);
             }

@@ -252,6 +252,11 @@ pub enum NetEvent {
         /// The data.
         data: Vec<u8>,
     },
+    /// Messages published on a topic reached nobody: no connected peer is on it yet.
+    Unheard {
+        /// The topic.
+        topic: String,
+    },
     /// A sync request; answer it with [`NetHandle::respond`].
     Request {
         /// The asking peer.

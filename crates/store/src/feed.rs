@@ -15,8 +15,11 @@ pub enum Origin {
     Local,
     /// Live from a peer, by gossip.
     Gossip,
-    /// From a peer by sync: fetched by this node, or pushed to it.
+    /// From a peer by sync, fetched by this node.
     Sync,
+    /// From a peer by sync, pushed to this node in a session the peer started (it writes
+    /// there, or just joined, and gossip did not carry it).
+    Pushed,
 }
 
 impl Origin {

@@ -93,7 +93,7 @@ impl Syncer {
             }
             Request::Push { records, .. } => {
                 let encodings = records.into_iter().map(ByteBuf::into_vec).collect();
-                let report = ingest::admit(&self.store, encodings, Some(space), None, Origin::Sync).await?;
+                let report = ingest::admit(&self.store, encodings, Some(space), None, Origin::Pushed).await?;
                 Response::Pushed {
                     stored: report.inserted.len() as u32,
                     refused: report.refused.len() as u32,

@@ -103,6 +103,8 @@ struct Actor {
     schedule: Schedule,
     holders: Holders<PeerId, SpaceId>,
     sessions: Sessions<PeerId, SpaceId>,
+    /// Records gossip carried to nobody: when to push their space by sync.
+    pushes: crate::policy::push::Pushes<SpaceId>,
     /// Catch-up per peer and space: (fetched, to fetch).
     progress: HashMap<(PeerId, SpaceId), (u64, u64)>,
     held: Vec<Held>,
@@ -244,6 +246,7 @@ pub(crate) async fn spawn(engine: Engine, cfg: NodeConfig) -> Result<NodeHandle,
         schedule: Schedule::new(cfg.resync, now),
         holders: Holders::default(),
         sessions: Sessions::default(),
+        pushes: crate::policy::push::Pushes::new(crate::policy::push::PUSH_GAP),
         progress: HashMap::new(),
         held: Vec::new(),
         rendezvous: Rendezvous::new(now),
@@ -417,6 +420,10 @@ impl Actor {
                 if *origin == Origin::Local {
                     self.announce(inserted);
                     self.offer_joins(inserted);
+                } else if *origin == Origin::Pushed {
+                    // Pushed because gossip did not carry it to the writer's peers: passed on
+                    // here, so this node's other peers have it now and not at their re-sync.
+                    self.announce(inserted);
                 }
                 for r in inserted.iter() {
                     let removed = self.spaces.get(&r.space).is_some_and(|s| {

@@ -106,6 +106,7 @@ impl Actor {
                 topic,
                 data,
             } => self.gossip(source, id, &topic, data, now),
+            NetEvent::Unheard { topic } => self.unheard(&topic, now),
             NetEvent::Request { peer, id, frame } => {
                 let limited = self.relayed_only(peer);
                 tokio::spawn(tasks::answer(

@@ -37,6 +37,11 @@ impl Actor {
                 Due::Redial => self.redial(now),
             }
         }
+        if !away {
+            for space in self.pushes.due(now) {
+                self.push(space);
+            }
+        }
         for (peer, space) in self.holders.due(now) {
             if self.peers.contains_key(&peer) {
                 self.request_sync(peer, Scope::Some(BTreeSet::from([space])));

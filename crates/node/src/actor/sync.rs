@@ -149,6 +149,35 @@ impl Actor {
         ));
     }
 
+    /// Records published on `topic` reached no peer: their space is pushed by sync to the
+    /// connected peers now, or when the push policy allows.
+    pub(super) fn unheard(&mut self, topic: &str, now: Instant) {
+        let Some(space) = self.topics.get(topic).copied() else {
+            return;
+        };
+        if !self.suspended() && self.pushes.unheard(space, now) {
+            self.push(space);
+        }
+    }
+
+    /// Pushes `space` to every connected peer: members take what they lack, others refuse.
+    pub(super) fn push(&mut self, space: SpaceId) {
+        if !self.spaces.contains_key(&space) {
+            return;
+        }
+        let peers: Vec<PeerId> = self.peers.keys().copied().collect();
+        if !peers.is_empty() {
+            debug!(
+                "gossip reached nobody in {}: pushing it to {} peers",
+                space.short(),
+                peers.len()
+            );
+        }
+        for p in peers {
+            self.offer(p, space);
+        }
+    }
+
     /// A first session in a newly joined space with a connected peer, pushing as well.
     pub(super) fn offer(&mut self, peer: PeerId, space: SpaceId) {
         let limited = self.relayed_only(peer);

@@ -11,7 +11,8 @@
 //! - [`sessions`]: one sync session per peer at a time, re-run once if asked meanwhile;
 //! - [`link`]: the link tickets this device issued, who claimed them, what was approved;
 //! - [`drafts`]: what each newsletter draft is now, and which scheduled issues are due;
-//! - [`lifecycle`]: what the app's background, resume and network changes ask of the node.
+//! - [`lifecycle`]: what the app's background, resume and network changes ask of the node;
+//! - [`push`]: when a record gossip carried to nobody is pushed by sync instead.
 
 pub mod drafts;
 pub mod flood;
@@ -19,6 +20,7 @@ pub mod holders;
 pub mod lifecycle;
 pub mod link;
 pub mod live;
+pub mod push;
 pub mod redial;
 pub mod rendezvous;
 pub mod schedule;
