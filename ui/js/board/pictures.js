@@ -13,6 +13,11 @@ import { B } from './state.js';
 const STAGGER = 32;
 
 const images = new Map(); // 'thumb/<blob>' or '<blob>' -> { img, ok, failed }
+// Blobs said to be here whole (`file_held`) while this window runs. A picture read after the
+// event but counted before the blob arrived (its read raced the download) still says it is
+// not held: this set corrects it. Blobs stay once here (only unnamed ones are collected).
+const heldBlobs = new Set();
+const HELD_MAX = 4096;
 let hooks = null; // { toBoard, placed(ids), corner() }
 
 function image(path) {
@@ -35,7 +40,8 @@ function image(path) {
 export function bitmap(o) {
   const f = o.file;
   if (!f || !/^[0-9a-f]{64}$/.test(f.blob || '')) return { img: null, shown: 'none' };
-  if (f.held) {
+  if (f.held || heldBlobs.has(f.blob)) {
+    f.held = true;
     const whole = image(f.blob);
     if (whole.ok) return { img: whole.img, shown: 'whole' };
   }
@@ -45,6 +51,8 @@ export function bitmap(o) {
 
 /** The whole picture of `blob` is here now: draw it instead of its preview. */
 export function pictureHeld(scene, blob) {
+  if (heldBlobs.size >= HELD_MAX) heldBlobs.clear();
+  heldBlobs.add(blob);
   let any = false;
   for (const o of scene.order) {
     if (o.kind === 'picture' && o.file && o.file.blob === blob) {
