@@ -116,15 +116,35 @@ impl Peer {
 impl Drop for Peer {
     fn drop(&mut self) {
         self.stop();
-        if std::thread::panicking() || std::env::var_os("CONFAB_TEST_LOGS").is_some() {
+        if std::env::var_os("CONFAB_TEST_LOGS").is_some() {
             eprintln!(
                 "--- log of {} ---\n{}\n--- stdout ---\n{}",
                 self.name,
                 self.log(),
                 self.out.lock().unwrap().join("\n")
             );
+        } else if std::thread::panicking() {
+            // The last lines of every peer: CI shows the head and the tail of a long failure
+            // output, and whole logs of four peers pushed the last two out of sight.
+            eprintln!(
+                "--- last lines of {}'s log ---\n{}",
+                self.name,
+                tail(&self.err.lock().unwrap(), 30)
+            );
         }
     }
+}
+
+/// The last `n` lines, and how many came before.
+fn tail(lines: &[String], n: usize) -> String {
+    let skip = lines.len().saturating_sub(n);
+    let mut out = if skip > 0 {
+        format!("({skip} earlier lines; CONFAB_TEST_LOGS=1 prints them all)\n")
+    } else {
+        String::new()
+    };
+    out.push_str(&lines[skip..].join("\n"));
+    out
 }
 
 pub fn cli(dir: &Path, args: &[&str]) -> Value {
