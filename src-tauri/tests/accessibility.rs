@@ -4,8 +4,9 @@
 //! newsletters with an issue each (the window's own and the peer's), axe-core runs in the page
 //! on every tab, the message actions, the members and invite panels, search and the Back up and
 //! Link dialogs, at desktop size (1280×800) and phone size (390×844), in the light theme and
-//! the dark one. Any violation axe rates serious or critical fails the test, listed with its
-//! rule, targets and summary. A message from the peer is announced in the chat's live region
+//! the dark one. Any violation fails the test, whatever axe rates its impact (minor ones too:
+//! the last moderate ones, no h1 on wide windows, a heading-order jump at phone size and
+//! role=dialog on a form, were fixed), listed with its rule, targets and summary. A message from the peer is announced in the chat's live region
 //! as "NAME: text".
 //!
 //! axe-core is the pinned [`AXE_VERSION`], installed by scripts/setup.sh outside the repo;
@@ -29,10 +30,10 @@ const AXE_VERSION: &str = "4.14.1";
 const AXE_DEFAULT: &str = "/var/tmp/confab-axe/node_modules/axe-core/axe.min.js";
 
 #[test]
-fn axe_finds_nothing_serious_on_any_tab_at_desktop_and_phone_size() -> Result<()> {
+fn axe_finds_no_violation_on_any_tab_at_desktop_and_phone_size() -> Result<()> {
     support::in_pid_namespace(
         INNER,
-        "axe_finds_nothing_serious_on_any_tab_at_desktop_and_phone_size",
+        "axe_finds_no_violation_on_any_tab_at_desktop_and_phone_size",
         scenario,
     )
 }
@@ -471,16 +472,16 @@ async fn steps(c: &Client, peer: &Peer, app_dir: &std::path::Path, spaces: &Spac
             f.nodes.len(),
             f.help
         ));
-        if f.serious() {
-            for (target, summary) in &f.nodes {
-                report.push_str(&format!("      {target}: {summary}\n"));
-            }
+        for (target, summary) in &f.nodes {
+            report.push_str(&format!("      {target}: {summary}\n"));
         }
     }
-    eprintln!("accessibility: every violation axe found:\n{report}");
-    let serious = found.iter().filter(|f| f.serious()).count();
-    if serious > 0 {
-        bail!("axe found {serious} serious or critical violations:\n{report}");
+    if !found.is_empty() {
+        let serious = found.iter().filter(|f| f.serious()).count();
+        bail!(
+            "axe found {} violations ({serious} serious or critical):\n{report}",
+            found.len()
+        );
     }
     Ok(())
 }
