@@ -79,14 +79,20 @@ impl Quiet {
 
     /// Writes a chat message into its own store.
     async fn write(&self, id: &Identity, room: &confab_core::Space, text: &str) {
+        let body = confab_core::Body::Chat(confab_core::ChatBody {
+            files: Vec::new(),
+            mentions: vec![],
+            text: text.into(),
+        });
+        self.write_body(id, room, &body).await;
+    }
+
+    /// Writes a record into its own store.
+    async fn write_body(&self, id: &Identity, room: &confab_core::Space, body: &confab_core::Body) {
         let rec = room
             .seal(
                 id.signing_key(),
-                &confab_core::Body::Chat(confab_core::ChatBody {
-                    files: Vec::new(),
-                    mentions: vec![],
-                    text: text.into(),
-                }),
+                body,
                 confab_core::Hlc::new(confab_core::now_ms(), 0),
                 None,
                 vec![],
@@ -149,13 +155,25 @@ async fn what_gossip_carried_to_nobody_is_pushed_and_passed_on() {
     let addr = first_addr(&writer).await;
     let writer_peer: PeerId = writer.peer_id().parse().unwrap();
 
-    // 1. The writer's only peer is a member that is on no gossip topic: a message written now
-    // reaches nobody by gossip, and is pushed to it.
+    // 1. The writer's only peer is a member that is on no gossip topic (it joined; the writer
+    // fetched its join record on connecting): a message written now reaches nobody by gossip,
+    // and is pushed to it.
     let quiet_id = Identity::generate();
     let quiet = Quiet::join(&quiet_id, &ticket).await;
+    quiet
+        .write_body(
+            &quiet_id,
+            &room,
+            &confab_core::Body::Member(confab_core::MemberBody {}),
+        )
+        .await;
     quiet.net.dial(addr.clone()).unwrap();
     eventually(10, "the quiet member connects", || async {
         !writer.peers().await.unwrap().is_empty()
+    })
+    .await;
+    eventually(10, "the writer has the quiet member's join record", || async {
+        writer.members(&room_id).await.unwrap().len() == 2
     })
     .await;
     writer.chat_send(&room_id, "nobody heard this").await.unwrap();
@@ -163,7 +181,7 @@ async fn what_gossip_carried_to_nobody_is_pushed_and_passed_on() {
         quiet.texts(room.id).await == ["nobody heard this"]
     })
     .await;
-    assert_eq!(*quiet.origins.lock().unwrap(), [Origin::Pushed]);
+    assert_eq!(*quiet.origins.lock().unwrap(), [Origin::Local, Origin::Pushed]);
 
     // 2. A member that is on the topic joins the writer. The quiet member pushes its own
     // message to the writer, which passes it on by gossip at once.

@@ -160,12 +160,18 @@ impl Actor {
         }
     }
 
-    /// Pushes `space` to every connected peer: members take what they lack, others refuse.
+    /// Pushes `space` to the connected peers known to share a space with this node (not to
+    /// relays and DHT peers): members take what they lack, others refuse.
     pub(super) fn push(&mut self, space: SpaceId) {
         if !self.spaces.contains_key(&space) {
             return;
         }
-        let peers: Vec<PeerId> = self.peers.keys().copied().collect();
+        let peers: Vec<PeerId> = self
+            .peers
+            .keys()
+            .filter(|p| self.members.contains(p))
+            .copied()
+            .collect();
         if !peers.is_empty() {
             debug!(
                 "gossip reached nobody in {}: pushing it to {} peers",
