@@ -77,23 +77,29 @@ impl Quiet {
         Quiet { net, syncer, origins }
     }
 
-    /// Writes a chat message into its own store.
-    async fn write(&self, id: &Identity, room: &confab_core::Space, text: &str) {
+    /// Writes a chat message into its own store, dated `age` ago.
+    async fn write(&self, id: &Identity, room: &confab_core::Space, text: &str, age: Duration) {
         let body = confab_core::Body::Chat(confab_core::ChatBody {
             files: Vec::new(),
             mentions: vec![],
             text: text.into(),
         });
-        self.write_body(id, room, &body).await;
+        self.write_body(id, room, &body, age).await;
     }
 
-    /// Writes a record into its own store.
-    async fn write_body(&self, id: &Identity, room: &confab_core::Space, body: &confab_core::Body) {
+    /// Writes a record into its own store, dated `age` ago.
+    async fn write_body(
+        &self,
+        id: &Identity,
+        room: &confab_core::Space,
+        body: &confab_core::Body,
+        age: Duration,
+    ) {
         let rec = room
             .seal(
                 id.signing_key(),
                 body,
-                confab_core::Hlc::new(confab_core::now_ms(), 0),
+                confab_core::Hlc::new(confab_core::now_ms() - age.as_millis() as u64, 0),
                 None,
                 vec![],
             )
@@ -109,13 +115,13 @@ impl Quiet {
 
     /// Pushes the room to `peer` in a session of its own, as a writer whose gossip reached
     /// nobody does.
-    async fn push(&self, peer: PeerId, room: confab_core::SpaceId) {
+    async fn push(&self, peer: PeerId, room: confab_core::SpaceId, records: u64) {
         let mut t = Over {
             net: self.net.clone(),
             peer,
         };
         let stats = self.syncer.sync_space(room, &mut t, &mut |_| {}).await.unwrap();
-        assert_eq!(stats.pushed, 1, "{stats:?}");
+        assert_eq!(stats.pushed, records, "{stats:?}");
     }
 
     async fn texts(&self, room: confab_core::SpaceId) -> Vec<String> {
@@ -165,6 +171,7 @@ async fn what_gossip_carried_to_nobody_is_pushed_and_passed_on() {
             &quiet_id,
             &room,
             &confab_core::Body::Member(confab_core::MemberBody {}),
+            Duration::ZERO,
         )
         .await;
     quiet.net.dial(addr.clone()).unwrap();
@@ -197,10 +204,15 @@ async fn what_gossip_carried_to_nobody_is_pushed_and_passed_on() {
         texts(&writer, &room_id).await.len() == 2
     })
     .await;
+    // With it, one written ten minutes ago (offline, say): a backlog is left to the re-sync.
+    let old = Duration::from_secs(600);
     quiet
-        .write(&quiet_id, &room, "written where nobody listens")
+        .write(&quiet_id, &room, "written offline long ago", old)
         .await;
-    quiet.push(writer_peer, room.id).await;
+    quiet
+        .write(&quiet_id, &room, "written where nobody listens", Duration::ZERO)
+        .await;
+    quiet.push(writer_peer, room.id, 2).await;
     eventually(
         10,
         "the reader is passed the pushed message by gossip",
@@ -211,6 +223,12 @@ async fn what_gossip_carried_to_nobody_is_pushed_and_passed_on() {
         },
     )
     .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got = texts(&reader, &room_id).await;
+    assert!(
+        !got.contains(&"written offline long ago".to_string()),
+        "an old pushed record was passed on by gossip: {got:?}"
+    );
 
     quiet.net.shutdown();
     writer.shutdown().await;

@@ -421,9 +421,7 @@ impl Actor {
                     self.announce(inserted);
                     self.offer_joins(inserted);
                 } else if *origin == Origin::Pushed {
-                    // Pushed because gossip did not carry it to the writer's peers: passed on
-                    // here, so this node's other peers have it now and not at their re-sync.
-                    self.announce(inserted);
+                    self.pass_on(inserted);
                 }
                 for r in inserted.iter() {
                     let removed = self.spaces.get(&r.space).is_some_and(|s| {
@@ -466,7 +464,7 @@ impl Actor {
 
     /// Publishes records written here on the topic of the key each is sealed with (a
     /// rotation record is read by the members of the epoch before it).
-    fn announce(&self, inserted: &[Inserted]) {
+    pub(super) fn announce(&self, inserted: &[Inserted]) {
         if inserted.len() > ANNOUNCE_MAX {
             debug!(
                 "not announcing {} records written at once: peers sync them",

@@ -1,10 +1,11 @@
-//! The actor's sync sessions: starting them (one per peer at a time), and what their reports
-//! mean for progress, holders and misbehaving peers.
+//! The actor's sync sessions: starting them (one per peer at a time), what their reports mean
+//! for progress, holders and misbehaving peers, and pushing what gossip carried to nobody.
 
 use std::time::Instant;
 
 use confab_core::SpaceId;
 use confab_net::PeerId;
+use confab_store::Inserted;
 use confab_sync::{Phase, Progress, SyncError, SyncStats};
 use tracing::{debug, info};
 
@@ -12,6 +13,9 @@ use super::{tasks, Actor, Report};
 use crate::events::NodeEvent;
 use crate::policy::holders::Outcome;
 use crate::policy::sessions::Scope;
+
+/// Records pushed to this node are passed on by gossip if written within this long.
+const PASS_ON_WITHIN_MS: u64 = 5 * 60 * 1000;
 
 impl Actor {
     /// What the workers report.
@@ -182,6 +186,15 @@ impl Actor {
         for p in peers {
             self.offer(p, space);
         }
+    }
+
+    /// Records pushed to this node, because gossip did not carry them to the writer's peers:
+    /// the recent ones are passed on by gossip, so this node's other peers have them now and
+    /// not at their re-sync (an old backlog is left to the re-sync).
+    pub(super) fn pass_on(&self, inserted: &[Inserted]) {
+        let floor = confab_core::now_ms().saturating_sub(PASS_ON_WITHIN_MS);
+        let recent: Vec<Inserted> = inserted.iter().filter(|r| r.ts.ms() >= floor).cloned().collect();
+        self.announce(&recent);
     }
 
     /// A first session in a newly joined space with a connected peer, pushing as well.
