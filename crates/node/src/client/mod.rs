@@ -27,6 +27,8 @@ use crate::{actor, ipc, NodeError};
 /// How long to wait for a data dir that another process holds (a `confab` command working
 /// directly finishes in well under this; a node that is starting binds its socket).
 const LOCK_WAIT: Duration = Duration::from_secs(15);
+/// How long [`Client::start`] waits for the node's first listen address.
+const LISTEN_WAIT: Duration = Duration::from_secs(5);
 
 /// Confab on one data dir. [`Client::start`] runs a node in this process (the app, `confab
 /// run`); [`Client::open`] reaches the node running on the data dir over its local socket, or,
@@ -52,8 +54,10 @@ enum Backend {
 impl Client {
     /// Starts a node on a data dir in this process: takes the data dir's lock (waiting a
     /// little if a `confab` command holds it), starts the network and serves the local socket.
-    /// Refused if a node already runs on it.
+    /// Refused if a node already runs on it. Returns once the node listens (or after 5 s): a
+    /// ticket made at once then names an address to reach it by.
     pub async fn start(dir: &Path, cfg: NodeConfig) -> Result<Client, NodeError> {
+        let listens = !cfg.listen.is_empty();
         create_private_dir(dir)?;
         let deadline = Instant::now() + LOCK_WAIT;
         let lock = loop {
@@ -79,6 +83,10 @@ impl Client {
         match ipc::serve(dir, svc.clone()) {
             Ok(server) => node.hold(Box::new(server))?,
             Err(e) => warn!("local socket: {e}; `confab` commands cannot reach this node"),
+        }
+        let deadline = Instant::now() + LISTEN_WAIT;
+        while listens && node.status().await?.listening.is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
         Ok(Client {
             peer_id: svc.engine.device().peer_id(),
