@@ -46,7 +46,8 @@ const st = {
   tries: 0,
 };
 
-const isHeld = (f) => f.held || st.held.has(f.blob);
+/** Whether a file is here whole: as it was read, or since (a `file_held` event came). */
+export const isHeld = (f) => f.held || st.held.has(f.blob);
 const isPicture = (f) => Array.isArray(f.dims) && f.dims.length === 2 && f.mime.startsWith('image/');
 const rows = (blob) => document.querySelectorAll(`.file[data-blob="${CSS.escape(blob)}"]`);
 

@@ -5,7 +5,7 @@
 // proportions kept) with the select tool.
 import { call } from '../api.js';
 import { $, toast } from '../util.js';
-import { blobUrl } from '../files.js';
+import { blobUrl, isHeld } from '../files.js';
 import { base64Of, onBoardDrop, pastedName } from '../attach.js';
 import { B } from './state.js';
 
@@ -13,11 +13,6 @@ import { B } from './state.js';
 const STAGGER = 32;
 
 const images = new Map(); // 'thumb/<blob>' or '<blob>' -> { img, ok, failed }
-// Blobs said to be here whole (`file_held`) while this window runs. A picture read after the
-// event but counted before the blob arrived (its read raced the download) still says it is
-// not held: this set corrects it. Blobs stay once here (only unnamed ones are collected).
-const heldBlobs = new Set();
-const HELD_MAX = 4096;
 let hooks = null; // { toBoard, placed(ids), corner() }
 
 function image(path) {
@@ -40,7 +35,9 @@ function image(path) {
 export function bitmap(o) {
   const f = o.file;
   if (!f || !/^[0-9a-f]{64}$/.test(f.blob || '')) return { img: null, shown: 'none' };
-  if (f.held || heldBlobs.has(f.blob)) {
+  // `isHeld` also knows of a `file_held` that came before this picture was read (its read
+  // raced the download and said "not held").
+  if (isHeld(f)) {
     f.held = true;
     const whole = image(f.blob);
     if (whole.ok) return { img: whole.img, shown: 'whole' };
@@ -51,8 +48,6 @@ export function bitmap(o) {
 
 /** The whole picture of `blob` is here now: draw it instead of its preview. */
 export function pictureHeld(scene, blob) {
-  if (heldBlobs.size >= HELD_MAX) heldBlobs.clear();
-  heldBlobs.add(blob);
   let any = false;
   for (const o of scene.order) {
     if (o.kind === 'picture' && o.file && o.file.blob === blob) {
